@@ -1,0 +1,294 @@
+"""Connection properties under the commercial driver's names, validated once.
+
+Every property has two spellings: the driver's (``OAuthAccessToken``, see shared/cdata/PROPERTIES.md) and the
+Airflow form field's snake_case (``oauth_access_token``). Both are accepted case-insensitively, from a mapping
+(a connection's extras) or from a ``Key=Value;Key=Value`` connection string.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_bigcommerce.core.errors import PropertyError
+
+DEFAULT_API_URL = "https://api.bigcommerce.com"
+DEFAULT_LOGIN_URL = "https://login.bigcommerce.com"
+DEFAULT_CALLBACK_URL = "http://localhost:33333"
+DEFAULT_SCOPE = "store_v2_orders store_v2_customers store_v2_products store_v2_information"
+DEFAULT_TIMEOUT_S = 30.0
+SETTINGS_FILE_NAME = "OAuthSettings.txt"
+
+
+class AuthScheme(StrEnum):
+    PERSONAL_ACCESS_TOKEN = "PersonalAccessToken"
+    OAUTH = "OAuth"
+
+
+class InitiateOAuth(StrEnum):
+    OFF = "OFF"
+    GETANDREFRESH = "GETANDREFRESH"
+    REFRESH = "REFRESH"
+
+
+# driver name -> dataclass field name (also the Airflow form field). Order is the documentation order.
+DRIVER_NAMES: dict[str, str] = {
+    "AuthScheme": "auth_scheme",
+    "StoreId": "store_id",
+    "OAuthAccessToken": "oauth_access_token",
+    "OAuthClientId": "oauth_client_id",
+    "OAuthClientSecret": "oauth_client_secret",
+    "CallbackURL": "callback_url",
+    "Scope": "scope",
+    "InitiateOAuth": "initiate_oauth",
+    "OAuthVerifier": "oauth_verifier",
+    "OAuthSettingsLocation": "oauth_settings_location",
+    "OAuthSettingsPassphrase": "oauth_settings_passphrase",
+    "OAuthRefreshToken": "oauth_refresh_token",
+    "OAuthExpiresIn": "oauth_expires_in",
+    "OAuthTokenTimestamp": "oauth_token_timestamp",
+    "LoginURL": "login_url",
+    "URL": "api_url",
+    "Timeout": "timeout",
+}
+FIELD_TO_DRIVER = {snake: driver for driver, snake in DRIVER_NAMES.items()}
+SECRET_FIELDS = frozenset(
+    {
+        "oauth_access_token",
+        "oauth_client_secret",
+        "oauth_verifier",
+        "oauth_settings_passphrase",
+        "oauth_refresh_token",
+    }
+)
+
+
+def _lookup_key(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
+
+
+# Both spellings fold to the same key: "OAuthAccessToken" and "oauth_access_token" -> "oauthaccesstoken".
+_BY_LOOKUP_KEY = {_lookup_key(driver): snake for driver, snake in DRIVER_NAMES.items()}
+_BY_LOOKUP_KEY.update({_lookup_key(snake): snake for snake in DRIVER_NAMES.values()})
+_BY_LOOKUP_KEY["host"] = "api_url"  # Airflow's standard host field carries the API base URL
+_BY_LOOKUP_KEY["baseurl"] = "api_url"
+
+
+def _error(field_name: str, problem: str, fix: str) -> PropertyError:
+    return PropertyError(FIELD_TO_DRIVER[field_name], field_name, problem, fix)
+
+
+@dataclass(frozen=True)
+class ConnectionProperties:
+    """The validated properties of one BigCommerce connection. Build with :meth:`from_mapping`."""
+
+    store_id: str
+    auth_scheme: AuthScheme = AuthScheme.PERSONAL_ACCESS_TOKEN
+    oauth_access_token: str | None = field(default=None, repr=False)
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = field(default=None, repr=False)
+    callback_url: str = DEFAULT_CALLBACK_URL
+    scope: str = DEFAULT_SCOPE
+    initiate_oauth: InitiateOAuth = InitiateOAuth.OFF
+    oauth_verifier: str | None = field(default=None, repr=False)
+    oauth_settings_location: str | None = None
+    oauth_settings_passphrase: str | None = field(default=None, repr=False)
+    oauth_refresh_token: str | None = field(default=None, repr=False)
+    oauth_expires_in: int | None = None
+    oauth_token_timestamp: int | None = None
+    login_url: str = DEFAULT_LOGIN_URL
+    api_url: str = DEFAULT_API_URL
+    timeout: float = DEFAULT_TIMEOUT_S
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> ConnectionProperties:
+        """Build from any mix of driver names and snake_case names, case-insensitively; validate once."""
+        fields: dict[str, Any] = {}
+        for key, value in values.items():
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            name = _BY_LOOKUP_KEY.get(_lookup_key(str(key)))
+            if name is None:
+                known = ", ".join(DRIVER_NAMES)
+                raise PropertyError(
+                    str(key), str(key), "is not a BigCommerce connection property", f"Use one of: {known}."
+                )
+            if name in fields and fields[name] != value:
+                raise _error(name, "is given twice with different values", "Keep one spelling of it.")
+            fields[name] = value.strip() if isinstance(value, str) else value
+        return cls._validated(fields)
+
+    @classmethod
+    def from_connection_string(cls, text: str) -> ConnectionProperties:
+        """Parse ``AuthScheme=OAuth;StoreId=abc;...`` (values may be quoted with ' or ")."""
+        return cls.from_mapping(parse_connection_string(text))
+
+    def replace(self, **changes: Any) -> ConnectionProperties:
+        """A copy with some properties changed, validated again."""
+        merged = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        merged.update(changes)
+        return self._validated({k: v for k, v in merged.items() if v is not None})
+
+    @property
+    def settings_location(self) -> str | None:
+        """Where OAuth state persists; a folder gets the driver's default file name appended."""
+        location = self.oauth_settings_location
+        if location and not location.startswith("memory://") and location.endswith(("/", "\\")):
+            return location + SETTINGS_FILE_NAME
+        return location
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(self.scope.split())
+
+    @property
+    def context(self) -> str:
+        """BigCommerce's ``context`` value for this store (FACTS.md: ``stores/{hash}``)."""
+        return f"stores/{self.store_id}"
+
+    @property
+    def store_api_url(self) -> str:
+        return f"{self.api_url}/stores/{self.store_id}"
+
+    @classmethod
+    def _validated(cls, fields: dict[str, Any]) -> ConnectionProperties:
+        store_id = fields.get("store_id")
+        if not store_id:
+            raise _error(
+                "store_id",
+                "is missing",
+                "Set it to the store hash: the part between 'stores/' and '/v3' of the API path shown when the "
+                "API account was created (https://api.bigcommerce.com/stores/{StoreId}/v3/).",
+            )
+        if not re.fullmatch(r"[A-Za-z0-9]+", str(store_id)):
+            raise _error(
+                "store_id",
+                f"'{store_id}' is not a store hash",
+                "Use only the hash (letters and digits), not the whole API path or the store's domain.",
+            )
+        fields["auth_scheme"] = _enum(
+            AuthScheme, "auth_scheme", fields.get("auth_scheme", AuthScheme.PERSONAL_ACCESS_TOKEN)
+        )
+        fields["initiate_oauth"] = _enum(
+            InitiateOAuth, "initiate_oauth", fields.get("initiate_oauth", InitiateOAuth.OFF)
+        )
+        for url_field in ("api_url", "login_url", "callback_url"):
+            if url_field in fields:
+                fields[url_field] = _url(url_field, str(fields[url_field]))
+        for number_field in ("oauth_expires_in", "oauth_token_timestamp"):
+            if number_field in fields:
+                fields[number_field] = _integer(number_field, fields[number_field])
+        if "timeout" in fields:
+            fields["timeout"] = _timeout(fields["timeout"])
+        if "scope" in fields:
+            fields["scope"] = " ".join(str(fields["scope"]).replace(",", " ").split())
+        properties = cls(**fields)
+        properties._check_auth()
+        return properties
+
+    def _check_auth(self) -> None:
+        if self.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN:
+            if not self.oauth_access_token:
+                raise _error(
+                    "oauth_access_token",
+                    "is missing for AuthScheme=PersonalAccessToken",
+                    "Paste the Access Token of the store-level API account (Settings > Store-level API accounts).",
+                )
+            return
+        if self.initiate_oauth is InitiateOAuth.OFF:
+            if not self.oauth_access_token:
+                raise _error(
+                    "oauth_access_token",
+                    "is missing for AuthScheme=OAuth with InitiateOAuth=OFF",
+                    "Give the app's access token, or set InitiateOAuth to GETANDREFRESH or REFRESH to obtain one.",
+                )
+            return
+        # REFRESH with a saved settings file needs nothing else (headless option 2, PROPERTIES.md); the app's
+        # credentials are needed to run the browser flow or to exchange a verifier.
+        if self.initiate_oauth is InitiateOAuth.GETANDREFRESH or self.oauth_verifier:
+            self.require_app_credentials(f"AuthScheme=OAuth with InitiateOAuth={self.initiate_oauth}")
+        if not self.oauth_settings_location:
+            raise _error(
+                "oauth_settings_location",
+                f"is missing for InitiateOAuth={self.initiate_oauth}",
+                "Set it to a file on storage every worker shares (e.g. /shared/bigcommerce/OAuthSettings.txt) "
+                "or to memory://<id> for one process.",
+            )
+
+    def require_app_credentials(self, purpose: str) -> None:
+        """Raise unless the custom app's client id and secret are set; ``purpose`` says what needs them."""
+        if not self.oauth_client_id:
+            raise _error(
+                "oauth_client_id",
+                f"is missing for {purpose}",
+                "Copy the Client ID of your custom app from the BigCommerce Developer Portal.",
+            )
+        if not self.oauth_client_secret:
+            raise _error(
+                "oauth_client_secret",
+                f"is missing for {purpose}",
+                "Copy the Client Secret of your custom app from the BigCommerce Developer Portal.",
+            )
+
+
+_PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\"[^\"]*\"|'[^']*'|[^;]*)\s*(?:;|$)")
+
+
+def parse_connection_string(text: str) -> dict[str, str]:
+    """Split ``Key=Value;Key=Value`` into a dict; quoted values may contain ``;`` and ``=``."""
+    pairs: dict[str, str] = {}
+    for match in _PAIR.finditer(text):
+        key, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        pairs[key] = value
+    leftover = _PAIR.sub("", text).strip(" ;")
+    if leftover:
+        raise PropertyError(
+            leftover[:40],
+            leftover[:40],
+            "is not a Key=Value pair",
+            "Write the connection string as Key=Value;Key=Value.",
+        )
+    return pairs
+
+
+def _enum(kind: type[StrEnum], field_name: str, value: Any) -> Any:
+    for member in kind:
+        if str(value).strip().lower() == member.value.lower():
+            return member
+    choices = ", ".join(member.value for member in kind)
+    raise _error(field_name, f"'{value}' is not a known value", f"Use one of: {choices}.")
+
+
+def _url(field_name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _error(field_name, f"'{value}' is not an http(s) URL", "Write it as https://host[:port][/path].")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise _error(field_name, f"'{value}' has a malformed port", "Write it as https://host[:port][/path].") from None
+    return value if field_name == "callback_url" else value.rstrip("/")
+
+
+def _integer(field_name: str, value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _error(field_name, f"'{value}' is not a whole number", "Leave it empty or give an integer.") from None
+
+
+def _timeout(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 < seconds <= 600:
+        raise _error("timeout", f"'{value}' is not a timeout in seconds", "Give a number of seconds between 1 and 600.")
+    return seconds
