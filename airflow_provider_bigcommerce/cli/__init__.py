@@ -1,0 +1,1 @@
+"""The ``airflow-bigcommerce`` command line (``cli.main``): ``oauth`` and ``sandbox``."""

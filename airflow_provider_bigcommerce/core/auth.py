@@ -1,0 +1,39 @@
+"""The one place that turns connection properties into the token source the REST client uses."""
+
+from __future__ import annotations
+
+from airflow_provider_bigcommerce.core.properties import AuthScheme, ConnectionProperties, InitiateOAuth
+from airflow_provider_bigcommerce.core.token_source import SecretSink, StaticTokenSource, TokenSource
+
+
+def token_source_for(
+    properties: ConnectionProperties,
+    *,
+    on_secret: SecretSink | None = None,
+    read_only: bool = False,
+    interactive: bool = False,
+    fernet_key: str | None = None,
+    conn_id: str | None = None,
+) -> TokenSource:
+    """PersonalAccessToken, or OAuth with InitiateOAuth=OFF: the given token. Otherwise the settings location.
+
+    ``on_secret`` is called on every secret as it is read (the Airflow layer passes ``mask_secret``).
+    ``read_only`` never exchanges, refreshes or writes (the connection Test button); ``interactive`` lets
+    GETANDREFRESH open a browser when nothing is saved; ``fernet_key`` is Airflow's ``[core] fernet_key``, one of
+    the settings file's key sources; ``conn_id`` makes "how to authorize" messages name the connection.
+    """
+    if properties.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN or properties.initiate_oauth is InitiateOAuth.OFF:
+        token = properties.oauth_access_token or ""
+        if on_secret is not None and token:
+            on_secret(token)
+        return StaticTokenSource(token)
+    from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource  # keeps PAT imports light
+
+    return OAuthTokenSource(
+        properties,
+        on_secret=on_secret,
+        read_only=read_only,
+        interactive=interactive,
+        fernet_key=fernet_key,
+        conn_id=conn_id,
+    )

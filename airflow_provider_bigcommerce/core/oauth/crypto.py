@@ -1,0 +1,263 @@
+"""Encryption of the OAuth settings file: where the key comes from, and the file's authenticated format.
+
+Key sources, in order (the first one present encrypts; every configured key may decrypt, so keys can rotate):
+
+1. ``OAuthSettingsPassphrase``: stretched with scrypt and the file's own random salt.
+2. env ``BIGCOMMERCE_OAUTH_SETTINGS_KEY``: one or more comma-separated Fernet-format keys (urlsafe base64 of 32
+   bytes), newest first, e.g. ``NEW,OLD`` while rotating.
+3. Airflow's ``[core] fernet_key`` (also comma-separated), passed in by the Airflow layer or read from env
+   ``AIRFLOW__CORE__FERNET_KEY``. An empty value is not a key: Airflow then runs a no-op cipher (airflow/FACTS.md),
+   and a settings file must never be written in plaintext, so nothing is written at all.
+
+Format, one line of ASCII: ``bc-oauth-settings.v1.<header>.<payload>\\n``. The header (base64url JSON) names the
+key derivation, its salt and a short key check value (to tell "wrong key" from "damaged file"); the payload is
+AES-256-GCM with the header as associated data, so any change to either is detected. Every key is run through
+the KDF with the file's salt: raw keys through HKDF-SHA256, passphrases through scrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from airflow_provider_bigcommerce.core.errors import SettingsStoreError
+from airflow_provider_bigcommerce.core.token_source import SecretSink
+
+KEY_ENV_VAR = "BIGCOMMERCE_OAUTH_SETTINGS_KEY"
+AIRFLOW_FERNET_ENV_VAR = "AIRFLOW__CORE__FERNET_KEY"
+MAGIC = "bc-oauth-settings.v1."
+
+PASSPHRASE = "passphrase"
+RAW_KEY = "key"
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}  # ~150 ms and 32 MiB once per file version; cached afterwards
+_SCRYPT_LIMITS = {"n": 2**20, "r": 16, "p": 4}  # refuse headers that would make a read hang or exhaust memory
+_SALT_BYTES = 16
+_NONCE_BYTES = 12
+_KCV_LABEL = b"bc-oauth-settings key check"
+_HKDF_INFO = b"bc-oauth-settings v1"
+
+
+@dataclass(frozen=True)
+class SettingsKey:
+    """One key the cipher may use. ``source`` names where it came from, for error messages (never the value)."""
+
+    kind: str  # PASSPHRASE or RAW_KEY
+    secret: bytes = field(repr=False)
+    source: str
+
+
+def generate_key() -> str:
+    """A new random key in the format ``BIGCOMMERCE_OAUTH_SETTINGS_KEY`` expects (the Fernet key format)."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def parse_keys(text: str, source: str) -> list[SettingsKey]:
+    """Comma-separated Fernet-format keys, newest first; a malformed entry is an error naming its position."""
+    keys = []
+    for position, entry in enumerate((part.strip() for part in text.split(",")), start=1):
+        if not entry:
+            continue
+        try:
+            raw = base64.urlsafe_b64decode(entry.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise SettingsStoreError(
+                f"Entry {position} of {source} is not a key (expected urlsafe base64 of 32 bytes, the Fernet key "
+                'format). Generate one with: python -c "from airflow_provider_bigcommerce.core.oauth.crypto import '
+                'generate_key; print(generate_key())"'
+            )
+        keys.append(SettingsKey(RAW_KEY, raw, source))
+    return keys
+
+
+class SettingsCipher:
+    """Encrypts with the first key, decrypts with any. Build it with :func:`settings_cipher`."""
+
+    def __init__(self, keys: Sequence[SettingsKey]) -> None:
+        if not keys:
+            raise ValueError("a SettingsCipher needs at least one key")
+        self.keys = tuple(keys)
+        # Identifies this key set inside the process (cache keys), without keeping a copy of any secret around.
+        digest = hashlib.sha256()
+        for key in self.keys:
+            digest.update(key.kind.encode() + b"\0" + hashlib.sha256(key.secret).digest())
+        self.identity = digest.hexdigest()
+
+    @property
+    def description(self) -> str:
+        sources = dict.fromkeys(key.source for key in self.keys)
+        return ", ".join(sources)
+
+    def encrypt(self, plaintext: bytes, *, salt: bytes | None = None) -> bytes:
+        """The file's bytes. Passing the salt of the file being replaced keeps the derived key cached."""
+        key = self.keys[0]
+        salt = salt or os.urandom(_SALT_BYTES)
+        header: dict[str, object] = {"kdf": "scrypt" if key.kind == PASSPHRASE else "hkdf-sha256"}
+        if key.kind == PASSPHRASE:
+            header.update(_SCRYPT)
+        aes_key = _derive(key.kind, key.secret, salt, tuple(sorted(_SCRYPT.items())) if key.kind == PASSPHRASE else ())
+        nonce = os.urandom(_NONCE_BYTES)
+        header.update(salt=_b64(salt), kcv=_kcv(aes_key), len=_NONCE_BYTES + len(plaintext) + 16)
+        prefix = MAGIC + _b64(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
+        sealed = AESGCM(aes_key).encrypt(nonce, plaintext, prefix.encode())
+        return f"{prefix}.{_b64(nonce + sealed)}\n".encode()
+
+    def decrypt(self, data: bytes, location: str) -> tuple[bytes, bytes]:
+        """``(plaintext, salt)``; a SettingsStoreError says whether the file is foreign, damaged or the key wrong."""
+        text = _ascii(data, location)
+        if not text.startswith(MAGIC):
+            raise SettingsStoreError(
+                f"{location} is not an OAuth settings file written by this provider (it lacks the "
+                f"'{MAGIC}' header). Settings files of other tools cannot be read: move it aside, then authorize "
+                "again or import a settings file with 'airflow-bigcommerce oauth import'."
+            )
+        complete = text.endswith("\n")
+        parts = text[len(MAGIC) :].rstrip("\n").split(".")
+        header = _header(parts[0]) if parts[0] else None
+        if header is None or len(parts) != 2:
+            raise _damaged(location, "truncated" if not complete else "corrupt")
+        try:
+            sealed = _unb64(parts[1])
+        except (binascii.Error, ValueError):
+            raise _damaged(location, "truncated" if not complete else "corrupt") from None
+        if not complete or len(sealed) < header["len"]:
+            raise _damaged(location, "truncated")
+        kind = PASSPHRASE if header["kdf"] == "scrypt" else RAW_KEY
+        params = tuple(sorted((name, header[name]) for name in _SCRYPT)) if kind == PASSPHRASE else ()
+        candidates = [key for key in self.keys if key.kind == kind]
+        if not candidates:
+            raise SettingsStoreError(_missing_key_message(kind, location, self.description))
+        for key in candidates:
+            aes_key = _derive(kind, key.secret, header["salt"], params)
+            if hmac.compare_digest(_kcv(aes_key), header["kcv"]):
+                try:
+                    aad = (MAGIC + parts[0]).encode()
+                    plaintext = AESGCM(aes_key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], aad)
+                except InvalidTag:
+                    raise _damaged(location, "altered or corrupt") from None
+                return plaintext, header["salt"]
+        if kind == PASSPHRASE:
+            fix = (
+                "Set OAuthSettingsPassphrase to the passphrase it was written with (to change it, re-encrypt the "
+                "file with 'airflow-bigcommerce oauth export --to-passphrase-env NAME' and import that copy)"
+            )
+        else:
+            fix = (
+                "Configure the key it was written with; while rotating, list the old key after the new one "
+                f"(env {KEY_ENV_VAR}=NEW,OLD)"
+            )
+        raise SettingsStoreError(
+            f"{location} was encrypted with a different {kind} than the ones configured here "
+            f"({self.description}). {fix}, or authorize again into another location. The file was left unchanged."
+        )
+
+
+def settings_cipher(
+    passphrase: str | None = None,
+    *,
+    fernet_key: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    on_secret: SecretSink | None = None,
+) -> SettingsCipher:
+    """The cipher for this process's configuration; refuses clearly when no key is configured at all."""
+    environ = os.environ if environ is None else environ
+    keys: list[SettingsKey] = []
+    if passphrase:
+        keys.append(SettingsKey(PASSPHRASE, passphrase.encode(), "OAuthSettingsPassphrase"))
+    env_key = environ.get(KEY_ENV_VAR, "").strip()
+    if env_key:
+        keys.extend(parse_keys(env_key, f"env {KEY_ENV_VAR}"))
+    airflow_key = (fernet_key if fernet_key is not None else environ.get(AIRFLOW_FERNET_ENV_VAR, "")).strip()
+    if airflow_key:
+        keys.extend(parse_keys(airflow_key, "Airflow's [core] fernet_key"))
+    if on_secret is not None:
+        for secret in (passphrase, env_key, airflow_key):
+            if secret:
+                on_secret(secret)
+    if not keys:
+        raise SettingsStoreError(
+            "No key to encrypt the OAuth settings location with, and it is never written in plaintext. Set "
+            f"OAuthSettingsPassphrase (oauth_settings_passphrase) on the connection, or env {KEY_ENV_VAR} to a key "
+            "(see generate_key()), or Airflow's [core] fernet_key."
+        )
+    return SettingsCipher(keys)
+
+
+@functools.lru_cache(maxsize=32)
+def _derive(kind: str, secret: bytes, salt: bytes, scrypt_params: tuple[tuple[str, int], ...]) -> bytes:
+    if kind == PASSPHRASE:
+        params = dict(scrypt_params)
+        return Scrypt(salt=salt, length=32, n=params["n"], r=params["r"], p=params["p"]).derive(secret)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_HKDF_INFO).derive(secret)
+
+
+def _kcv(aes_key: bytes) -> str:
+    return _b64(hmac.new(aes_key, _KCV_LABEL, hashlib.sha256).digest()[:8])
+
+
+def _header(encoded: str) -> dict | None:
+    """The parsed header, or None when it cannot be read (the caller reports a damaged file)."""
+    try:
+        header = json.loads(_unb64(encoded))
+        salt = _unb64(header["salt"])
+        checked = {"kdf": header["kdf"], "salt": salt, "kcv": str(header["kcv"]), "len": int(header["len"])}
+        if header["kdf"] == "scrypt":
+            for name, limit in _SCRYPT_LIMITS.items():
+                value = int(header[name])
+                if not 0 < value <= limit:
+                    return None
+                checked[name] = value
+        elif header["kdf"] != "hkdf-sha256":
+            return None
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return None
+    return checked if len(salt) >= 8 else None
+
+
+def _missing_key_message(kind: str, location: str, configured: str) -> str:
+    if kind == PASSPHRASE:
+        return (
+            f"{location} was encrypted with a passphrase, but OAuthSettingsPassphrase (oauth_settings_passphrase) "
+            f"is not set here (configured: {configured}). Set the passphrase it was written with. "
+            "The file was left unchanged."
+        )
+    return (
+        f"{location} was encrypted with a key (env {KEY_ENV_VAR} or Airflow's [core] fernet_key), but only "
+        f"{configured} is configured here. Configure the key it was written with. The file was left unchanged."
+    )
+
+
+def _damaged(location: str, how: str) -> SettingsStoreError:
+    return SettingsStoreError(
+        f"{location} is {how}: it cannot be decrypted. It was left unchanged so nothing is lost; restore it from "
+        "a copy, or move it aside and authorize again."
+    )
+
+
+def _ascii(data: bytes, location: str) -> str:
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        raise _damaged(location, "corrupt (not text)") from None
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -1,0 +1,96 @@
+"""Verification of ``signed_payload_jwt``, the token BigCommerce adds to an app's /load, /uninstall and /remove_user.
+
+FACTS.md: HS256 signed with the app's client secret; ``aud`` is the client id; ``nbf`` can lie a few seconds
+before ``iat`` and clocks drift, hence a leeway; ``exp`` is 24 h after issue; ``sub`` is ``stores/{hash}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from airflow_provider_bigcommerce.core.errors import SignedPayloadError
+
+LEEWAY_S = 10.0
+
+
+def verify_signed_payload_jwt(
+    signed_payload_jwt: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    leeway_s: float = LEEWAY_S,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The payload's claims once signature, audience and times check out; SignedPayloadError otherwise.
+
+    The claims carry ``store_hash`` too (taken from ``sub``), the value to compare with a connection's StoreId.
+    """
+    parts = signed_payload_jwt.strip().split(".")
+    if len(parts) != 3:
+        raise SignedPayloadError("signed_payload_jwt is not a JWT (expected three dot-separated parts).")
+    header, claims = _json_part(parts[0], "header"), _json_part(parts[1], "payload")
+    if header.get("alg") != "HS256":
+        raise SignedPayloadError(
+            f"signed_payload_jwt uses algorithm {str(header.get('alg'))[:20]!r}; BigCommerce signs with HS256, "
+            "so it is refused."
+        )
+    expected = hmac.new(client_secret.encode(), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, _b64decode(parts[2], "signature")):
+        raise SignedPayloadError(
+            "signed_payload_jwt has a bad signature: it was not signed with this app's client secret "
+            "(a forged request, or OAuthClientSecret belongs to another app)."
+        )
+    audience = claims.get("aud")
+    if audience != client_id and not (isinstance(audience, list) and client_id in audience):
+        raise SignedPayloadError(
+            f"signed_payload_jwt is meant for the app with client id {str(audience)[:80]!r}, not {client_id!r} "
+            "(its audience does not match OAuthClientId)."
+        )
+    now = time.time() if now is None else now
+    exp, nbf, iat = (_time_claim(claims, name) for name in ("exp", "nbf", "iat"))
+    if exp is None:
+        raise SignedPayloadError("signed_payload_jwt has no expiry (exp claim); it is refused.")
+    if now > exp + leeway_s:
+        raise SignedPayloadError(
+            f"signed_payload_jwt expired {now - exp:.0f} s ago: ask the merchant to open the app again."
+        )
+    for name, value in (("nbf", nbf), ("iat", iat)):
+        if value is not None and value > now + leeway_s:
+            raise SignedPayloadError(
+                f"signed_payload_jwt is not valid yet ({name} is {value - now:.0f} s in the future): check this "
+                "machine's clock."
+            )
+    subject = str(claims.get("sub") or "")
+    return {**claims, "store_hash": subject.removeprefix("stores/") if subject.startswith("stores/") else None}
+
+
+def _json_part(part: str, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_b64decode(part, name))
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise SignedPayloadError(f"signed_payload_jwt's {name} is not a JSON object.")
+    return value
+
+
+def _b64decode(part: str, name: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (binascii.Error, ValueError):
+        raise SignedPayloadError(f"signed_payload_jwt's {name} is not base64url.") from None
+
+
+def _time_claim(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SignedPayloadError(f"signed_payload_jwt's {name} claim is not a number of seconds.")
+    return float(value)

@@ -1,0 +1,390 @@
+"""InitiateOAuth=GETANDREFRESH and REFRESH: from properties and the settings location to a valid token.
+
+The REST client asks :meth:`OAuthTokenSource.access_token` before every request; in steady state that is one
+``stat()`` of the settings file. Anything else (exchanging a pending ``OAuthVerifier``, refreshing a token that is
+about to expire) happens under the settings location's lock after a re-read, so a fleet makes one token request
+per need. BigCommerce's tokens never expire (PROPERTIES.md), so for the real service the work here is mostly
+noticing a revoked token and saying exactly what to run.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow_provider_bigcommerce.core.errors import (
+    AuthorizationRequiredError,
+    BigCommerceApiError,
+    BigCommerceError,
+    OAuthError,
+    PropertyError,
+)
+from airflow_provider_bigcommerce.core.oauth.client import OAuthClient
+from airflow_provider_bigcommerce.core.oauth.desktop import LOGIN_TIMEOUT_S, run_desktop_flow
+from airflow_provider_bigcommerce.core.oauth.settings_store import (
+    OAuthSettings,
+    SettingsStore,
+    SettingsTransaction,
+    now_ms,
+    open_settings_store,
+    verifier_digest,
+)
+from airflow_provider_bigcommerce.core.properties import (
+    DEFAULT_LOGIN_URL,
+    DEFAULT_SCOPE,
+    AuthScheme,
+    ConnectionProperties,
+    InitiateOAuth,
+)
+from airflow_provider_bigcommerce.core.token_source import SecretSink
+
+REFRESH_MARGIN_S = 300.0
+"""Refresh this long before expiry (at most half the token's lifetime)."""
+
+CLIENT_SECRET_ENV = "BIGCOMMERCE_OAUTH_CLIENT_SECRET"
+PASSPHRASE_ENV = "BIGCOMMERCE_OAUTH_SETTINGS_PASSPHRASE"
+"""Where the CLI takes secrets from when they are not in --conn-id / --connection-string (never on a command line)."""
+
+
+class OAuthTokenSource:
+    """The :class:`~airflow_provider_bigcommerce.core.token_source.TokenSource` for InitiateOAuth=GETANDREFRESH/REFRESH.
+
+    ``read_only`` (the Airflow connection Test button): only read what is saved; never exchange, refresh, write or
+    prompt. ``interactive``: GETANDREFRESH may run the browser flow when nothing is saved; otherwise it fails at once
+    with the command that authorizes. ``conn_id`` only makes that command name the Airflow connection.
+    """
+
+    def __init__(
+        self,
+        properties: ConnectionProperties,
+        *,
+        store: SettingsStore | None = None,
+        client: OAuthClient | None = None,
+        on_secret: SecretSink | None = None,
+        read_only: bool = False,
+        interactive: bool = False,
+        fernet_key: str | None = None,
+        conn_id: str | None = None,
+        refresh_margin_s: float = REFRESH_MARGIN_S,
+    ) -> None:
+        if properties.auth_scheme is not AuthScheme.OAUTH or properties.initiate_oauth is InitiateOAuth.OFF:
+            raise PropertyError(
+                "InitiateOAuth",
+                "initiate_oauth",
+                f"is {properties.initiate_oauth} with AuthScheme={properties.auth_scheme}",
+                "The OAuth token source needs AuthScheme=OAuth and InitiateOAuth GETANDREFRESH or REFRESH.",
+            )
+        self.properties = properties
+        self.read_only = read_only
+        self.interactive = interactive
+        self.conn_id = conn_id
+        self.refresh_margin_s = refresh_margin_s
+        self._on_secret = on_secret
+        if on_secret is not None and properties.oauth_verifier:
+            on_secret(properties.oauth_verifier)
+        self.store = store or open_settings_store(properties, fernet_key=fernet_key, on_secret=on_secret)
+        self._client = client
+        self._verifier_digest = verifier_digest(properties.oauth_verifier) if properties.oauth_verifier else None
+
+    # ------------------------------------------------------------------------------------------- TokenSource
+
+    def access_token(self) -> str:
+        settings = self.store.load()
+        if settings is not None and settings.access_token and self._fresh(settings):
+            return settings.access_token
+        if self.read_only:
+            return self._saved_token(settings)
+        return self._obtain()[0].access_token or ""
+
+    def token_rejected(self, token: str) -> str | None:
+        """Re-read the location once: another worker may have re-authorized or refreshed since."""
+        settings = self.store.load(fresh=True)
+        if settings is None or not settings.access_token or settings.access_token == token:
+            return None
+        remaining = settings.remaining_s()
+        return settings.access_token if remaining is None or remaining > 0 else None
+
+    # ------------------------------------------------------------------------- for operators and the CLI
+
+    def ensure_valid(self, check: Callable[[], object] | None = None, *, min_validity_s: float | None = None) -> dict:
+        """Make the saved token good now and say so without a secret.
+
+        Exchanges a pending OAuthVerifier once, refreshes a token expiring within the margin (or within
+        ``min_validity_s``), then runs ``check`` (a cheap API call through a client using this token source) and
+        records its outcome in the settings location. A revoked token raises AuthorizationRequiredError with the
+        command that re-authorizes. Returns :meth:`status` plus ``action``: exchanged, refreshed, authorized (the
+        browser flow, interactive GETANDREFRESH only) or none.
+        """
+        if self.read_only:
+            raise ValueError("ensure_valid() writes the settings location; use status() in read-only mode")
+        settings, action = self._obtain(min_validity_s)
+        if check is not None:
+            settings = self._run_check(check)
+        return {**self.status(settings), "action": action}
+
+    def authorize_interactively(
+        self,
+        *,
+        open_browser: bool = True,
+        show_url: Callable[[str], None] | None = None,
+        timeout_s: float = LOGIN_TIMEOUT_S,
+    ) -> OAuthSettings:
+        """Run the desktop flow now and save its token, replacing whatever was saved (``oauth login``)."""
+        if self.read_only:
+            raise ValueError("a read-only token source never authorizes")
+        self.store.load()  # a damaged or foreign location fails before anyone opens a browser
+        client = self._oauth_client("the browser authorization")
+
+        def complete(code: str) -> OAuthSettings:
+            with self.store.transaction() as transaction:
+                return exchange_into(transaction, client, self.properties, code)
+
+        return run_desktop_flow(
+            self.properties, client, complete, open_browser=open_browser, show_url=show_url, timeout_s=timeout_s
+        )
+
+    def status(self, settings: OAuthSettings | None = None) -> dict[str, Any]:
+        """What is saved, without any secret: safe for logs, XCom and stdout."""
+        settings = settings if settings is not None else self.store.load()
+        status: dict[str, Any] = {
+            "store": self.properties.store_id,
+            "settings_location": self.store.location,
+            "initiate_oauth": str(self.properties.initiate_oauth),
+            "authorized": bool(settings and settings.access_token),
+        }
+        if self._verifier_digest:
+            status["verifier"] = self._verifier_result(settings) or "pending"
+        if settings is None:
+            return status
+        user = settings.user or {}
+        remaining = settings.remaining_s()
+        status.update(
+            client_id=settings.client_id,
+            scope=settings.scope,
+            user=user.get("email") or user.get("username"),
+            obtained=_iso(settings.token_timestamp),
+            expires="never" if settings.expires_at is None else _iso(settings.expires_at * 1000),
+            expired=remaining is not None and remaining <= 0,
+            refreshable=bool(settings.refresh_token),
+            last_checked=_iso(settings.last_checked),
+            last_check_result=settings.last_check_result,
+        )
+        return status
+
+    # ----------------------------------------------------------------------------------------------- inside
+
+    def _fresh(self, settings: OAuthSettings, min_validity_s: float | None = None) -> bool:
+        """Usable as is: nothing to exchange and not within the refresh margin."""
+        if self._pending(settings):
+            return False
+        remaining = settings.remaining_s()
+        if remaining is None:
+            return True
+        margin = min(self.refresh_margin_s, settings.expires_in / 2)
+        return remaining > max(margin, min_validity_s or 0)
+
+    def _pending(self, settings: OAuthSettings | None) -> bool:
+        """OAuthVerifier is set and no process has tried it yet."""
+        return self._verifier_digest is not None and self._verifier_result(settings) is None
+
+    def _verifier_result(self, settings: OAuthSettings | None) -> str | None:
+        if settings is None or self._verifier_digest is None:
+            return None
+        return settings.verifiers.get(self._verifier_digest)
+
+    def _obtain(self, min_validity_s: float | None = None) -> tuple[OAuthSettings, str]:
+        with self.store.transaction() as transaction:
+            settings = transaction.current
+            if self._pending(settings):
+                return self._exchange_pending(transaction), "exchanged"
+            if settings is not None and settings.access_token:
+                if self._fresh(settings, min_validity_s):
+                    return settings, "none"
+                if settings.refresh_token:
+                    return self._refresh(transaction, settings), "refreshed"
+                remaining = settings.remaining_s()
+                if remaining is not None and remaining > 0:
+                    return settings, "none"  # no way to refresh: use it while it lasts
+        if self.properties.initiate_oauth is InitiateOAuth.GETANDREFRESH and self.interactive:
+            return self.authorize_interactively(), "authorized"
+        raise AuthorizationRequiredError(self._next_step(settings))
+
+    def _exchange_pending(self, transaction: SettingsTransaction) -> OAuthSettings:
+        client = self._oauth_client("exchanging OAuthVerifier")
+        try:
+            return exchange_into(
+                transaction, client, self.properties, self.properties.oauth_verifier or "", remember=True
+            )
+        except OAuthError as exc:
+            if exc.error_code != "invalid_grant":
+                raise
+            # Remember the refusal so the other workers fail at once instead of spending a request each.
+            base = transaction.current or OAuthSettings(store_id=self.properties.store_id, client_id=client.client_id)
+            transaction.save(base.with_verifier(self._verifier_digest or "", "rejected: invalid_grant"))
+            raise AuthorizationRequiredError(
+                f"{exc} OAuthVerifier cannot be used again. {self._how_to_authorize()}",
+                error_code=exc.error_code,
+                status=exc.status,
+            ) from None
+
+    def _refresh(self, transaction: SettingsTransaction, settings: OAuthSettings) -> OAuthSettings:
+        client = self._oauth_client("refreshing the expiring token saved in OAuthSettingsLocation")
+        try:
+            token = client.refresh(settings.refresh_token or "")
+        except OAuthError as exc:
+            if exc.error_code != "invalid_grant":
+                raise
+            raise AuthorizationRequiredError(
+                f"{exc} {self._how_to_authorize()}", error_code=exc.error_code, status=exc.status
+            ) from None
+        refreshed = settings.replace(
+            access_token=token["access_token"],
+            refresh_token=token["refresh_token"],
+            expires_in=token["expires_in"],
+            token_timestamp=token["obtained_at"],
+            scope=token["scope"] or settings.scope,
+            last_checked=None,
+            last_check_result=None,
+        )
+        transaction.save(refreshed)
+        return refreshed
+
+    def _run_check(self, check: Callable[[], object]) -> OAuthSettings:
+        try:
+            check()
+        except BigCommerceApiError as exc:
+            if exc.status == 401:
+                self._record_check("rejected (HTTP 401)")
+                raise AuthorizationRequiredError(
+                    f"The token saved for store {self.properties.store_id} was rejected (HTTP 401): the app was "
+                    "uninstalled, its scopes changed or the store owner's email changed, and BigCommerce revoked "
+                    f"the token. {self._how_to_authorize()}",
+                    status=401,
+                ) from None
+            if exc.status == 403:
+                self._record_check("forbidden (HTTP 403)")
+                raise AuthorizationRequiredError(
+                    f"The token saved for store {self.properties.store_id} lacks a scope the check needs (HTTP 403). "
+                    f"Add the scope to the app and to Scope, then authorize again. {self._how_to_authorize()}",
+                    status=403,
+                ) from None
+            self._record_check(f"failed (HTTP {exc.status})")
+            raise
+        except BigCommerceError as exc:
+            self._record_check(f"failed ({type(exc).__name__})")
+            raise
+        return self._record_check("ok")
+
+    def _record_check(self, result: str) -> OAuthSettings:
+        with self.store.transaction() as transaction:
+            settings = transaction.current
+            if settings is None:
+                raise AuthorizationRequiredError(self._next_step(None))
+            checked = settings.replace(last_checked=now_ms(), last_check_result=result)
+            transaction.save(checked)
+            return checked
+
+    def _saved_token(self, settings: OAuthSettings | None) -> str:
+        """Read-only: the saved token while it has not expired, else the next step."""
+        if settings is not None and settings.access_token:
+            remaining = settings.remaining_s()
+            if remaining is None or remaining > 0:
+                return settings.access_token
+        raise AuthorizationRequiredError(self._next_step(settings, read_only=True))
+
+    def _oauth_client(self, purpose: str) -> OAuthClient:
+        if self._client is None:
+            self.properties.require_app_credentials(purpose)
+            self._client = OAuthClient.from_properties(self.properties, on_secret=self._on_secret)
+        return self._client
+
+    def _next_step(self, settings: OAuthSettings | None, *, read_only: bool = False) -> str:
+        where = f"OAuthSettingsLocation {self.store.location}"
+        if settings is not None and settings.access_token:
+            problem = f"The token saved in {where} expired at {_iso((settings.expires_at or 0) * 1000)}"
+            problem += " and there is no refresh token." if not settings.refresh_token else "."
+        elif self._verifier_result(settings):
+            problem = f"OAuthVerifier was already tried and {self._verifier_result(settings)}; a code works only once."
+        else:
+            problem = f"No token is saved in {where} for store {self.properties.store_id}."
+        if read_only:
+            if self._pending(settings):
+                problem += " OAuthVerifier is set but not exchanged yet (the connection test never exchanges it)."
+            return f"{problem} {self._how_to_authorize()}"
+        if self.properties.initiate_oauth is InitiateOAuth.GETANDREFRESH:
+            return (
+                f"{problem} InitiateOAuth=GETANDREFRESH needs a person at a browser, which this process cannot "
+                f"reach. Authorize once from a machine with a browser: airflow-bigcommerce oauth login "
+                f"{self._cli_arguments()}"
+            )
+        return f"{problem} InitiateOAuth=REFRESH never opens a browser. {self._how_to_authorize()}"
+
+    def _how_to_authorize(self) -> str:
+        arguments = self._cli_arguments()
+        return (
+            "To authorize: either run 'airflow-bigcommerce oauth login "
+            f"{arguments}' where a browser is available (then 'oauth export'/'oauth import' the settings file if it "
+            "is another machine), or open the URL from 'airflow-bigcommerce oauth authorize-url "
+            f"{arguments}' in any browser, approve, and pass the redirect's code to 'airflow-bigcommerce oauth "
+            f"exchange --verifier CODE {arguments}' (or set OAuthVerifier to it)."
+        )
+
+    def _cli_arguments(self) -> str:
+        if self.conn_id:
+            return f"--conn-id {shlex.quote(self.conn_id)}"
+        properties = self.properties
+        pairs = {
+            "AuthScheme": "OAuth",
+            "StoreId": properties.store_id,
+            "OAuthClientId": properties.oauth_client_id,
+            "CallbackURL": properties.callback_url,
+            "Scope": properties.scope if properties.scope != DEFAULT_SCOPE else None,
+            "OAuthSettingsLocation": properties.oauth_settings_location,
+            "LoginURL": properties.login_url if properties.login_url != DEFAULT_LOGIN_URL else None,
+        }
+        text = ";".join(f"{key}={_quoted(value)}" for key, value in pairs.items() if value)
+        secrets = f"{CLIENT_SECRET_ENV}" + (f" and {PASSPHRASE_ENV}" if properties.oauth_settings_passphrase else "")
+        return f"--connection-string {shlex.quote(text)} (with env {secrets} set)"
+
+
+def exchange_into(
+    transaction: SettingsTransaction | None,
+    client: OAuthClient,
+    properties: ConnectionProperties,
+    code: str,
+    *,
+    remember: bool = False,
+) -> OAuthSettings:
+    """Exchange a code and save the token in the held ``transaction`` (None: save nowhere).
+
+    Callers take the transaction first: it proves the location readable, trusted and writable, so a single-use
+    code is never spent on a token that could not be saved. ``remember`` keeps the code's digest, so the same
+    OAuthVerifier is not exchanged again.
+    """
+    token = client.exchange_code(
+        code, redirect_uri=properties.callback_url, scope=properties.scope, context=properties.context
+    )
+    previous = transaction.current if transaction is not None else None
+    settings = OAuthSettings.from_token_response(
+        token,
+        store_id=properties.store_id,
+        client_id=client.client_id,
+        verifiers=previous.verifiers if previous is not None else None,
+    )
+    if remember:
+        settings = settings.with_verifier(verifier_digest(code), "exchanged")
+    if transaction is not None:
+        transaction.save(settings)
+    return settings
+
+
+def _iso(epoch_ms: float | None) -> str | None:
+    if epoch_ms is None:
+        return None
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="seconds")
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if any(char in value for char in ";='\" ") else value

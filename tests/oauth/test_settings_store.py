@@ -1,0 +1,329 @@
+"""The OAuthSettingsLocation store: real files, real locks, real processes killed mid-write."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, PropertyError, SettingsStoreError
+from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key, settings_cipher
+from airflow_provider_bigcommerce.core.oauth.settings_store import (
+    FileSettingsStore,
+    OAuthSettings,
+    now_ms,
+    open_settings_store,
+    read_settings_file,
+    write_settings_file,
+)
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+
+STORE_ID = "abc123"
+SECRETS = ("tok-secret-1", "refresh-secret-1", "client-secret-1", "pass-secret-1")
+
+
+def _properties(location: Path | str, **extra: str) -> ConnectionProperties:
+    values = {
+        "AuthScheme": "OAuth",
+        "StoreId": STORE_ID,
+        "InitiateOAuth": "REFRESH",
+        "OAuthClientId": "client-1",
+        "OAuthClientSecret": "client-secret-1",
+        "OAuthSettingsLocation": str(location),
+    }
+    values.update(extra)
+    return ConnectionProperties.from_mapping({key: value for key, value in values.items() if value})
+
+
+def _settings(token: str = "tok-secret-1", **changes: object) -> OAuthSettings:
+    settings = OAuthSettings(
+        store_id=STORE_ID,
+        client_id="client-1",
+        access_token=token,
+        refresh_token="refresh-secret-1",
+        expires_in=3600,
+        token_timestamp=now_ms(),
+        scope="store_v2_orders",
+    )
+    return settings.replace(**changes)
+
+
+def test_a_saved_file_is_encrypted_private_and_round_trips(tmp_path: Path) -> None:
+    store = open_settings_store(_properties(tmp_path / "OAuthSettings.txt"))
+
+    store.save(_settings())
+
+    data = (tmp_path / "OAuthSettings.txt").read_bytes()
+    assert stat.S_IMODE(os.stat(tmp_path / "OAuthSettings.txt").st_mode) == 0o600
+    assert all(secret.encode() not in data for secret in SECRETS)
+    assert read_settings_file(str(tmp_path / "OAuthSettings.txt"), settings_cipher()) == store.load()
+    assert store.load().access_token == "tok-secret-1"
+
+
+def test_a_folder_location_gets_the_drivers_default_file_name(tmp_path: Path) -> None:
+    open_settings_store(_properties(f"{tmp_path}/")).save(_settings())
+
+    assert (tmp_path / "OAuthSettings.txt").exists()
+
+
+def test_steady_state_reads_decrypt_nothing_until_another_process_writes(tmp_path: Path) -> None:
+    location = tmp_path / "OAuthSettings.txt"
+    store = open_settings_store(_properties(location))
+    store.save(_settings("tok-1"))
+
+    first = store.load()
+    # Unchanged file: the very same decrypted object, for this store and for any other store on the same file.
+    assert store.load() is first
+    assert open_settings_store(_properties(location)).load() is first
+
+    _in_another_process(location, "save(OAuthSettings(store_id=STORE_ID, client_id='client-1', access_token='tok-2'))")
+
+    assert store.load().access_token == "tok-2"
+
+
+def test_adopted_settings_keep_the_verifiers_this_location_has_seen(tmp_path: Path) -> None:
+    store = open_settings_store(_properties(tmp_path / "OAuthSettings.txt"))
+    store.save(_settings("tok-here").with_verifier("sha256:code-exchanged-here", "exchanged"))
+
+    store.adopt(_settings("tok-imported").with_verifier("sha256:code-exchanged-there", "exchanged"))
+
+    saved = store.load()
+    assert saved.access_token == "tok-imported"
+    assert set(saved.verifiers) == {"sha256:code-exchanged-here", "sha256:code-exchanged-there"}
+
+
+def test_memory_locations_are_shared_by_the_connections_of_one_process_only(tmp_path: Path) -> None:
+    store = open_settings_store(_properties("memory://shared-test"))
+    store.save(_settings("tok-memory"))
+
+    assert open_settings_store(_properties("memory://shared-test")).load().access_token == "tok-memory"
+    assert open_settings_store(_properties("memory://another-id")).load() is None
+    other_process = _in_another_process("memory://shared-test", "load()")
+    assert other_process.strip() == "None"
+
+
+# ------------------------------------------------------------------------------------------ clear errors
+
+
+def _wrong_key(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv(KEY_ENV_VAR, generate_key())
+    return {}
+
+
+def _corrupt(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    data = bytearray(location.read_bytes())
+    data[len(data) // 2] = ord("A") if data[len(data) // 2] != ord("A") else ord("B")
+    location.write_bytes(bytes(data))
+    return {}
+
+
+def _truncated(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    location.write_bytes(location.read_bytes()[: location.stat().st_size // 2])
+    return {}
+
+
+def _foreign(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    location.write_text("[OAuth]\nOAuthAccessToken=tok-secret-1\n")
+    return {}
+
+
+def _other_store(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return {"StoreId": "otherstore"}
+
+
+def _other_app(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return {"OAuthClientId": "client-2"}
+
+
+def _missing_passphrase(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    open_settings_store(_properties(location, OAuthSettingsPassphrase="pass-secret-1")).save(_settings())
+    return {}
+
+
+def _no_key_at_all(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.delenv(KEY_ENV_VAR)
+    return {}
+
+
+def _unknown_initiate_oauth(location: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return {"InitiateOAuth": "SOMETIMES"}
+
+
+PROBLEMS = [
+    (_wrong_key, SettingsStoreError, r"encrypted with a different key than the ones configured"),
+    (_corrupt, SettingsStoreError, r"is altered or corrupt: it cannot be decrypted"),
+    (_truncated, SettingsStoreError, r"is truncated: it cannot be decrypted"),
+    (_foreign, SettingsStoreError, r"is not an OAuth settings file written by this provider"),
+    (_other_store, SettingsStoreError, r"for store 'abc123', but StoreId is 'otherstore'"),
+    (_other_app, SettingsStoreError, r"issued to the app with client id 'client-1', but OAuthClientId is 'client-2'"),
+    (_missing_passphrase, SettingsStoreError, r"encrypted with a passphrase, but OAuthSettingsPassphrase"),
+    (_no_key_at_all, SettingsStoreError, r"No key to encrypt the OAuth settings location"),
+    (_unknown_initiate_oauth, PropertyError, r"InitiateOAuth \(initiate_oauth\) 'SOMETIMES' is not a known value"),
+]
+
+
+@pytest.mark.parametrize(
+    ("damage", "error", "message"), PROBLEMS, ids=[damage.__name__.strip("_") for damage, _, _ in PROBLEMS]
+)
+def test_each_problem_has_its_own_clear_error_and_the_file_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, assert_no_secret, damage, error: type[Exception], message: str
+) -> None:
+    location = tmp_path / "OAuthSettings.txt"
+    # Near expiry, so using it would refresh and write, if the problem did not stop everything first.
+    open_settings_store(_properties(location)).save(_settings(token_timestamp=now_ms() - 3590_000))
+    changes = damage(location, monkeypatch)
+    before = location.read_bytes()
+
+    with pytest.raises(error) as caught:
+        token_source_for(_properties(location, **changes)).access_token()
+
+    assert re.search(message, str(caught.value)), str(caught.value)
+    assert_no_secret(str(caught.value), *SECRETS)
+    assert location.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["OAuthSettings.txt", "OAuthSettings.txt.lock"]
+
+
+def test_an_unwritable_location_is_reported_and_left_unchanged(tmp_path: Path, read_only_folder) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    location = folder / "OAuthSettings.txt"
+    open_settings_store(_properties(location)).save(_settings(token_timestamp=now_ms() - 3590_000))
+    before = location.read_bytes()
+
+    with read_only_folder(folder), pytest.raises(SettingsStoreError) as caught:
+        token_source_for(_properties(location)).access_token()
+
+    assert re.search(r"Cannot (create the lock file for|write) .*OAuthSettings.txt", str(caught.value))
+    assert "must be readable and writable by this process" in str(caught.value)
+    assert location.read_bytes() == before
+
+
+def test_a_missing_folder_is_not_created_behind_the_users_back(tmp_path: Path) -> None:
+    location = tmp_path / "not-mounted" / "OAuthSettings.txt"
+
+    with pytest.raises(SettingsStoreError, match="does not exist: create it \\(or mount the shared volume\\)"):
+        open_settings_store(_properties(location)).save(_settings())
+    assert not location.parent.exists()
+
+
+def test_read_only_use_never_writes_or_locks(tmp_path: Path) -> None:
+    location = tmp_path / "OAuthSettings.txt"
+    # Written as another machine would have (e.g. copied here): no lock file next to it.
+    expiring_soon = _settings(token_timestamp=now_ms() - 3590_000)
+    write_settings_file(str(location), expiring_soon, settings_cipher(), salt=b"s" * 16)
+    before = (location.read_bytes(), location.stat().st_mtime_ns)
+
+    token = token_source_for(_properties(location), read_only=True).access_token()
+    with pytest.raises(AuthorizationRequiredError, match="No token is saved"):
+        token_source_for(_properties(tmp_path / "empty.txt"), read_only=True).access_token()
+
+    assert token == "tok-secret-1"  # close to expiry but still valid: used as is, not refreshed
+    assert (location.read_bytes(), location.stat().st_mtime_ns) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["OAuthSettings.txt"]
+
+
+# ------------------------------------------------------------------------------------- processes and locks
+
+
+def _keep_saving(location: str, key: str, start: int, ready: multiprocessing.synchronize.Event) -> None:
+    os.environ[KEY_ENV_VAR] = key
+    store = open_settings_store(_properties(location))
+    ready.set()
+    for number in range(start, start + 1_000_000):
+        store.save(_settings(f"tok-{number}"))
+
+
+def test_sigkill_at_random_points_of_writes_never_breaks_the_file(tmp_path: Path, settings_key: str) -> None:
+    location = tmp_path / "OAuthSettings.txt"
+    store = FileSettingsStore(str(location), settings_cipher(), store_id=STORE_ID, lock_timeout_s=5)
+    store.save(_settings("tok-0"))
+    fork = multiprocessing.get_context("fork")
+    rng = random.Random(7)
+    last, killed_mid_write, started = 0, 0, time.monotonic()
+
+    for _ in range(100):
+        ready = fork.Event()
+        writer = fork.Process(target=_keep_saving, args=(str(location), settings_key, last + 1, ready), daemon=True)
+        writer.start()
+        assert ready.wait(10)
+        time.sleep(rng.uniform(0.0, 0.05))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join(10)
+        killed_mid_write += any(path.name.endswith(".tmp") for path in tmp_path.iterdir())
+
+        saved = read_settings_file(str(location), settings_cipher())  # decrypts from scratch, no cache
+        number = int(re.fullmatch(r"tok-(\d+)", saved.access_token).group(1))
+        assert number >= last, "a later write was lost"
+        last = number
+        lock_wait = time.monotonic()
+        with store.transaction() as transaction:  # the dead writer's lock is free at once
+            assert transaction.current.access_token == saved.access_token
+        assert time.monotonic() - lock_wait < 2
+
+    assert not [path for path in tmp_path.iterdir() if path.name.endswith(".tmp")], "orphan temp files remain"
+    assert killed_mid_write > 0, "no kill landed inside a write; the test proved nothing"
+    assert last > 100
+    assert time.monotonic() - started < 30
+
+
+def test_a_process_killed_while_holding_the_lock_does_not_block_the_others(tmp_path: Path) -> None:
+    location = tmp_path / "OAuthSettings.txt"
+    open_settings_store(_properties(location)).save(_settings())
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\n"
+            "from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store\n"
+            "from airflow_provider_bigcommerce.core.properties import ConnectionProperties\n"
+            "properties = ConnectionProperties.from_mapping({'AuthScheme': 'OAuth', 'StoreId': "
+            f"{STORE_ID!r}, 'InitiateOAuth': 'REFRESH', 'OAuthSettingsLocation': {str(location)!r}}})\n"
+            "with open_settings_store(properties).transaction():\n"
+            "    print('locked', flush=True)\n"
+            "    time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        waiting = FileSettingsStore(str(location), settings_cipher(), store_id=STORE_ID, lock_timeout_s=0.5)
+        with pytest.raises(SettingsStoreError, match="another process holds it"), waiting.transaction():
+            pass
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+
+        with waiting.transaction() as transaction:
+            transaction.save(_settings("tok-after"))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert open_settings_store(_properties(location)).load().access_token == "tok-after"
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _in_another_process(location: Path | str, call: str) -> str:
+    """Call a method of the store for ``location`` in a new interpreter; returns what it printed."""
+    code = (
+        "from airflow_provider_bigcommerce.core.oauth.settings_store import OAuthSettings, open_settings_store\n"
+        "from airflow_provider_bigcommerce.core.properties import ConnectionProperties\n"
+        f"STORE_ID = {STORE_ID!r}\n"
+        "properties = ConnectionProperties.from_mapping({'AuthScheme': 'OAuth', 'StoreId': STORE_ID, "
+        f"'InitiateOAuth': 'REFRESH', 'OAuthClientId': 'client-1', 'OAuthSettingsLocation': {str(location)!r}}})\n"
+        f"print(open_settings_store(properties).{call})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
