@@ -32,6 +32,7 @@ from airflow_provider_bigcommerce.core.properties import (
     FIELD_TO_DRIVER,
     ConnectionProperties,
     InitiateOAuth,
+    canonical_name,
     parse_connection_string,
 )
 
@@ -259,11 +260,11 @@ def _properties(
         if name.startswith("property_") and value is not None
     }
     overrides.update(extra, auth_scheme="OAuth")
-    given_mode = next((value for key, value in base.items() if _fold(key) in _names("initiate_oauth")), None)
+    given_mode = next((value for key, value in base.items() if canonical_name(key) == "initiate_oauth"), None)
     if given_mode is None or str(given_mode).strip().upper() == InitiateOAuth.OFF:
         overrides["initiate_oauth"] = mode.value  # a connection's own GETANDREFRESH/REFRESH is kept
     for field, env in (("oauth_client_secret", CLIENT_SECRET_ENV), ("oauth_settings_passphrase", PASSPHRASE_ENV)):
-        if os.environ.get(env) and not _names(field) & {_fold(key) for key in base}:
+        if os.environ.get(env) and field not in {canonical_name(key) for key in base}:
             overrides[field] = os.environ[env]
     properties = ConnectionProperties.from_mapping(_merged(base, overrides))
     return properties, args.conn_id, fernet_key
@@ -318,19 +319,9 @@ def _airflow_connection(conn_id: str) -> tuple[dict[str, Any], str | None]:
     return connection_values(connection), airflow_fernet_key()
 
 
-def _fold(name: str) -> str:
-    return name.replace("_", "").replace("-", "").lower()
-
-
-def _names(field: str) -> set[str]:
-    """Every folded spelling of a property (as ConnectionProperties.from_mapping accepts them)."""
-    aliases = {"host", "baseurl"} if field == "api_url" else set()
-    return {_fold(field), _fold(FIELD_TO_DRIVER[field]), *aliases}
-
-
 def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    replaced = set().union(*(_names(field) for field in overrides))
-    return {**{key: value for key, value in base.items() if _fold(key) not in replaced}, **overrides}
+    """``base`` in any spelling, with the properties named in ``overrides`` (field names) replaced."""
+    return {**{key: value for key, value in base.items() if canonical_name(key) not in overrides}, **overrides}
 
 
 # -------------------------------------------------------------------------------------------------- output

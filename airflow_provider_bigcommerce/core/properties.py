@@ -79,6 +79,11 @@ _BY_LOOKUP_KEY["host"] = "api_url"  # Airflow's standard host field carries the 
 _BY_LOOKUP_KEY["baseurl"] = "api_url"
 
 
+def canonical_name(key: str) -> str | None:
+    """The field a property key means, in any accepted spelling (``OAuthAccessToken``, ``host``, ...), or None."""
+    return _BY_LOOKUP_KEY.get(_lookup_key(key))
+
+
 def _error(field_name: str, problem: str, fix: str) -> PropertyError:
     return PropertyError(FIELD_TO_DRIVER[field_name], field_name, problem, fix)
 
@@ -112,7 +117,7 @@ class ConnectionProperties:
         for key, value in values.items():
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            name = _BY_LOOKUP_KEY.get(_lookup_key(str(key)))
+            name = canonical_name(str(key))
             if name is None:
                 known = ", ".join(DRIVER_NAMES)
                 raise PropertyError(
