@@ -1,0 +1,208 @@
+"""Retries, error bodies and authentication failures against the lookalike; no secret in any message or log."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from airflow_provider_bigcommerce.core.errors import (
+    BigCommerceApiError,
+    BigCommerceAuthError,
+    BigCommerceRateLimitError,
+    BigCommerceTransportError,
+)
+from airflow_provider_bigcommerce.core.retry import RetryPolicy
+
+# Enough attempts that a seeded run of faults on one request cannot exhaust them (0.2 ** 8 per request).
+PATIENT = RetryPolicy(max_attempts=8, backoff_base_s=0.01, backoff_cap_s=0.05, bare_429_base_s=0.02, bare_429_cap_s=0.2)
+THREE_ATTEMPTS = RetryPolicy(
+    max_attempts=3, max_429_waits=2, backoff_base_s=0.01, backoff_cap_s=0.05, bare_429_base_s=0.01
+)
+
+
+class RenewingTokenSource:
+    """Hands out ``first``; when it is rejected, offers ``renewed`` once and remembers what was rejected."""
+
+    def __init__(self, first: str, renewed: str | None) -> None:
+        self._current = first
+        self._renewed = renewed
+        self.rejected: list[str] = []
+
+    def access_token(self) -> str:
+        return self._current
+
+    def token_rejected(self, token: str) -> str | None:
+        self.rejected.append(token)
+        if self._renewed is not None:
+            self._current = self._renewed
+        return self._renewed
+
+
+def _order_ids(client) -> list[int]:
+    return [order["id"] for order in client.paginate("v2/orders", {"limit": 25})]
+
+
+def test_5xx_answers_are_retried_then_paging_succeeds(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=300, error_5xx_rate=0.2)
+    client = make_client(sandbox, retry=PATIENT)
+
+    ids = _order_ids(client)
+
+    assert len(ids) == len(set(ids)) == 300
+    assert sandbox.stats.responses_5xx > 0
+    assert client.stats.retries == sandbox.stats.responses_5xx
+
+
+def test_dropped_connections_are_retried_then_paging_succeeds(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=300, drop_rate=0.2)
+    client = make_client(sandbox, retry=PATIENT)
+
+    ids = _order_ids(client)
+
+    assert len(ids) == len(set(ids)) == 300
+    assert sandbox.stats.dropped > 0
+
+
+def test_exhausted_5xx_retries_raise_an_api_error_that_says_so(make_sandbox, make_client):
+    sandbox = make_sandbox(error_5xx_rate=1.0)
+    client = make_client(sandbox, retry=THREE_ATTEMPTS)
+
+    with pytest.raises(BigCommerceApiError) as caught:
+        client.request("GET", "v2/time")
+
+    assert caught.value.status in (500, 503)
+    assert "Gave up after 3 attempts" in str(caught.value)
+    assert "GET v2/time" in str(caught.value)
+    assert sandbox.stats.responses_5xx == 3
+
+
+def test_exhausted_429_waits_raise_a_rate_limit_error(make_sandbox, make_client):
+    sandbox = make_sandbox(bare_429_rate=1.0)
+    client = make_client(sandbox, retry=THREE_ATTEMPTS)
+
+    with pytest.raises(BigCommerceRateLimitError) as caught:
+        client.request("GET", "v2/time")
+
+    assert caught.value.status == 429
+    assert "Gave up after 2 waits" in str(caught.value)
+    assert sandbox.stats.bare_429 == 3
+
+
+def test_exhausted_connection_retries_raise_a_transport_error(make_sandbox, make_client):
+    sandbox = make_sandbox(drop_rate=1.0)
+    client = make_client(sandbox, retry=THREE_ATTEMPTS)
+
+    with pytest.raises(BigCommerceTransportError, match="gave up after 3 attempts"):
+        client.request("GET", "v2/time")
+    assert sandbox.stats.dropped == 3
+
+
+def test_every_call_has_the_connections_timeout(make_sandbox, make_client):
+    sandbox = make_sandbox(latency_ms=1000)
+    client = make_client(sandbox, timeout=0.2, retry=THREE_ATTEMPTS)
+
+    with pytest.raises(BigCommerceTransportError) as caught:
+        client.request("GET", "v2/time")
+
+    assert "ReadTimeout" in str(caught.value) and "Timeout (0.2 s)" in str(caught.value)
+
+
+def test_401_raises_an_auth_error_without_the_token(make_sandbox, make_client, caplog):
+    sandbox = make_sandbox()
+    wrong = "x" * 31
+    client = make_client(sandbox, token=wrong)
+
+    with (
+        caplog.at_level(logging.DEBUG, logger="airflow_provider_bigcommerce"),
+        pytest.raises(BigCommerceAuthError) as e,
+    ):
+        client.request("GET", "v2/orders")
+
+    assert e.value.status == 401
+    assert "missing, wrong or revoked" in str(e.value)
+    assert "store-level API account" in str(e.value)
+    assert wrong not in str(e.value) and wrong not in repr(e.value.args)
+    assert wrong not in caplog.text and sandbox.access_token not in caplog.text
+
+
+def test_token_rejected_is_consulted_once_and_its_new_token_used(make_sandbox, make_client):
+    sandbox = make_sandbox()
+    source = RenewingTokenSource("y" * 31, renewed=sandbox.access_token)
+    client = make_client(sandbox, token_source=source)
+
+    assert "time" in client.request("GET", "v2/time")
+    assert source.rejected == ["y" * 31]
+
+
+def test_token_rejected_is_consulted_once_even_if_the_new_token_fails_too(make_sandbox, make_client):
+    sandbox = make_sandbox()
+    source = RenewingTokenSource("y" * 31, renewed="z" * 31)
+    client = make_client(sandbox, token_source=source)
+
+    with pytest.raises(BigCommerceAuthError) as caught:
+        client.request("GET", "v2/time")
+
+    assert source.rejected == ["y" * 31]
+    assert "z" * 31 not in str(caught.value)
+
+
+def test_403_names_the_missing_scope(make_sandbox, make_client):
+    sandbox = make_sandbox()
+    token = sandbox.add_api_account(scopes=["store_v2_information_read_only"])
+    client = make_client(sandbox, token=token)
+
+    with pytest.raises(BigCommerceAuthError) as caught:
+        client.request("GET", "v2/orders")
+
+    assert caught.value.status == 403
+    assert "You don't have a required scope to access the endpoint" in str(caught.value)
+    assert "store_v2_orders" in str(caught.value) and "Add the scope" in str(caught.value)
+    assert token not in str(caught.value)
+
+
+def test_v2_error_array_is_parsed_into_the_message(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=10)
+    client = make_client(sandbox)
+
+    with pytest.raises(BigCommerceApiError) as caught:
+        client.request("GET", "v2/orders", {"limit": 1000})
+
+    assert caught.value.status == 413
+    assert caught.value.api_message == "The specified limit exceeds the maximum allowed. (max_limit: 250)"
+    assert (caught.value.method, caught.value.path) == ("GET", "v2/orders")
+
+
+def test_v3_error_object_is_parsed_into_the_message(make_sandbox, make_client):
+    sandbox = make_sandbox(products=10)
+    client = make_client(sandbox)
+
+    with pytest.raises(BigCommerceApiError) as caught:
+        client.request("GET", "v3/catalog/products", {"page": 0})
+
+    assert caught.value.status == 422
+    assert caught.value.api_message == "The field 'page' is invalid. (page: must be a positive integer)"
+
+
+def test_not_found_is_an_api_error_not_retried(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=5)
+    client = make_client(sandbox)
+
+    with pytest.raises(BigCommerceApiError) as caught:
+        client.request("GET", "v2/orders/999999")
+
+    assert caught.value.status == 404
+    assert "The requested resource was not found." in str(caught.value)
+    assert sandbox.stats.requests == 1
+
+
+def test_logs_warn_about_retries_without_any_header_or_token(make_sandbox, make_client, caplog):
+    sandbox = make_sandbox(orders=100, error_5xx_rate=0.2, bare_429_rate=0.2)
+    client = make_client(sandbox, retry=PATIENT)
+
+    with caplog.at_level(logging.DEBUG, logger="airflow_provider_bigcommerce"):
+        _order_ids(client)
+
+    assert any(record.levelno == logging.WARNING for record in caplog.records)
+    assert sandbox.access_token not in caplog.text
+    assert "X-Auth-Token" not in caplog.text
