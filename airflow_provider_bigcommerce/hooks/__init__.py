@@ -1,0 +1,1 @@
+"""Airflow hooks: connection in, core objects out. Import the hook from ``hooks.bigcommerce``."""

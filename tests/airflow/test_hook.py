@@ -1,0 +1,195 @@
+"""BigCommerceHook against the lookalike store, with connections defined the way Airflow users define them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from airflow.sdk._shared.secrets_masker import redact
+
+from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
+from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
+
+
+def _oauth_off(sandbox, **overrides) -> dict:
+    return {
+        "auth_scheme": "OAuth",
+        "initiate_oauth": "OFF",
+        "store_id": sandbox.store_id,
+        "oauth_access_token": sandbox.access_token,
+        "oauth_client_id": sandbox.client_id,
+        **overrides,
+    }
+
+
+@pytest.fixture(params=["PersonalAccessToken", "OAuth+InitiateOAuth=OFF"])
+def hook(request, sandbox, bigcommerce_connection) -> BigCommerceHook:
+    extra = None if request.param == "PersonalAccessToken" else _oauth_off(sandbox)
+    hook = BigCommerceHook(bigcommerce_connection(extra))
+    yield hook
+    hook.close()
+
+
+def test_request_returns_parsed_json(hook, sandbox):
+    assert isinstance(hook.request("GET", "v2/time")["time"], int)
+    assert hook.request("GET", "v2/store")["id"] == sandbox.store_id
+
+
+def test_paginate_yields_every_record_once(hook, store_config):
+    orders = [order["id"] for order in hook.paginate("v2/orders")]
+    assert len(orders) == len(set(orders)) == store_config.orders
+    assert sum(1 for _ in hook.paginate("v3/catalog/products")) == store_config.products
+    assert sum(1 for _ in hook.paginate("v3/customers")) == store_config.customers
+
+
+def test_pages_split_v2_orders_at_250(hook, store_config):
+    sizes = [len(page.records) for page in hook.pages("v2/orders")]
+    assert sizes == [250, store_config.orders - 250]
+
+
+def test_get_conn_is_a_session_that_authenticates(hook, sandbox):
+    session = hook.get_conn()
+    assert isinstance(session, requests.Session)
+    response = session.get(f"{sandbox.base_url}/stores/{sandbox.store_id}/v2/store", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["id"] == sandbox.store_id
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        {"AuthScheme": "PersonalAccessToken", "StoreId": "{store}", "OAuthAccessToken": "{token}"},
+        {"authscheme": "personalaccesstoken", "STOREID": "{store}", "oauthaccesstoken": "{token}"},
+        {"auth_scheme": "PersonalAccessToken", "store_id": "{store}", "oauth_access_token": "{token}"},
+        {"AUTH_SCHEME": "PERSONALACCESSTOKEN", "Store_Id": "{store}", "OAuth_Access_Token": "{token}"},
+    ],
+    ids=["driver-names", "driver-names-any-case", "snake-case", "snake-case-any-case"],
+)
+def test_extras_accept_driver_names_and_snake_case(spelling, sandbox, bigcommerce_connection):
+    extra = {key: value.format(store=sandbox.store_id, token=sandbox.access_token) for key, value in spelling.items()}
+    hook = BigCommerceHook(bigcommerce_connection(extra))
+    assert hook.properties.store_id == sandbox.store_id
+    assert hook.request("GET", "v2/store")["id"] == sandbox.store_id
+    hook.close()
+
+
+def test_blank_form_fields_count_as_not_set(sandbox, bigcommerce_connection):
+    # What the UI form saves: every field, unset ones as null, defaults filled in.
+    extra = {
+        "auth_scheme": "PersonalAccessToken",
+        "store_id": sandbox.store_id,
+        "oauth_access_token": sandbox.access_token,
+        "oauth_client_id": None,
+        "oauth_client_secret": "",
+        "callback_url": "http://localhost:33333",
+        "initiate_oauth": "OFF",
+        "oauth_verifier": None,
+        "oauth_settings_location": None,
+        "timeout": 30,
+    }
+    ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
+    assert ok, message
+
+
+def test_secrets_are_masked_as_soon_as_they_are_read(sandbox, bigcommerce_connection):
+    secret = "client-secret-" + "x" * 24
+    hook = BigCommerceHook(bigcommerce_connection(_oauth_off(sandbox, oauth_client_secret=secret)))
+    hook.properties  # noqa: B018 - reading the properties is what masks them
+    assert redact(f"token={sandbox.access_token} secret={secret}") == "token=*** secret=***"
+
+
+def test_test_connection_reports_the_store(sandbox, bigcommerce_connection):
+    ok, message = BigCommerceHook(bigcommerce_connection()).test_connection()
+    assert ok, message
+    store_name = BigCommerceHook(bigcommerce_connection()).request("GET", "v2/store")["name"]
+    assert store_name in message
+    assert sandbox.store_id in message
+
+
+def test_test_connection_with_oauth_off_succeeds(sandbox, bigcommerce_connection):
+    ok, message = BigCommerceHook(bigcommerce_connection(_oauth_off(sandbox))).test_connection()
+    assert ok, message
+
+
+def test_test_connection_with_a_bad_token_fails_clearly_without_the_token(sandbox, bigcommerce_connection):
+    bad_token = "bad-token-" + "z" * 20
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": sandbox.store_id, "oauth_access_token": bad_token}
+    ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
+    assert not ok
+    assert "401" in message
+    assert "OAuthAccessToken" in message
+    assert bad_token not in message
+
+
+def test_request_with_a_bad_token_raises_an_auth_error(sandbox, bigcommerce_connection):
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": sandbox.store_id, "oauth_access_token": "w" * 30}
+    hook = BigCommerceHook(bigcommerce_connection(extra))
+    with pytest.raises(BigCommerceAuthError) as raised:
+        hook.request("GET", "v2/store")
+    assert raised.value.status == 401
+    assert "w" * 30 not in str(raised.value)
+    hook.close()
+
+
+def test_test_connection_names_a_missing_property(sandbox, bigcommerce_connection):
+    extra = {"auth_scheme": "PersonalAccessToken", "oauth_access_token": sandbox.access_token}
+    ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
+    assert not ok
+    assert "StoreId (store_id) is missing" in message
+    assert sandbox.access_token not in message
+
+
+def test_test_connection_to_an_unreachable_host_fails_without_raising(sandbox, bigcommerce_connection):
+    ok, message = BigCommerceHook(bigcommerce_connection(host="http://127.0.0.1:9")).test_connection()
+    assert not ok
+    assert "127.0.0.1:9" in message
+    assert sandbox.access_token not in message
+
+
+def test_test_connection_never_exchanges_a_verifier_or_writes_settings(sandbox, bigcommerce_connection, tmp_path):
+    # The Test button runs in the api-server: a pending OAuthVerifier must stay pending for the workers.
+    settings_file = tmp_path / "OAuthSettings.txt"
+    verifier = "pending-code-" + "v" * 20
+    extra = {
+        "auth_scheme": "OAuth",
+        "initiate_oauth": "REFRESH",
+        "store_id": sandbox.store_id,
+        "oauth_client_id": sandbox.client_id,
+        "oauth_client_secret": sandbox.client_secret,
+        "oauth_verifier": verifier,
+        "oauth_settings_location": str(settings_file),
+        "oauth_settings_passphrase": "correct horse battery staple",
+        "login_url": sandbox.login_url,
+    }
+    ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
+    assert not ok
+    assert not Path(settings_file).exists()
+    for secret in (verifier, sandbox.client_secret, "correct horse battery staple"):
+        assert secret not in message
+
+
+def test_web_flow_token_works_as_oauth_with_initiate_oauth_off(sandbox, bigcommerce_connection):
+    app = {
+        "auth_scheme": "OAuth",
+        "initiate_oauth": "OFF",
+        "store_id": sandbox.store_id,
+        "oauth_client_id": sandbox.client_id,
+        "oauth_client_secret": sandbox.client_secret,
+        "callback_url": sandbox.callback_url,
+        "login_url": sandbox.login_url,
+        "oauth_access_token": "placeholder-until-authorized",
+    }
+    web_app = BigCommerceHook(bigcommerce_connection(app))
+    url = web_app.get_oauth_authorization_url(state="xyz")
+    assert url.startswith(sandbox.login_url)
+    code = parse_qs(urlsplit(sandbox.approve(url)).query)["code"][0]
+    answer = web_app.get_oauth_access_token(code)
+    token = answer["OAuthAccessToken"]
+    assert redact(f"token {token}") == "token ***"
+
+    hook = BigCommerceHook(bigcommerce_connection({**app, "oauth_access_token": token}))
+    assert hook.request("GET", "v2/store")["id"] == sandbox.store_id
+    assert hook.test_connection()[0]
+    hook.close()
