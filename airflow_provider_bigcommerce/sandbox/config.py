@@ -1,0 +1,69 @@
+"""What a lookalike store looks like: data sizes, rate limit, faults, OAuth behaviour, where it listens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+DEFAULT_CALLBACK_URL = "http://localhost:33333"
+# Anchor of the generated timeline. Data does not follow the wall clock, so the same seed gives the same
+# dates in every run; pass ``reference_time`` to place the data elsewhere (e.g. around "now" for a demo).
+_REFERENCE_ANCHOR = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class SandboxConfig:
+    """Settings of one lookalike store. Defaults: a small Standard-plan store (150 requests per 30 s).
+
+    ``reference_time`` is the latest ``date_modified`` of the data (records spread over the 90 days before
+    it); ``None`` derives a fixed moment from the seed.
+    """
+
+    seed: int = 1
+    orders: int = 300
+    products: int = 120
+    customers: int = 200
+    brands: int = 20
+    categories: int = 30
+    quota: int = 150
+    window_ms: int = 30000
+    latency_ms: float = 0
+    error_5xx_rate: float = 0.0
+    bare_429_rate: float = 0.0
+    drop_rate: float = 0.0
+    expiring_tokens: bool = False
+    token_lifetime_s: int = 3600
+    host: str = "127.0.0.1"
+    port: int = 0
+    callback_url: str = DEFAULT_CALLBACK_URL
+    reference_time: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("orders", "products", "customers", "brands", "categories"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"SandboxConfig.{name} must be >= 0, got {getattr(self, name)}")
+        if self.orders and not self.products:
+            raise ValueError("SandboxConfig.products must be >= 1 when there are orders (orders need line items)")
+        if self.quota < 1 or self.window_ms < 1:
+            raise ValueError("SandboxConfig.quota and window_ms must be >= 1")
+        if self.latency_ms < 0 or self.token_lifetime_s < 1:
+            raise ValueError("SandboxConfig.latency_ms must be >= 0 and token_lifetime_s >= 1")
+        check_fault_rates(self.error_5xx_rate, self.bare_429_rate, self.drop_rate)
+        if self.reference_time is not None and self.reference_time.tzinfo is None:
+            self.reference_time = self.reference_time.replace(tzinfo=UTC)
+
+    def data_end(self) -> datetime:
+        """The latest ``date_modified`` any generated record may carry."""
+        if self.reference_time is not None:
+            return self.reference_time
+        return _REFERENCE_ANCHOR - timedelta(days=self.seed % 180)
+
+
+def check_fault_rates(error_5xx_rate: float, bare_429_rate: float, drop_rate: float) -> None:
+    """Each rate is a probability per API request; together they may not exceed 1."""
+    rates = {"error_5xx_rate": error_5xx_rate, "bare_429_rate": bare_429_rate, "drop_rate": drop_rate}
+    for name, rate in rates.items():
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"{name} must be a probability between 0 and 1, got {rate}")
+    if sum(rates.values()) > 1.0:
+        raise ValueError(f"the fault rates add up to more than 1: {rates}")

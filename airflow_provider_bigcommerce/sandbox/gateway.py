@@ -1,0 +1,103 @@
+"""api.bigcommerce.com's front door: faults, store lookup, rate limit, token, route, scope, then the resource.
+
+The order matters and mirrors what a client sees from the real service: a fault (drop, 500/503, bare 429)
+can strike any request, spends no quota and carries no rate headers; every other request for this store
+spends quota (401, 403, 404 and 413 answers included) and carries the four ``X-Rate-Limit-*`` headers, the
+429 for an exhausted quota adding ``X-Retry-After`` (FACTS.md, "Rate limits"). A path naming another store
+is a 404 without rate headers. Added latency is slept after the decision, before the answer is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from airflow_provider_bigcommerce.sandbox.api import StoreApi
+from airflow_provider_bigcommerce.sandbox.errors import ApiError, missing_scope, not_found
+from airflow_provider_bigcommerce.sandbox.faults import Fault, FaultInjector
+from airflow_provider_bigcommerce.sandbox.rate_limit import FixedWindowRateLimiter
+from airflow_provider_bigcommerce.sandbox.responses import Reply, empty_reply, json_reply
+from airflow_provider_bigcommerce.sandbox.stats import SandboxStats
+from airflow_provider_bigcommerce.sandbox.tokens import TokenRegistry, has_scope
+
+log = logging.getLogger(__name__)
+
+_INJECTED = {
+    Fault.ERROR_500: ApiError(500, "Internal Server Error"),
+    Fault.ERROR_503: ApiError(503, "Service Unavailable: the platform is under heavy load, try again later."),
+}
+_QUOTA_EXCEEDED = "Too many requests: the store's request quota for this window is used up."
+
+
+class ApiGateway:
+    """Turns one API request into a ``Reply`` plus the latency to add before sending it."""
+
+    def __init__(
+        self,
+        api: StoreApi,
+        store_hash: str,
+        limiter: FixedWindowRateLimiter,
+        faults: FaultInjector,
+        tokens: TokenRegistry,
+        stats: SandboxStats,
+    ) -> None:
+        self.api = api
+        self.store_hash = store_hash
+        self.limiter = limiter
+        self.faults = faults
+        self.tokens = tokens
+        self.stats = stats
+
+    def handle(self, method: str, path: str, query: Mapping[str, str], token: str | None) -> tuple[Reply, float]:
+        """``path`` is ``/stores/{hash}/v2/...``; returns the reply and the seconds to wait before sending it."""
+        store_hash, _, subpath = path.removeprefix("/stores/").partition("/")
+        version = "v2" if subpath.startswith("v2/") else "v3"
+        matched = self.api.match(subpath)
+        self.stats.count_request(matched[0].key if matched else "unknown")
+        delay = self.faults.settings.latency_ms / 1000
+        fault = self.faults.draw()
+        if fault is Fault.DROP:
+            self.stats.count_drop()
+            return Reply(0, drop=True), delay
+        if fault is Fault.BARE_429:
+            self.stats.count_response(429, injected=True)
+            return empty_reply(429), delay
+        if fault in _INJECTED:
+            error = _INJECTED[fault]
+            self.stats.count_response(error.status, injected=True)
+            return json_reply(error.status, error.body(version)), delay
+        if store_hash != self.store_hash:
+            reply = json_reply(404, ApiError(404, f"Store '{store_hash}' not found.").body(version))
+            self.stats.count_response(404)
+            return reply, delay
+        decision = self.limiter.acquire()
+        headers = decision.headers()
+        if not decision.allowed:
+            reply = json_reply(429, ApiError(429, _QUOTA_EXCEEDED).body(version), headers)
+        else:
+            reply = self._answer(method, version, matched, query, token)
+            reply.headers.extend(headers)
+        self.stats.count_response(reply.status)
+        return reply, delay
+
+    def _answer(self, method: str, version: str, matched, query: Mapping[str, str], token: str | None) -> Reply:
+        grant, why = self.tokens.verify(token)
+        try:
+            if grant is None:
+                raise ApiError(401, why)
+            if matched is None:
+                raise not_found()
+            route, args = matched
+            if method != "GET":
+                raise ApiError(405, f"The lookalike serves GET only on /{route.key}.")
+            if route.scope and not has_scope(grant.scopes, route.scope):
+                raise missing_scope()
+            result = route.handler(query, args)
+        except ApiError as error:
+            return json_reply(error.status, error.body(version))
+        except Exception:  # a bug in the lookalike must still answer, and show in the log
+            log.exception("the lookalike failed on %s", matched[0].key if matched else "?")
+            return json_reply(500, ApiError(500, "Internal Server Error").body(version))
+        if result.document is None:
+            return empty_reply(result.status)
+        return json_reply(result.status, result.document)

@@ -1,0 +1,90 @@
+"""Counters of what the lookalike served, so tests assert outcomes ("no 429", "one token request per expiry")."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+_FIELDS = (
+    "requests",
+    "responses_429",
+    "rate_limited",
+    "bare_429",
+    "responses_5xx",
+    "dropped",
+    "token_requests",
+)
+
+
+class SandboxStats:
+    """Live, thread-safe counters. Read as attributes (``stats.responses_429``) or items (``stats["..."]``).
+
+    - ``requests``: API requests (``/stores/...``), faulted ones included.
+    - ``requests_by_path``: per resource, keyed like ``"v2/orders"`` or ``"v2/orders/{order_id}/products"``.
+    - ``responses_by_status``: API responses per HTTP status (dropped connections are not responses).
+    - ``responses_429``: every 429; ``rate_limited`` those for an exhausted quota (with headers);
+      ``bare_429`` the injected ones without headers; ``responses_5xx`` and ``dropped`` the other faults.
+    - ``token_requests``: ``POST /oauth2/token`` calls; ``token_requests_by_grant`` per ``grant_type``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._by_path: Counter[str] = Counter()
+        self._by_status: Counter[int] = Counter()
+        self._by_grant: Counter[str] = Counter()
+
+    def count_request(self, path_key: str) -> None:
+        with self._lock:
+            self._counts["requests"] += 1
+            self._by_path[path_key] += 1
+
+    def count_response(self, status: int, *, injected: bool = False) -> None:
+        """``injected`` marks a fault (bare 429, 5xx) rather than the store's own answer."""
+        with self._lock:
+            self._by_status[status] += 1
+            if status == 429:
+                self._counts["responses_429"] += 1
+                self._counts["bare_429" if injected else "rate_limited"] += 1
+            elif status >= 500:
+                self._counts["responses_5xx"] += 1
+
+    def count_drop(self) -> None:
+        with self._lock:
+            self._counts["dropped"] += 1
+
+    def count_token_request(self, grant_type: str) -> None:
+        with self._lock:
+            self._counts["token_requests"] += 1
+            self._by_grant[grant_type] += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._by_path.clear()
+            self._by_status.clear()
+            self._by_grant.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """A consistent copy of every counter, JSON-ready."""
+        with self._lock:
+            data: dict[str, Any] = {name: self._counts[name] for name in _FIELDS}
+            data["requests_by_path"] = dict(self._by_path)
+            data["responses_by_status"] = dict(sorted(self._by_status.items()))
+            data["token_requests_by_grant"] = dict(self._by_grant)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        snapshot = self.snapshot()
+        if name not in snapshot:
+            raise AttributeError(name)
+        return snapshot[name]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.snapshot()[name]
+
+    def __repr__(self) -> str:
+        return f"SandboxStats({self.snapshot()})"

@@ -1,0 +1,41 @@
+"""The whole generated store: profile, catalog, customers and orders, all from one seed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow_provider_bigcommerce.sandbox.catalog import Catalog
+from airflow_provider_bigcommerce.sandbox.config import SandboxConfig
+from airflow_provider_bigcommerce.sandbox.customers import CustomerBook
+from airflow_provider_bigcommerce.sandbox.orders import OrderBook
+from airflow_provider_bigcommerce.sandbox.store_profile import StoreProfile
+
+HISTORY = timedelta(days=90)  # records are modified over the 90 days before the reference time
+
+
+class StoreData:
+    """Read-only store contents. Nothing is generated until a record is asked for."""
+
+    def __init__(self, config: SandboxConfig, base_url: str) -> None:
+        self.profile = StoreProfile.from_seed(config.seed, config.quota)
+        end = int(config.data_end().timestamp())
+        start = end - int(HISTORY.total_seconds())
+        seed = config.seed
+        self.catalog = Catalog(seed, config.products, config.brands, config.categories, start, end)
+        self.customers = CustomerBook(seed, config.customers, start, end)
+        api_root = f"{base_url}/stores/{self.profile.store_hash}/v2"
+        self.orders = OrderBook(seed, config.orders, start, end, self.catalog, self.customers, api_root)
+
+    @property
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest ``date_modified`` of any order, product or customer (``None`` if empty).
+
+        Tests pick incremental windows from it, since the data does not follow the wall clock.
+        """
+        moments = []
+        for timeline in (self.orders.timeline, self.catalog.timeline, self.customers.timeline):
+            if timeline.count:
+                moments += [timeline.at(0), timeline.at(timeline.count - 1)]
+        if not moments:
+            return None
+        return datetime.fromtimestamp(min(moments), UTC), datetime.fromtimestamp(max(moments), UTC)

@@ -1,0 +1,75 @@
+"""``python -m airflow_provider_bigcommerce.sandbox``: one JSON line, then serve until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+CONNECTION_KEYS = {"base_url", "login_url", "store_id", "access_token", "client_id", "client_secret", "callback_url"}
+
+
+def _start(*args: str) -> tuple[subprocess.Popen, dict]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_bigcommerce.sandbox", "--port", "0", *args],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stdout.readline()
+    assert line, process.stderr.read()
+    return process, json.loads(line)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_prints_one_json_line_serves_and_stops_cleanly(stop_signal):
+    process, info = _start("--orders", "10", "--seed", "5")
+    try:
+        assert set(info) == CONNECTION_KEYS and info["base_url"].startswith("http://127.0.0.1:")
+        response = requests.get(
+            f"{info['base_url']}/stores/{info['store_id']}/v2/time",
+            headers={"X-Auth-Token": info["access_token"]},
+            timeout=10,
+        )
+        assert response.status_code == 200 and response.json()["time"] > 0
+    finally:
+        process.send_signal(stop_signal)
+        remaining_stdout, _ = process.communicate(timeout=10)
+
+    assert process.returncode == 0 and remaining_stdout == ""
+
+
+def test_cli_options_reach_the_store_and_the_admin_surface_controls_it():
+    process, info = _start("--orders", "7", "--quota", "3", "--window-ms", "60000", "--expiring-tokens")
+    try:
+        about = requests.get(f"{info['base_url']}/_sandbox/info", timeout=10).json()
+        assert about["sizes"]["orders"] == 7 and about["quota"] == 3 and about["expiring_tokens"] is True
+
+        requests.post(f"{info['base_url']}/_sandbox/faults", json={"error_5xx_rate": 1.0}, timeout=10)
+        failed = requests.get(f"{info['base_url']}/stores/{info['store_id']}/v2/time", timeout=10)
+        stats = requests.get(f"{info['base_url']}/_sandbox/stats", timeout=10).json()
+        assert failed.status_code in (500, 503) and stats["responses_5xx"] == 1
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert process.returncode == 0
+
+
+def test_cli_rejects_impossible_options_with_exit_code_2():
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow_provider_bigcommerce.sandbox", "--error-5xx-rate", "2"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 2 and "error_5xx_rate" in result.stderr and result.stdout == ""

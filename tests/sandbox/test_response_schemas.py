@@ -1,0 +1,98 @@
+"""Every endpoint's answer matches the official OpenAPI file of that resource (FACTS.md: `openapi/`)."""
+
+from __future__ import annotations
+
+import pytest
+
+# (request path, params, OpenAPI file, path in that file)
+ENDPOINTS = [
+    ("v2/time", {}, "store_information.v2.yml", "/time"),
+    ("v2/store", {}, "store_information.v2.yml", "/store"),
+    ("v2/orders", {"limit": 20}, "orders.v2.oas2.yml", "/orders"),
+    ("v2/orders/count", {}, "orders.v2.oas2.yml", "/orders/count"),
+    ("v2/orders/100/products", {}, "orders.v2.oas2.yml", "/orders/{order_id}/products"),
+    ("v2/orders/101/shipping_addresses", {}, "orders.v2.oas2.yml", "/orders/{order_id}/shipping_addresses"),
+    ("v3/catalog/products", {"limit": 120}, "products_catalog.v3.yml", "/catalog/products"),
+    ("v3/catalog/variants", {"limit": 250}, "product-variants_catalog.v3.yml", "/catalog/variants"),
+    ("v3/catalog/brands", {}, "brands_catalog.v3.yml", "/catalog/brands"),
+    ("v3/catalog/trees/categories", {}, "category-trees_catalog.v3.yml", "/catalog/trees/categories"),
+    ("v3/customers", {"limit": 100}, "customers.v3.yml", "/customers"),
+    (
+        "v3/customers",
+        {"limit": 5, "include": "addresses,storecredit,attributes,formfields"},
+        "customers.v3.yml",
+        "/customers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "params", "spec", "spec_path"), ENDPOINTS, ids=[e[0] + str(e[1]) for e in ENDPOINTS])
+def test_endpoint_answer_matches_official_schema(client, openapi, path, params, spec, spec_path):
+    response = client.get(path, **params)
+
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/json"
+    openapi.assert_valid(openapi.response_validator(spec, spec_path), response.json())
+
+
+def test_v2_order_with_inline_line_items_matches_official_schema(client, openapi):
+    response = client.get("v2/orders", limit=50, include="consignments.line_items", consignment_structure="object")
+    orders = response.json()
+
+    openapi.assert_valid(openapi.response_validator("orders.v2.oas2.yml", "/orders"), orders)
+    # The spec's oneOf alternatives overlap (see conftest), so also pin the exact shapes the API promises:
+    consignments = openapi.schema_validator("orders.v2.oas2.yml", "orderConsignment_Get")
+    line_item = openapi.schema_validator("orders.v2.oas2.yml", "orderProducts")  # additionalProperties: false
+    for order in orders:
+        openapi.assert_valid(consignments, order["consignments"])
+        for shipping in order["consignments"]["shipping"]:
+            assert shipping["line_items"], order["id"]
+            for line in shipping["line_items"]:
+                openapi.assert_valid(line_item, line)
+
+
+def test_v3_transactions_answer_matches_official_schema(client, openapi):
+    validator = openapi.response_validator("orders.v3.yml", "/orders/{order_id}/transactions")
+    seen = 0
+    for order_id in range(100, 140):
+        response = client.get(f"v3/orders/{order_id}/transactions")
+        if response.status_code == 200:
+            openapi.assert_valid(validator, response.json())
+            seen += 1
+        else:
+            assert response.status_code == 204 and response.content == b""
+    assert seen > 10
+
+
+def test_v2_order_single_matches_official_schema(client, openapi):
+    response = client.get("v2/orders/150")
+
+    assert response.status_code == 200
+    openapi.assert_valid(openapi.schema_validator("orders.v2.oas2.yml", "order_Resp"), response.json())
+
+
+def test_v2_bodies_write_money_as_strings_and_dates_in_rfc_2822(client):
+    order = client.get("v2/orders", limit=1).json()[0]
+
+    assert order["total_inc_tax"].count(".") == 1 and len(order["total_inc_tax"].split(".")[1]) == 4
+    assert order["date_modified"].endswith(" +0000") and order["date_modified"][3:5] == ", "
+    assert order["products"]["resource"] == f"/orders/{order['id']}/products"
+    assert (
+        order["products"]["url"] == f"{client.sb.base_url}/stores/{client.sb.store_id}/v2/orders/{order['id']}/products"
+    )
+
+
+def test_v3_bodies_write_dates_in_iso_8601_and_money_as_numbers(client):
+    product = client.get("v3/catalog/products", limit=1).json()["data"][0]
+
+    assert product["date_modified"].endswith("+00:00") and product["date_modified"][10] == "T"
+    assert isinstance(product["price"], float)
+
+
+def test_schema_check_rejects_a_record_that_breaks_the_spec(client, openapi):
+    """The validation above has teeth: a v2 line item with a field the spec forbids, or money as a number."""
+    line = client.get("v2/orders/100/products").json()[0]
+    validator = openapi.schema_validator("orders.v2.oas2.yml", "orderProducts")
+
+    assert list(validator.iter_errors({**line, "unexpected": 1}))
+    assert list(validator.iter_errors({**line, "price_ex_tax": 12.5}))
