@@ -23,6 +23,8 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
+# A fixed key, so every process of the suite can decrypt the connections another one stored.
+os.environ["AIRFLOW__CORE__FERNET_KEY"] = "dGVzdC1zdWl0ZS1mZXJuZXQta2V5LTMyLWJ5dGVzISE="
 os.environ.setdefault("BIGCOMMERCE_OPENAPI_DIR", str(REPO_ROOT.parent / "shared" / "bigcommerce" / "openapi"))
 
 

@@ -28,7 +28,7 @@ class BigCommerceApiError(BigCommerceError):
         self.path = path
         self.api_message = message
         text = f"BigCommerce answered {status} to {method} {path}: {message}"
-        super().__init__(f"{text}. {hint}" if hint else text)
+        super().__init__(f"{text.rstrip('. ')}. {hint}" if hint else text)
 
 
 class BigCommerceAuthError(BigCommerceApiError):
