@@ -1,0 +1,46 @@
+"""Every benchmark runs end to end at toy sizes and produces its figures. No timing is asserted here.
+
+The figures themselves come from ``python -m benchmarks`` (``make bench``) and are recorded in the README.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import BENCHMARKS, import_cost, memory, order_lines, throughput, token_path
+from benchmarks.report import BenchmarkResult, format_result, machine_info, markdown_report
+
+TOY_SIZES = {
+    throughput: {"orders": 600, "window_ms": 500, "latency_ms": 5, "baseline_seconds": 0.1},
+    order_lines: {"orders": 300, "large": 0},
+    memory: {"small": 250, "large": 500, "orders": 20},
+    token_path: {"processes": 2, "blocks": 2, "calls": 50, "api_calls": 2, "token_lifetime_s": 2},
+    import_cost: {
+        "repetitions": 1,
+        "modules": ("airflow_provider_bigcommerce.core.properties",),
+        "sdk_statement": "import json",
+        "warm_up": False,
+    },
+}
+FIGURES = {
+    throughput: {"ours_records_per_s", "official_iterall_records_per_s", "plain_records_per_s", "utilization"},
+    order_lines: {"ours_per_1000", "one_per_order_requests", "same_line_items"},
+    memory: {"small_peak_mb", "large_peak_mb", "spread"},
+    token_path: {"added_us", "verifier_token_requests", "refresh_token_requests"},
+    import_cost: {"beyond_sdk_ms", "sdk_ms"},
+}
+
+
+def test_every_benchmark_has_toy_sizes():
+    assert {module.NAME for module in TOY_SIZES} == set(BENCHMARKS)
+
+
+@pytest.mark.parametrize("module", list(TOY_SIZES), ids=lambda module: module.NAME)
+def test_benchmark_produces_its_figures(module):
+    result = module.run(**TOY_SIZES[module])
+
+    assert isinstance(result, BenchmarkResult)
+    assert FIGURES[module] <= set(result.figures)
+    assert result.checks and all(check.measured for check in result.checks)
+    assert module.NAME in format_result(result)
+    assert "| benchmark |" in markdown_report([result], machine_info(), "python -m benchmarks")
