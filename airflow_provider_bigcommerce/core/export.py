@@ -1,0 +1,386 @@
+"""Export one BigCommerce resource to newline-delimited JSON: streamed page by page, replaced atomically.
+
+Plain Python, no Airflow: the transfer operator only turns a task's data interval and destination into the
+arguments of :func:`export_resource`. Memory stays flat whatever the record count: one page (at most 250 records)
+is held at a time and written through the optional gzip stream straight into the destination file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+from airflow_provider_bigcommerce.core.errors import BigCommerceError
+
+if TYPE_CHECKING:
+    from airflow_provider_bigcommerce.core.client import ClientStats
+    from airflow_provider_bigcommerce.core.paging import Page
+
+COMPRESSIONS = ("gzip",)
+PROGRESS_EVERY_S = 10.0
+
+
+class ExportError(BigCommerceError):
+    """The export's arguments cannot work (unknown resource, empty window, bad compression); nothing was written."""
+
+
+class StoragePath(Protocol):
+    """What the export needs of a destination: ``pathlib.Path``, ``upath.UPath`` and ``ObjectStoragePath`` all fit."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def parent(self) -> StoragePath: ...
+
+    def __truediv__(self, other: str) -> StoragePath: ...
+
+    def open(self, mode: str = ...) -> Any: ...
+
+    def mkdir(self, parents: bool = ..., exist_ok: bool = ...) -> None: ...
+
+    def rename(self, target: Any) -> Any: ...
+
+    def unlink(self, missing_ok: bool = ...) -> None: ...
+
+    def glob(self, pattern: str) -> Iterable[StoragePath]: ...
+
+
+@dataclass(frozen=True)
+class Window:
+    """The half-open time range ``[start, end)`` a run exports, on ``date_modified``. Both ends timezone-aware."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ExportError("The export window needs timezone-aware start and end datetimes.")
+        if self.start > self.end:
+            raise ExportError(
+                f"The export window starts ({self.start.isoformat()}) after it ends ({self.end.isoformat()})."
+            )
+
+    def inclusive_seconds(self) -> tuple[datetime, datetime]:
+        """The first and last whole second inside the window, in UTC.
+
+        BigCommerce stores ``date_modified`` to the second and treats both filter bounds as inclusive, so
+        ``[ceil(start), ceil(end) - 1 s]`` selects exactly the records with ``start <= date_modified < end``.
+        """
+        first = _ceil_to_second(self.start.astimezone(UTC))
+        last = _ceil_to_second(self.end.astimezone(UTC)) - timedelta(seconds=1)
+        return first, last
+
+    def label(self) -> str:
+        """``20240101T000000Z_20240102T000000Z``: names the files of this window."""
+        return f"{_compact(self.start)}_{_compact(self.end)}"
+
+
+def _ceil_to_second(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
+def _compact(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def filter_timestamp(api_path: str, moment: datetime) -> str:
+    """A full timestamp in the format the API version documents for its date filters (never date-only).
+
+    v2 takes RFC 2822 (``Thu, 20 Apr 2017 11:32:00 +0000``); v3 takes ISO 8601. A date-only v3 ``date_modified:min``
+    gets the request's current time appended by the server (FACTS.md, "Listing and paging"), so the time is always
+    sent.
+    """
+    moment = moment.astimezone(UTC)
+    if _api_version(api_path) == "v2":
+        return format_datetime(moment)
+    return moment.isoformat(timespec="seconds")
+
+
+def _api_version(api_path: str) -> str:
+    return api_path.strip("/").split("/", 1)[0]
+
+
+def _shipping_addresses_of(order: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The shipping addresses of one order, taken from its shipping consignments.
+
+    With ``include=consignments`` and ``consignment_structure=object`` every order carries
+    ``consignments.shipping[]``: the same address and shipping-cost fields ``/v2/orders/{id}/shipping_addresses``
+    returns (orders.v2.oas2.yml). Reading them there costs one request per 250 orders instead of one per order.
+    Line items stay in the orders export; here they would only repeat it.
+    """
+    consignments = order.get("consignments") or {}
+    for consignment in consignments.get("shipping") or ():
+        address = {key: value for key, value in consignment.items() if key != "line_items"}
+        address["order_id"] = order["id"]
+        yield address
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One exportable list: its API path, fixed query parameters and, when it has one, its ``date_modified`` filter.
+
+    ``date_modified_params`` names the (minimum, maximum) query parameters; ``None`` means the API offers no date
+    filter and every run reads the whole list. ``derive`` turns each API record into the exported records.
+    """
+
+    name: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    date_modified_params: tuple[str, str] | None = None
+    derive: Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]] | None = None
+
+    @property
+    def incremental(self) -> bool:
+        return self.date_modified_params is not None
+
+    def query(self, window: Window | None) -> dict[str, str]:
+        """The query parameters for one export; the date filter only when there is a window to apply."""
+        params = dict(self.params)
+        if window is not None and self.date_modified_params is not None:
+            if window.start == window.end:
+                raise ExportError(
+                    f"The run's data interval is a single point ({window.start.isoformat()}): an incremental export "
+                    f"of {self.name} would read nothing. Schedule the DAG with CronDataIntervalTimetable or "
+                    "DeltaDataIntervalTimetable (in Airflow 3 a plain cron string gives point-in-time runs), pass "
+                    "since/until, or set incremental=False for a full read."
+                )
+            first, last = window.inclusive_seconds()
+            min_name, max_name = self.date_modified_params
+            params[min_name] = filter_timestamp(self.path, first)
+            params[max_name] = filter_timestamp(self.path, last)
+        return params
+
+
+_V2_ORDERS_FILTER = ("min_date_modified", "max_date_modified")
+_V3_FILTER = ("date_modified:min", "date_modified:max")
+# FACTS.md: line items inline (one request per 250 orders), sorted on the field the incremental filter uses.
+_ORDER_PARAMS = {"include": "consignments.line_items", "consignment_structure": "object", "sort": "date_modified:asc"}
+
+RESOURCES: dict[str, Resource] = {
+    resource.name: resource
+    for resource in (
+        Resource("orders", "v2/orders", _ORDER_PARAMS, _V2_ORDERS_FILTER),
+        Resource("order_shipping_addresses", "v2/orders", _ORDER_PARAMS, _V2_ORDERS_FILTER, _shipping_addresses_of),
+        Resource("products", "v3/catalog/products", {}, _V3_FILTER),
+        Resource("variants", "v3/catalog/variants"),
+        Resource("brands", "v3/catalog/brands"),
+        Resource("category_trees", "v3/catalog/trees/categories"),
+        Resource("customers", "v3/customers", {}, _V3_FILTER),
+    )
+}
+
+
+def resource_for(
+    name: str,
+    *,
+    path: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    date_modified_params: tuple[str, str] | list[str] | None = None,
+) -> Resource:
+    """A catalogue resource by name, or a list the user names by ``path`` (``v2/coupons``, ``v3/catalog/...``).
+
+    ``params`` are added to (and override) the catalogue's query parameters.
+    """
+    extra = {str(key): str(value) for key, value in (params or {}).items()}
+    if path is None:
+        if name not in RESOURCES:
+            raise ExportError(
+                f"Unknown resource '{name}'. Use one of {', '.join(RESOURCES)}, or give the API path of the list "
+                "to read as path='v2/...' or path='v3/...'."
+            )
+        if date_modified_params is not None:
+            raise ExportError(
+                f"date_modified_params only applies with path=...; '{name}' has its filter built in (or none)."
+            )
+        known = RESOURCES[name]
+        return Resource(known.name, known.path, {**known.params, **extra}, known.date_modified_params, known.derive)
+    path = path.strip("/")
+    if _api_version(path) not in ("v2", "v3"):
+        raise ExportError(f"path '{path}' must start with v2/ or v3/ (the part after /stores/{{StoreId}}/).")
+    if date_modified_params is not None:
+        date_modified_params = tuple(date_modified_params)
+        if len(date_modified_params) != 2:
+            raise ExportError("date_modified_params takes two names: the minimum and the maximum filter parameter.")
+    return Resource(name, path, extra, date_modified_params)
+
+
+def export_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
+    """``orders/orders_20240101T000000Z_20240102T000000Z.ndjson.gz``: the same window always gets the same name."""
+    stem = f"{resource.name}_{window.label()}" if window is not None else f"{resource.name}_full"
+    return f"{resource.name}/{stem}.ndjson" + (".gz" if compression == "gzip" else "")
+
+
+@contextmanager
+def atomic_file(target: StoragePath) -> Iterator[BinaryIO]:
+    """Open a hidden partial file beside ``target``; on success replace ``target`` with it in one step.
+
+    Readers see the old file or the complete new one, never a partial one: a local rename is atomic, and an
+    object store only publishes an object once its upload (or server-side move) completes. On failure the
+    partial file is removed; a partial left by a killed process is removed by the next success.
+    """
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    partial = parent / f".{target.name}.{uuid.uuid4().hex}.partial"
+    try:
+        with partial.open("wb") as raw:
+            yield raw
+        # rename, not replace: fsspec paths (UPath) only implement rename, which overwrites there as os.rename
+        # does on POSIX (atomically within one directory).
+        partial.rename(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    for leftover in parent.glob(f".{target.name}.*.partial"):
+        leftover.unlink(missing_ok=True)
+
+
+class NdjsonWriter:
+    """Writes records as UTF-8 JSON lines into a binary stream, through gzip when asked. Counts what it wrote."""
+
+    def __init__(self, raw: BinaryIO, *, compression: str | None = None, inner_name: str = "") -> None:
+        if compression not in (None, *COMPRESSIONS):
+            raise ExportError(f"compression '{compression}' is not supported; use None or one of {COMPRESSIONS}.")
+        # mtime=0: the same records give the same bytes, so a rerun's file can be compared with the first run's.
+        self._stream: BinaryIO = (
+            gzip.GzipFile(filename=inner_name, fileobj=raw, mode="wb", mtime=0) if compression else raw
+        )
+        self._compressed = compression is not None
+        self.records = 0
+
+    def write(self, records: Iterable[Mapping[str, Any]]) -> int:
+        lines = [json.dumps(record, ensure_ascii=False, separators=(",", ":")) for record in records]
+        if lines:
+            self._stream.write(("\n".join(lines) + "\n").encode())
+            self.records += len(lines)
+        return len(lines)
+
+    def close(self) -> None:
+        if self._compressed:
+            self._stream.close()  # writes the gzip trailer; the raw file is closed by its owner
+
+
+class PagedClient(Protocol):
+    """What the export needs of the REST client (``core.client.BigCommerceClient``)."""
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterable[Page]: ...
+
+    @property
+    def stats(self) -> ClientStats: ...
+
+
+class _Progress:
+    """Logs records, pages, rate and the store's remaining quota every ``every_s`` seconds and at the end."""
+
+    def __init__(self, log: logging.Logger | logging.LoggerAdapter, resource: str, client: PagedClient, every_s: float):
+        self._log = log
+        self._resource = resource
+        self._client = client
+        self._every_s = every_s
+        self._started = time.monotonic()
+        self._last = self._started
+        self.pages = 0
+
+    def page_done(self, records: int) -> None:
+        self.pages += 1
+        now = time.monotonic()
+        if now - self._last >= self._every_s:
+            self._last = now
+            self.report(records, "progress")
+
+    def report(self, records: int, stage: str) -> None:
+        elapsed = time.monotonic() - self._started
+        stats = self._client.stats
+        quota, left = stats.quota, stats.requests_left
+        self._log.info(
+            "%s %s: %d records, %d pages in %.1f s (%.0f records/s), quota left %s/%s",
+            self._resource,
+            stage,
+            records,
+            self.pages,
+            elapsed,
+            records / elapsed if elapsed > 0 else 0.0,
+            "?" if left is None else left,
+            "?" if quota is None else quota,
+        )
+
+    @property
+    def seconds(self) -> float:
+        return round(time.monotonic() - self._started, 3)
+
+
+def export_resource(
+    client: PagedClient,
+    resource: Resource,
+    destination: StoragePath,
+    *,
+    window: Window | None = None,
+    incremental: bool = True,
+    compression: str | None = None,
+    log: logging.Logger | logging.LoggerAdapter | None = None,
+    progress_every_s: float = PROGRESS_EVERY_S,
+) -> dict[str, Any]:
+    """Read ``resource`` and write it under ``destination``; return the manifest (plain JSON types, no secret).
+
+    ``window`` names the file and, when ``incremental`` and the resource has a date filter, selects the records
+    with ``window.start <= date_modified < window.end``; otherwise the whole list is read (a snapshot).
+    """
+    log = log or logging.getLogger(__name__)
+    applied = window if incremental and resource.incremental else None
+    if window is None and incremental and resource.incremental:
+        raise ExportError(
+            f"{resource.name} is read incrementally, but this run has no data interval. Pass since/until, "
+            "or set incremental=False for a full read."
+        )
+    params = resource.query(applied)
+    target = destination / export_file_name(resource, window, compression)
+    before = client.stats
+    progress = _Progress(log, resource.name, client, progress_every_s)
+    log.info("Exporting %s from %s (%s) to %s", resource.name, resource.path, _describe(applied, incremental), target)
+    with atomic_file(target) as raw:
+        writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
+        try:
+            for page in client.pages(resource.path, params):
+                records = page.records
+                if resource.derive is not None:
+                    records = [derived for record in records for derived in resource.derive(record)]
+                writer.write(records)
+                progress.page_done(writer.records)
+        finally:
+            writer.close()
+        size = raw.tell()
+    progress.report(writer.records, "done")
+    after = client.stats
+    return {
+        "resource": resource.name,
+        "api_path": resource.path,
+        "mode": "incremental" if applied is not None else "full",
+        "window": None if window is None else {"start": window.start.isoformat(), "end": window.end.isoformat()},
+        "filter": {key: params[key] for key in resource.date_modified_params} if applied is not None else None,
+        "compression": compression,
+        "files": [{"path": str(target), "records": writer.records, "bytes": size}],
+        "records": writer.records,
+        "pages": progress.pages,
+        "requests": after.requests - before.requests,
+        "retries": after.retries - before.retries,
+        "responses_429": after.responses_429 - before.responses_429,
+        "seconds": progress.seconds,
+    }
+
+
+def _describe(window: Window | None, incremental: bool) -> str:
+    if window is not None:
+        return f"date_modified in [{window.start.isoformat()}, {window.end.isoformat()})"
+    if incremental:
+        return "full read: the API has no date filter for this list"
+    return "full read: incremental=False"

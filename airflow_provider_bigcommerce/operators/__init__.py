@@ -1,0 +1,1 @@
+"""Operators: scheduled work on a BigCommerce connection (token refresh)."""

@@ -1,0 +1,105 @@
+"""Keep a connection's OAuth token valid from a scheduled task (InitiateOAuth=REFRESH, headless).
+
+The work is the core token source's (``OAuthTokenSource.ensure_valid``): exchange a pending OAuthVerifier once,
+refresh a token about to expire, check a non-expiring one with one cheap API call and record the outcome in the
+shared OAuthSettingsLocation. This operator only builds it from the connection and returns its secret-free status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
+
+CHECK_PATH = "v2/time"  # FACTS.md: the documented call for validating credentials
+
+
+class BigCommerceRefreshTokenOperator(BaseOperator):
+    """Make the token behind ``bigcommerce_conn_id`` good now; fail with the exact next step when it cannot be.
+
+    Never opens a browser, whatever the connection's InitiateOAuth says. With AuthScheme=PersonalAccessToken or
+    InitiateOAuth=OFF there is nothing to refresh: the given token is only checked.
+
+    Returns (XCom) facts without secrets: store, scope, ``expires`` (ISO time or ``"never"``), ``action``
+    (exchanged, refreshed, none), ``last_checked`` and ``last_check_result``.
+
+    :param bigcommerce_conn_id: the BigCommerce connection. Templated.
+    :param check: call ``GET v2/time`` with the token and record the result; a revoked token fails the task.
+    :param min_validity_s: refresh an expiring token unless it stays valid at least this long (default: the
+        token source's margin).
+    """
+
+    template_fields: Sequence[str] = ("bigcommerce_conn_id",)
+    ui_color = "#fdf2e8"
+
+    def __init__(
+        self,
+        *,
+        bigcommerce_conn_id: str = "bigcommerce_default",
+        check: bool = True,
+        min_validity_s: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.bigcommerce_conn_id = bigcommerce_conn_id
+        self.check = check
+        self.min_validity_s = min_validity_s
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from airflow_provider_bigcommerce.core.errors import (
+            AuthorizationRequiredError,
+            BigCommerceAuthError,
+            PropertyError,
+            SettingsStoreError,
+        )
+        from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
+
+        hook = BigCommerceHook(self.bigcommerce_conn_id)
+        try:
+            status = self._refresh(hook)
+        except (AuthorizationRequiredError, BigCommerceAuthError, PropertyError, SettingsStoreError) as error:
+            # A person has to act (authorize, fix a property or the key): retrying cannot help.
+            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+        finally:
+            if "client" in hook.__dict__:
+                hook.client.close()
+        self.log.info(
+            "Store %s: token %s, expires %s, last check %s (%s)",
+            status.get("store"),
+            status.get("action"),
+            status.get("expires"),
+            status.get("last_check_result"),
+            status.get("last_checked"),
+        )
+        return status
+
+    def _refresh(self, hook: BigCommerceHook) -> dict[str, Any]:
+        from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
+
+        check = (lambda: hook.client.request("GET", CHECK_PATH)) if self.check else None
+        source = hook.token_source
+        if isinstance(source, OAuthTokenSource):
+            return source.ensure_valid(check, min_validity_s=self.min_validity_s)
+        # A token given as a property: nothing is saved or refreshed; only the check says something.
+        if check is not None:
+            check()
+        properties = hook.properties
+        return {
+            "store": properties.store_id,
+            "auth_scheme": str(properties.auth_scheme),
+            "initiate_oauth": str(properties.initiate_oauth),
+            "authorized": True,
+            "action": "none",
+            "expires": "never",
+            "last_checked": datetime.now(UTC).isoformat(timespec="seconds") if check else None,
+            "last_check_result": "ok" if check else None,
+        }

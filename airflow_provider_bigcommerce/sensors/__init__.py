@@ -1,0 +1,1 @@
+"""Sensors: waiting on a BigCommerce connection (an authorized token)."""

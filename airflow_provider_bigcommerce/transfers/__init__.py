@@ -1,0 +1,1 @@
+"""Transfers: BigCommerce data into storage."""
