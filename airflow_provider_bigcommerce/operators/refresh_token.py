@@ -70,8 +70,7 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
             # A person has to act (authorize, fix a property or the key): retrying cannot help.
             raise AirflowFailException(f"{type(error).__name__}: {error}") from error
         finally:
-            if "client" in hook.__dict__:
-                hook.client.close()
+            hook.close()
         self.log.info(
             "Store %s: token %s, expires %s, last check %s (%s)",
             status.get("store"),

@@ -114,8 +114,7 @@ class BigCommerceToStorageOperator(BaseOperator):
             # Wrong arguments or connection properties: a retry would fail the same way.
             raise AirflowFailException(str(error)) from error
         finally:
-            if "client" in hook.__dict__:
-                hook.client.close()
+            hook.close()
 
     def _window(self, context: Context) -> Window | None:
         from airflow_provider_bigcommerce.core.export import Window
