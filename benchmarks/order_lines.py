@@ -147,7 +147,7 @@ def run(*, orders: int = 1000, large: int = 10_000) -> BenchmarkResult:
     extra = ours_requests - math.ceil(orders / 250)
     result.notes.append(
         f"ours sent {extra} request(s) beyond the {math.ceil(orders / 250)} pages holding the data "
-        "(the v2 end is only known from a short page or a 204; read-ahead may already be past it)"
+        "(when page 1 is full, one GET v2/orders/count tells how many pages follow)"
     )
     result.figures = {
         "ours_requests": float(ours_requests),

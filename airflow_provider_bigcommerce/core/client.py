@@ -178,8 +178,8 @@ class BigCommerceClient:
         walk = PageWalk(
             path,
             dict(params or {}),
-            fetch=lambda page_params, cancelled: self._call(
-                "GET", path, page_params, None, cancelled=cancelled, attempts=sent
+            fetch=lambda page_path, page_params, cancelled: self._call(
+                "GET", page_path, page_params, None, cancelled=cancelled, attempts=sent
             ),
             executor=self._executor,
             concurrency=lambda: min(self.max_concurrency, self._limiter.allowed_concurrency()),

@@ -1,12 +1,21 @@
 """Walking BigCommerce list endpoints, all three kinds, each record exactly once, reading ahead inside the budget.
 
 - v2 arrays (``v2/...``): ``page``/``limit``; the end is a 204 or a short page (FACTS.md "Listing and paging").
-  The total is unknown, so pages are pipelined: one in flight at first, twice as many after every full page, up
-  to the allowed concurrency. A short page or a 204 stops further requests; what was already in flight past the end
-  is discarded (at most the read-ahead window).
+  Where the list has a count companion (``v2/orders`` -> ``v2/orders/count``, orders.v2.oas2.yml
+  ``getOrdersCount``: ``{"count": N, "statuses": [...]}`` under the same filters), it goes like v3 offset paging:
+  the first page alone, then, only if that page is full, the count, then exactly the remaining
+  ``ceil(N / limit)`` pages in parallel. A window that fits one page (most incremental runs) costs one request;
+  1,000 orders cost five. Elsewhere the total is unknown, so pages are pipelined: one in flight at first, more
+  after every full page, at most ``V2_READ_AHEAD``. Either way a short page or a 204 ends the walk and what is
+  still in flight is dropped: an uncounted walk sends at most ``V2_READ_AHEAD`` requests past the end, a counted
+  one none past its pages.
 - v3 offset (``meta.pagination``): the first page tells ``total_pages``; the rest are fetched in parallel.
 - v3 cursor (``meta.cursor_pagination``): ``after=<end_cursor>`` until ``links.next`` is empty. Inherently
   sequential, so the next page is fetched in the background while the caller works on the current one.
+
+A counted walk trusts its count: if records vanish meanwhile, a 204 or a short page ends it early; records added
+meanwhile beyond the counted pages are left for the next incremental run, whose ``min_date_modified`` window
+starts where this one ended.
 
 Which v3 kind: cursor when the caller passes ``after``, when the first answer carries only
 ``cursor_pagination``, or when it carries both and the endpoint is in ``CURSOR_PREFERRED`` (customers: cursors
@@ -28,10 +37,43 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_PAGE_SIZE = 250  # FACTS.md: max limit for v2 and v3; above it v2 answers 413
+V2_READ_AHEAD = 3  # uncounted v2 pages in flight at most, hence requests past the end at most
 CURSOR_PREFERRED = re.compile(r"^v3/customers/?$")
 
-Fetch = Callable[[dict[str, Any], threading.Event], Any]
-"""GET the walk's path with these params; raises ``RequestCancelled`` once the event is set."""
+
+@dataclass(frozen=True)
+class CountCompanion:
+    """``GET {path}`` answers ``{"count": N, ...}`` for the list under the same ``filters``."""
+
+    path: str
+    filters: frozenset[str]
+
+
+# orders.v2.oas2.yml ``getOrdersCount``: the list's filters; not its page, limit, sort or include parameters.
+_ORDER_FILTERS = frozenset(
+    (
+        "min_id",
+        "max_id",
+        "min_total",
+        "max_total",
+        "customer_id",
+        "email",
+        "status_id",
+        "cart_id",
+        "payment_method",
+        "min_date_created",
+        "max_date_created",
+        "min_date_modified",
+        "max_date_modified",
+        "channel_id",
+        "external_order_id",
+    )
+)
+COUNT_COMPANIONS = {re.compile(r"^v2/orders/?$"): CountCompanion("v2/orders/count", _ORDER_FILTERS)}
+_V2_LIST_SHAPING = frozenset(("page", "limit", "sort", "include", "consignment_structure"))
+
+Fetch = Callable[[str, dict[str, Any], threading.Event], Any]
+"""GET this path with these params; raises ``RequestCancelled`` once the event is set."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +93,16 @@ def page_size(params: dict[str, Any]) -> int:
     except (TypeError, ValueError):
         asked = MAX_PAGE_SIZE
     return min(max(asked, 1), MAX_PAGE_SIZE)
+
+
+def _count_request(path: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The count request matching a v2 list request, or None when the list has none or the count would not
+    apply the same filters (a parameter the count does not take would make it count more than the list holds).
+    """
+    companion = next((found for pattern, found in COUNT_COMPANIONS.items() if pattern.match(path)), None)
+    if companion is None or set(params) - companion.filters - _V2_LIST_SHAPING:
+        return None
+    return companion.path, {name: value for name, value in params.items() if name in companion.filters}
 
 
 class PageWalk:
@@ -97,12 +149,34 @@ class PageWalk:
     def _page(self, records: list[Any], number: int, total_pages: int | None = None) -> Page:
         return Page(records, number, self._requests_sent(), total_pages)
 
+    def _get(self, params: dict[str, Any]) -> Any:
+        return self._fetch(self._path, params, self._cancelled)
+
     def _submit(self, number: int, params: dict[str, Any]) -> None:
-        self._ahead.append((number, self._executor.submit(self._fetch, params, self._cancelled)))
+        self._ahead.append((number, self._executor.submit(self._fetch, self._path, params, self._cancelled)))
 
     def _v2_pages(self) -> Iterator[Page]:
+        start, limit = int(self._params.get("page", 1)), self._params["limit"]
+        count = _count_request(self._path, self._params)
+        if count is None:
+            yield from self._v2_pipelined_pages(start)
+            return
+        first = _v2_records(self._get({**self._params, "page": start}))
+        if first:
+            yield self._page(first, start)
+        if len(first) < limit:
+            return
+        total = _count(self._fetch(*count, self._cancelled))
+        if total is None:
+            yield from self._v2_pipelined_pages(start + 1)
+        else:
+            yield from self._numbered_pages(
+                self._params, start + 1, math.ceil(total / limit), _v2_records, short_page_ends=True
+            )
+
+    def _v2_pipelined_pages(self, start: int) -> Iterator[Page]:
         limit = self._params["limit"]
-        next_number = int(self._params.get("page", 1))
+        next_number = start
         window = 1
         while True:
             while len(self._ahead) < max(1, min(window, self._concurrency())):
@@ -119,37 +193,54 @@ class PageWalk:
                 yield self._page(body, number)
             if len(body) < limit:
                 return
-            window *= 2
+            window = min(2 * window, V2_READ_AHEAD)
 
     def _v3_pages(self) -> Iterator[Page]:
         params = dict(self._params)
         if "after" in params:
             params.pop("page", None)  # FACTS.md: page is ignored with a cursor; do not pretend otherwise
-            yield from self._cursor_pages(params, self._fetch(params, self._cancelled))
+            yield from self._cursor_pages(params, self._get(params))
             return
-        first = self._fetch(params, self._cancelled)
+        first = self._get(params)
         meta = _meta(first)
         offset, cursor = meta.get("pagination"), meta.get("cursor_pagination")
         if cursor and (not offset or CURSOR_PREFERRED.match(self._path)):
             yield from self._cursor_pages(params, first)
         elif offset:
-            yield from self._offset_pages(params, first, offset)
+            start = int(params.get("page", 1))
+            total_pages = _total_pages(offset, start)
+            if records := _records(first):
+                yield self._page(records, start, total_pages)
+            yield from self._numbered_pages(params, start + 1, total_pages, _records, short_page_ends=False)
         elif records := _records(first):
             yield self._page(records, 1)
 
-    def _offset_pages(self, params: dict[str, Any], first: Any, pagination: dict[str, Any]) -> Iterator[Page]:
-        start = int(params.get("page", 1))
-        total_pages = _total_pages(pagination, start)
-        if records := _records(first):
-            yield self._page(records, start, total_pages)
-        next_number = start + 1
-        while next_number <= total_pages or self._ahead:
-            while next_number <= total_pages and len(self._ahead) < max(1, self._concurrency()):
+    def _numbered_pages(
+        self,
+        params: dict[str, Any],
+        first: int,
+        last: int,
+        records_of: Callable[[Any], list[Any]],
+        *,
+        short_page_ends: bool,
+    ) -> Iterator[Page]:
+        """Pages ``first..last`` of a list whose total is known, as many in flight as the budget allows.
+
+        Yielded in order, buffering at most the in-flight window. An empty page (records vanished since the total
+        was read) ends the walk, and so does a short one where every page but the last is full (v2).
+        """
+        limit = params["limit"]
+        next_number = first
+        while next_number <= last or self._ahead:
+            while next_number <= last and len(self._ahead) < max(1, self._concurrency()):
                 self._submit(next_number, {**params, "page": next_number})
                 next_number += 1
             number, future = self._ahead.popleft()
-            if records := _records(future.result()):
-                yield self._page(records, number, total_pages)
+            records = records_of(future.result())
+            if records:
+                yield self._page(records, number, last)
+            if not records or (short_page_ends and len(records) < limit):
+                return
 
     def _cursor_pages(self, params: dict[str, Any], body: Any) -> Iterator[Page]:
         params.pop("page", None)
@@ -169,6 +260,21 @@ class PageWalk:
                 return
             number, future = self._ahead.popleft()
             body = future.result()
+
+
+def _count(body: Any) -> int | None:
+    """``count`` of a count companion's answer, or None when it has none (then the walk pipelines instead)."""
+    count = body.get("count") if isinstance(body, dict) else None
+    if isinstance(count, bool) or not isinstance(count, int | float) or count < 0:
+        return None
+    return int(count)
+
+
+def _v2_records(body: Any) -> list[Any]:
+    """A v2 page: an array, nothing for a 204, or one record from an endpoint that is not a list."""
+    if isinstance(body, list):
+        return body
+    return [] if body is None else [body]
 
 
 def _meta(body: Any) -> dict[str, Any]:

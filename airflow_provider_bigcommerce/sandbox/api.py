@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
 from airflow_provider_bigcommerce.sandbox.formats import parse_v2_datetime, parse_v3_datetime
-from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, with_member
+from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, join_array_utf8, with_member
 from airflow_provider_bigcommerce.sandbox.orders import FIRST_ORDER_ID, STATUS_NAMES
 from airflow_provider_bigcommerce.sandbox.paging import (
     Selection,
@@ -38,10 +38,10 @@ CUSTOMER_INCLUDES = frozenset(("addresses", "storecredit", "attributes", "formfi
 
 @dataclass(frozen=True)
 class ApiResult:
-    """``document`` is JSON text; ``None`` means 204 No Content."""
+    """``document`` is JSON text (or its UTF-8 bytes); ``None`` means 204 No Content."""
 
     status: int
-    document: str | None
+    document: str | bytes | None
 
 
 NO_CONTENT = ApiResult(204, None)
@@ -58,7 +58,7 @@ class Route:
     handler: Handler
 
 
-def _ok(document: str) -> ApiResult:
+def _ok(document: str | bytes) -> ApiResult:
     return ApiResult(200, document)
 
 
@@ -135,7 +135,7 @@ class StoreApi:
         records = [render(index, consignments=consignments, object_structure=object_structure) for index in indexes]
         if "fees" in includes:
             records = [with_member(record, "fees", "[]") for record in records]
-        return _ok(join_array(records))
+        return _ok(join_array_utf8(records))
 
     def orders_count(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v2/orders/count`` (``ordersCount_Full``) under the same filters as the list."""

@@ -175,17 +175,18 @@ class OrderBook:
         """What an order does not share with its shape: id, dates, cart id, line item and address ids."""
         modified = self.timeline.at(index)
         created = modified - shape.age_s
-        cart = f"{self._cart_keys(index):016x}{index:016x}"
+        key, serial = f"{self._cart_keys(index):016x}", f"{index:016x}"
         first_line = index * MAX_LINES + 1
-        return {
+        fields = {
             "id": FIRST_ORDER_ID + index,
             "date_created": rfc2822(created),
             "date_modified": rfc2822(modified),
             "date_shipped": rfc2822(created + shape.age_s // 2) if shape.shipped else "",
-            "cart_id": f"{cart[:8]}-{cart[8:12]}-4{cart[13:16]}-a{cart[17:20]}-{cart[20:]}",
+            "cart_id": f"{key[:8]}-{key[8:12]}-4{key[13:16]}-a{serial[1:4]}-{serial[4:]}",
             "address_id": index + 1,
-            **{name: first_line + position for position, name in enumerate(_LINE_IDS)},
         }
+        fields.update(zip(_LINE_IDS, range(first_line, first_line + MAX_LINES), strict=True))
+        return fields
 
     def _link(self, path: str, prefix: str) -> dict:
         return {f"{prefix}_url": f"{self.api_root}{path}", f"{prefix}_resource": path}

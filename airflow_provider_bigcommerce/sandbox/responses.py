@@ -19,9 +19,10 @@ class Reply:
     drop: bool = False
 
 
-def json_reply(status: int, document: str, headers: list[tuple[str, str]] | None = None) -> Reply:
-    """``document`` is JSON text already (records are rendered by templates; see ``json_template``)."""
-    return Reply(status, document.encode("utf-8"), JSON, list(headers or ()))
+def json_reply(status: int, document: str | bytes, headers: list[tuple[str, str]] | None = None) -> Reply:
+    """``document`` is JSON text already, or its UTF-8 bytes (records are rendered by templates: ``json_template``)."""
+    body = document if isinstance(document, bytes) else document.encode("utf-8")
+    return Reply(status, body, JSON, list(headers or ()))
 
 
 def empty_reply(status: int, headers: list[tuple[str, str]] | None = None) -> Reply:

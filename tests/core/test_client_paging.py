@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from airflow_provider_bigcommerce.core.paging import MAX_PAGE_SIZE
+import json
+
+import requests
+
+from airflow_provider_bigcommerce.core.paging import MAX_PAGE_SIZE, V2_READ_AHEAD
 
 
 def _ids(records: list[dict]) -> list[int]:
     return [record["id"] for record in records]
 
 
-def test_v2_paging_returns_every_order_once_and_stops_on_204(make_sandbox, make_client):
-    sandbox = make_sandbox(orders=500)  # two full pages: the third answer is a 204
+def test_v2_orders_past_a_full_first_page_are_counted_and_read_in_exactly_the_counted_pages(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=500)  # two full pages: nothing to learn from a third request
     client = make_client(sandbox)
 
     pages = list(client.pages("v2/orders"))
@@ -19,7 +23,90 @@ def test_v2_paging_returns_every_order_once_and_stops_on_204(make_sandbox, make_
     assert [len(page.records) for page in pages] == [250, 250]
     assert [page.number for page in pages] == [1, 2]
     assert len(ids) == 500 and len(set(ids)) == 500
+    assert sandbox.stats.requests_by_path == {"v2/orders/count": 1, "v2/orders": 2}
+    assert 204 not in sandbox.stats.responses_by_status
+
+
+def test_v2_sweep_of_1000_orders_with_line_items_costs_at_most_5_requests(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=1000, latency_ms=20)  # latency keeps several pages in flight at once
+    client = make_client(sandbox)
+    params = {"include": "consignments.line_items", "consignment_structure": "object", "sort": "date_modified:asc"}
+
+    orders = list(client.paginate("v2/orders", params))
+
+    assert len(orders) == 1000 and len(set(_ids(orders))) == 1000
+    assert all(order["consignments"]["shipping"][0]["line_items"] for order in orders)
+    assert sandbox.stats.requests <= 5
+
+
+def test_v2_count_gets_the_lists_filters_so_no_page_is_wasted(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=600)
+    client = make_client(sandbox)
+
+    ids = _ids(list(client.paginate("v2/orders", {"min_id": 150, "max_id": 449, "limit": 100})))
+
+    assert ids == list(range(150, 450))
+    assert sandbox.stats.requests_by_path == {"v2/orders/count": 1, "v2/orders": 3}
+
+
+def test_v2_orders_window_that_fits_one_page_costs_one_request(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=50)
+    client = make_client(sandbox)
+
+    assert _ids(list(client.paginate("v2/orders", {"min_id": 120, "max_id": 139}))) == list(range(120, 140))
+    assert list(client.paginate("v2/orders", {"min_id": 10_000})) == []  # a 204
+    assert sandbox.stats.requests_by_path == {"v2/orders": 2}
+
+
+def test_v2_counted_paging_stops_cleanly_when_orders_vanish_after_the_count(make_sandbox, make_client):
+    """The count says 900 but only 300 orders are left when the pages are read: a 204 ends the walk."""
+    sandbox = make_sandbox(orders=300, latency_ms=10)
+    session = requests.Session()
+
+    def count_from_before_deletions(response: requests.Response, *args: object, **kwargs: object) -> None:
+        if response.url.split("?")[0].endswith("/v2/orders/count"):
+            response._content = json.dumps({**response.json(), "count": 900}).encode()
+
+    session.hooks["response"].append(count_from_before_deletions)
+    client = make_client(sandbox, session=session)
+
+    ids = _ids(list(client.paginate("v2/orders", {"limit": 100})))
+    client.close()
+
+    assert sorted(ids) == list(range(100, 400))
+    assert 204 in sandbox.stats.responses_by_status
+    assert sandbox.stats.requests_by_path["v2/orders"] <= 9  # never past the counted pages
+
+
+def test_v2_paging_without_a_count_companion_stops_on_204_with_little_read_ahead(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=40, latency_ms=10)
+    client = make_client(sandbox)
+    order_ids = _ids(client.request("GET", "v2/orders"))
+    path, expected = next(
+        (path, lines)
+        for path in (f"v2/orders/{order_id}/products" for order_id in order_ids)
+        if len(lines := _ids(client.request("GET", path))) == 4
+    )
+    sandbox.reset_stats()
+
+    pages = list(client.pages(path, {"limit": 1}))
+    client.close()
+
+    assert [_ids(page.records) for page in pages] == [[line_id] for line_id in expected]
     assert sandbox.stats.responses_by_status.get(204, 0) >= 1
+    assert sandbox.stats.requests <= 4 + V2_READ_AHEAD
+    assert "v2/orders/count" not in sandbox.stats.requests_by_path
+
+
+def test_v2_paging_without_a_count_companion_stops_on_a_short_page(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=5)
+    client = make_client(sandbox)
+    sandbox.reset_stats()
+
+    addresses = list(client.paginate("v2/orders/101/shipping_addresses"))
+
+    assert [address["order_id"] for address in addresses] == [101]
+    assert sandbox.stats.requests == 1
 
 
 def test_v2_paging_stops_on_a_short_page(make_sandbox, make_client):

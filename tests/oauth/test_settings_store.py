@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import random
@@ -17,6 +18,7 @@ import pytest
 
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, PropertyError, SettingsStoreError
+from airflow_provider_bigcommerce.core.oauth import crypto
 from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key, settings_cipher
 from airflow_provider_bigcommerce.core.oauth.settings_store import (
     FileSettingsStore,
@@ -311,19 +313,66 @@ def test_a_process_killed_while_holding_the_lock_does_not_block_the_others(tmp_p
     assert open_settings_store(_properties(location)).load().access_token == "tok-after"
 
 
+def test_a_new_passphrase_file_is_stretched_outside_the_lock_and_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet's cold start: another process wrote a new file (a new salt) while this one waited for the lock.
+
+    scrypt must not run while the lock is held, or 16 waiting processes stretch one after the other; and rewrites
+    keep the salt, so the key is stretched once per process, not once per file version.
+    """
+    location = tmp_path / "OAuthSettings.txt"
+    lock = str(location) + ".lock"
+    stretched_under_lock: list[bool] = []
+    real_scrypt = crypto.Scrypt
+
+    def watched_scrypt(**parameters: int | bytes) -> object:
+        stretched_under_lock.append(_held(lock))
+        return real_scrypt(**parameters)
+
+    monkeypatch.setattr(crypto, "Scrypt", watched_scrypt)
+    save = "save(OAuthSettings(store_id=STORE_ID, client_id='client-1', access_token={!r}))"
+    _in_another_process(location, save.format("tok-1"), passphrase="pass-secret-1")
+    store = open_settings_store(_properties(location, OAuthSettingsPassphrase="pass-secret-1"))
+    derivations_before = crypto.key_derivations()
+
+    with store.transaction() as transaction:
+        assert transaction.current.access_token == "tok-1"
+        assert _held(lock)
+    _in_another_process(location, save.format("tok-2"), passphrase="pass-secret-1")
+    with store.transaction() as transaction:
+        assert transaction.current.access_token == "tok-2"
+
+    assert stretched_under_lock == [False]
+    assert crypto.key_derivations() - derivations_before == 1
+
+
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _in_another_process(location: Path | str, call: str) -> str:
+def _in_another_process(location: Path | str, call: str, *, passphrase: str | None = None) -> str:
     """Call a method of the store for ``location`` in a new interpreter; returns what it printed."""
     code = (
         "from airflow_provider_bigcommerce.core.oauth.settings_store import OAuthSettings, open_settings_store\n"
         "from airflow_provider_bigcommerce.core.properties import ConnectionProperties\n"
         f"STORE_ID = {STORE_ID!r}\n"
         "properties = ConnectionProperties.from_mapping({'AuthScheme': 'OAuth', 'StoreId': STORE_ID, "
-        f"'InitiateOAuth': 'REFRESH', 'OAuthClientId': 'client-1', 'OAuthSettingsLocation': {str(location)!r}}})\n"
+        f"'InitiateOAuth': 'REFRESH', 'OAuthClientId': 'client-1', 'OAuthSettingsLocation': {str(location)!r}, "
+        f"'OAuthSettingsPassphrase': {passphrase!r}}})\n"
         f"print(open_settings_store(properties).{call})\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=os.environ)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def _held(lock_path: str) -> bool:
+    """Whether any process (this one included: flock is per open file) holds the lock on ``lock_path`` now."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

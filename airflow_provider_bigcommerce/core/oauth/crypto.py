@@ -13,18 +13,23 @@ Format, one line of ASCII: ``bc-oauth-settings.v1.<header>.<payload>\\n``. The h
 key derivation, its salt and a short key check value (to tell "wrong key" from "damaged file"); the payload is
 AES-256-GCM with the header as associated data, so any change to either is detected. Every key is run through
 the KDF with the file's salt: raw keys through HKDF-SHA256, passphrases through scrypt.
+
+Derived keys are kept per process, by key and salt. A file keeps its salt across rewrites, so scrypt (~150 ms)
+runs once per process per file, not per read; ``needs_stretching`` lets a lock holder find out beforehand that a
+read would run it, so it can stretch after releasing the lock (see ``settings_store``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import json
 import os
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
@@ -42,12 +47,13 @@ MAGIC = "bc-oauth-settings.v1."
 
 PASSPHRASE = "passphrase"
 RAW_KEY = "key"
-_SCRYPT = {"n": 2**15, "r": 8, "p": 1}  # ~150 ms and 32 MiB once per file version; cached afterwards
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}  # ~150 ms and 32 MiB once per process and file salt; kept afterwards
 _SCRYPT_LIMITS = {"n": 2**20, "r": 16, "p": 4}  # refuse headers that would make a read hang or exhaust memory
 _SALT_BYTES = 16
 _NONCE_BYTES = 12
 _KCV_LABEL = b"bc-oauth-settings key check"
 _HKDF_INFO = b"bc-oauth-settings v1"
+_DERIVED_KEYS_KEPT = 32
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,8 @@ class SettingsCipher:
         header: dict[str, object] = {"kdf": "scrypt" if key.kind == PASSPHRASE else "hkdf-sha256"}
         if key.kind == PASSPHRASE:
             header.update(_SCRYPT)
-        aes_key = _derive(key.kind, key.secret, salt, tuple(sorted(_SCRYPT.items())) if key.kind == PASSPHRASE else ())
+        params = tuple(sorted(_SCRYPT.items())) if key.kind == PASSPHRASE else ()
+        aes_key = _DERIVED.get(_DerivationInput(key.kind, key.secret, salt, params))
         nonce = os.urandom(_NONCE_BYTES)
         header.update(salt=_b64(salt), kcv=_kcv(aes_key), len=_NONCE_BYTES + len(plaintext) + 16)
         prefix = MAGIC + _b64(json.dumps(header, separators=(",", ":"), sort_keys=True).encode())
@@ -136,20 +143,17 @@ class SettingsCipher:
             raise _damaged(location, "truncated" if not complete else "corrupt") from None
         if not complete or len(sealed) < header["len"]:
             raise _damaged(location, "truncated")
-        kind = PASSPHRASE if header["kdf"] == "scrypt" else RAW_KEY
-        params = tuple(sorted((name, header[name]) for name in _SCRYPT)) if kind == PASSPHRASE else ()
-        candidates = [key for key in self.keys if key.kind == kind]
-        if not candidates:
+        kind = _kind(header)
+        if not any(key.kind == kind for key in self.keys):
             raise SettingsStoreError(_missing_key_message(kind, location, self.description))
-        for key in candidates:
-            aes_key = _derive(kind, key.secret, header["salt"], params)
-            if hmac.compare_digest(_kcv(aes_key), header["kcv"]):
-                try:
-                    aad = (MAGIC + parts[0]).encode()
-                    plaintext = AESGCM(aes_key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], aad)
-                except InvalidTag:
-                    raise _damaged(location, "altered or corrupt") from None
-                return plaintext, header["salt"]
+        aes_key = self._matching_key(header)
+        if aes_key is not None:
+            try:
+                aad = (MAGIC + parts[0]).encode()
+                plaintext = AESGCM(aes_key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], aad)
+            except InvalidTag:
+                raise _damaged(location, "altered or corrupt") from None
+            return plaintext, header["salt"]
         if kind == PASSPHRASE:
             fix = (
                 "Set OAuthSettingsPassphrase to the passphrase it was written with (to change it, re-encrypt the "
@@ -164,6 +168,43 @@ class SettingsCipher:
             f"{location} was encrypted with a different {kind} than the ones configured here "
             f"({self.description}). {fix}, or authorize again into another location. The file was left unchanged."
         )
+
+    def needs_stretching(self, data: bytes) -> bool:
+        """Whether decrypting ``data`` would first run scrypt on a passphrase (no key kept for its salt yet).
+
+        False for raw keys (HKDF costs microseconds) and for files whose header cannot be read.
+        """
+        header = _readable_header(data)
+        if header is None or _kind(header) != PASSPHRASE:
+            return False
+        for given in self._candidates(header):
+            aes_key = _DERIVED.kept(given)
+            if aes_key is None:
+                return True
+            if hmac.compare_digest(_kcv(aes_key), header["kcv"]):
+                return False
+        return False
+
+    def stretch(self, data: bytes) -> None:
+        """Derive and keep the keys ``decrypt(data)`` needs; what is wrong with the file, ``decrypt`` reports."""
+        header = _readable_header(data)
+        if header is not None:
+            self._matching_key(header)
+
+    def _matching_key(self, header: dict) -> bytes | None:
+        """The derived key of the first configured key whose check value matches the header's, or None."""
+        for given in self._candidates(header):
+            aes_key = _DERIVED.get(given)
+            if hmac.compare_digest(_kcv(aes_key), header["kcv"]):
+                return aes_key
+        return None
+
+    def _candidates(self, header: dict) -> Iterator[_DerivationInput]:
+        kind = _kind(header)
+        params = tuple(sorted((name, header[name]) for name in _SCRYPT)) if kind == PASSPHRASE else ()
+        for key in self.keys:
+            if key.kind == kind:
+                yield _DerivationInput(kind, key.secret, header["salt"], params)
 
 
 def settings_cipher(
@@ -197,12 +238,76 @@ def settings_cipher(
     return SettingsCipher(keys)
 
 
-@functools.lru_cache(maxsize=32)
-def _derive(kind: str, secret: bytes, salt: bytes, scrypt_params: tuple[tuple[str, int], ...]) -> bytes:
-    if kind == PASSPHRASE:
-        params = dict(scrypt_params)
-        return Scrypt(salt=salt, length=32, n=params["n"], r=params["r"], p=params["p"]).derive(secret)
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_HKDF_INFO).derive(secret)
+@dataclass(frozen=True)
+class _DerivationInput:
+    kind: str
+    secret: bytes = field(repr=False)
+    salt: bytes
+    scrypt_params: tuple[tuple[str, int], ...]
+
+
+class _DerivedKeys:
+    """Keys derived in this process, the most recent ``size`` kept. ``runs`` counts KDF runs (cache misses).
+
+    One lock: threads asking for the same salt at once wait for one derivation instead of running their own.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._keys: OrderedDict[_DerivationInput, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.runs = 0
+
+    def kept(self, given: _DerivationInput) -> bytes | None:
+        with self._lock:
+            return self._keys.get(given)
+
+    def get(self, given: _DerivationInput) -> bytes:
+        with self._lock:
+            aes_key = self._keys.get(given)
+            if aes_key is None:
+                aes_key = _derive(given)
+                self.runs += 1
+                self._keys[given] = aes_key
+                if len(self._keys) > self._size:
+                    self._keys.popitem(last=False)
+            else:
+                self._keys.move_to_end(given)
+            return aes_key
+
+    def reset_lock(self) -> None:
+        self._lock = threading.Lock()
+
+
+_DERIVED = _DerivedKeys(_DERIVED_KEYS_KEPT)
+
+
+def key_derivations() -> int:
+    """KDF runs in this process so far (scrypt or HKDF, cache hits excluded), for tests and benchmarks."""
+    return _DERIVED.runs
+
+
+def _derive(given: _DerivationInput) -> bytes:
+    if given.kind == PASSPHRASE:
+        params = dict(given.scrypt_params)
+        return Scrypt(salt=given.salt, length=32, n=params["n"], r=params["r"], p=params["p"]).derive(given.secret)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=given.salt, info=_HKDF_INFO).derive(given.secret)
+
+
+def _kind(header: dict) -> str:
+    return PASSPHRASE if header["kdf"] == "scrypt" else RAW_KEY
+
+
+def _readable_header(data: bytes) -> dict | None:
+    """The header of a settings file, or None when it cannot be read (``decrypt`` says why)."""
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if not text.startswith(MAGIC):
+        return None
+    encoded = text[len(MAGIC) :].split(".", 1)[0]
+    return _header(encoded) if encoded else None
 
 
 def _kcv(aes_key: bytes) -> str:
@@ -261,3 +366,7 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# A derivation some other thread was running at fork() time would leave the lock held forever in the child.
+os.register_at_fork(after_in_child=_DERIVED.reset_lock)

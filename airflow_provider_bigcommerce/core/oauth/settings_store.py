@@ -12,7 +12,9 @@ How a fleet shares one file
   complete file. A damaged file is reported and never overwritten.
 * Whoever needs to exchange a code or refresh a token takes an exclusive lock on the sibling file
   ``<location>.lock``, re-reads the file, and only calls the token endpoint if the re-read still needs it: however
-  many processes ask at once, the token endpoint sees one request per need.
+  many processes ask at once, the token endpoint sees one request per need. A holder that finds a file whose
+  passphrase it has not stretched yet (a new salt) lets go of the lock while scrypt runs, then takes it again, so
+  a fleet stretches in parallel rather than one process after the other.
 * Each process keeps the decrypted content keyed by the file's identity (device, inode, size, mtime, ctime); a
   steady-state token lookup is one ``stat()`` and no decryption.
 
@@ -39,6 +41,7 @@ import contextlib
 import dataclasses
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -313,10 +316,31 @@ class FileSettingsStore(SettingsStore):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[SettingsTransaction]:
-        with self._locked():
-            self._prepare_folder()
-            read = self._read()
-            yield SettingsTransaction(self._checked(read.settings), lambda settings: self._write(settings, read.salt))
+        # Stretching a passphrase (scrypt) under the lock would make a fleet take turns at it after the first
+        # process writes a new file. So a holder that would have to stretch one gives the lock up, stretches in
+        # parallel with the others, and takes the lock again for the decisions; the second time it stays.
+        for first_try in (True, False):
+            with self._locked():
+                unstretched = self._unstretched() if first_try else None
+                if unstretched is None:
+                    self._prepare_folder()
+                    read = self._read()
+                    write = functools.partial(self._write, salt=read.salt)
+                    yield SettingsTransaction(self._checked(read.settings), write)
+                    return
+            self.cipher.stretch(unstretched)
+
+    def _unstretched(self) -> bytes | None:
+        """The file's bytes when decrypting them would first stretch a passphrase for a salt not seen yet."""
+        try:
+            with open(self.location, "rb") as handle:
+                cached = _FILE_CACHE.get(self._cache_key)
+                if cached is not None and cached.identity == _identity(os.fstat(handle.fileno())):
+                    return None
+                data = handle.read()
+        except OSError:
+            return None  # reported by the read that follows
+        return data if self.cipher.needs_stretching(data) else None
 
     def _read(self) -> _Decrypted:
         """Open (on NFS this revalidates the cached attributes), then decrypt unless the same file is cached."""
