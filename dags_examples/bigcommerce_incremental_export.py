@@ -47,6 +47,8 @@ def bigcommerce_incremental_export():
     @task
     def summarize(manifests: list[dict]) -> list[dict]:
         """One row per resource: what was written and what it cost."""
+        # A slice fetches every mapped result in one call; iterating would ask one by one until a "not found".
+        manifests = manifests[:]
         rows = [
             {
                 "resource": manifest["resource"],
