@@ -23,8 +23,8 @@ def token_source_for(
     the settings file's key sources; ``conn_id`` makes "how to authorize" messages name the connection.
     """
     if properties.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN or properties.initiate_oauth is InitiateOAuth.OFF:
-        token = properties.oauth_access_token or ""
-        if on_secret is not None and token:
+        token = properties.require_access_token()
+        if on_secret is not None:
             on_secret(token)
         return StaticTokenSource(token)
     from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource  # keeps PAT imports light

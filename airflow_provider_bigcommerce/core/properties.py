@@ -198,20 +198,13 @@ class ConnectionProperties:
 
     def _check_auth(self) -> None:
         if self.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN:
-            if not self.oauth_access_token:
-                raise _error(
-                    "oauth_access_token",
-                    "is missing for AuthScheme=PersonalAccessToken",
-                    "Paste the Access Token of the store-level API account (Settings > Store-level API accounts).",
-                )
+            self.require_access_token()
             return
         if self.initiate_oauth is InitiateOAuth.OFF:
-            if not self.oauth_access_token:
-                raise _error(
-                    "oauth_access_token",
-                    "is missing for AuthScheme=OAuth with InitiateOAuth=OFF",
-                    "Give the app's access token, or set InitiateOAuth to GETANDREFRESH or REFRESH to obtain one.",
-                )
+            # A web app may hold only its credentials: it calls GetOAuthAuthorizationURL / GetOAuthAccessToken and
+            # keeps the token itself (PROPERTIES.md, "Web app"). API calls then need the token: require_access_token.
+            if not self.oauth_access_token and not self.oauth_client_id:
+                self.require_access_token()
             return
         # REFRESH with a saved settings file needs nothing else (headless option 2, PROPERTIES.md); the app's
         # credentials are needed to run the browser flow or to exchange a verifier.
@@ -224,6 +217,23 @@ class ConnectionProperties:
                 "Set it to a file on storage every worker shares (e.g. /shared/bigcommerce/OAuthSettings.txt) "
                 "or to memory://<id> for one process.",
             )
+
+    def require_access_token(self) -> str:
+        """The token given as a property (PersonalAccessToken, or OAuth with InitiateOAuth=OFF), or raise."""
+        if self.oauth_access_token:
+            return self.oauth_access_token
+        if self.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN:
+            raise _error(
+                "oauth_access_token",
+                "is missing for AuthScheme=PersonalAccessToken",
+                "Paste the Access Token of the store-level API account (Settings > Store-level API accounts).",
+            )
+        raise _error(
+            "oauth_access_token",
+            "is missing for AuthScheme=OAuth with InitiateOAuth=OFF",
+            "Give the app's access token (what GetOAuthAccessToken returned), or set InitiateOAuth to "
+            "GETANDREFRESH or REFRESH to obtain and keep one in OAuthSettingsLocation.",
+        )
 
     def require_app_credentials(self, purpose: str) -> None:
         """Raise unless the custom app's client id and secret are set; ``purpose`` says what needs them."""

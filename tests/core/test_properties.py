@@ -211,3 +211,11 @@ def test_replace_validates_again():
     assert props.replace(timeout=5).timeout == 5.0
     with pytest.raises(PropertyError):
         props.replace(auth_scheme="Nope")
+
+
+def test_oauth_off_with_only_app_credentials_is_valid_for_the_web_procedures():
+    props = ConnectionProperties.from_mapping(
+        {"AuthScheme": "OAuth", "StoreId": "abc123", "OAuthClientId": "cid", "OAuthClientSecret": "cs"}
+    )
+    with pytest.raises(PropertyError, match="what GetOAuthAccessToken returned"):
+        props.require_access_token()

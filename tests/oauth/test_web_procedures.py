@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.errors import SettingsStoreError
+from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
 from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key, settings_cipher
 from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token, get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.oauth.settings_store import read_settings_file
@@ -48,6 +48,29 @@ def test_web_procedures_return_the_drivers_names_and_save_for_the_workers(oauth,
     assert {result["OAuthAccessToken"], redirect["code"][0], oauth.client_secret} <= set(masked)
     assert oauth.api_status(result["OAuthAccessToken"]) == 200
     assert token_source_for(_location_alone(oauth, location)).access_token() == result["OAuthAccessToken"]
+
+
+def test_a_web_app_with_only_its_credentials_gets_a_token_it_keeps_itself(oauth) -> None:
+    """PROPERTIES.md "Web app": InitiateOAuth=OFF, no token and no settings location; the app keeps the token."""
+    web_app = {
+        "AuthScheme": "OAuth",
+        "StoreId": oauth.sandbox.store_id,
+        "OAuthClientId": oauth.client_id,
+        "OAuthClientSecret": oauth.client_secret,
+        "CallbackURL": oauth.callback_url,
+        "LoginURL": oauth.sandbox.login_url,
+        "URL": oauth.sandbox.base_url,
+    }
+    properties = ConnectionProperties.from_mapping(web_app)
+
+    code = parse_qs(urlsplit(oauth.sandbox.approve(get_oauth_authorization_url(properties))).query)["code"][0]
+    result = get_oauth_access_token(properties, code)
+    with pytest.raises(PropertyError, match=r"OAuthAccessToken \(oauth_access_token\) is missing"):
+        token_source_for(properties)
+    with_token = ConnectionProperties.from_mapping({**web_app, "OAuthAccessToken": result["OAuthAccessToken"]})
+
+    assert token_source_for(with_token).access_token() == result["OAuthAccessToken"]
+    assert oauth.api_status(result["OAuthAccessToken"]) == 200
 
 
 def test_the_documented_install_url_works_the_same_way(oauth) -> None:
