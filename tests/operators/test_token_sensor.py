@@ -59,3 +59,20 @@ def test_web_authorization_dag_defers_until_the_merchant_approves(
     profile = result.xcom("store_profile")
     assert profile["id"] == sandbox.store_id and profile["name"]
     assert_no_secret(result.all_xcom_json, app.secrets())
+
+
+def test_an_unanswered_token_check_counts_as_not_yet(monkeypatch, connection_env, pat_extra, sandbox):
+    """5xx on every retry is the store's trouble, not the token's: the sensor looks again instead of failing."""
+    from airflow_provider_bigcommerce.sensors.token import token_status
+
+    for name, value in connection_env("bc_sensor_flaky", sandbox, pat_extra).items():
+        monkeypatch.setenv(name, value)
+    sandbox.set_faults(error_5xx_rate=1.0)
+    try:
+        usable, status = token_status("bc_sensor_flaky", check_api=True)
+    finally:
+        sandbox.set_faults(error_5xx_rate=0.0)
+
+    assert usable is False
+    assert status["check"] == "inconclusive (BigCommerceApiError)"
+    assert sandbox.access_token not in repr(status)
