@@ -262,13 +262,13 @@ def parse_connection_string(text: str) -> dict[str, str]:
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
         pairs[key] = value
-    leftover = _PAIR.sub("", text).strip(" ;")
-    if leftover:
+    if _PAIR.sub("", text).strip(" ;"):
+        # The stray text is not quoted back: it may be (part of) a secret, e.g. after an unbalanced quote.
         raise PropertyError(
-            leftover[:40],
-            leftover[:40],
-            "is not a Key=Value pair",
-            "Write the connection string as Key=Value;Key=Value.",
+            "connection string",
+            "connection_string",
+            "has a part that is not a Key=Value pair (not shown, as it may hold a secret)",
+            "Write the connection string as Key=Value;Key=Value, quoting values that contain ';' or '='.",
         )
     return pairs
 

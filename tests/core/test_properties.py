@@ -94,6 +94,9 @@ def test_connection_string_is_parsed_with_quoted_values():
 def test_connection_string_rejects_a_fragment_without_equals_sign():
     with pytest.raises(PropertyError, match="Key=Value"):
         parse_connection_string("StoreId=abc;garbage")
+    with pytest.raises(PropertyError, match="Key=Value") as caught:  # an unbalanced quote splits a secret
+        parse_connection_string('StoreId=abc;OAuthClientSecret="half;secret-tail')
+    assert "secret-tail" not in str(caught.value)
 
 
 def test_empty_values_count_as_unset():
