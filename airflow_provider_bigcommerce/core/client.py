@@ -36,6 +36,9 @@ log = logging.getLogger("airflow_provider_bigcommerce.client")
 
 USER_AGENT = f"airflow-provider-bigcommerce/{__version__}"
 TOKEN_HEADER = "X-Auth-Token"
+CHECK_PATH = "v2/time"  # FACTS.md: the documented call for validating credentials
+# Also sent per request, so a caller's own session gets them; requests adds Content-Type only with a JSON body.
+_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 _RETRYABLE_TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -142,6 +145,10 @@ class BigCommerceClient:
         self._tokens = token_source
         self._base_url = properties.store_api_url
         self._timeout = (properties.timeout, properties.timeout)
+        self._transport_hint = (
+            f"Check that URL ({properties.api_url}) is reachable from this machine and that "
+            f"Timeout ({properties.timeout:g} s) is long enough."
+        )
         self._limiter = RateLimiter.for_store(self._base_url)
         self._stats = _StatsRecorder()
         self._owns_session = session is None
@@ -208,7 +215,7 @@ class BigCommerceClient:
 
     def _new_session(self) -> requests.Session:
         session = _ApiSession()
-        session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        session.headers.update(_HEADERS)
         session.auth = _TokenAuth(self._tokens)
         # The paging threads plus the caller's own thread; no urllib3 retries: the policy retries.
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.max_concurrency + 1, max_retries=0)
@@ -228,12 +235,7 @@ class BigCommerceClient:
     ) -> Any:
         method, path = method.upper(), _normalized(path)
         url = f"{self._base_url}/{path}"
-        budget = self.retry.budget(
-            method,
-            path,
-            transport_hint=f"Check that URL ({self.properties.api_url}) is reachable from this machine and that "
-            f"Timeout ({self.properties.timeout:g} s) is long enough.",
-        )
+        budget = self.retry.budget(method, path, transport_hint=self._transport_hint)
         token = self._tokens.access_token()
         token_renewed = False
         while True:
@@ -248,8 +250,7 @@ class BigCommerceClient:
                     url,
                     params=params or None,
                     json=body,
-                    # Also on a caller's own session; requests adds Content-Type only with a JSON body.
-                    headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                    headers=_HEADERS,
                     auth=_TokenAuth(token),
                     timeout=self._timeout,
                     allow_redirects=False,
@@ -304,7 +305,7 @@ class BigCommerceClient:
                     continue
             if status >= 300:
                 raise self._error(response, method, path, token)
-            return _parsed(response, method, path)
+            return _parsed(response, method, path, token)
 
     def _error(self, response: requests.Response, method: str, path: str, token: str) -> BigCommerceApiError:
         status, message = response.status_code, _error_message(response, token)
@@ -360,14 +361,15 @@ def _pause(seconds: float, cancelled: threading.Event | None) -> None:
         raise RequestCancelled
 
 
-def _parsed(response: requests.Response, method: str, path: str) -> Any:
+def _parsed(response: requests.Response, method: str, path: str, token: str) -> Any:
     if response.status_code == 204 or not response.content.strip():
         return None
     try:
         return response.json()
     except ValueError:
+        start = (response.text.replace(token, "***") if token else response.text)[:80]
         raise BigCommerceApiError(
-            response.status_code, method, path, "the answer is not JSON", hint=f"It starts: {response.text[:80]!r}"
+            response.status_code, method, path, "the answer is not JSON", hint=f"It starts: {start!r}"
         ) from None
 
 

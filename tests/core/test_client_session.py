@@ -13,7 +13,7 @@ def test_session_calls_the_api_with_the_token_added_per_request(make_sandbox, ma
 
     assert response.status_code == 200 and "time" in response.json()
     assert "X-Auth-Token" not in client.session.headers
-    assert sandbox.access_token not in repr(client.session.auth)
+    assert response.request.headers["X-Auth-Token"] == sandbox.access_token
     assert response.request.headers["User-Agent"] == f"airflow-provider-bigcommerce/{__version__}"
     assert response.request.headers["Accept"] == "application/json"
     assert "Content-Type" not in response.request.headers
