@@ -97,7 +97,7 @@ class BigCommerceHook(BaseHook):
         except Exception as error:
             return False, f"The connection's properties are not usable: {error}"
         try:
-            from airflow_provider_bigcommerce.core.client import BigCommerceClient
+            from airflow_provider_bigcommerce.core.client import CHECK_PATH, BigCommerceClient
             from airflow_provider_bigcommerce.core.retry import RetryPolicy
 
             # A person is waiting on the button: a short retry budget, the connection's own timeout.
@@ -107,7 +107,7 @@ class BigCommerceHook(BaseHook):
                 retry=RetryPolicy(max_attempts=2, max_429_waits=1),
             )
             try:
-                client.request("GET", "v2/time")
+                client.request("GET", CHECK_PATH)
                 store = client.request("GET", "v2/store") or {}
             finally:
                 client.close()

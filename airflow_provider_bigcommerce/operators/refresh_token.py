@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
-CHECK_PATH = "v2/time"  # FACTS.md: the documented call for validating credentials
-
 
 class BigCommerceRefreshTokenOperator(BaseOperator):
     """Make the token behind ``bigcommerce_conn_id`` good now; fail with the exact next step when it cannot be.
@@ -82,6 +80,7 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
         return status
 
     def _refresh(self, hook: BigCommerceHook) -> dict[str, Any]:
+        from airflow_provider_bigcommerce.core.client import CHECK_PATH
         from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
 
         check = (lambda: hook.client.request("GET", CHECK_PATH)) if self.check else None

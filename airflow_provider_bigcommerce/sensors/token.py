@@ -17,8 +17,6 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-CHECK_PATH = "v2/time"  # FACTS.md: the documented call for validating credentials
-
 
 def token_status(bigcommerce_conn_id: str, check_api: bool) -> tuple[bool, dict[str, Any]]:
     """Read the connection and its saved token: ``(usable, status without secrets)``.
@@ -27,6 +25,7 @@ def token_status(bigcommerce_conn_id: str, check_api: bool) -> tuple[bool, dict[
     token or an unanswered check counts as "not yet"; errors that waiting cannot cure (bad properties, an
     undecryptable settings file, a missing connection) propagate.
     """
+    from airflow_provider_bigcommerce.core.client import CHECK_PATH
     from airflow_provider_bigcommerce.core.errors import (
         AuthorizationRequiredError,
         BigCommerceApiError,
