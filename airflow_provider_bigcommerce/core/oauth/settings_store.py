@@ -175,6 +175,11 @@ class OAuthSettings:
         expires_at = self.expires_at
         return None if expires_at is None else expires_at - (time.time() if now is None else now)
 
+    def expired(self, now: float | None = None) -> bool:
+        """The token has stopped working (never, for a token that never expires)."""
+        remaining = self.remaining_s(now)
+        return remaining is not None and remaining <= 0
+
 
 class SettingsTransaction:
     """Yielded while the location's lock is held: ``current`` was re-read after taking it."""

@@ -101,10 +101,9 @@ class OAuthTokenSource:
     def token_rejected(self, token: str) -> str | None:
         """Re-read the location once: another worker may have re-authorized or refreshed since."""
         settings = self.store.load(fresh=True)
-        if settings is None or not settings.access_token or settings.access_token == token:
+        if settings is None or not settings.access_token or settings.access_token == token or settings.expired():
             return None
-        remaining = settings.remaining_s()
-        return settings.access_token if remaining is None or remaining > 0 else None
+        return settings.access_token
 
     # ------------------------------------------------------------------------- for operators and the CLI
 
@@ -159,14 +158,13 @@ class OAuthTokenSource:
         if settings is None:
             return status
         user = settings.user or {}
-        remaining = settings.remaining_s()
         status.update(
             client_id=settings.client_id,
             scope=settings.scope,
             user=user.get("email") or user.get("username"),
             obtained=_iso(settings.token_timestamp),
             expires="never" if settings.expires_at is None else _iso(settings.expires_at * 1000),
-            expired=remaining is not None and remaining <= 0,
+            expired=settings.expired(),
             refreshable=bool(settings.refresh_token),
             last_checked=_iso(settings.last_checked),
             last_check_result=settings.last_check_result,
@@ -204,8 +202,7 @@ class OAuthTokenSource:
                     return settings, "none"
                 if settings.refresh_token:
                     return self._refresh(transaction, settings), "refreshed"
-                remaining = settings.remaining_s()
-                if remaining is not None and remaining > 0:
+                if not settings.expired():
                     return settings, "none"  # no way to refresh: use it while it lasts
         if self.properties.initiate_oauth is InitiateOAuth.GETANDREFRESH and self.interactive:
             return self.authorize_interactively(), "authorized"
@@ -288,10 +285,8 @@ class OAuthTokenSource:
 
     def _saved_token(self, settings: OAuthSettings | None) -> str:
         """Read-only: the saved token while it has not expired, else the next step."""
-        if settings is not None and settings.access_token:
-            remaining = settings.remaining_s()
-            if remaining is None or remaining > 0:
-                return settings.access_token
+        if settings is not None and settings.access_token and not settings.expired():
+            return settings.access_token
         raise AuthorizationRequiredError(self._next_step(settings, read_only=True))
 
     def _oauth_client(self, purpose: str) -> OAuthClient:
