@@ -45,7 +45,6 @@ NOUNS = (
     "Backpack", "Tea Set", "Planter", "Scarf", "Lamp", "Cutting Board", "Poster",
 )  # fmt: skip
 
-COLOURS = ("Red", "Blue", "Green", "Black", "White", "Beige", "Grey", "Yellow")
 SIZES = ("S", "M", "L", "XL")
 
 BRAND_NAMES = (
