@@ -1,4 +1,4 @@
-"""The tree stays `ruff check` and `ruff format` clean (STYLE.md), checked with the pinned ruff."""
+"""The tree stays `ruff check` and `ruff format` clean, checked with the pinned ruff."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The REST client: one session per connection, every call paced by the store's limiter and retried by policy.
 
-Plain Python on purpose (STYLE.md): the Airflow hook only builds properties and a token source and hands them
+Plain Python on purpose, so it could ship without Airflow: the Airflow hook only builds properties and a token source and hands them
 here. The token is read per request and never stored on the session, in logs or in error text.
 """
 
@@ -36,7 +36,7 @@ log = logging.getLogger("airflow_provider_bigcommerce.client")
 
 USER_AGENT = f"airflow-provider-bigcommerce/{__version__}"
 TOKEN_HEADER = "X-Auth-Token"
-CHECK_PATH = "v2/time"  # FACTS.md: the documented call for validating credentials
+CHECK_PATH = "v2/time"  # the documented call for validating credentials (docs/bigcommerce.md "Cheap calls")
 # Also sent per request, so a caller's own session gets them; requests adds Content-Type only with a JSON body.
 _HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 _RETRYABLE_TRANSPORT_ERRORS = (
@@ -330,7 +330,7 @@ class BigCommerceClient:
         return f"The access token is missing, wrong or revoked (StoreId={self.properties.store_id}). {fix}"
 
 
-# Which scope a resource needs (FACTS.md "Authentication"); used only to make a 403 actionable.
+# Which scope a resource needs (docs/bigcommerce.md "Authentication"); used only to make a 403 actionable.
 _SCOPES = (
     (re.compile(r"^v3/orders/[^/]+/transactions"), "store_v2_transactions"),
     (re.compile(r"^v[23]/orders"), "store_v2_orders"),

@@ -1,6 +1,6 @@
 """Connection properties under the commercial driver's names, validated once.
 
-Every property has two spellings: the driver's (``OAuthAccessToken``, see shared/cdata/PROPERTIES.md) and the
+Every property has two spellings: the driver's (``OAuthAccessToken``, see docs/properties.md) and the
 Airflow form field's snake_case (``oauth_access_token``). Both are accepted case-insensitively, from a mapping
 (a connection's extras) or from a ``Key=Value;Key=Value`` connection string.
 """
@@ -153,7 +153,7 @@ class ConnectionProperties:
 
     @property
     def context(self) -> str:
-        """BigCommerce's ``context`` value for this store (FACTS.md: ``stores/{hash}``)."""
+        """BigCommerce's ``context`` value for this store (``stores/{hash}``, docs/bigcommerce.md "App OAuth")."""
         return f"stores/{self.store_id}"
 
     @property
@@ -202,11 +202,11 @@ class ConnectionProperties:
             return
         if self.initiate_oauth is InitiateOAuth.OFF:
             # A web app may hold only its credentials: it calls GetOAuthAuthorizationURL / GetOAuthAccessToken and
-            # keeps the token itself (PROPERTIES.md, "Web app"). API calls then need the token: require_access_token.
+            # keeps the token itself (docs/properties.md "Web app"). API calls then need the token: require_access_token.
             if not self.oauth_access_token and not self.oauth_client_id:
                 self.require_access_token()
             return
-        # REFRESH with a saved settings file needs nothing else (headless option 2, PROPERTIES.md); the app's
+        # REFRESH with a saved settings file needs nothing else (docs/properties.md "Headless, option 2"); the app's
         # credentials are needed to run the browser flow or to exchange a verifier.
         if self.initiate_oauth is InitiateOAuth.GETANDREFRESH or self.oauth_verifier:
             self.require_app_credentials(f"AuthScheme=OAuth with InitiateOAuth={self.initiate_oauth}")

@@ -1,6 +1,6 @@
 """When an API call is tried again, how long the client waits first, and when it gives up.
 
-A configured object in the manner of urllib3's ``Retry`` (STYLE.md): the client has one retry loop and every
+A configured object in the manner of urllib3's ``Retry``, so the client has one retry loop and every
 limit lives here. Every budget is bounded; running out raises an error that says what kept happening.
 Waiting for the store's rate limit is the limiter's job (``rate_limit.py``); this module only counts those
 waits and owns the back-off schedule for 429s that come without rate-limit headers.
@@ -17,7 +17,7 @@ from airflow_provider_bigcommerce.core.errors import (
     BigCommerceTransportError,
 )
 
-# FACTS.md "Rate limits": 500/503 are worth a few retries with growing delays; 502/504 come from proxies.
+# docs/bigcommerce.md "Rate limits": 500/503 are worth a few retries with growing delays; 502/504 come from proxies.
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 # Safe to send twice. A POST that timed out may have been applied, so it is only retried when it never left.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -54,7 +54,7 @@ class RetryPolicy:
         return self._grow(self.backoff_base_s, self.backoff_cap_s, retry_number)
 
     def bare_429_backoff_s(self, consecutive: int) -> float:
-        """Pause after the ``consecutive``-th 429 in a row that carried no rate-limit headers (FACTS.md: escalate)."""
+        """Pause after the ``consecutive``-th 429 in a row that carried no rate-limit headers (docs/bigcommerce.md "Rate limits": escalate)."""
         return self._grow(self.bare_429_base_s, self.bare_429_cap_s, consecutive)
 
     def budget(self, method: str, path: str, *, transport_hint: str = "") -> RetryBudget:

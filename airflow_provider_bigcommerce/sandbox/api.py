@@ -104,7 +104,7 @@ class StoreApi:
     # -- v2 ---------------------------------------------------------------------------------------------------
 
     def time(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
-        """The documented call for validating credentials (FACTS.md, "Cheap calls"). Real wall-clock time."""
+        """The documented call for validating credentials (docs/bigcommerce.md "Cheap calls"). Real wall-clock time."""
         return _ok(encode({"time": int(time.time())}))
 
     def store(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
@@ -130,7 +130,7 @@ class StoreApi:
         object_structure = query.get("consignment_structure") == "object"
         indexes = selection.indexes(offset, offset + limit)
         if not indexes:
-            return NO_CONTENT  # FACTS.md: past the last page, 204 with an empty body
+            return NO_CONTENT  # docs/bigcommerce.md "Listing and paging": past the last page, 204 with an empty body
         render = self.data.orders.order_json
         records = [render(index, consignments=consignments, object_structure=object_structure) for index in indexes]
         if "fees" in includes:

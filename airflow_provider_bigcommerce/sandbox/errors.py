@@ -1,4 +1,4 @@
-"""Error bodies in the two dialects of the API (FACTS.md, "Errors").
+"""Error bodies in the two dialects of the API (docs/bigcommerce.md "Errors").
 
 v2 answers an array ``[{"status", "message", "details"?}]``; v3 an object ``{"status", "title", "type",
 "errors"}``. Handlers raise ``ApiError`` without caring which; the gateway writes the dialect of the path.
@@ -46,5 +46,5 @@ def not_found() -> ApiError:
 
 
 def missing_scope() -> ApiError:
-    """403 with the documented body (FACTS.md, "Authentication"): v3-shaped on both versions."""
+    """403 with the documented body (docs/bigcommerce.md "Authentication"): v3-shaped on both versions."""
     return ApiError(403, MISSING_SCOPE_TITLE, dialect="v3")

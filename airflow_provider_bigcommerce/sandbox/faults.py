@@ -1,4 +1,4 @@
-"""Seeded fault injection: latency, 5xx, bare 429 and dropped connections (FACTS.md, "Rate limits").
+"""Seeded fault injection: latency, 5xx, bare 429 and dropped connections (docs/bigcommerce.md "Rate limits").
 
 Under platform load the real service answers 429 without rate headers and often with an empty body, fails
 with 500/503, or drops connections. Draws come from a seeded generator, so a run with the same seed and the

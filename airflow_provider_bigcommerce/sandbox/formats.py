@@ -1,7 +1,7 @@
 """How BigCommerce writes and reads dates and money on the wire.
 
 v2 bodies carry RFC 2822 dates (``Wed, 05 Dec 2018 20:16:55 +0000``) and money as strings with four decimals
-(``"336.3200"``); v3 bodies carry ISO 8601 dates and money as numbers (FACTS.md, "Listing and paging").
+(``"336.3200"``); v3 bodies carry ISO 8601 dates and money as numbers (docs/bigcommerce.md "Wire formats").
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def parse_v3_datetime(value: str, now: float) -> float:
     """A v3 date filter (``date_modified:min`` / ``:max``): ISO 8601 or epoch seconds. Raises ``ValueError``.
 
     The quirk, on purpose: a date without a time gets the *request's current time of day* (UTC) appended, so
-    ``2024-01-05`` means 2024-01-05 at, say, 14:07:31, not at midnight (FACTS.md, "Listing and paging";
+    ``2024-01-05`` means 2024-01-05 at, say, 14:07:31, not at midnight (docs/bigcommerce.md "Incremental filters";
     products_catalog.v3.yml ``DateModifiedMinParam`` / ``DateModifiedMaxParam``). Clients must always send a
     full timestamp. Applied to products and customers alike.
     """

@@ -3,7 +3,7 @@
 The order matters and mirrors what a client sees from the real service: a fault (drop, 500/503, bare 429)
 can strike any request, spends no quota and carries no rate headers; every other request for this store
 spends quota (401, 403, 404 and 413 answers included) and carries the four ``X-Rate-Limit-*`` headers, the
-429 for an exhausted quota adding ``X-Retry-After`` (FACTS.md, "Rate limits"). A path naming another store
+429 for an exhausted quota adding ``X-Retry-After`` (docs/bigcommerce.md "Rate limits"). A path naming another store
 is a 404 without rate headers. Added latency is slept after the decision, before the answer is written.
 """
 

@@ -2,7 +2,7 @@
 
 HS256 signed with the app's client secret; claims ``aud`` (client id), ``iss`` ("bc"), ``iat``, ``nbf`` (a few
 seconds *before* ``iat``, which is why verifiers need leeway), ``exp`` (24 h), ``jti``, ``sub``
-("stores/{hash}"), ``user``, ``owner``, ``url``, ``channel_id`` (FACTS.md, "Authentication").
+("stores/{hash}"), ``user``, ``owner``, ``url``, ``channel_id`` (docs/bigcommerce.md "App OAuth").
 """
 
 from __future__ import annotations

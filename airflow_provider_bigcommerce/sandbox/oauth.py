@@ -1,6 +1,6 @@
 """login.bigcommerce.com's side of app OAuth: consent page, authorization codes, token endpoint, uninstall.
 
-The rules follow FACTS.md ("Authentication"):
+The rules follow docs/bigcommerce.md ("App OAuth"):
 
 - ``GET /oauth2/authorize?client_id&redirect_uri&response_type=code&scope&context=stores/{hash}&state`` and the
   documented ``GET /app/{client_id}/install`` show a consent page. *Approve* redirects (302) to the callback

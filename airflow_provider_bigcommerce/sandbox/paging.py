@@ -1,4 +1,4 @@
-"""The three kinds of paging of the API (FACTS.md, "Listing and paging").
+"""The three kinds of paging of the API (docs/bigcommerce.md "Listing and paging").
 
 - v2 arrays: ``page``/``limit`` (default 50, max 250); a limit over 250 is a 413 with a v2 body; past the last
   page the answer is ``204 No Content``.

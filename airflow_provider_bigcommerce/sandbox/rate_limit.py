@@ -1,7 +1,7 @@
 """The store's request quota: fixed windows, shared by every app and account on the store.
 
 A window opens with the first request after the previous one ended and lasts ``window_ms``; within it the
-store accepts ``quota`` requests, then answers 429 until it ends (FACTS.md, "Rate limits"). The decision is
+store accepts ``quota`` requests, then answers 429 until it ends (docs/bigcommerce.md "Rate limits"). The decision is
 taken when a request arrives, before any added latency, so the ``X-Rate-Limit-Time-Reset-Ms`` a client reads
 is never shorter than the truth.
 """
@@ -67,7 +67,7 @@ class FixedWindowRateLimiter:
             return self._decision(True, now)
 
     def consume(self, requests: int) -> Decision:
-        """Another app on the store spends ``requests`` of the current window (FACTS.md: the quota is shared)."""
+        """Another app on the store spends ``requests`` of the current window (the quota is shared by every app on the store)."""
         with self._lock:
             now = self._clock()
             self._roll(now)

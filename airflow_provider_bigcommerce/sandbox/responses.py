@@ -10,7 +10,7 @@ HTML = "text/html; charset=utf-8"
 
 @dataclass
 class Reply:
-    """One HTTP answer. ``drop`` closes the socket without writing anything (FACTS.md: dropped connections)."""
+    """One HTTP answer. ``drop`` closes the socket without writing anything (docs/bigcommerce.md "Rate limits")."""
 
     status: int
     body: bytes = b""

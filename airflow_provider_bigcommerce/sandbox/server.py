@@ -139,7 +139,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, reply: Reply) -> None:
         if reply.drop:
-            # A dropped connection: no status line at all (FACTS.md, "Rate limits": retry with back-off).
+            # A dropped connection: no status line at all (docs/bigcommerce.md "Rate limits": retry with back-off).
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)

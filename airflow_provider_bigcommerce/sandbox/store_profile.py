@@ -27,13 +27,13 @@ class StoreProfile:
         draws = Draws(seed, KIND_STORE, 0)
         store_hash = "sbx" + draws.text(5, BASE36)
         account_uuid = str(uuid.UUID(int=draws.next() << 64 | draws.next(), version=4))
-        # Quotas per 30 s window by plan: Standard and Plus 150, Pro 450 (FACTS.md, "Rate limits").
+        # Quotas per 30 s window by plan: Standard and Plus 150, Pro 450 (docs/bigcommerce.md "Rate limits").
         plan_name = "Pro" if quota >= 450 else "Standard"
         return cls(seed, store_hash, account_uuid, draws.between(1000, 99999), f"owner@{store_hash}.example", plan_name)
 
     @property
     def context(self) -> str:
-        """The OAuth ``context`` of this store (FACTS.md, "Authentication")."""
+        """The OAuth ``context`` of this store (docs/bigcommerce.md "App OAuth")."""
         return f"stores/{self.store_hash}"
 
     @property

@@ -1,6 +1,6 @@
 """Access tokens the store accepts: store-level API accounts and app (OAuth) tokens, with their scopes.
 
-Store-level tokens never expire (FACTS.md, "Authentication"); app tokens live until the app is uninstalled,
+Store-level tokens never expire (docs/bigcommerce.md "Authentication"); app tokens live until the app is uninstalled,
 or, with the ``expiring_tokens`` switch, until their lifetime runs out.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 READ_ONLY_SUFFIX = "_read_only"
 TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-# Scope names look like store_v2_orders, store_v2_orders_read_only, store_channel_settings, ... (FACTS.md).
+# Scope names look like store_v2_orders, store_v2_orders_read_only, store_channel_settings, ... (docs/bigcommerce.md "Authentication").
 SCOPE_NAME = re.compile(r"^(store_[a-z0-9_]+|users_basic_information)$")
 
 

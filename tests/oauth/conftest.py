@@ -80,7 +80,7 @@ class OAuthWorld:
         return query["code"][0]
 
     def api_status(self, token: str) -> int:
-        """The status of one cheap API call with ``token`` (GET /v2/time, FACTS.md)."""
+        """The status of one cheap API call with ``token`` (GET /v2/time, docs/bigcommerce.md "Cheap calls")."""
         response = requests.get(
             f"{self.sandbox.base_url}/stores/{self.sandbox.store_id}/v2/time",
             headers={"X-Auth-Token": token, "Accept": "application/json"},

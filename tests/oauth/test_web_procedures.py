@@ -51,7 +51,7 @@ def test_web_procedures_return_the_drivers_names_and_save_for_the_workers(oauth,
 
 
 def test_a_web_app_with_only_its_credentials_gets_a_token_it_keeps_itself(oauth) -> None:
-    """PROPERTIES.md "Web app": InitiateOAuth=OFF, no token and no settings location; the app keeps the token."""
+    """docs/properties.md "Web app": InitiateOAuth=OFF, no token and no settings location; the app keeps the token."""
     web_app = {
         "AuthScheme": "OAuth",
         "StoreId": oauth.sandbox.store_id,

@@ -1,4 +1,4 @@
-"""The lookalike's login.bigcommerce.com: consent, code exchange, expiring tokens, uninstall (FACTS.md)."""
+"""The lookalike's login.bigcommerce.com: consent, code exchange, expiring tokens, uninstall (docs/bigcommerce.md "App OAuth")."""
 
 from __future__ import annotations
 

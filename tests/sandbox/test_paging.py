@@ -1,4 +1,4 @@
-"""The three kinds of paging, with their quirks (FACTS.md, "Listing and paging")."""
+"""The three kinds of paging, with their quirks (docs/bigcommerce.md "Listing and paging")."""
 
 from __future__ import annotations
 

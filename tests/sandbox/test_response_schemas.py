@@ -1,4 +1,4 @@
-"""Every endpoint's answer matches the official OpenAPI file of that resource (FACTS.md: `openapi/`)."""
+"""Every endpoint's answer matches the official OpenAPI file of that resource (docs/bigcommerce.md "OpenAPI files")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dates and money as BigCommerce writes and reads them (FACTS.md: v2 RFC 2822 and strings, v3 ISO 8601)."""
+"""Dates and money as BigCommerce writes and reads them (docs/bigcommerce.md "Wire formats")."""
 
 from __future__ import annotations
 

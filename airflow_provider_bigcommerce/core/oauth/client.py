@@ -1,6 +1,6 @@
 """BigCommerce's OAuth endpoints as three verbs: the authorization URL, the code exchange, the refresh.
 
-Protocol: shared/bigcommerce/FACTS.md ("App OAuth"). Credentials travel in the form-encoded body, never as HTTP
+Protocol: docs/bigcommerce.md ("App OAuth"). Credentials travel in the form-encoded body, never as HTTP
 Basic. BigCommerce's answer has no ``expires_in`` and no ``refresh_token`` (its tokens never expire); a token endpoint
 that does send them (a proxy, a test server, a future BigCommerce) is refreshed with ``grant_type=refresh_token``.
 """
@@ -69,7 +69,7 @@ class OAuthClient:
         return f"{self.login_url}/oauth2/authorize?{urlencode(query)}"
 
     def install_url(self) -> str:
-        """The documented install page of the app (FACTS.md); it redirects to the app's registered callback."""
+        """The documented install page of the app (docs/bigcommerce.md "App OAuth"); it redirects to the app's registered callback."""
         return f"{self.login_url}/app/{self.client_id}/install"
 
     def exchange_code(self, code: str, *, redirect_uri: str, scope: str, context: str) -> dict[str, Any]:
