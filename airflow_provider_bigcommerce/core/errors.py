@@ -44,11 +44,22 @@ class BigCommerceTransportError(BigCommerceError):
 
 
 class OAuthError(BigCommerceError):
-    """The OAuth token endpoint or authorization flow failed."""
+    """The OAuth token endpoint or authorization flow failed.
 
-    def __init__(self, message: str, *, error_code: str | None = None, status: int | None = None) -> None:
+    ``field_name`` names the part of the token endpoint's answer that was unusable (``expires_in``), if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_code: str | None = None,
+        status: int | None = None,
+        field_name: str | None = None,
+    ) -> None:
         self.error_code = error_code
         self.status = status
+        self.field_name = field_name
         super().__init__(message)
 
 
@@ -57,7 +68,15 @@ class AuthorizationRequiredError(OAuthError):
 
 
 class SettingsStoreError(BigCommerceError):
-    """The OAuth settings location cannot be read, decrypted, trusted or written. It was left unchanged."""
+    """The OAuth settings location cannot be read, decrypted, trusted or written. It was left unchanged.
+
+    ``location`` is the file concerned and ``code`` says what was wrong (e.g. ``empty_file``), when known.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, code: str | None = None) -> None:
+        self.location = location
+        self.code = code
+        super().__init__(message)
 
 
 class SignedPayloadError(BigCommerceError):
