@@ -1,6 +1,6 @@
 """The REST client: one session per connection, every call paced by the store's limiter and retried by policy.
 
-Plain Python on purpose, so it could ship without Airflow: the Airflow hook only builds properties and a token source and hands them
+Plain Python, so it could ship without Airflow: the hook only builds properties and a token source and hands them
 here. The token is read per request and never stored on the session, in logs or in error text.
 """
 

@@ -98,8 +98,8 @@ def filter_timestamp(api_path: str, moment: datetime) -> str:
     """A full timestamp in the format the API version documents for its date filters (never date-only).
 
     v2 takes RFC 2822 (``Thu, 20 Apr 2017 11:32:00 +0000``); v3 takes ISO 8601. A date-only v3 ``date_modified:min``
-    gets the request's current time appended by the server (docs/bigcommerce.md "Incremental filters"), so the time is always
-    sent.
+    gets the request's current time appended by the server, so the time is always sent
+    (docs/bigcommerce.md "Incremental filters").
     """
     moment = moment.astimezone(UTC)
     if _api_version(api_path) == "v2":
@@ -164,7 +164,8 @@ class Resource:
 
 _V2_ORDERS_FILTER = ("min_date_modified", "max_date_modified")
 _V3_FILTER = ("date_modified:min", "date_modified:max")
-# docs/bigcommerce.md "Listing and paging": line items inline (one request per 250 orders), sorted on the field the incremental filter uses.
+# Line items inline, one request per 250 orders (docs/bigcommerce.md "Listing and paging"), sorted on the field
+# the incremental filter uses.
 _ORDER_PARAMS = {"include": "consignments.line_items", "consignment_structure": "object", "sort": "date_modified:asc"}
 
 RESOURCES: dict[str, Resource] = {

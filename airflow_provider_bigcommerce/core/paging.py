@@ -1,6 +1,7 @@
 """Walking BigCommerce list endpoints, all three kinds, each record exactly once, reading ahead inside the budget.
 
-- v2 arrays (``v2/...``): ``page``/``limit``; the end is a 204 or a short page (docs/bigcommerce.md "Listing and paging").
+- v2 arrays (``v2/...``): ``page``/``limit``; the end is a 204 or a short page (docs/bigcommerce.md "Listing and
+  paging").
   Where the list has a count companion (``v2/orders`` -> ``v2/orders/count``, orders.v2.oas2.yml
   ``getOrdersCount``: ``{"count": N, "statuses": [...]}`` under the same filters), it goes like v3 offset paging:
   the first page alone, then, only if that page is full, the count, then exactly the remaining
@@ -19,7 +20,8 @@ starts where this one ended.
 
 Which v3 kind: cursor when the caller passes ``after``, when the first answer carries only
 ``cursor_pagination``, or when it carries both and the endpoint is in ``CURSOR_PREFERRED`` (customers: cursors
-stay exact while the list changes under us, docs/bigcommerce.md "Listing and paging"). Otherwise offset, because it can run in parallel.
+stay exact while the list changes under us, docs/bigcommerce.md "Listing and paging"). Otherwise offset, because it
+can run in parallel.
 
 Pages are always yielded in order and at most the read-ahead window is buffered, so memory does not grow with
 the number of records.
@@ -250,7 +252,8 @@ class PageWalk:
             cursor = _meta(body).get("cursor_pagination") or {}
             end_cursor = cursor.get("end_cursor")
             has_next = bool((cursor.get("links") or {}).get("next"))
-            # A repeated cursor would loop forever (one of Airbyte's bugs, docs/bigcommerce.md "What other clients get wrong"): treat it as the end.
+            # A repeated cursor would loop forever (Airbyte's bug, docs/bigcommerce.md "What other clients get wrong"):
+            # treat it as the end.
             if records and has_next and end_cursor and end_cursor != params.get("after"):
                 params = {**params, "after": end_cursor}
                 self._submit(number + 1, params)

@@ -202,7 +202,7 @@ class ConnectionProperties:
             return
         if self.initiate_oauth is InitiateOAuth.OFF:
             # A web app may hold only its credentials: it calls GetOAuthAuthorizationURL / GetOAuthAccessToken and
-            # keeps the token itself (docs/properties.md "Web app"). API calls then need the token: require_access_token.
+            # keeps the token itself (docs/properties.md "Web app"). API calls then need the token.
             if not self.oauth_access_token and not self.oauth_client_id:
                 self.require_access_token()
             return

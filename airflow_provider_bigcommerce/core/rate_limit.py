@@ -1,7 +1,8 @@
 """Pacing for one store's request quota, shared by every client and thread of this process.
 
 BigCommerce counts requests per store in windows (150 per 30 s on Standard) and shares that quota with every app
-on the store; every response says the quota, what is left and when the window resets (docs/bigcommerce.md "Rate limits").
+on the store; every response says the quota, what is left and when the window resets (docs/bigcommerce.md
+"Rate limits").
 The limiter keeps those figures and decides when the next request may leave:
 
 - no figures yet: one request at a time, to learn them;
@@ -82,7 +83,8 @@ class RateLimitReading:
     @property
     def wait_s(self) -> float | None:
         """How long a 429 asks us to wait, or None when it did not say (a bare 429)."""
-        if self.reset_ms is not None:  # docs/bigcommerce.md "Rate limits": wait Time-Reset-Ms; X-Retry-After is whole seconds
+        # Wait Time-Reset-Ms; X-Retry-After is whole seconds (docs/bigcommerce.md "Rate limits").
+        if self.reset_ms is not None:
             return self.reset_ms / 1000
         return self.retry_after_s
 

@@ -67,7 +67,7 @@ class FixedWindowRateLimiter:
             return self._decision(True, now)
 
     def consume(self, requests: int) -> Decision:
-        """Another app on the store spends ``requests`` of the current window (the quota is shared by every app on the store)."""
+        """Another app on the store spends ``requests`` of the current window (every app shares the quota)."""
         with self._lock:
             now = self._clock()
             self._roll(now)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 READ_ONLY_SUFFIX = "_read_only"
 TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-# Scope names look like store_v2_orders, store_v2_orders_read_only, store_channel_settings, ... (docs/bigcommerce.md "Authentication").
+# Scope names look like store_v2_orders, store_v2_orders_read_only, store_channel_settings, ...
+# (docs/bigcommerce.md "Authentication").
 SCOPE_NAME = re.compile(r"^(store_[a-z0-9_]+|users_basic_information)$")
 
 

@@ -1,4 +1,4 @@
-"""X-Auth-Token, scopes, and the per-store quota with its headers (docs/bigcommerce.md "Authentication", "Rate limits")."""
+"""X-Auth-Token, scopes, and the store's quota and headers (docs/bigcommerce.md "Authentication", "Rate limits")."""
 
 from __future__ import annotations
 

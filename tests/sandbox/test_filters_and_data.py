@@ -1,4 +1,4 @@
-"""Incremental filters, the date-only quirk, and seeded, deterministic data (docs/bigcommerce.md "Incremental filters")."""
+"""Incremental filters, the date-only quirk, seeded deterministic data (docs/bigcommerce.md "Incremental filters")."""
 
 from __future__ import annotations
 

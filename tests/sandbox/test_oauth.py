@@ -1,4 +1,7 @@
-"""The lookalike's login.bigcommerce.com: consent, code exchange, expiring tokens, uninstall (docs/bigcommerce.md "App OAuth")."""
+"""The lookalike's login.bigcommerce.com: consent, code exchange, expiring tokens, uninstall.
+
+See docs/bigcommerce.md "App OAuth".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``mint_signed_payload_jwt``: HS256 with the client secret and BigCommerce's claims (docs/bigcommerce.md "App OAuth")."""
+"""``mint_signed_payload_jwt``: HS256 with the client secret, BigCommerce's claims (docs/bigcommerce.md "App OAuth")."""
 
 from __future__ import annotations
 

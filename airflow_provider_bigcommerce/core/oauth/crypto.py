@@ -6,8 +6,8 @@ Key sources, in order (the first one present encrypts; every configured key may 
 2. env ``BIGCOMMERCE_OAUTH_SETTINGS_KEY``: one or more comma-separated Fernet-format keys (urlsafe base64 of 32
    bytes), newest first, e.g. ``NEW,OLD`` while rotating.
 3. Airflow's ``[core] fernet_key`` (also comma-separated), passed in by the Airflow layer or read from env
-   ``AIRFLOW__CORE__FERNET_KEY``. An empty value is not a key: Airflow then runs a no-op cipher (docs/airflow.md "Fernet key"),
-   and a settings file must never be written in plaintext, so nothing is written at all.
+   ``AIRFLOW__CORE__FERNET_KEY``. An empty value is not a key: Airflow then runs a no-op cipher
+   (docs/airflow.md "Fernet key"), and a settings file must never be written in plaintext, so nothing is written at all.
 
 Format, one line of ASCII: ``bc-oauth-settings.v1.<header>.<payload>\\n``. The header (base64url JSON) names the
 key derivation, its salt and a short key check value (to tell "wrong key" from "damaged file"); the payload is

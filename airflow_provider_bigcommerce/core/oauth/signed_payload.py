@@ -1,7 +1,8 @@
 """Verification of ``signed_payload_jwt``, the token BigCommerce adds to an app's /load, /uninstall and /remove_user.
 
-docs/bigcommerce.md "App OAuth": HS256 signed with the app's client secret; ``aud`` is the client id; ``nbf`` can lie a few seconds
-before ``iat`` and clocks drift, hence a leeway; ``exp`` is 24 h after issue; ``sub`` is ``stores/{hash}``.
+HS256 signed with the app's client secret; ``aud`` is the client id; ``nbf`` can lie a few seconds before ``iat``
+and clocks drift, hence a leeway; ``exp`` is 24 h after issue; ``sub`` is ``stores/{hash}``
+(docs/bigcommerce.md "App OAuth").
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The REST client asks :meth:`OAuthTokenSource.access_token` before every request; in steady state that is one
 ``stat()`` of the settings file. Anything else (exchanging a pending ``OAuthVerifier``, refreshing a token that is
 about to expire) happens under the settings location's lock after a re-read, so a fleet makes one token request
-per need. BigCommerce's tokens never expire (docs/properties.md "Tokens that never expire"), so for the real service the work here is mostly
-noticing a revoked token and saying exactly what to run.
+per need. BigCommerce's tokens never expire (docs/properties.md "Tokens that never expire"), so for the real
+service the work here is mostly noticing a revoked token and saying what to do.
 """
 
 from __future__ import annotations
