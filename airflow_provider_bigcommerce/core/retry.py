@@ -54,7 +54,7 @@ class RetryPolicy:
         return self._grow(self.backoff_base_s, self.backoff_cap_s, retry_number)
 
     def bare_429_backoff_s(self, consecutive: int) -> float:
-        """Pause after the ``consecutive``-th 429 in a row without rate-limit headers: escalate (docs/bigcommerce.md)."""
+        """Pause after the ``consecutive``-th 429 in a row without rate-limit headers (docs/bigcommerce.md)."""
         return self._grow(self.bare_429_base_s, self.bare_429_cap_s, consecutive)
 
     def budget(self, method: str, path: str, *, transport_hint: str = "") -> RetryBudget:

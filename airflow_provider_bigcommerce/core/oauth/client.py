@@ -69,7 +69,7 @@ class OAuthClient:
         return f"{self.login_url}/oauth2/authorize?{urlencode(query)}"
 
     def install_url(self) -> str:
-        """The app's documented install page (docs/bigcommerce.md "App OAuth"); it redirects to the registered callback."""
+        """The app's documented install page (docs/bigcommerce.md "App OAuth"); it redirects to the callback."""
         return f"{self.login_url}/app/{self.client_id}/install"
 
     def exchange_code(self, code: str, *, redirect_uri: str, scope: str, context: str) -> dict[str, Any]:
