@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class BigCommerceError(Exception):
     """Base of every error this provider raises on purpose."""
@@ -63,8 +65,53 @@ class OAuthError(BigCommerceError):
         super().__init__(message)
 
 
+class NextStep(StrEnum):
+    """What a person must do before a token can be had; the CLI and the hook turn it into commands."""
+
+    AUTHORIZE = "authorize"  # approve the app in a browser (again) and exchange the code
+    EXCHANGE_VERIFIER = "exchange_verifier"  # OAuthVerifier is set but only a writing run exchanges it
+    IMPORT_SETTINGS = "import_settings"  # authorize where a browser is, then bring the settings to settings_location
+    ADD_SCOPE = "add_scope"  # grant the missing scope to the app and in Scope, then authorize again
+
+
 class AuthorizationRequiredError(OAuthError):
-    """No usable token is saved and this mode may not obtain one; the message says the exact next step."""
+    """No usable token is saved and this process may not obtain one: a person has to act.
+
+    ``code`` says why (one of ``CODES``), ``next_step`` what to do, ``property_name`` the property concerned,
+    ``store_id`` and ``settings_location`` where. The message states the facts; the edges add the commands.
+    """
+
+    CODES = frozenset(
+        (
+            "nothing_saved",  # the settings location holds no token for this store
+            "token_expired",  # the saved token expired and cannot be refreshed
+            "verifier_pending",  # OAuthVerifier is set, and a read-only caller may not exchange it
+            "verifier_used",  # this OAuthVerifier was tried before; a code works once
+            "verifier_rejected",  # the token endpoint refused OAuthVerifier (invalid_grant)
+            "refresh_rejected",  # the token endpoint refused the saved refresh token
+            "token_revoked",  # the API answered 401 to the saved token
+            "scope_missing",  # the API answered 403: the token lacks a scope
+        )
+    )
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        next_step: NextStep = NextStep.AUTHORIZE,
+        property_name: str | None = None,
+        store_id: str | None = None,
+        settings_location: str | None = None,
+        error_code: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.code = code
+        self.next_step = NextStep(next_step)
+        self.property_name = property_name
+        self.store_id = store_id
+        self.settings_location = settings_location
+        super().__init__(message, error_code=error_code, status=status)
 
 
 class SettingsStoreError(BigCommerceError):
