@@ -8,7 +8,10 @@ Airflow form field's snake_case (``oauth_access_token``). Both are accepted case
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -57,6 +60,7 @@ DRIVER_NAMES: dict[str, str] = {
     "Timeout": "timeout",
 }
 FIELD_TO_DRIVER = {snake: driver for driver, snake in DRIVER_NAMES.items()}
+NUMBER_FIELDS = frozenset({"oauth_expires_in", "oauth_token_timestamp", "timeout"})
 SECRET_FIELDS = frozenset(
     {
         "oauth_access_token",
@@ -162,6 +166,15 @@ class ConnectionProperties:
 
     @classmethod
     def _validated(cls, fields: dict[str, Any]) -> ConnectionProperties:
+        for name, value in fields.items():
+            if name not in NUMBER_FIELDS:
+                _check_text(name, value)
+        if "oauth_access_token" in fields and not is_header_safe(fields["oauth_access_token"]):
+            raise _error(
+                "oauth_access_token",
+                "has characters a token cannot have (it is sent as an HTTP header; not shown, as it is a secret)",
+                "Paste the token again, exactly as BigCommerce showed it.",
+            )
         store_id = fields.get("store_id")
         if not store_id:
             raise _error(
@@ -273,6 +286,40 @@ def parse_connection_string(text: str) -> dict[str, str]:
     return pairs
 
 
+def is_header_safe(text: str) -> bool:
+    """Whether ``text`` can travel as an HTTP header value unchanged: visible ASCII only, as tokens are."""
+    return bool(text) and all("!" <= char <= "~" for char in text)
+
+
+def _check_text(field_name: str, value: Any) -> None:
+    """Every property but the numbers is text; the value is never shown when it may be a secret."""
+    if not isinstance(value, str):
+        raise _error(
+            field_name,
+            f"is {_kind_of(value)}, not text",
+            "Give it as a string (in JSON extras: in double quotes)"
+            + ("; several scopes as one string separated by spaces." if field_name == "scope" else "."),
+        )
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise _error(
+            field_name,
+            "contains a control character such as a line break (not shown)",
+            "Copy the value again without line breaks or tabs.",
+        )
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list | tuple | set):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a JSON object"
+    return f"a {type(value).__name__}"
+
+
 def _enum(kind: type[StrEnum], field_name: str, value: Any) -> Any:
     for member in kind:
         if str(value).strip().lower() == member.value.lower():
@@ -281,29 +328,68 @@ def _enum(kind: type[StrEnum], field_name: str, value: Any) -> Any:
     raise _error(field_name, f"'{value}' is not a known value", f"Use one of: {choices}.")
 
 
+_URL_FORM = "Write it as https://host[:port][/path]."
+
+
 def _url(field_name: str, value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _error(field_name, f"'{value}' is not an http(s) URL", "Write it as https://host[:port][/path].")
+    # The value is not quoted back: a URL with user:password or a query may carry a secret.
     try:
+        parts = urlsplit(value)
+        host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
-        raise _error(field_name, f"'{value}' has a malformed port", "Write it as https://host[:port][/path].") from None
-    return value if field_name == "callback_url" else value.rstrip("/")
+        raise _error(field_name, "is not a well-formed URL (host or port malformed)", _URL_FORM) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise _error(field_name, "is not an http(s) URL with a host", _URL_FORM)
+    if "@" in parts.netloc:
+        raise _error(
+            field_name, "contains user:password (not shown)", "Remove it: credentials go in their own properties."
+        )
+    if field_name == "callback_url":
+        return value
+    if parts.query or parts.fragment:
+        raise _error(field_name, "has a query string or fragment (not shown)", "Give only the base URL. " + _URL_FORM)
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise _error(
+            field_name,
+            f"uses http:// for the host {host}, which would send credentials unencrypted",
+            "Use https://; plain http is accepted only for loopback (localhost, 127.0.0.0/8, ::1), e.g. a local "
+            "lookalike.",
+        )
+    return value.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_MAX_WHOLE_NUMBER = 2**53  # epoch milliseconds and lifetimes stay far below; larger is a typo or garbage
 
 
 def _integer(field_name: str, value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _error(field_name, f"'{value}' is not a whole number", "Leave it empty or give an integer.") from None
+    number = parse_number(value)
+    if not (math.isfinite(number) and number == int(number) and abs(number) <= _MAX_WHOLE_NUMBER):
+        raise _error(field_name, f"'{value}' is not a whole number", "Leave it empty or give an integer.")
+    return int(number)
 
 
 def _timeout(value: Any) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not 0 < seconds <= 600:
+    seconds = parse_number(value)
+    if not 1 <= seconds <= 600:  # NaN fails every comparison
         raise _error("timeout", f"'{value}' is not a timeout in seconds", "Give a number of seconds between 1 and 600.")
     return seconds
+
+
+def parse_number(value: Any) -> float:
+    """``value`` (a number or its text) as a float; NaN for anything else, booleans included."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return math.nan
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        return math.nan

@@ -1,0 +1,129 @@
+"""Hostile property values: each is a PropertyError naming the property, never a crash, never the secret echoed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airflow_provider_bigcommerce.core.errors import PropertyError
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+
+SECRET = "tok-secret-4711"
+PAT = {"StoreId": "abc123", "OAuthAccessToken": SECRET}
+
+
+def _refused(values: dict[str, Any]) -> PropertyError:
+    with pytest.raises(PropertyError) as caught:
+        ConnectionProperties.from_mapping(values)
+    assert type(caught.value) is PropertyError
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://api.bigcommerce.com", "http://example.com:8080/api", "http://10.0.0.5", "http://[2001:db8::1]:80"],
+)
+@pytest.mark.parametrize("name", ["URL", "LoginURL", "host"])
+def test_plain_http_to_a_host_that_is_not_loopback_is_refused(name: str, url: str) -> None:
+    error = _refused({**PAT, name: url})
+
+    assert (error.property_name, error.field_name) == (
+        ("URL", "api_url") if name != "LoginURL" else ("LoginURL", "login_url")
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost:8080", "http://127.0.0.1:9", "http://127.5.6.7", "http://[::1]:8080/", "https://x.example"],
+)
+def test_plain_http_to_loopback_and_https_anywhere_stay_allowed(url: str) -> None:
+    properties = ConnectionProperties.from_mapping({**PAT, "URL": url, "LoginURL": url})
+
+    assert properties.api_url == url.rstrip("/") and properties.login_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("URL", "https://user:pass-secret-9@api.example.com"),
+        ("LoginURL", "https://pass-secret-9@login.example.com"),
+        ("CallbackURL", "http://user:pass-secret-9@localhost:5000/cb"),
+        ("URL", "https://api.example.com/?token=pass-secret-9"),
+        ("LoginURL", "https://login.example.com/#pass-secret-9"),
+    ],
+)
+def test_urls_with_credentials_or_a_query_are_refused_without_echoing_them(name: str, url: str) -> None:
+    error = _refused({**PAT, name: url})
+
+    assert error.property_name == name
+    assert "pass-secret-9" not in str(error)
+
+
+@pytest.mark.parametrize("host", ["http://[::1", "https://[not-an-ip]/", "http://[::1]:port"])
+def test_a_malformed_host_is_a_property_error_not_a_raw_value_error(host: str) -> None:
+    error = _refused({**PAT, "host": host})
+
+    assert error.field_name == "api_url"
+
+
+@pytest.mark.parametrize("token", ["tok\r\nX-Evil: 1", "tok\nsecret-4711", "tok\x00en", "tok\ten"])
+def test_a_token_with_a_control_character_is_refused_without_echoing_it(token: str) -> None:
+    error = _refused({"StoreId": "abc123", "OAuthAccessToken": token})
+
+    assert error.property_name == "OAuthAccessToken"
+    assert token not in str(error) and "secret-4711" not in str(error) and "X-Evil" not in str(error)
+
+
+@pytest.mark.parametrize("token", ["tök-secret-4711", "tok-secret-4711-€", "tok secret-4711"])
+def test_a_token_that_cannot_travel_as_a_header_is_refused_without_echoing_it(token: str) -> None:
+    error = _refused({"StoreId": "abc123", "OAuthAccessToken": token})
+
+    assert error.property_name == "OAuthAccessToken"
+    assert "secret-4711" not in str(error)
+
+
+@pytest.mark.parametrize("value", [4711, 47.11, {"token": "tok-secret-4711"}, ["tok-secret-4711"], True])
+def test_a_token_that_is_not_text_is_refused_without_echoing_it(value: object) -> None:
+    error = _refused({"StoreId": "abc123", "OAuthAccessToken": value})
+
+    assert error.field_name == "oauth_access_token"
+    assert "4711" not in str(error)
+
+
+@pytest.mark.parametrize("name", ["OAuthClientSecret", "OAuthRefreshToken", "OAuthSettingsPassphrase", "OAuthVerifier"])
+def test_other_secrets_with_line_breaks_are_refused_without_echoing_them(name: str) -> None:
+    error = _refused({**PAT, name: "a-secret-4711\r\nrest"})
+
+    assert error.property_name == name
+    assert "4711" not in str(error)
+
+
+def test_scope_given_as_a_list_is_refused_with_how_to_write_it() -> None:
+    error = _refused({**PAT, "Scope": ["store_v2_orders", "store_v2_products"]})
+
+    assert error.property_name == "Scope"
+    assert "separated by spaces" in str(error)
+
+
+@pytest.mark.parametrize(
+    "value", [True, False, 0.001, 0.5, 600.5, "nan", "inf", float("nan"), pytest.param(10**400, id="10**400"), [30]]
+)
+def test_timeouts_outside_1_to_600_seconds_are_refused(value: object) -> None:
+    assert _refused({**PAT, "Timeout": value}).property_name == "Timeout"
+
+
+@pytest.mark.parametrize("value", [1, "1", 30.5, "600"])
+def test_timeouts_from_1_to_600_seconds_are_accepted(value: object) -> None:
+    assert ConnectionProperties.from_mapping({**PAT, "Timeout": value}).timeout == float(value)
+
+
+@pytest.mark.parametrize("value", [float("inf"), "Infinity", float("nan"), 1e300, True, "12.5", {"a": 1}])
+@pytest.mark.parametrize("name", ["OAuthExpiresIn", "OAuthTokenTimestamp"])
+def test_whole_number_properties_refuse_what_is_not_a_whole_number(name: str, value: object) -> None:
+    assert _refused({**PAT, name: value}).property_name == name
+
+
+@pytest.mark.parametrize("value", [12345, {"hash": "abc"}, ["abc"]])
+def test_a_store_id_that_is_not_text_is_refused(value: object) -> None:
+    assert _refused({"StoreId": value, "OAuthAccessToken": SECRET}).property_name == "StoreId"
