@@ -42,7 +42,18 @@ class BigCommerceRateLimitError(BigCommerceApiError):
 
 
 class BigCommerceTransportError(BigCommerceError):
-    """The connection failed or timed out on every allowed attempt."""
+    """The connection failed or timed out on every allowed attempt.
+
+    ``cause`` names the last failure (``ReadTimeout``, ``ConnectionError``, ``AnswerTooSlow`` for an answer that
+    kept trickling past its deadline, ``AnswerTooLarge``); ``attempts`` counts the attempts that failed so.
+    """
+
+    def __init__(self, message: str, *, method: str = "", path: str = "", cause: str = "", attempts: int = 0) -> None:
+        self.method = method
+        self.path = path
+        self.cause = cause
+        self.attempts = attempts
+        super().__init__(message)
 
 
 class OAuthError(BigCommerceError):
@@ -128,3 +139,24 @@ class SettingsStoreError(BigCommerceError):
 
 class SignedPayloadError(BigCommerceError):
     """A ``signed_payload_jwt`` from a BigCommerce callback failed verification."""
+
+
+class PagingError(BigCommerceError):
+    """A list walk could not prove it read every record exactly once; nothing was returned as complete.
+
+    ``code`` says what went wrong (``PagingError.CODES``); ``path`` the list; ``expected`` the API's own count
+    for the same filter (None when the list has none) and ``read`` how many distinct records the walk got.
+    """
+
+    CODES = frozenset(("count_mismatch", "page_repeated", "cursor_cycle", "list_unstable", "bad_meta", "bad_record"))
+
+    def __init__(
+        self, code: str, path: str, detail: str, *, expected: int | None = None, read: int | None = None
+    ) -> None:
+        self.code = code
+        self.path = path
+        self.expected = expected
+        self.read = read
+        self.detail = detail
+        figures = f" (expected {expected}, read {read})" if expected is not None and read is not None else ""
+        super().__init__(f"Reading {path} failed ({code}): {detail}{figures}.")

@@ -23,10 +23,11 @@ from airflow_provider_bigcommerce.core.errors import BigCommerceError
 
 if TYPE_CHECKING:
     from airflow_provider_bigcommerce.core.client import ClientStats
-    from airflow_provider_bigcommerce.core.paging import Page
+    from airflow_provider_bigcommerce.core.paging import PageWalk
 
 COMPRESSIONS = ("gzip",)
 PROGRESS_EVERY_S = 10.0
+STALE_PARTIAL_S = 6 * 3600  # a partial file untouched this long belongs to a run that died
 
 
 class ExportError(BigCommerceError):
@@ -53,6 +54,8 @@ class StoragePath(Protocol):
     def unlink(self, missing_ok: bool = ...) -> None: ...
 
     def glob(self, pattern: str) -> Iterable[StoragePath]: ...
+
+    def stat(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -164,9 +167,9 @@ class Resource:
 
 _V2_ORDERS_FILTER = ("min_date_modified", "max_date_modified")
 _V3_FILTER = ("date_modified:min", "date_modified:max")
-# Line items inline, one request per 250 orders (docs/bigcommerce.md "Listing and paging"), sorted on the field
-# the incremental filter uses.
-_ORDER_PARAMS = {"include": "consignments.line_items", "consignment_structure": "object", "sort": "date_modified:asc"}
+# Line items inline, one request per 250 orders (docs/bigcommerce.md "Listing and paging"). Not sorted on
+# date_modified: the walk pages orders by id (``min_id``), which edits during the walk cannot shift.
+_ORDER_PARAMS = {"include": "consignments.line_items", "consignment_structure": "object"}
 
 RESOURCES: dict[str, Resource] = {
     resource.name: resource
@@ -228,7 +231,8 @@ def atomic_file(target: StoragePath) -> Iterator[BinaryIO]:
 
     Readers see the old file or the complete new one, never a partial one: a local rename is atomic, and an
     object store only publishes an object once its upload (or server-side move) completes. On failure the
-    partial file is removed; a partial left by a killed process is removed by the next success.
+    partial file is removed. A partial left by a killed process is removed by a later success once it is
+    ``STALE_PARTIAL_S`` old, so a run of the same window still writing beside this one keeps its file.
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -243,7 +247,15 @@ def atomic_file(target: StoragePath) -> Iterator[BinaryIO]:
         partial.unlink(missing_ok=True)
         raise
     for leftover in parent.glob(f".{target.name}.*.partial"):
-        leftover.unlink(missing_ok=True)
+        _remove_if_stale(leftover)
+
+
+def _remove_if_stale(partial: StoragePath) -> None:
+    try:
+        if time.time() - partial.stat().st_mtime > STALE_PARTIAL_S:
+            partial.unlink(missing_ok=True)
+    except FileNotFoundError:  # its own run finished or failed meanwhile
+        pass
 
 
 class NdjsonWriter:
@@ -274,7 +286,7 @@ class NdjsonWriter:
 class PagedClient(Protocol):
     """What the export needs of the REST client (``core.client.BigCommerceClient``)."""
 
-    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterable[Page]: ...
+    def walk(self, path: str, params: Mapping[str, Any] | None = None) -> PageWalk: ...
 
     @property
     def stats(self) -> ClientStats: ...
@@ -350,8 +362,9 @@ def export_resource(
     log.info("Exporting %s from %s (%s) to %s", resource.name, resource.path, _describe(applied, incremental), target)
     with atomic_file(target) as raw:
         writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
+        walk = client.walk(resource.path, params)
         try:
-            for page in client.pages(resource.path, params):
+            for page in walk:
                 records = page.records
                 if resource.derive is not None:
                     records = [derived for record in records for derived in resource.derive(record)]
@@ -371,6 +384,7 @@ def export_resource(
         "compression": compression,
         "files": [{"path": str(target), "records": writer.records, "bytes": size}],
         "records": writer.records,
+        "verification": walk.outcome.as_manifest() if walk.outcome else None,
         "pages": progress.pages,
         "requests": after.requests - before.requests,
         "retries": after.retries - before.retries,

@@ -1,78 +1,54 @@
-"""Walking BigCommerce list endpoints, all three kinds, each record exactly once, reading ahead inside the budget.
+"""Walking BigCommerce list endpoints so that every record that matches throughout is yielded exactly once.
 
-- v2 arrays (``v2/...``): ``page``/``limit``; the end is a 204 or a short page (docs/bigcommerce.md "Listing and
-  paging").
-  Where the list has a count companion (``v2/orders`` -> ``v2/orders/count``, orders.v2.oas2.yml
-  ``getOrdersCount``: ``{"count": N, "statuses": [...]}`` under the same filters), it goes like v3 offset paging:
-  the first page alone, then, only if that page is full, the count, then exactly the remaining
-  ``ceil(N / limit)`` pages in parallel. A window that fits one page (most incremental runs) costs one request;
-  1,000 orders cost five. Elsewhere the total is unknown, so pages are pipelined: one in flight at first, more
-  after every full page, at most ``V2_READ_AHEAD``. Either way a short page or a 204 ends the walk and what is
-  still in flight is dropped: an uncounted walk sends at most ``V2_READ_AHEAD`` requests past the end, a counted
-  one none past its pages.
-- v3 offset (``meta.pagination``): the first page tells ``total_pages``; the rest are fetched in parallel.
-- v3 cursor (``meta.cursor_pagination``): ``after=<end_cursor>`` until ``links.next`` is empty. Inherently
-  sequential, so the next page is fetched in the background while the caller works on the current one.
-
-A counted walk trusts its count: if records vanish meanwhile, a 204 or a short page ends it early; records added
-meanwhile beyond the counted pages are left for the next incremental run, whose ``min_date_modified`` window
-starts where this one ended.
-
-Which v3 kind: cursor when the caller passes ``after``, when the first answer carries only
-``cursor_pagination``, or when it carries both and the endpoint is in ``CURSOR_PREFERRED`` (customers: cursors
-stay exact while the list changes under us, docs/bigcommerce.md "Listing and paging"). Otherwise offset, because it
-can run in parallel.
-
-Pages are always yielded in order and at most the read-ahead window is buffered, so memory does not grow with
-the number of records.
+Four kinds of walk (the decisions live in ``page_rules``):
+- keyset (v2 orders, v3 products): sorted by id, each request asks for ids above the last one seen, so changes
+  elsewhere in the list cannot shift a page; after a full first page the id range is split into slices read
+  in parallel. A walk never ends on a full page.
+- v3 cursor (customers): ``after=<end_cursor>``; a cursor seen before is a cycle and an error.
+- v3 offset and v2 pages elsewhere: by position, de-duplicated by id; a page that repeats the previous one is
+  an error, a list that shifts (total changes, duplicates, an early empty page) is read again.
+- every walk ends by comparing what it read with the API's own count for the same filter; a mismatch is read
+  again (at most ``MAX_PASSES`` passes in all) and one that persists raises ``PagingError``.
+Pages are yielded in order and at most a few pages per slice are buffered, so memory does not grow with the list.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import threading
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-MAX_PAGE_SIZE = 250  # docs/bigcommerce.md "Listing and paging": max limit for v2 and v3; above it v2 answers 413
-V2_READ_AHEAD = 3  # uncounted v2 pages in flight at most, hence requests past the end at most
-CURSOR_PREFERRED = re.compile(r"^v3/customers/?$")
-
-
-@dataclass(frozen=True)
-class CountCompanion:
-    """``GET {path}`` answers ``{"count": N, ...}`` for the list under the same ``filters``."""
-
-    path: str
-    filters: frozenset[str]
-
-
-# orders.v2.oas2.yml ``getOrdersCount``: the list's filters; not its page, limit, sort or include parameters.
-_ORDER_FILTERS = frozenset(
-    (
-        "min_id",
-        "max_id",
-        "min_total",
-        "max_total",
-        "customer_id",
-        "email",
-        "status_id",
-        "cart_id",
-        "payment_method",
-        "min_date_created",
-        "max_date_created",
-        "min_date_modified",
-        "max_date_modified",
-        "channel_id",
-        "external_order_id",
-    )
+from airflow_provider_bigcommerce.core.errors import PagingError
+from airflow_provider_bigcommerce.core.page_rules import (
+    CURSOR_PREFERRED,
+    MAX_PAGE_SIZE,
+    MAX_PASSES,
+    IdRuns,
+    Keyset,
+    Slice,
+    WalkOutcome,
+    count_of,
+    count_request,
+    first_new,
+    identity,
+    judge,
+    keyset_for,
+    meta_of,
+    offset_totals,
+    page_size,
+    plan_slices,
+    record_id,
+    v2_records,
+    v3_records,
 )
-COUNT_COMPANIONS = {re.compile(r"^v2/orders/?$"): CountCompanion("v2/orders/count", _ORDER_FILTERS)}
-_V2_LIST_SHAPING = frozenset(("page", "limit", "sort", "include", "consignment_structure"))
+
+__all__ = ["MAX_PAGE_SIZE", "V2_READ_AHEAD", "Page", "PageWalk", "WalkOutcome", "page_size"]
+
+V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
 
 Fetch = Callable[[str, dict[str, Any], threading.Event], Any]
 """GET this path with these params; raises ``RequestCancelled`` once the event is set."""
@@ -80,38 +56,30 @@ Fetch = Callable[[str, dict[str, Any], threading.Event], Any]
 
 @dataclass(frozen=True)
 class Page:
-    """One page of records, in order. ``requests``: HTTP requests the walk had sent by then (retries included)."""
+    """Records of one page, in order, none yielded before in this walk; ``number`` counts pages from 1."""
 
     records: list[Any]
     number: int
-    requests: int
-    total_pages: int | None = None
 
 
-def page_size(params: dict[str, Any]) -> int:
-    """The caller's ``limit`` if smaller than the maximum, else the maximum: fewer requests, and never a 413."""
-    try:
-        asked = int(params.get("limit", MAX_PAGE_SIZE))
-    except (TypeError, ValueError):
-        asked = MAX_PAGE_SIZE
-    return min(max(asked, 1), MAX_PAGE_SIZE)
+@dataclass
+class _Chain:
+    """One keyset slice being read: the next lowest id to ask for, and what came back but is not yielded yet."""
 
-
-def _count_request(path: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The count request matching a v2 list request, or None when the list has none or the count would not
-    apply the same filters (a parameter the count does not take would make it count more than the list holds).
-    """
-    companion = next((found for pattern, found in COUNT_COMPANIONS.items() if pattern.match(path)), None)
-    if companion is None or set(params) - companion.filters - _V2_LIST_SHAPING:
-        return None
-    return companion.path, {name: value for name, value in params.items() if name in companion.filters}
+    part: Slice
+    low: int
+    run: array
+    done: bool = False
+    future: Future[Any] | None = None
+    ready: deque[list[Any]] = field(default_factory=deque)
 
 
 class PageWalk:
-    """One walk over one list endpoint; iterate it once.
+    """One walk over one list endpoint; iterate it once, then read ``outcome``.
 
     ``concurrency()`` is how many requests may be in flight now (the limiter's view, capped by the client's
-    pool); ``requests_sent()`` counts this walk's HTTP requests; ``wake()`` makes waiting requests notice a cancel.
+    pool); ``max_slices`` caps how many keyset slices are planned; ``wake()`` makes waiting requests notice a
+    cancel.
     """
 
     def __init__(
@@ -122,183 +90,353 @@ class PageWalk:
         fetch: Fetch,
         executor: Executor,
         concurrency: Callable[[], int],
-        requests_sent: Callable[[], int],
         wake: Callable[[], None],
+        max_slices: int = 8,
+        on_page: Callable[[Page], None] | None = None,
     ) -> None:
         self._path = path
         self._params = {**params, "limit": page_size(params)}
+        self._limit = self._params["limit"]
         self._fetch = fetch
         self._executor = executor
         self._concurrency = concurrency
-        self._requests_sent = requests_sent
         self._wake = wake
+        self._max_slices = max_slices
+        self._on_page = on_page
         self._cancelled = threading.Event()
-        self._ahead: deque[tuple[int, Future[Any]]] = deque()
+        self._in_flight: list[Future[Any]] = []
+        self._pages = 0
+        self._read = 0
+        self._pass_count: int | None = None  # the API's count as the current pass found it
+        self._pass_unstable = False  # the list moved under this pass (by position): read it again
+        self._runs = IdRuns()
+        self._seen: set[Any] = set()
+        self._highest_id: int | None = None
+        self._countless = False  # the list has no count to check a pass against
+        self.outcome: WalkOutcome | None = None
 
     def __iter__(self) -> Iterator[Page]:
         try:
-            if self._path.startswith("v2/"):
-                yield from self._v2_pages()
+            keyset = keyset_for(self._path, self._params)
+            if keyset is not None:
+                yield from self._passes(
+                    lambda number: self._keyset_pass(keyset, number),
+                    lambda passes, found_new: self._keyset_settle(keyset, passes, found_new),
+                )
+            elif self._path.startswith("v2/"):
+                yield from self._passes(
+                    self._v2_pass, lambda *verdict: self._settle(lambda: self._v2_recount(self._params), *verdict)
+                )
             else:
-                yield from self._v3_pages()
+                yield from self._passes(
+                    self._v3_pass, lambda *verdict: self._settle(lambda: self._v3_recount(self._params), *verdict)
+                )
         finally:
             self._cancelled.set()
-            for _, future in self._ahead:
+            for future in self._in_flight:
                 future.cancel()
-            self._ahead.clear()
+            self._in_flight.clear()
             self._wake()
 
-    def _page(self, records: list[Any], number: int, total_pages: int | None = None) -> Page:
-        return Page(records, number, self._requests_sent(), total_pages)
+    # -- passes and the verdict --------------------------------------------------------------------------------
 
-    def _get(self, params: dict[str, Any]) -> Any:
-        return self._fetch(self._path, params, self._cancelled)
-
-    def _submit(self, number: int, params: dict[str, Any]) -> None:
-        self._ahead.append((number, self._executor.submit(self._fetch, self._path, params, self._cancelled)))
-
-    def _v2_pages(self) -> Iterator[Page]:
-        start, limit = int(self._params.get("page", 1)), self._params["limit"]
-        count = _count_request(self._path, self._params)
-        if count is None:
-            yield from self._v2_pipelined_pages(start)
-            return
-        first = _v2_records(self._get({**self._params, "page": start}))
-        if first:
-            yield self._page(first, start)
-        if len(first) < limit:
-            return
-        total = _count(self._fetch(*count, self._cancelled))
-        if total is None:
-            yield from self._v2_pipelined_pages(start + 1)
-        else:
-            yield from self._numbered_pages(
-                self._params, start + 1, math.ceil(total / limit), _v2_records, short_page_ends=True
-            )
-
-    def _v2_pipelined_pages(self, start: int) -> Iterator[Page]:
-        limit = self._params["limit"]
-        next_number = start
-        window = 1
+    def _passes(
+        self, one_pass: Callable[[int], Iterator[Page]], settle: Callable[[int, bool], tuple[str, int | None]]
+    ) -> Iterator[Page]:
+        passes = 0
         while True:
-            while len(self._ahead) < max(1, min(window, self._concurrency())):
-                self._submit(next_number, {**self._params, "page": next_number})
+            passes += 1
+            read_before, self._pass_count, self._pass_unstable = self._read, None, False
+            yield from one_pass(passes)
+            if self._pass_unstable:
+                if passes < MAX_PASSES:
+                    continue
+                raise PagingError(
+                    "list_unstable", self._path, f"the list kept shifting under {passes} reads", read=self._read
+                )
+            verdict, expected = settle(passes, self._read > read_before)
+            if verdict == "fail":
+                raise PagingError(
+                    "count_mismatch",
+                    self._path,
+                    f"after {passes} reads the list still does not hold what its count says",
+                    expected=expected,
+                    read=self._read,
+                )
+            if verdict == "done":
+                self.outcome = WalkOutcome(expected, self._read, expected is not None, passes)
+                return
+
+    def _settle(self, recount: Callable[[], int | None], passes: int, found_new: bool) -> tuple[str, int | None]:
+        """The verdict on a pass: its own count when that matches what was read, else a fresh count."""
+        expected = self._pass_count
+        if self._countless:
+            return "done", None
+        if expected is None or expected != self._read:
+            expected = recount()
+        return judge(expected, self._read, passes, found_new), expected
+
+    def _page(self, records: list[Any]) -> Page:
+        self._pages += 1
+        self._read += len(records)
+        page = Page(records, self._pages)
+        if self._on_page is not None:
+            self._on_page(page)
+        return page
+
+    def _get(self, params: dict[str, Any], path: str | None = None) -> Any:
+        return self._fetch(path or self._path, params, self._cancelled)
+
+    def _submit(self, params: dict[str, Any]) -> Future[Any]:
+        future = self._executor.submit(self._fetch, self._path, params, self._cancelled)
+        self._in_flight.append(future)
+        return future
+
+    def _result(self, future: Future[Any]) -> Any:
+        try:
+            return future.result()
+        finally:
+            self._in_flight.remove(future)
+
+    # -- keyset ------------------------------------------------------------------------------------------------
+
+    def _keyset_params(self, keyset: Keyset, low: int | None, high: int | None) -> dict[str, Any]:
+        params = {name: value for name, value in self._params.items() if name not in ("sort", "direction")}
+        params.update(keyset.sort)
+        lows = [x for x in (low, _int_param(params, keyset.min_param)) if x is not None]
+        highs = [x for x in (high, _int_param(params, keyset.max_param)) if x is not None]
+        if lows:
+            params[keyset.min_param] = max(lows)
+        if highs:
+            params[keyset.max_param] = min(highs)
+        return params
+
+    def _keyset_records(self, body: Any) -> list[Any]:
+        records = v2_records(self._path, body) if self._path.startswith("v2/") else v3_records(self._path, body)
+        if records is None:
+            raise PagingError("bad_meta", self._path, "a page answered one object where a list was expected")
+        return records
+
+    def _keyset_pass(self, keyset: Keyset, number: int) -> Iterator[Page]:
+        repeat = number > 1
+        first_body = self._get(self._keyset_params(keyset, None, None))
+        records = self._keyset_records(first_body)
+        if keyset.count is None:
+            self._pass_count = offset_totals(self._path, meta_of(first_body).get("pagination") or {}, self._limit)[0]
+        chain = self._chain(Slice(0, None))
+        fresh = self._accept(chain, records, repeat)
+        if fresh:
+            yield self._page(fresh)
+        if chain.done:
+            return
+        if keyset.count is not None:
+            self._pass_count = self._keyset_recount(keyset)
+        remaining = self._limit if self._pass_count is None else self._pass_count - len(records)
+        first_id = record_id(self._path, records[0])
+        plan = plan_slices(first_id, chain.low - 1, len(records), remaining, self._limit, self._max_slices)
+        high = _int_param(self._params, keyset.max_param)
+        if high is not None:
+            plan = [_clamped(part, high) for part in plan if part.low <= high]
+        yield from self._slices(keyset, [self._chain(part) for part in plan], repeat)
+
+    def _chain(self, part: Slice) -> _Chain:
+        return _Chain(part, part.low, self._runs.new_run())
+
+    def _slices(self, keyset: Keyset, chains: list[_Chain], repeat: bool) -> Iterator[Page]:
+        current = 0
+        while current < len(chains):
+            chain = chains[current]
+            if chain.ready:
+                yield self._page(chain.ready.popleft())
+                continue
+            if chain.done:
+                current += 1
+                continue
+            allowed = max(1, self._concurrency())
+            for waiting in chains[current:]:
+                if sum(c.future is not None for c in chains) >= allowed:
+                    break
+                if not waiting.done and waiting.future is None and not waiting.ready:
+                    waiting.future = self._submit(self._keyset_params(keyset, waiting.low, waiting.part.high))
+            if chain.future is None:
+                chain.future = self._submit(self._keyset_params(keyset, chain.low, chain.part.high))
+            for finished in [c for c in chains[current:] if c.future is not None and (c is chain or c.future.done())]:
+                future, finished.future = finished.future, None
+                fresh = self._accept(finished, self._keyset_records(self._result(future)), repeat)
+                if fresh:
+                    finished.ready.append(fresh)
+
+    def _accept(self, chain: _Chain, records: list[Any], repeat: bool) -> list[Any]:
+        """Check a keyset page (ids ascending, above the cursor, inside the slice), move the chain on, and return
+        the records an earlier pass did not yield."""
+        ids = [record_id(self._path, record) for record in records]
+        if any(later <= earlier for earlier, later in zip(ids, ids[1:], strict=False)) or (ids and ids[0] < chain.low):
+            raise PagingError(
+                "page_repeated", self._path, "the list answered ids out of order or below the requested minimum"
+            )
+        high = chain.part.high
+        if high is not None and ids and ids[-1] > high:
+            raise PagingError("page_repeated", self._path, "the list answered ids above the requested maximum")
+        if ids:
+            chain.low = ids[-1] + 1
+            self._highest_id = max(self._highest_id or ids[-1], ids[-1])
+        chain.done = len(records) < self._limit or (high is not None and chain.low > high)
+        if not repeat:
+            chain.run.extend(ids)
+            return records
+        fresh = [(record, key) for record, key in zip(records, ids, strict=True) if key not in self._runs]
+        chain.run.extend(key for _, key in fresh)
+        return [record for record, _ in fresh]
+
+    def _keyset_recount(self, keyset: Keyset, high: int | None = None) -> int | None:
+        params = self._keyset_params(keyset, None, high)
+        if self._path.startswith("v2/"):
+            return self._v2_recount(params)
+        return self._v3_recount(params)
+
+    def _keyset_settle(self, keyset: Keyset, passes: int, found_new: bool) -> tuple[str, int | None]:
+        """After a first pass that missed its start count, count only the ids up to the highest one read: records
+        created meanwhile lie above it, so a store that keeps taking orders does not force a re-read. Done when
+        that count matches and the start count fits below it (nothing that existed at the start lies above)."""
+        start = self._pass_count
+        if passes == 1 and start is not None and self._highest_id is not None and start != self._read:
+            bounded = self._keyset_recount(keyset, self._highest_id)
+            if bounded == self._read and start <= bounded:
+                return "done", bounded
+        return self._settle(lambda: self._keyset_recount(keyset), passes, found_new)
+
+    # -- v2 by position ----------------------------------------------------------------------------------------
+
+    def _v2_pass(self, number: int) -> Iterator[Page]:
+        pass_seen: set[Any] = set()
+        start = int(self._params.get("page", 1))
+        next_number, window = start, 1
+        ahead: deque[Future[Any]] = deque()
+        previous: list[Any] | None = None
+        while True:
+            while len(ahead) < max(1, min(window, self._concurrency())):
+                ahead.append(self._submit({**self._params, "page": next_number}))
                 next_number += 1
-            number, future = self._ahead.popleft()
-            body = future.result()
-            if body is None:  # 204 past the last page
+            body = self._result(ahead.popleft())
+            records = v2_records(self._path, body)
+            if records is None:  # not a list endpoint: one record, and no paging to follow
+                self._countless = True
+                if number == 1:
+                    yield self._page([body])
                 return
-            if not isinstance(body, list):  # not a list endpoint: one record, and no paging to follow
-                yield self._page([body], number)
-                return
-            if body:
-                yield self._page(body, number)
-            if len(body) < limit:
+            keys = [identity(record) for record in records]
+            if records and keys == previous:
+                raise PagingError("page_repeated", self._path, "the list answered the same page twice")
+            previous = keys
+            self._pass_unstable |= not pass_seen.isdisjoint(keys)
+            pass_seen.update(keys)
+            fresh = first_new(records, self._seen)
+            if fresh:
+                yield self._page(fresh)
+            if len(records) < self._limit:
+                for future in ahead:
+                    future.cancel()
                 return
             window = min(2 * window, V2_READ_AHEAD)
 
-    def _v3_pages(self) -> Iterator[Page]:
+    def _v2_recount(self, params: dict[str, Any]) -> int | None:
+        request = count_request(self._path, {k: v for k, v in params.items() if k != "page"})
+        if request is None:
+            return None
+        return count_of(request[0], self._get(request[1], request[0]))
+
+    # -- v3 by position and by cursor ----------------------------------------------------------------------------
+
+    def _v3_pass(self, number: int) -> Iterator[Page]:
         params = dict(self._params)
         if "after" in params:
-            params.pop("page", None)  # page is ignored with a cursor; do not pretend otherwise
+            params.pop("page", None)  # docs/bigcommerce.md: page is ignored with a cursor; do not pretend otherwise
             yield from self._cursor_pages(params, self._get(params))
             return
         first = self._get(params)
-        meta = _meta(first)
+        meta = meta_of(first)
         offset, cursor = meta.get("pagination"), meta.get("cursor_pagination")
         if cursor and (not offset or CURSOR_PREFERRED.match(self._path)):
+            if offset:
+                self._pass_count = offset_totals(self._path, offset, self._limit)[0]
             yield from self._cursor_pages(params, first)
         elif offset:
-            start = int(params.get("page", 1))
-            total_pages = _total_pages(offset, start)
-            if records := _records(first):
-                yield self._page(records, start, total_pages)
-            yield from self._numbered_pages(params, start + 1, total_pages, _records, short_page_ends=False)
-        elif records := _records(first):
-            yield self._page(records, 1)
+            yield from self._offset_pages(params, first, offset)
+        else:  # one object, a 204 or a list without paging: nothing to count it against
+            self._countless = True
+            fresh = first_new(v3_records(self._path, first), self._seen)
+            if fresh:
+                yield self._page(fresh)
 
-    def _numbered_pages(
-        self,
-        params: dict[str, Any],
-        first: int,
-        last: int,
-        records_of: Callable[[Any], list[Any]],
-        *,
-        short_page_ends: bool,
-    ) -> Iterator[Page]:
-        """Pages ``first..last`` of a list whose total is known, as many in flight as the budget allows.
-
-        Yielded in order, buffering at most the in-flight window. An empty page (records vanished since the total
-        was read) ends the walk, and so does a short one where every page but the last is full (v2).
-        """
-        limit = params["limit"]
-        next_number = first
-        while next_number <= last or self._ahead:
-            while next_number <= last and len(self._ahead) < max(1, self._concurrency()):
-                self._submit(next_number, {**params, "page": next_number})
+    def _offset_pages(self, params: dict[str, Any], first: Any, offset: dict[str, Any]) -> Iterator[Page]:
+        """Pages 1..total_pages by position, as many in flight as the budget allows, yielded in order."""
+        total, last = offset_totals(self._path, offset, self._limit)
+        self._pass_count = total
+        start = int(params.get("page", 1))
+        previous = [identity(record) for record in v3_records(self._path, first)]
+        pass_seen = set(previous)
+        fresh = first_new(v3_records(self._path, first), self._seen)
+        if fresh:
+            yield self._page(fresh)
+        ahead: deque[tuple[int, Future[Any]]] = deque()
+        next_number = start + 1
+        while next_number <= last or ahead:
+            while next_number <= last and len(ahead) < max(1, self._concurrency()):
+                ahead.append((next_number, self._submit({**params, "page": next_number})))
                 next_number += 1
-            number, future = self._ahead.popleft()
-            records = records_of(future.result())
-            if records:
-                yield self._page(records, number, last)
-            if not records or (short_page_ends and len(records) < limit):
-                return
+            page_number, future = ahead.popleft()
+            body = self._result(future)
+            records = v3_records(self._path, body)
+            keys = [identity(record) for record in records]
+            if records and keys == previous:
+                raise PagingError("page_repeated", self._path, f"page {page_number} repeated the page before it")
+            previous = keys
+            page_total = offset_totals(self._path, meta_of(body).get("pagination") or {}, self._limit)[0]
+            short = len(records) < self._limit and page_number < last
+            self._pass_unstable |= page_total != total or short or not pass_seen.isdisjoint(keys)
+            pass_seen.update(keys)
+            fresh = first_new(records, self._seen)
+            if fresh:
+                yield self._page(fresh)
 
     def _cursor_pages(self, params: dict[str, Any], body: Any) -> Iterator[Page]:
         params.pop("page", None)
-        number = 1
+        cursors = {params["after"]} if "after" in params else set()
         while True:
-            records = _records(body)
-            cursor = _meta(body).get("cursor_pagination") or {}
+            records = v3_records(self._path, body)
+            cursor = meta_of(body).get("cursor_pagination") or {}
             end_cursor = cursor.get("end_cursor")
             has_next = bool((cursor.get("links") or {}).get("next"))
-            # A repeated cursor would loop forever (Airbyte's bug, docs/bigcommerce.md "What other clients get wrong"):
-            # treat it as the end.
-            if records and has_next and end_cursor and end_cursor != params.get("after"):
-                params = {**params, "after": end_cursor}
-                self._submit(number + 1, params)
-            if records:
-                yield self._page(records, number)
-            if not self._ahead:
+            fresh = first_new(records, self._seen)
+            if fresh:
+                yield self._page(fresh)
+            if not has_next or not end_cursor:
                 return
-            number, future = self._ahead.popleft()
-            body = future.result()
+            if end_cursor in cursors:
+                raise PagingError("cursor_cycle", self._path, "the list's cursors lead back to one already followed")
+            cursors.add(end_cursor)
+            params = {**params, "after": end_cursor}
+            body = self._result(self._submit(params))
+
+    def _v3_recount(self, params: dict[str, Any]) -> int | None:
+        if "after" in params:
+            return None
+        params = {name: value for name, value in params.items() if name not in ("page", "sort", "direction")}
+        pagination = meta_of(self._get({**params, "limit": 1})).get("pagination")
+        if not pagination:
+            return None
+        return offset_totals(self._path, pagination, 1)[0]
 
 
-def _count(body: Any) -> int | None:
-    """``count`` of a count companion's answer, or None when it has none (then the walk pipelines instead)."""
-    count = body.get("count") if isinstance(body, dict) else None
-    if isinstance(count, bool) or not isinstance(count, int | float) or count < 0:
+def _int_param(params: dict[str, Any], name: str) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":
         return None
-    return int(count)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PagingError("bad_meta", "", f"the {name} parameter {str(value)[:20]!r} is not a whole number") from None
 
 
-def _v2_records(body: Any) -> list[Any]:
-    """A v2 page: an array, nothing for a 204, or one record from an endpoint that is not a list."""
-    if isinstance(body, list):
-        return body
-    return [] if body is None else [body]
-
-
-def _meta(body: Any) -> dict[str, Any]:
-    meta = body.get("meta") if isinstance(body, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
-def _records(body: Any) -> list[Any]:
-    """v3 ``data``: a list, or one object for single-resource endpoints."""
-    if not isinstance(body, dict):
-        return []
-    data = body.get("data")
-    if isinstance(data, list):
-        return data
-    return [] if data is None else [data]
-
-
-def _total_pages(pagination: dict[str, Any], start: int) -> int:
-    if pagination.get("total_pages") is not None:
-        return int(pagination["total_pages"])
-    total, per_page = pagination.get("total"), pagination.get("per_page")
-    if total is not None and per_page:
-        return math.ceil(int(total) / int(per_page))
-    return start
+def _clamped(part: Slice, high: int) -> Slice:
+    return Slice(part.low, high if part.high is None else min(part.high, high))

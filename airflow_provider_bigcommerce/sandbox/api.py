@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, StoreChanges, View
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
 from airflow_provider_bigcommerce.sandbox.formats import parse_v2_datetime, parse_v3_datetime
 from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, join_array_utf8, with_member
@@ -19,6 +20,8 @@ from airflow_provider_bigcommerce.sandbox.paging import (
     Selection,
     cursor_meta,
     cursor_window,
+    encode_cursor,
+    link,
     offset_meta,
     v2_window,
     v3_limit,
@@ -69,8 +72,9 @@ def _v3_list(records: list[str], meta: dict) -> ApiResult:
 class StoreApi:
     """The GET resources of one store, over a ``StoreData``."""
 
-    def __init__(self, data: StoreData) -> None:
+    def __init__(self, data: StoreData, changes: StoreChanges | None = None) -> None:
         self.data = data
+        self.changes = changes or StoreChanges()
         number = r"(\d+)"
         table = [
             ("v2/time", None, self.time),
@@ -110,7 +114,7 @@ class StoreApi:
     def store(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         return _ok(encode(self.data.profile.information()))
 
-    def _order_selection(self, query: Mapping[str, str]) -> Selection:
+    def _order_selection(self, query: Mapping[str, str]) -> Selection | View:
         """Filters ``min_id``/``max_id``/``min_date_modified``/``max_date_modified`` and ``sort``."""
         orders = self.data.orders
         low, high = 0, orders.count
@@ -119,17 +123,35 @@ class StoreApi:
         if "max_id" in query:
             high = min(high, _v2_int(query, "max_id") - FIRST_ORDER_ID + 1)
         low, high = _date_range(orders.timeline, query, "min_date_modified", "max_date_modified", low, high, None)
-        return Selection(low, high, _descending(query.get("sort"), ("id", "date_modified"), "v2"))
+        selection = Selection(max(low, 0), max(high, 0), _descending(query.get("sort"), ("id", "date_modified"), "v2"))
+        return self._changed("v2/orders", selection, query, ("min_date_modified", "max_date_modified"))
+
+    def _changed(
+        self, key: str, selection: Selection, query: Mapping[str, str], date_filters: tuple[str, ...]
+    ) -> Selection | View:
+        return self.changes.view(
+            key,
+            selection,
+            date_sorted=(query.get("sort") or "").startswith("date_modified"),
+            date_filtered=any(query.get(name) for name in date_filters),
+        )
+
+    def _misbehaviour(self, key: str) -> tuple[int, Misbehaviour]:
+        counted = self.changes.request(key)
+        return counted if counted is not None else (0, Misbehaviour())
 
     def orders(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v2/orders``: a bare array, 204 past the end, line items inline on request."""
+        ordinal, lies = self._misbehaviour("v2/orders")
         offset, limit = v2_window(query)
+        if lies.ignore_page:
+            offset = 0
         selection = self._order_selection(query)
         includes = _includes(query.get("include"), ORDER_INCLUDES, "v2")
         consignments = next((name for name in ("consignments.line_items", "consignments") if name in includes), None)
         object_structure = query.get("consignment_structure") == "object"
         indexes = selection.indexes(offset, offset + limit)
-        if not indexes:
+        if not indexes or ordinal in lies.blank_requests:
             return NO_CONTENT  # docs/bigcommerce.md "Listing and paging": past the last page, 204 with an empty body
         render = self.data.orders.order_json
         records = [render(index, consignments=consignments, object_structure=object_structure) for index in indexes]
@@ -141,6 +163,7 @@ class StoreApi:
         """``GET /v2/orders/count`` (``ordersCount_Full``) under the same filters as the list."""
         selection = self._order_selection(query)
         counts = self.data.orders.status_counts(selection.low, max(selection.low, selection.high))
+        stale = self.changes.misbehaviour("v2/orders").stale_count
         statuses = [
             {
                 "id": status_id,
@@ -153,7 +176,7 @@ class StoreApi:
             }
             for status_id, name in STATUS_NAMES.items()
         ]
-        return _ok(encode({"statuses": statuses, "count": len(selection)}))
+        return _ok(encode({"statuses": statuses, "count": max(0, len(selection) - stale)}))
 
     def _order_index(self, args: tuple[str, ...]) -> int:
         index = self.data.orders.index_of(int(args[0]))
@@ -180,17 +203,25 @@ class StoreApi:
             return NO_CONTENT
         return _v3_list(records, {"pagination": offset_meta(query, len(records), 1, 50)})
 
-    def _offset_list(self, query: Mapping[str, str], selection: Selection, render: Callable[[int], str]) -> ApiResult:
+    def _offset_list(
+        self, key: str, query: Mapping[str, str], selection: Selection | View, render: Callable[[int], str]
+    ) -> ApiResult:
+        ordinal, lies = self._misbehaviour(key)
         page, limit = v3_window(query)
+        if lies.ignore_page:
+            page = 1
         start = (page - 1) * limit
-        records = [render(index) for index in selection.indexes(start, start + limit)]
-        return _v3_list(records, {"pagination": offset_meta(query, len(selection), page, limit)})
+        indexes = [] if ordinal in lies.blank_requests else selection.indexes(start, start + limit)
+        records = [render(index) for index in indexes]
+        total = max(0, len(selection) - lies.stale_count)
+        return _v3_list(records, {"pagination": offset_meta(query, total, page, limit)})
 
     def products(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v3/catalog/products`` with ``date_modified:min/max`` (date-only quirk in ``formats``)."""
         catalog = self.data.catalog
+        low, high = _id_range(query, 0, catalog.product_count, first_id=1)
         low, high = _date_range(
-            catalog.timeline, query, "date_modified:min", "date_modified:max", 0, catalog.product_count, time.time()
+            catalog.timeline, query, "date_modified:min", "date_modified:max", low, high, time.time()
         )
         sort = query.get("sort", "id")
         if sort not in ("id", "date_modified"):
@@ -200,19 +231,27 @@ class StoreApi:
         direction = query.get("direction", "asc")
         if direction not in ("asc", "desc"):
             raise ApiError(422, "The field 'direction' is invalid.", errors={"direction": "asc or desc"})
-        return self._offset_list(query, Selection(low, high, direction == "desc"), catalog.product_json)
+        selection = self._changed(
+            "v3/catalog/products", Selection(low, high, direction == "desc"), query, _V3_DATE_FILTERS
+        )
+        return self._offset_list("v3/catalog/products", query, selection, catalog.product_json)
 
     def variants(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         catalog = self.data.catalog
-        return self._offset_list(query, Selection(0, catalog.variant_total), catalog.variant_json)
+        return self._offset_list(
+            "v3/catalog/variants", query, Selection(0, catalog.variant_total), catalog.variant_json
+        )
 
     def brands(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         catalog = self.data.catalog
-        return self._offset_list(query, Selection(0, catalog.brand_count), catalog.brand_json)
+        selection = self._changed("v3/catalog/brands", Selection(0, catalog.brand_count), query, ())
+        return self._offset_list("v3/catalog/brands", query, selection, catalog.brand_json)
 
     def categories(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         catalog = self.data.catalog
-        return self._offset_list(query, Selection(0, catalog.category_count), catalog.category_json)
+        return self._offset_list(
+            "v3/catalog/trees/categories", query, Selection(0, catalog.category_count), catalog.category_json
+        )
 
     def customers(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v3/customers``: offset and cursor paging (see ``paging``), ``date_modified:min/max``."""
@@ -220,21 +259,62 @@ class StoreApi:
         low, high = _date_range(
             book.timeline, query, "date_modified:min", "date_modified:max", 0, book.count, time.time()
         )
-        selection = Selection(low, high, _descending(query.get("sort"), ("date_modified",), "v3"))
+        ordinal, lies = self._misbehaviour("v3/customers")
+        selection = self._changed(
+            "v3/customers",
+            Selection(low, high, _descending(query.get("sort"), ("date_modified",), "v3")),
+            query,
+            _V3_DATE_FILTERS,
+        )
         includes = _includes(query.get("include"), CUSTOMER_INCLUDES, "v3")
         limit = v3_limit(query)
-        window = cursor_window(query, selection, limit)
+        window = cursor_window({**query, "page": "1"} if lies.ignore_page else query, selection, limit)
         indexes = selection.indexes(window.start, window.stop)
         records = [book.customer_json(index, includes) for index in indexes]
         meta: dict = {}
         if window.with_offset_meta:
-            meta["pagination"] = offset_meta(query, len(selection), window.start // limit + 1, limit)
+            total = max(0, len(selection) - lies.stale_count)
+            meta["pagination"] = offset_meta(query, total, window.start // limit + 1, limit)
         if window.with_cursor_meta:
-            meta["cursor_pagination"] = cursor_meta(query, selection, window, [index + 1 for index in indexes], limit)
+            ids = [index + 1 for index in indexes]
+            meta["cursor_pagination"] = cursor_meta(query, selection, window, ids, limit)
+            if ordinal in lies.blank_requests:
+                records = []
+                meta["cursor_pagination"]["count"] = 0
+            if lies.cursor_cycle and ids:
+                _cycle_cursor(meta["cursor_pagination"], query, selection, limit)
+        elif ordinal in lies.blank_requests:
+            records = []
         return _v3_list(records, meta)
 
 
 # -- parameters -----------------------------------------------------------------------------------------------
+
+_V3_DATE_FILTERS = ("date_modified:min", "date_modified:max")
+
+
+def _cycle_cursor(meta: dict, query: Mapping[str, str], selection: Selection | View, limit: int) -> None:
+    """From the third page on, point ``end_cursor`` (and ``next``) back at the first page's: A -> B -> A."""
+    if "after" not in query or len(selection) <= limit:
+        return
+    first_end = encode_cursor(selection.index_at(min(limit, len(selection)) - 1) + 1)
+    if query["after"] == first_end:
+        return
+    meta["end_cursor"] = first_end
+    meta["links"]["next"] = link(query, page=None, limit=limit, after=first_end)
+
+
+def _id_range(query: Mapping[str, str], low: int, high: int, *, first_id: int) -> tuple[int, int]:
+    """Narrow ``[low, high)`` by v3 ``id:min``/``id:max`` (inclusive) and ``id:greater``/``id:less`` (exclusive)."""
+    bounds = (("id:min", 0, True), ("id:greater", 1, True), ("id:max", 1, False), ("id:less", 0, False))
+    for name, shift, is_min in bounds:
+        if query.get(name):
+            try:
+                value = int(query[name]) - first_id + shift
+            except ValueError:
+                raise ApiError(422, f"The field '{name}' is invalid.", errors={name: "not an integer"}) from None
+            low, high = (max(low, value), high) if is_min else (low, min(high, value))
+    return low, max(low, high)
 
 
 def _v2_page(records: list[str], query: Mapping[str, str]) -> ApiResult:

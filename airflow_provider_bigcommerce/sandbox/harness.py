@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 from types import TracebackType
 
+from airflow_provider_bigcommerce.sandbox.changes import StoreChanges
 from airflow_provider_bigcommerce.sandbox.config import SandboxConfig
 from airflow_provider_bigcommerce.sandbox.faults import FaultSettings
 from airflow_provider_bigcommerce.sandbox.merchant import submit_consent
@@ -160,6 +161,11 @@ class Sandbox:
         return self.services.faults.update(
             latency_ms=latency_ms, error_5xx_rate=error_5xx_rate, bare_429_rate=bare_429_rate, drop_rate=drop_rate
         )
+
+    @property
+    def changes(self) -> StoreChanges:
+        """Scheduled edits, deletions and insertions, and how each list lies (``StoreChanges``)."""
+        return self.services.changes
 
     def consume_quota(self, requests: int) -> Decision:
         """Another app on the store spends ``requests`` of the current window (the quota is per store)."""

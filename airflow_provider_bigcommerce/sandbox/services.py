@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow_provider_bigcommerce.sandbox.api import StoreApi
+from airflow_provider_bigcommerce.sandbox.changes import StoreChanges
 from airflow_provider_bigcommerce.sandbox.config import SandboxConfig
 from airflow_provider_bigcommerce.sandbox.faults import FaultInjector, FaultSettings
 from airflow_provider_bigcommerce.sandbox.gateway import ApiGateway
@@ -51,7 +52,8 @@ class Services:
             expiring_tokens=config.expiring_tokens,
             token_lifetime_s=config.token_lifetime_s,
         )
-        api = StoreApi(self.data)
+        self.changes = StoreChanges()
+        api = StoreApi(self.data, self.changes)
         self.gateway = ApiGateway(api, self.profile.store_hash, self.limiter, self.faults, self.tokens, self.stats)
         # Credentials derive from the seed, so a restarted lookalike accepts what a client saved before.
         draws = Draws(config.seed, KIND_CREDENTIALS, 0)

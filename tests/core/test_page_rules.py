@@ -1,0 +1,129 @@
+"""The page walk's pure decisions, table-tested without HTTP: body figures, slices, loops and the verdict."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from airflow_provider_bigcommerce.core.errors import PagingError
+from airflow_provider_bigcommerce.core.page_rules import (
+    MAX_PASSES,
+    IdRuns,
+    Slice,
+    count_of,
+    first_new,
+    judge,
+    keyset_for,
+    offset_totals,
+    plan_slices,
+    record_id,
+    whole_number,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, None), (0, 0), (250, 250), (250.0, 250)],
+)
+def test_whole_numbers_from_a_body_are_accepted(value, expected):
+    assert whole_number("v3/x", "total", value) == expected
+
+
+@pytest.mark.parametrize("value", ["many", math.nan, math.inf, -1, True, 2.5, [], {}])
+def test_a_total_or_count_that_is_not_a_whole_number_is_a_bad_meta_paging_error(value):
+    with pytest.raises(PagingError) as caught:
+        whole_number("v3/catalog/products", "total_pages", value)
+    assert caught.value.code == "bad_meta"
+    assert caught.value.path == "v3/catalog/products"
+
+
+def test_count_of_a_body_without_count_is_bad_meta():
+    with pytest.raises(PagingError) as caught:
+        count_of("v2/orders/count", {"statuses": []})
+    assert caught.value.code == "bad_meta"
+    assert count_of("v2/orders/count", {"count": 7}) == 7
+
+
+def test_offset_totals_derive_pages_from_the_total_when_total_pages_is_missing():
+    assert offset_totals("v3/x", {"total": 501, "per_page": 250}, 250) == (501, 3)
+    assert offset_totals("v3/x", {"total": 10, "total_pages": 1}, 250) == (10, 1)
+    with pytest.raises(PagingError):
+        offset_totals("v3/x", {"total": 10, "total_pages": "many"}, 250)
+
+
+def test_records_of_a_keyset_list_need_a_whole_number_id():
+    assert record_id("v2/orders", {"id": 101}) == 101
+    for record in ({"id": "101"}, {"id": True}, {}, [101]):
+        with pytest.raises(PagingError) as caught:
+            record_id("v2/orders", record)
+        assert caught.value.code == "bad_record"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "keyset"),
+    [
+        ("v2/orders", {}, "min_id"),
+        ("v2/orders", {"sort": "id:asc", "min_date_modified": "x"}, "min_id"),
+        ("v2/orders", {"sort": "date_modified:asc"}, None),  # the caller's own order is kept
+        ("v2/orders", {"page": 3}, None),  # so is the caller's own page
+        ("v3/catalog/products", {"date_modified:min": "x"}, "id:min"),
+        ("v3/catalog/products", {"sort": "name"}, None),
+        ("v3/catalog/variants", {}, None),
+        ("v3/customers", {}, None),
+    ],
+)
+def test_keyset_walks_apply_where_the_api_filters_and_sorts_by_id(path, params, keyset):
+    found = keyset_for(path, params)
+    assert (found.min_param if found else None) == keyset
+
+
+def test_one_page_or_less_left_is_one_open_ended_slice():
+    assert plan_slices(100, 349, 250, 200, 250, 8) == [Slice(350, None)]
+    assert plan_slices(100, 349, 250, 0, 250, 8) == [Slice(350, None)]
+
+
+def test_dense_ids_split_into_one_page_per_slice_and_an_open_tail():
+    plan = plan_slices(100, 349, 250, 750, 250, 8)
+    assert plan == [Slice(350, 599), Slice(600, 849), Slice(850, None)]
+
+
+def test_sparse_ids_widen_the_slices_and_the_slice_count_is_capped():
+    plan = plan_slices(1, 1000, 250, 250 * 20, 250, 4)  # 4 ids per record, 20 pages left, 4 slices at most
+    assert len(plan) == 4
+    assert plan[0] == Slice(1001, 1001 + 5 * 250 * 4 - 1)
+    assert plan[-1].high is None
+    assert all(a.high + 1 == b.low for a, b in zip(plan, plan[1:], strict=False))
+
+
+def test_id_runs_answer_membership_across_runs():
+    runs = IdRuns()
+    runs.new_run().extend([1, 5, 9])
+    runs.new_run().extend([10, 12])
+    assert [n in runs for n in (1, 5, 9, 10, 12)] == [True] * 5
+    assert [n in runs for n in (0, 2, 11, 13)] == [False] * 4
+    assert len(runs) == 5
+
+
+@pytest.mark.parametrize(
+    ("expected", "read", "passes", "found_new", "verdict"),
+    [
+        (None, 10, 1, True, "done"),  # no count: nothing to compare with
+        (10, 10, 1, True, "done"),
+        (12, 10, 1, True, "again"),  # fewer than the count: read again
+        (8, 10, 1, True, "again"),  # more than the count: read again before trusting either
+        (12, 12, 2, True, "done"),
+        (8, 10, 2, False, "done"),  # a re-read found nothing new; the rest left the filter meanwhile
+        (12, 10, 2, False, "fail"),  # the count promises records no re-read can find
+        (12, 11, MAX_PASSES, True, "fail"),
+    ],
+)
+def test_the_verdict_after_a_pass(expected, read, passes, found_new, verdict):
+    assert judge(expected, read, passes, found_new) == verdict
+
+
+def test_first_new_drops_records_seen_before_by_id_or_whole_value():
+    seen: set = set()
+    assert first_new([{"id": 1}, {"id": 2}], seen) == [{"id": 1}, {"id": 2}]
+    assert first_new([{"id": 2}, {"id": 3}, {"x": 1}], seen) == [{"id": 3}, {"x": 1}]
+    assert first_new([{"x": 1}], seen) == []
