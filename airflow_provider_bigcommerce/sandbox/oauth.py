@@ -16,6 +16,11 @@ The rules follow docs/bigcommerce.md ("App OAuth"):
 - Tokens never expire and no ``refresh_token`` is issued, unless the ``expiring_tokens`` switch is on: then the
   answer adds ``expires_in`` and ``refresh_token``, ``grant_type=refresh_token`` returns a new access token and
   a *rotated* refresh token, and a refresh token that was already used gets 400 ``invalid_grant``.
+
+Misbehaviour knobs, per app so tests sharing one lookalike cannot disturb each other (``OAuthService.misbehave``):
+``token_redirect`` answers every token request of the app with a redirect (a misconfigured proxy or a hostile
+LoginURL), ``token_answer`` overrides fields of a successful token answer (``{"expires_in": float("inf")}`` is
+sent as the JSON ``Infinity`` Python's parsers accept).
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ class App:
     callback_url: str
     name: str
     scopes: tuple[str, ...] = DEFAULT_APP_SCOPES
+    token_redirect: tuple[int, str] | None = None  # (status, Location) for every token request of this app
+    token_answer: dict = field(default_factory=dict)  # fields that replace those of a successful token answer
 
 
 @dataclass
@@ -141,6 +148,23 @@ class OAuthService:
 
     def app(self, client_id: str) -> App | None:
         return self._state.apps.get(client_id)
+
+    def misbehave(
+        self,
+        client_id: str,
+        *,
+        token_redirect: tuple[int, str] | None = None,
+        token_answer: dict | None = None,
+    ) -> None:
+        """Set the app's token-endpoint knobs (see the module docstring); omitted ones are switched off."""
+        app = self.app(client_id)
+        if app is None:
+            raise KeyError(f"no app with client_id {client_id!r}")
+        if token_redirect is not None and not 300 <= token_redirect[0] < 400:
+            raise ValueError(f"token_redirect needs a 3xx status, got {token_redirect[0]}")
+        with self._lock:
+            app.token_redirect = token_redirect
+            app.token_answer = dict(token_answer or {})
 
     def uninstall(self, client_id: str) -> int:
         """Revoke every token, refresh token and unused code of the app; returns the access tokens revoked."""
@@ -237,6 +261,9 @@ class OAuthService:
                 "HTTP Basic authentication is not accepted: send client_id and client_secret in the request body.",
             )
         app = self.app(fields.get("client_id", ""))
+        if app is not None and app.token_redirect is not None:
+            status, location = app.token_redirect
+            return Reply(status, b"", None, [("Location", location)])
         if "client_id" not in fields or "client_secret" not in fields:
             return _oauth_error(400, "invalid_request", "Missing required parameter: client_id and client_secret.")
         if app is None or not secrets.compare_digest(app.client_secret, fields["client_secret"]):
@@ -305,6 +332,7 @@ class OAuthService:
                 self._state.refresh_tokens[refresh_token] = _Refresh(app.client_id, scopes)
             answer["expires_in"] = self.token_lifetime_s
             answer["refresh_token"] = refresh_token
+        answer.update(app.token_answer)
         return json_reply(200, json.dumps(answer))
 
 

@@ -3,19 +3,30 @@
 Protocol: docs/bigcommerce.md ("App OAuth"). Credentials travel in the form-encoded body, never as HTTP
 Basic. BigCommerce's answer has no ``expires_in`` and no ``refresh_token`` (its tokens never expire); a token endpoint
 that does send them (a proxy, a test server, a future BigCommerce) is refreshed with ``grant_type=refresh_token``.
+Token requests never follow a redirect: the body carries the client secret and the code, for LoginURL only.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
 from airflow_provider_bigcommerce.core.errors import OAuthError
-from airflow_provider_bigcommerce.core.properties import DEFAULT_LOGIN_URL, DEFAULT_TIMEOUT_S, ConnectionProperties
+from airflow_provider_bigcommerce.core.properties import (
+    DEFAULT_LOGIN_URL,
+    DEFAULT_TIMEOUT_S,
+    ConnectionProperties,
+    is_header_safe,
+    parse_number,
+)
 from airflow_provider_bigcommerce.core.token_source import SecretSink
+
+MAX_EXPIRES_IN_S = 10 * 365 * 86400
+"""Longest token lifetime accepted from a token endpoint (BigCommerce sends none: its tokens never expire)."""
 
 
 class OAuthClient:
@@ -45,8 +56,15 @@ class OAuthClient:
             on_secret(client_secret)
 
     @classmethod
-    def from_properties(cls, properties: ConnectionProperties, *, on_secret: SecretSink | None = None) -> OAuthClient:
-        properties.require_app_credentials("the OAuth authorization")
+    def from_properties(
+        cls,
+        properties: ConnectionProperties,
+        *,
+        purpose: str = "the OAuth authorization",
+        on_secret: SecretSink | None = None,
+    ) -> OAuthClient:
+        """A client for the connection's app. The one check that its id and secret are set (for ``purpose``)."""
+        properties.require_app_credentials(purpose)
         return cls(
             properties.oauth_client_id or "",
             properties.oauth_client_secret,
@@ -98,11 +116,9 @@ class OAuthClient:
         return token
 
     def _require_secret(self) -> str:
+        # Users reach the token endpoint through from_properties, which already named the missing property.
         if not self._client_secret:
-            raise OAuthError(
-                "OAuthClientSecret (oauth_client_secret) is needed to call the token endpoint. Copy the Client "
-                "Secret of the custom app from the BigCommerce Developer Portal."
-            )
+            raise TypeError("this OAuthClient has no client secret: build it with OAuthClient.from_properties()")
         return self._client_secret
 
     def _token_request(
@@ -111,12 +127,23 @@ class OAuthClient:
         url = f"{self.login_url}/oauth2/token"
         hide = (*secrets, self._client_secret or "")
         try:
-            response = self._session.post(url, data=body, headers={"Accept": "application/json"}, timeout=self.timeout)
+            response = self._session.post(
+                url, data=body, headers={"Accept": "application/json"}, timeout=self.timeout, allow_redirects=False
+            )
         except requests.RequestException as exc:
             raise OAuthError(
                 f"Could not reach the token endpoint {url}: {_scrub(type(exc).__name__ + ': ' + str(exc), hide)}. "
                 "Check LoginURL and the network, then try again."
             ) from None
+        if 300 <= response.status_code < 400:
+            target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed place"
+            raise OAuthError(
+                f"The token endpoint {url} answered {response.status_code}, a redirect to {target}. It was not "
+                "followed, as the request carries the client secret and the code. Set LoginURL to the OAuth host "
+                f"itself ({DEFAULT_LOGIN_URL} for BigCommerce).",
+                error_code="redirect_refused",
+                status=response.status_code,
+            )
         try:
             payload = response.json()
         except ValueError:
@@ -125,7 +152,7 @@ class OAuthClient:
             raise _token_error(
                 response.status_code, payload, grant=grant, url=url, redirect_uri=redirect_uri, hide=hide
             )
-        token = _normalized(payload)
+        token = _normalized(payload, url)
         if self._on_secret is not None:
             for secret in (token["access_token"], token["refresh_token"]):
                 if secret:
@@ -133,21 +160,47 @@ class OAuthClient:
         return token
 
 
-def _normalized(payload: dict[str, Any]) -> dict[str, Any]:
-    try:
-        expires_in = int(payload["expires_in"]) if payload.get("expires_in") not in (None, "") else -1
-    except (TypeError, ValueError):
-        expires_in = -1
+def _normalized(payload: dict[str, Any], url: str) -> dict[str, Any]:
+    access_token = payload["access_token"]
+    refresh_token = payload.get("refresh_token") or None
+    for name, secret in (("access_token", access_token), ("refresh_token", refresh_token)):
+        if secret is not None and not (isinstance(secret, str) and is_header_safe(secret)):
+            raise _unusable(url, name, "is not a token (text of visible ASCII characters)")
+    scope = payload.get("scope") or ""
+    if not isinstance(scope, str):
+        raise _unusable(url, "scope", "is not text (scopes separated by spaces)")
+    user = payload.get("user")
+    account_uuid = payload.get("account_uuid")
     return {
-        "access_token": str(payload["access_token"]),
-        "refresh_token": payload.get("refresh_token") or None,
-        "expires_in": expires_in if expires_in > 0 else -1,
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "expires_in": _expires_in(payload.get("expires_in"), url),
         "obtained_at": int(time.time() * 1000),
-        "scope": payload.get("scope") or "",
+        "scope": scope,
         "context": payload.get("context"),
-        "user": payload.get("user"),
-        "account_uuid": payload.get("account_uuid"),
+        "user": user if isinstance(user, dict) else None,
+        "account_uuid": str(account_uuid) if account_uuid is not None else None,
     }
+
+
+def _expires_in(value: Any, url: str) -> int:
+    """Seconds the token lives, or -1 when the answer has none (BigCommerce's tokens never expire)."""
+    if value is None or value == "":
+        return -1
+    seconds = parse_number(value)
+    if not (math.isfinite(seconds) and 1 <= seconds <= MAX_EXPIRES_IN_S):
+        raise _unusable(url, "expires_in", f"is not a lifetime in seconds between 1 and {MAX_EXPIRES_IN_S}")
+    return int(seconds)
+
+
+def _unusable(url: str, field_name: str, problem: str) -> OAuthError:
+    # The value is never quoted: the field may hold a secret.
+    return OAuthError(
+        f"The token endpoint {url} answered with a {field_name} that {problem}, so the answer was not used. Check "
+        "that LoginURL is BigCommerce's OAuth host.",
+        error_code="invalid_token_response",
+        field_name=field_name,
+    )
 
 
 def _token_error(
