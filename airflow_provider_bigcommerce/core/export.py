@@ -252,10 +252,11 @@ def atomic_file(target: StoragePath) -> Iterator[BinaryIO]:
 
 def _remove_if_stale(partial: StoragePath) -> None:
     try:
-        if time.time() - partial.stat().st_mtime > STALE_PARTIAL_S:
-            partial.unlink(missing_ok=True)
-    except FileNotFoundError:  # its own run finished or failed meanwhile
-        pass
+        modified = partial.stat().st_mtime
+    except (OSError, AttributeError, NotImplementedError):  # gone meanwhile, or a store that keeps no times
+        return
+    if modified and time.time() - modified > STALE_PARTIAL_S:
+        partial.unlink(missing_ok=True)
 
 
 class NdjsonWriter:

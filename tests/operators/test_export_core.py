@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from upath import UPath
 
 from airflow_provider_bigcommerce.core.export import (
+    STALE_PARTIAL_S,
     ExportError,
     NdjsonWriter,
     Window,
@@ -97,7 +100,10 @@ def test_atomic_file_replaces_the_target_and_leaves_no_partial(tmp_path: Path):
 def test_a_failed_write_keeps_the_old_file_and_removes_its_partial(tmp_path: Path):
     target = tmp_path / "data.ndjson"
     target.write_bytes(b"complete\n")
-    (tmp_path / ".data.ndjson.dead.partial").write_bytes(b"left by a killed process")
+    dead = tmp_path / ".data.ndjson.dead.partial"
+    dead.write_bytes(b"left by a killed process")
+    old = time.time() - STALE_PARTIAL_S - 60
+    os.utime(dead, (old, old))  # untouched for longer than any live run leaves its partial file
     with pytest.raises(RuntimeError), atomic_file(target) as raw:
         raw.write(b"half")
         raise RuntimeError("connection lost")
