@@ -81,15 +81,16 @@ def test_a_changed_header_is_detected() -> None:
         cipher.decrypt((forged + "\n").encode(), "f")
 
 
-def test_a_header_asking_for_a_huge_kdf_cost_is_refused_as_corrupt() -> None:
+def test_a_header_asking_for_a_huge_kdf_cost_is_refused_before_deriving() -> None:
     cipher = settings_cipher("pass", environ={})
     data = cipher.encrypt(PLAINTEXT).decode()
     header = _header(data.encode())
     header["n"] = 2**30
     forged = MAGIC + _b64(json.dumps(header).encode()) + "." + data.rstrip("\n").split(".")[-1] + "\n"
 
-    with pytest.raises(SettingsStoreError, match="corrupt"):
+    with pytest.raises(SettingsStoreError) as caught:
         cipher.decrypt(forged.encode(), "f")
+    assert (caught.value.code, caught.value.location) == ("kdf_too_costly", "f")
 
 
 def _header(data: bytes) -> dict:

@@ -20,10 +20,9 @@ from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, PropertyError, SettingsStoreError
 from airflow_provider_bigcommerce.core.oauth import crypto
 from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key, settings_cipher
+from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings, now_ms
 from airflow_provider_bigcommerce.core.oauth.settings_store import (
     FileSettingsStore,
-    OAuthSettings,
-    now_ms,
     open_settings_store,
     read_settings_file,
     write_settings_file,
@@ -353,7 +352,8 @@ def test_a_new_passphrase_file_is_stretched_outside_the_lock_and_once_per_proces
 def _in_another_process(location: Path | str, call: str, *, passphrase: str | None = None) -> str:
     """Call a method of the store for ``location`` in a new interpreter; returns what it printed."""
     code = (
-        "from airflow_provider_bigcommerce.core.oauth.settings_store import OAuthSettings, open_settings_store\n"
+        "from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings\n"
+        "from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store\n"
         "from airflow_provider_bigcommerce.core.properties import ConnectionProperties\n"
         f"STORE_ID = {STORE_ID!r}\n"
         "properties = ConnectionProperties.from_mapping({'AuthScheme': 'OAuth', 'StoreId': STORE_ID, "

@@ -48,7 +48,9 @@ MAGIC = "bc-oauth-settings.v1."
 PASSPHRASE = "passphrase"
 RAW_KEY = "key"
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}  # ~150 ms and 32 MiB once per process and file salt; kept afterwards
-_SCRYPT_LIMITS = {"n": 2**20, "r": 16, "p": 4}  # refuse headers that would make a read hang or exhaust memory
+# At most 4x the work and 2x the memory (64 MiB) of what this provider writes: a file asking for more is refused
+# before deriving, as it would make every read hang or exhaust memory.
+_SCRYPT_LIMITS = {"n": 2**16, "r": 8, "p": 2}
 _SALT_BYTES = 16
 _NONCE_BYTES = 12
 _KCV_LABEL = b"bc-oauth-settings key check"
@@ -130,7 +132,9 @@ class SettingsCipher:
             raise SettingsStoreError(
                 f"{location} is not an OAuth settings file written by this provider (it lacks the "
                 f"'{MAGIC}' header). Settings files of other tools cannot be read: move it aside, then authorize "
-                "again or import a settings file with 'airflow-bigcommerce oauth import'."
+                "again or import a settings file with 'airflow-bigcommerce oauth import'.",
+                location=location,
+                code="not_settings_file",
             )
         complete = text.endswith("\n")
         parts = text[len(MAGIC) :].rstrip("\n").split(".")
@@ -144,8 +148,19 @@ class SettingsCipher:
         if not complete or len(sealed) < header["len"]:
             raise _damaged(location, "truncated")
         kind = _kind(header)
+        if not _affordable(header):
+            raise SettingsStoreError(
+                f"{location} asks for scrypt parameters far above what this provider writes (n, r, p at most "
+                f"{_SCRYPT_LIMITS['n']}, {_SCRYPT_LIMITS['r']}, {_SCRYPT_LIMITS['p']}); deriving its key could hang "
+                "or exhaust memory, so it was not tried. If a newer version of this provider wrote it, upgrade "
+                "here too; otherwise restore the file from a copy. It was left unchanged.",
+                location=location,
+                code="kdf_too_costly",
+            )
         if not any(key.kind == kind for key in self.keys):
-            raise SettingsStoreError(_missing_key_message(kind, location, self.description))
+            raise SettingsStoreError(
+                _missing_key_message(kind, location, self.description), location=location, code="key_missing"
+            )
         aes_key = self._matching_key(header)
         if aes_key is not None:
             try:
@@ -166,7 +181,9 @@ class SettingsCipher:
             )
         raise SettingsStoreError(
             f"{location} was encrypted with a different {kind} than the ones configured here "
-            f"({self.description}). {fix}, or authorize again into another location. The file was left unchanged."
+            f"({self.description}). {fix}, or authorize again into another location. The file was left unchanged.",
+            location=location,
+            code="wrong_key",
         )
 
     def needs_stretching(self, data: bytes) -> bool:
@@ -175,7 +192,7 @@ class SettingsCipher:
         False for raw keys (HKDF costs microseconds) and for files whose header cannot be read.
         """
         header = _readable_header(data)
-        if header is None or _kind(header) != PASSPHRASE:
+        if header is None or _kind(header) != PASSPHRASE or not _affordable(header):
             return False
         for given in self._candidates(header):
             aes_key = _DERIVED.kept(given)
@@ -188,7 +205,7 @@ class SettingsCipher:
     def stretch(self, data: bytes) -> None:
         """Derive and keep the keys ``decrypt(data)`` needs; what is wrong with the file, ``decrypt`` reports."""
         header = _readable_header(data)
-        if header is not None:
+        if header is not None and _affordable(header):
             self._matching_key(header)
 
     def _matching_key(self, header: dict) -> bytes | None:
@@ -310,6 +327,11 @@ def _readable_header(data: bytes) -> dict | None:
     return _header(encoded) if encoded else None
 
 
+def _affordable(header: dict) -> bool:
+    """Whether the header's KDF parameters are within what this provider is willing to run."""
+    return _kind(header) != PASSPHRASE or all(header[name] <= limit for name, limit in _SCRYPT_LIMITS.items())
+
+
 def _kcv(aes_key: bytes) -> str:
     return _b64(hmac.new(aes_key, _KCV_LABEL, hashlib.sha256).digest()[:8])
 
@@ -321,11 +343,13 @@ def _header(encoded: str) -> dict | None:
         salt = _unb64(header["salt"])
         checked = {"kdf": header["kdf"], "salt": salt, "kcv": str(header["kcv"]), "len": int(header["len"])}
         if header["kdf"] == "scrypt":
-            for name, limit in _SCRYPT_LIMITS.items():
-                value = int(header[name])
-                if not 0 < value <= limit:
+            for name in _SCRYPT:
+                value = header[name]
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                     return None
                 checked[name] = value
+            if checked["n"] < 2 or checked["n"] & (checked["n"] - 1):  # scrypt needs a power of two
+                return None
         elif header["kdf"] != "hkdf-sha256":
             return None
     except (ValueError, KeyError, TypeError, binascii.Error):
@@ -349,7 +373,9 @@ def _missing_key_message(kind: str, location: str, configured: str) -> str:
 def _damaged(location: str, how: str) -> SettingsStoreError:
     return SettingsStoreError(
         f"{location} is {how}: it cannot be decrypted. It was left unchanged so nothing is lost; restore it from "
-        "a copy, or move it aside and authorize again."
+        "a copy, or move it aside and authorize again.",
+        location=location,
+        code="damaged",
     )
 
 

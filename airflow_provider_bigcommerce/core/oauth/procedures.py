@@ -11,8 +11,8 @@ from typing import Any
 
 from airflow_provider_bigcommerce.core.errors import PropertyError
 from airflow_provider_bigcommerce.core.oauth.client import OAuthClient
-from airflow_provider_bigcommerce.core.oauth.settings_store import OAuthSettings, open_settings_store
-from airflow_provider_bigcommerce.core.oauth.token_provider import exchange_into
+from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings, exchange_into
+from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.core.token_source import SecretSink
 
@@ -62,7 +62,7 @@ def get_oauth_access_token(
     if on_secret is not None:
         on_secret(verifier)
     properties = _with_overrides(properties, callback_url, scope)
-    client = OAuthClient.from_properties(properties, on_secret=on_secret)
+    client = OAuthClient.from_properties(properties, purpose="GetOAuthAccessToken", on_secret=on_secret)
     if properties.settings_location:
         store = open_settings_store(properties, fernet_key=fernet_key, on_secret=on_secret)
         with store.transaction() as transaction:

@@ -1,184 +1,48 @@
 """OAuthSettingsLocation: where OAuth state persists, encrypted, shared safely by every process that uses it.
 
-A location is a file path (usually on storage all workers share) or ``memory://<id>`` (shared by the connections
-of one process only). The file holds the driver's names (``OAuthAccessToken``, ``OAuthRefreshToken``,
-``OAuthExpiresIn``, ``OAuthTokenTimestamp``) plus ``StoreId``, ``OAuthClientId``, ``Scope``, ``User``, a digest of
-the verifier already exchanged and the last token check, as JSON encrypted by :mod:`.crypto`.
+A location is a file (usually on storage all workers share) or ``memory://<id>`` (one process only). A file is
+what :mod:`.settings` describes, as JSON encrypted by :mod:`.crypto`.
 
-How a fleet shares one file
----------------------------
-* Reads take no lock. Every write goes to a temporary file in the same folder (mode 0600), is fsynced, renamed
-  over the old file and the folder is fsynced, so a reader or a killed writer only ever sees the old or the new
-  complete file. A damaged file is reported and never overwritten.
-* Whoever needs to exchange a code or refresh a token takes an exclusive lock on the sibling file
-  ``<location>.lock``, re-reads the file, and only calls the token endpoint if the re-read still needs it: however
-  many processes ask at once, the token endpoint sees one request per need. A holder that finds a file whose
-  passphrase it has not stretched yet (a new salt) lets go of the lock while scrypt runs, then takes it again, so
-  a fleet stretches in parallel rather than one process after the other.
-* Each process keeps the decrypted content keyed by the file's identity (device, inode, size, mtime, ctime); a
-  steady-state token lookup is one ``stat()`` and no decryption.
-
-Where the lock is valid
------------------------
-The lock is ``flock(2)`` on ``<location>.lock``. It excludes processes on one machine on any local file system
-(ext4, XFS, Btrfs, tmpfs, ...), including containers that bind-mount the same host folder. Across machines it holds on
-NFSv4, and on NFSv3 with the lock manager (``lockd``/NLM) running: Linux clients turn ``flock`` on NFS into
-byte-range locks the server arbitrates. It does *not* hold across machines on mounts with ``nolock`` or
-``local_lock=flock|all``, on SMB/CIFS with ``nobrl``, on sshfs, on object-store mounts (s3fs, gcsfuse, blobfuse,
-mountpoint-s3: they have neither locks nor atomic rename) or on NFS/EFS clients whose lock requests are silently
-answered locally. On NFS, other machines see a new file after their attribute cache expires (``acregmax``,
-60 s by default); that is well inside the refresh margin, and a 401 makes a worker re-read at once.
-
-Elsewhere: keep one writer. Either point every worker's ``OAuthSettingsLocation`` at a real NFSv4/local share, or
-run the refresh in one place only (the scheduled ``BigCommerceRefreshTokenOperator`` in a pool of size 1) and give
-the other workers a read-only copy. BigCommerce's own tokens never expire, so for them the file is written only on
-authorization and by token checks; a lost lock can then at worst repeat a check.
+* Reads take no lock; a steady-state read is one ``stat()``, decrypted content is cached by file identity.
+  Writes go to a temporary file (mode 0600), fsync, rename, folder fsync: readers see the old or the new file.
+* Exchanges and refreshes hold ``flock`` on ``<location>.lock`` and re-read first, so a fleet sends one token
+  request per need. Where that lock holds across machines (NFS and the rest) is said once, in the README section
+  "OAuthSettingsLocation: encrypted, shared by the fleet".
+* A location that is (or lies under) a symlink is resolved once, when the store is opened: lock, temporary files
+  and rename all use the real file, so processes given either path share one lock, and the link stays in place.
+  A symlink at ``<location>.lock``, a location that is not a regular file (a FIFO, a device, a folder), an empty
+  file, and a world-writable folder without the sticky bit are refused; a group-writable one is logged.
+* A damaged, foreign or unreadable file is reported (``SettingsStoreError.code``) and never overwritten.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import fcntl
 import functools
-import hashlib
+import io
 import json
+import logging
 import os
 import random
 import secrets
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from airflow_provider_bigcommerce.core.errors import OAuthError, PropertyError, SettingsStoreError
+from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
 from airflow_provider_bigcommerce.core.oauth.crypto import SettingsCipher, settings_cipher
+from airflow_provider_bigcommerce.core.oauth.settings import VERIFIER_HISTORY, OAuthSettings
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.core.token_source import SecretSink
 
-FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
+
 MEMORY_PREFIX = "memory://"
 LOCK_TIMEOUT_S = 120.0
-VERIFIER_HISTORY = 20
-
-# document name -> OAuthSettings field; the first four are the commercial driver's own names.
-_DOCUMENT_NAMES = {
-    "OAuthAccessToken": "access_token",
-    "OAuthRefreshToken": "refresh_token",
-    "OAuthExpiresIn": "expires_in",
-    "OAuthTokenTimestamp": "token_timestamp",
-    "StoreId": "store_id",
-    "OAuthClientId": "client_id",
-    "Scope": "scope",
-    "User": "user",
-    "AccountUuid": "account_uuid",
-    "Verifiers": "verifiers",
-    "LastChecked": "last_checked",
-    "LastCheckResult": "last_check_result",
-}
-
-
-def verifier_digest(verifier: str) -> str:
-    """What the file keeps of an exchanged verifier: enough to recognise it, useless to replay it."""
-    return "sha256:" + hashlib.sha256(verifier.encode()).hexdigest()
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-@dataclass(frozen=True)
-class OAuthSettings:
-    """What one settings location holds. Times are epoch milliseconds, as the driver's OAuthTokenTimestamp."""
-
-    store_id: str
-    client_id: str | None = None
-    access_token: str | None = field(default=None, repr=False)
-    refresh_token: str | None = field(default=None, repr=False)
-    expires_in: int = -1  # seconds; -1 = never expires (every BigCommerce app token)
-    token_timestamp: int | None = None
-    scope: str = ""
-    user: dict[str, Any] | None = None
-    account_uuid: str | None = None
-    verifiers: dict[str, str] = field(default_factory=dict)  # digest -> "exchanged" / "rejected: ..."; newest last
-    last_checked: int | None = None
-    last_check_result: str | None = None
-
-    @classmethod
-    def from_token_response(
-        cls, token: dict[str, Any], *, store_id: str, client_id: str | None, verifiers: dict[str, str] | None = None
-    ) -> OAuthSettings:
-        """Settings for a token dict from :class:`~.client.OAuthClient`, refusing one issued for another store.
-
-        ``verifiers`` carries over the history of the settings being replaced.
-        """
-        context = token.get("context")
-        if context and context != f"stores/{store_id}":
-            raise OAuthError(
-                f"The authorization was granted for '{context}', but StoreId is '{store_id}'. Approve the app in "
-                "the control panel of the store StoreId names, or correct StoreId.",
-                error_code="wrong_store",
-            )
-        return cls(
-            store_id=store_id,
-            client_id=client_id,
-            access_token=token["access_token"],
-            refresh_token=token.get("refresh_token"),
-            expires_in=token["expires_in"],
-            token_timestamp=token["obtained_at"],
-            scope=token.get("scope") or "",
-            user=token.get("user"),
-            account_uuid=token.get("account_uuid"),
-            verifiers=dict(verifiers or {}),
-        )
-
-    @classmethod
-    def from_document(cls, document: Any, location: str) -> OAuthSettings:
-        if not isinstance(document, dict) or not document.get("StoreId"):
-            raise SettingsStoreError(f"{location} decrypts but holds no OAuth settings. It was left unchanged.")
-        if document.get("FormatVersion", FORMAT_VERSION) > FORMAT_VERSION:
-            raise SettingsStoreError(
-                f"{location} was written by a newer version of this provider (format "
-                f"{document['FormatVersion']}). Upgrade airflow-provider-bigcommerce here too."
-            )
-        values = {name: document[key] for key, name in _DOCUMENT_NAMES.items() if document.get(key) is not None}
-        return cls(**values)
-
-    def to_document(self) -> dict[str, Any]:
-        document: dict[str, Any] = {"FormatVersion": FORMAT_VERSION}
-        document.update({key: getattr(self, name) for key, name in _DOCUMENT_NAMES.items()})
-        return document
-
-    def replace(self, **changes: Any) -> OAuthSettings:
-        return dataclasses.replace(self, **changes)
-
-    def with_verifier(self, digest: str, result: str) -> OAuthSettings:
-        """Remember what became of an OAuthVerifier (by :func:`verifier_digest`), so none is exchanged twice."""
-        history = {key: value for key, value in self.verifiers.items() if key != digest}
-        history[digest] = result
-        return self.replace(verifiers=dict(list(history.items())[-VERIFIER_HISTORY:]))
-
-    @property
-    def never_expires(self) -> bool:
-        return self.expires_in is None or self.expires_in < 0
-
-    @property
-    def expires_at(self) -> float | None:
-        """Epoch seconds the token stops working, or None when it never expires."""
-        if self.never_expires:
-            return None
-        return (self.token_timestamp or 0) / 1000 + self.expires_in
-
-    def remaining_s(self, now: float | None = None) -> float | None:
-        expires_at = self.expires_at
-        return None if expires_at is None else expires_at - (time.time() if now is None else now)
-
-    def expired(self, now: float | None = None) -> bool:
-        """The token has stopped working (never, for a token that never expires)."""
-        remaining = self.remaining_s(now)
-        return remaining is not None and remaining <= 0
 
 
 class SettingsTransaction:
@@ -232,13 +96,17 @@ class SettingsStore:
             raise SettingsStoreError(
                 f"{self.location} holds OAuth settings for store '{settings.store_id}', but StoreId is "
                 f"'{self.store_id}'. Give each store its own OAuthSettingsLocation, or correct StoreId. "
-                "The file was left unchanged."
+                "The file was left unchanged.",
+                location=self.location,
+                code="other_store",
             )
         if self.client_id and settings.client_id and settings.client_id != self.client_id:
             raise SettingsStoreError(
                 f"{self.location} holds a token issued to the app with client id '{settings.client_id}', but "
                 f"OAuthClientId is '{self.client_id}'. Give each app its own OAuthSettingsLocation, or correct "
-                "OAuthClientId. The file was left unchanged."
+                "OAuthClientId. The file was left unchanged.",
+                location=self.location,
+                code="other_client",
             )
         if settings is not self._announced:
             self._announced = settings
@@ -284,6 +152,7 @@ class _Decrypted:
 
 
 _FILE_CACHE: dict[tuple[str, str], _Decrypted] = {}
+_WARNED_FOLDERS: set[str] = set()
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 
 
@@ -300,22 +169,24 @@ class FileSettingsStore(SettingsStore):
         on_secret: SecretSink | None = None,
         lock_timeout_s: float = LOCK_TIMEOUT_S,
     ) -> None:
-        super().__init__(path, store_id=store_id, client_id=client_id, on_secret=on_secret)
+        # Resolved once (module docstring): every process then locks and renames the same real file.
+        real_path = os.path.realpath(os.path.abspath(os.path.expanduser(path)))
+        super().__init__(real_path, store_id=store_id, client_id=client_id, on_secret=on_secret)
         self.cipher = cipher
         self.lock_timeout_s = lock_timeout_s
-        self._cache_key = (path, cipher.identity)
+        self._cache_key = (real_path, cipher.identity)
 
     def load(self, *, fresh: bool = False) -> OAuthSettings | None:
         if fresh:
             return self._checked(self._read().settings)
         try:
-            stat = os.stat(self.location)
+            status = os.lstat(self.location)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise _os_error("read", self.location, exc) from None
         cached = _FILE_CACHE.get(self._cache_key)
-        if cached is None or cached.identity != _identity(stat):
+        if cached is None or cached.identity != _identity(status):
             cached = self._read()
         return self._checked(cached.settings)
 
@@ -338,19 +209,19 @@ class FileSettingsStore(SettingsStore):
     def _unstretched(self) -> bytes | None:
         """The file's bytes when decrypting them would first stretch a passphrase for a salt not seen yet."""
         try:
-            with open(self.location, "rb") as handle:
+            with _open_regular(self.location, follow=False) as handle:
                 cached = _FILE_CACHE.get(self._cache_key)
                 if cached is not None and cached.identity == _identity(os.fstat(handle.fileno())):
                     return None
                 data = handle.read()
-        except OSError:
+        except (OSError, SettingsStoreError):
             return None  # reported by the read that follows
         return data if self.cipher.needs_stretching(data) else None
 
     def _read(self) -> _Decrypted:
         """Open (on NFS this revalidates the cached attributes), then decrypt unless the same file is cached."""
         try:
-            with open(self.location, "rb") as handle:
+            with _open_regular(self.location, follow=False) as handle:
                 identity = _identity(os.fstat(handle.fileno()))
                 cached = _FILE_CACHE.get(self._cache_key)
                 if cached is not None and cached.identity == identity:
@@ -360,7 +231,7 @@ class FileSettingsStore(SettingsStore):
             return _Decrypted((), None, None)
         except OSError as exc:
             raise _os_error("read", self.location, exc) from None
-        settings, salt = (None, None) if not data else _decode(data, self.cipher, self.location)
+        settings, salt = _decode(data, self.cipher, self.location)
         decrypted = _Decrypted(identity, settings, salt)
         _FILE_CACHE[self._cache_key] = decrypted
         return decrypted
@@ -379,11 +250,7 @@ class FileSettingsStore(SettingsStore):
         if not thread_lock.acquire(timeout=self.lock_timeout_s):
             raise self._lock_timeout()
         try:
-            lock_path = self.location + ".lock"
-            try:
-                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            except OSError as exc:
-                raise _os_error("create the lock file for", self.location, exc) from None
+            fd = self._open_lock_file()
             try:
                 delay = 0.002
                 while True:
@@ -399,8 +266,10 @@ class FileSettingsStore(SettingsStore):
                         raise SettingsStoreError(
                             f"The storage of {self.location} does not support file locks "
                             f"({os.strerror(exc.errno)}), so workers cannot share it safely. Use local disk or NFSv4 "
-                            "with working locks (see the settings store's documentation), or refresh from a single "
-                            "process."
+                            "with working locks (see the README, 'OAuthSettingsLocation'), or refresh from a single "
+                            "process.",
+                            location=self.location,
+                            code="locks_unsupported",
                         ) from None
                 yield
             finally:
@@ -408,16 +277,34 @@ class FileSettingsStore(SettingsStore):
         finally:
             thread_lock.release()
 
+    def _open_lock_file(self) -> int:
+        """The ``.lock`` sibling, created if need be; never through a symlink (it would create a file elsewhere)."""
+        _check_folder_mode(os.path.dirname(self.location), self.location)
+        lock_path = self.location + ".lock"
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            fd = os.open(lock_path, flags, 0o600)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise _not_a_file(self.location, lock_path, "is a symbolic link", "lock_is_symlink") from None
+            raise _os_error("create the lock file for", self.location, exc) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _not_a_file(self.location, lock_path, "is not a regular file", "lock_not_regular")
+        return fd
+
     def _lock_timeout(self) -> SettingsStoreError:
         lock_path = self.location + ".lock"
         return SettingsStoreError(
             f"Waited {self.lock_timeout_s:.0f} s for the lock on {self.location}: another process holds it (an "
             "exchange or refresh in progress, or a hung process). Try again; if it persists, find the process "
-            f"holding {lock_path} (e.g. with 'fuser {lock_path}')."
+            f"holding {lock_path} (e.g. with 'fuser {lock_path}').",
+            location=self.location,
+            code="lock_timeout",
         )
 
     def _prepare_folder(self) -> None:
-        """Prove the folder is writable before a code is spent, and remove temp files of killed writers."""
+        """Prove the folder writable before a code is spent, and remove temp files of killed writers."""
         folder, name = os.path.split(self.location)
         probe = os.path.join(folder, f".{name}.probe-{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
@@ -432,15 +319,15 @@ class FileSettingsStore(SettingsStore):
 
 
 def read_settings_file(path: str, cipher: SettingsCipher) -> OAuthSettings | None:
-    """Decrypt one settings file (e.g. one to import); None when it does not exist or is empty."""
+    """Decrypt one settings file (e.g. one to import); None when it does not exist."""
     try:
-        with open(path, "rb") as handle:
+        with _open_regular(path, follow=True) as handle:
             data = handle.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise _os_error("read", path, exc) from None
-    return _decode(data, cipher, path)[0] if data else None
+    return _decode(data, cipher, path)[0]
 
 
 def write_settings_file(path: str, settings: OAuthSettings, cipher: SettingsCipher, *, salt: bytes) -> tuple[int, ...]:
@@ -486,15 +373,80 @@ def open_settings_store(
     if location.startswith(MEMORY_PREFIX):
         return MemorySettingsStore(location, **binding)
     cipher = settings_cipher(properties.oauth_settings_passphrase, fernet_key=fernet_key, on_secret=on_secret)
-    return FileSettingsStore(os.path.abspath(os.path.expanduser(location)), cipher, **binding)
+    return FileSettingsStore(location, cipher, **binding)
+
+
+def _open_regular(path: str, *, follow: bool) -> io.BufferedReader:
+    """Open for reading without blocking on a FIFO, and refuse anything but a regular file."""
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:
+            raise _not_a_file(
+                path, path, "became a symbolic link after it was resolved", "location_is_symlink"
+            ) from None
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO's other end absent
+            raise _not_a_file(path, path, "is not a regular file", "not_regular_file") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _not_a_file(path, path, "is not a regular file (a FIFO, device or folder?)", "not_regular_file")
+    return os.fdopen(fd, "rb")
+
+
+def _not_a_file(location: str, path: str, problem: str, code: str) -> SettingsStoreError:
+    return SettingsStoreError(
+        f"{path} {problem}, so the OAuth settings cannot be kept there safely. Remove it, or set "
+        "OAuthSettingsLocation to a regular file in a folder only this service can write. Nothing was changed.",
+        location=location,
+        code=code,
+    )
+
+
+def _check_folder_mode(folder: str, location: str) -> None:
+    """Anyone who may write the folder may replace or remove the file: refuse that for world, log it for group."""
+    try:
+        mode = os.stat(folder or ".").st_mode
+    except OSError:
+        return  # the write probe that follows reports it
+    if mode & stat.S_ISVTX or not mode & (stat.S_IWOTH | stat.S_IWGRP):
+        return
+    if mode & stat.S_IWOTH:
+        raise SettingsStoreError(
+            f"The folder {folder} of {location} is writable by every user and lacks the sticky bit, so anyone "
+            f"could replace or delete the OAuth settings. Run 'chmod o-w {folder}' (or 'chmod +t'), or choose "
+            "another folder. Nothing was changed.",
+            location=location,
+            code="unsafe_folder",
+        )
+    if folder in _WARNED_FOLDERS:
+        return
+    _WARNED_FOLDERS.add(folder)
+    log.warning(
+        "The folder %s of the OAuth settings is group-writable without the sticky bit: every member of its "
+        "group can replace or delete %s. Consider 'chmod g-w' or 'chmod +t' on it.",
+        folder,
+        location,
+    )
 
 
 def _decode(data: bytes, cipher: SettingsCipher, location: str) -> tuple[OAuthSettings, bytes]:
+    if not data:
+        # Never written by this provider (every write renames a complete file): someone truncated it.
+        raise SettingsStoreError(
+            f"{location} is empty (0 bytes): something truncated it. It was left unchanged so it can be looked "
+            "into; restore it from a copy, or remove it and authorize again.",
+            location=location,
+            code="empty_file",
+        )
     plaintext, salt = cipher.decrypt(data, location)
     try:
         document = json.loads(plaintext)
     except ValueError:
-        raise SettingsStoreError(f"{location} decrypts but is not valid JSON. It was left unchanged.") from None
+        raise SettingsStoreError(
+            f"{location} decrypts but is not valid JSON. It was left unchanged.", location=location, code="not_json"
+        ) from None
     return OAuthSettings.from_document(document, location), salt
 
 
@@ -512,7 +464,11 @@ def _os_error(action: str, path: str, exc: OSError) -> SettingsStoreError:
         fix = f"OAuthSettingsLocation must be readable and writable by this process: fix the permissions of {folder}."
     else:
         fix = "Check the OAuthSettingsLocation property and the storage behind it."
-    return SettingsStoreError(f"Cannot {action} {path}: {reason}. {fix} The saved settings were left unchanged.")
+    return SettingsStoreError(
+        f"Cannot {action} {path}: {reason}. {fix} The saved settings were left unchanged.",
+        location=path,
+        code="os_error",
+    )
 
 
 def _lock_for(registry: dict[str, threading.Lock], name: str) -> threading.Lock:

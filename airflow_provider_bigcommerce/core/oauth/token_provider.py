@@ -23,13 +23,11 @@ from airflow_provider_bigcommerce.core.errors import (
 )
 from airflow_provider_bigcommerce.core.oauth.client import OAuthClient
 from airflow_provider_bigcommerce.core.oauth.desktop import LOGIN_TIMEOUT_S, run_desktop_flow
+from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings, exchange_into, now_ms, verifier_digest
 from airflow_provider_bigcommerce.core.oauth.settings_store import (
-    OAuthSettings,
     SettingsStore,
     SettingsTransaction,
-    now_ms,
     open_settings_store,
-    verifier_digest,
 )
 from airflow_provider_bigcommerce.core.properties import (
     DEFAULT_LOGIN_URL,
@@ -291,8 +289,7 @@ class OAuthTokenSource:
 
     def _oauth_client(self, purpose: str) -> OAuthClient:
         if self._client is None:
-            self.properties.require_app_credentials(purpose)
-            self._client = OAuthClient.from_properties(self.properties, on_secret=self._on_secret)
+            self._client = OAuthClient.from_properties(self.properties, purpose=purpose, on_secret=self._on_secret)
         return self._client
 
     def _next_step(self, settings: OAuthSettings | None, *, read_only: bool = False) -> str:
@@ -342,37 +339,6 @@ class OAuthTokenSource:
         text = ";".join(f"{key}={_quoted(value)}" for key, value in pairs.items() if value)
         secrets = f"{CLIENT_SECRET_ENV}" + (f" and {PASSPHRASE_ENV}" if properties.oauth_settings_passphrase else "")
         return f"--connection-string {shlex.quote(text)} (with env {secrets} set)"
-
-
-def exchange_into(
-    transaction: SettingsTransaction | None,
-    client: OAuthClient,
-    properties: ConnectionProperties,
-    code: str,
-    *,
-    remember: bool = False,
-) -> OAuthSettings:
-    """Exchange a code and save the token in the held ``transaction`` (None: save nowhere).
-
-    Callers take the transaction first: it proves the location readable, trusted and writable, so a single-use
-    code is never spent on a token that could not be saved. ``remember`` keeps the code's digest, so the same
-    OAuthVerifier is not exchanged again.
-    """
-    token = client.exchange_code(
-        code, redirect_uri=properties.callback_url, scope=properties.scope, context=properties.context
-    )
-    previous = transaction.current if transaction is not None else None
-    settings = OAuthSettings.from_token_response(
-        token,
-        store_id=properties.store_id,
-        client_id=client.client_id,
-        verifiers=previous.verifiers if previous is not None else None,
-    )
-    if remember:
-        settings = settings.with_verifier(verifier_digest(code), "exchanged")
-    if transaction is not None:
-        transaction.save(settings)
-    return settings
 
 
 def _iso(epoch_ms: float | None) -> str | None:
