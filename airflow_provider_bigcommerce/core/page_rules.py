@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -204,26 +204,39 @@ def plan_slices(first_id: int, last_id: int, records: int, remaining: int, limit
     return plan
 
 
-class IdRuns:
-    """The ids a keyset walk has yielded: ascending runs in compact arrays (8 bytes an id), for a repair pass."""
+class SeenKeys:
+    """Identities a walk has yielded. Whole-number ids that arrive in ascending order (most lists) are kept as
+    ranges, so a dense list of a million ids costs a few bytes; anything else goes into a set."""
 
     def __init__(self) -> None:
-        self._runs: list[array] = []
+        self._starts = array("q")
+        self._ends = array("q")
+        self._others: set[Any] = set()
 
-    def new_run(self) -> array:
-        run = array("q")
-        self._runs.append(run)
-        return run
+    def add(self, key: Any) -> bool:
+        """Remember ``key``; False when it was seen before."""
+        if key in self:
+            return False
+        if _whole(key) and (not self._ends or key > self._ends[-1]):
+            if self._ends and key == self._ends[-1] + 1:
+                self._ends[-1] = key
+            else:
+                self._starts.append(key)
+                self._ends.append(key)
+        else:
+            self._others.add(key)
+        return True
 
-    def __contains__(self, record_id: int) -> bool:
-        for run in self._runs:
-            position = bisect_left(run, record_id)
-            if position < len(run) and run[position] == record_id:
+    def __contains__(self, key: Any) -> bool:
+        if _whole(key) and self._starts:
+            position = bisect_right(self._starts, key) - 1
+            if position >= 0 and key <= self._ends[position]:
                 return True
-        return False
+        return key in self._others
 
-    def __len__(self) -> int:
-        return sum(len(run) for run in self._runs)
+
+def _whole(key: Any) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool)
 
 
 # -- the verdict -----------------------------------------------------------------------------------------------
@@ -258,12 +271,6 @@ def judge(expected: int | None, read: int, passes: int, found_new: bool) -> str:
     return "again" if passes < MAX_PASSES else "fail"
 
 
-def first_new(records: Iterable[Any], seen: set[Any]) -> list[Any]:
+def first_new(records: Iterable[Any], seen: SeenKeys) -> list[Any]:
     """The records not seen before, in order; marks them seen."""
-    fresh = []
-    for record in records:
-        key = identity(record)
-        if key not in seen:
-            seen.add(key)
-            fresh.append(record)
-    return fresh
+    return [record for record in records if seen.add(identity(record))]

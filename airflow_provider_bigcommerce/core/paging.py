@@ -15,7 +15,6 @@ Pages are yielded in order and at most a few pages per slice are buffered, so me
 from __future__ import annotations
 
 import threading
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -27,8 +26,8 @@ from airflow_provider_bigcommerce.core.page_rules import (
     CURSOR_PREFERRED,
     MAX_PAGE_SIZE,
     MAX_PASSES,
-    IdRuns,
     Keyset,
+    SeenKeys,
     Slice,
     WalkOutcome,
     count_of,
@@ -68,7 +67,6 @@ class _Chain:
 
     part: Slice
     low: int
-    run: array
     done: bool = False
     future: Future[Any] | None = None
     ready: deque[list[Any]] = field(default_factory=deque)
@@ -109,8 +107,7 @@ class PageWalk:
         self._read = 0
         self._pass_count: int | None = None  # the API's count as the current pass found it
         self._pass_unstable = False  # the list moved under this pass (by position): read it again
-        self._runs = IdRuns()
-        self._seen: set[Any] = set()
+        self._seen = SeenKeys()
         self._highest_id: int | None = None
         self._countless = False  # the list has no count to check a pass against
         self.outcome: WalkOutcome | None = None
@@ -176,6 +173,11 @@ class PageWalk:
             expected = recount()
         return judge(expected, self._read, passes, found_new), expected
 
+    def _keyset_page(self, records: list[Any]) -> Page:
+        for record in records:  # ids come in ascending order here, which SeenKeys stores as ranges
+            self._seen.add(record["id"])
+        return self._page(records)
+
     def _page(self, records: list[Any]) -> Page:
         self._pages += 1
         self._read += len(records)
@@ -226,7 +228,7 @@ class PageWalk:
         chain = self._chain(Slice(0, None))
         fresh = self._accept(chain, records, repeat)
         if fresh:
-            yield self._page(fresh)
+            yield self._keyset_page(fresh)
         if chain.done:
             return
         if keyset.count is not None:
@@ -240,14 +242,14 @@ class PageWalk:
         yield from self._slices(keyset, [self._chain(part) for part in plan], repeat)
 
     def _chain(self, part: Slice) -> _Chain:
-        return _Chain(part, part.low, self._runs.new_run())
+        return _Chain(part, part.low)
 
     def _slices(self, keyset: Keyset, chains: list[_Chain], repeat: bool) -> Iterator[Page]:
         current = 0
         while current < len(chains):
             chain = chains[current]
             if chain.ready:
-                yield self._page(chain.ready.popleft())
+                yield self._keyset_page(chain.ready.popleft())
                 continue
             if chain.done:
                 current += 1
@@ -282,11 +284,8 @@ class PageWalk:
             self._highest_id = max(self._highest_id or ids[-1], ids[-1])
         chain.done = len(records) < self._limit or (high is not None and chain.low > high)
         if not repeat:
-            chain.run.extend(ids)
             return records
-        fresh = [(record, key) for record, key in zip(records, ids, strict=True) if key not in self._runs]
-        chain.run.extend(key for _, key in fresh)
-        return [record for record, _ in fresh]
+        return [record for record, key in zip(records, ids, strict=True) if key not in self._seen]
 
     def _keyset_recount(self, keyset: Keyset, high: int | None = None) -> int | None:
         params = self._keyset_params(keyset, None, high)
@@ -308,7 +307,7 @@ class PageWalk:
     # -- v2 by position ----------------------------------------------------------------------------------------
 
     def _v2_pass(self, number: int) -> Iterator[Page]:
-        pass_seen: set[Any] = set()
+        pass_seen = SeenKeys()
         start = int(self._params.get("page", 1))
         next_number, window = start, 1
         ahead: deque[Future[Any]] = deque()
@@ -328,8 +327,7 @@ class PageWalk:
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, "the list answered the same page twice")
             previous = keys
-            self._pass_unstable |= not pass_seen.isdisjoint(keys)
-            pass_seen.update(keys)
+            self._pass_unstable |= not all([pass_seen.add(key) for key in keys])
             fresh = first_new(records, self._seen)
             if fresh:
                 yield self._page(fresh)
@@ -374,7 +372,8 @@ class PageWalk:
         self._pass_count = total
         start = int(params.get("page", 1))
         previous = [identity(record) for record in v3_records(self._path, first)]
-        pass_seen = set(previous)
+        pass_seen = SeenKeys()
+        self._pass_unstable |= not all([pass_seen.add(key) for key in previous])
         fresh = first_new(v3_records(self._path, first), self._seen)
         if fresh:
             yield self._page(fresh)
@@ -393,8 +392,8 @@ class PageWalk:
             previous = keys
             page_total = offset_totals(self._path, meta_of(body).get("pagination") or {}, self._limit)[0]
             short = len(records) < self._limit and page_number < last
-            self._pass_unstable |= page_total != total or short or not pass_seen.isdisjoint(keys)
-            pass_seen.update(keys)
+            repeated = not all([pass_seen.add(key) for key in keys])
+            self._pass_unstable |= page_total != total or short or repeated
             fresh = first_new(records, self._seen)
             if fresh:
                 yield self._page(fresh)

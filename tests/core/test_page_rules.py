@@ -9,7 +9,7 @@ import pytest
 from airflow_provider_bigcommerce.core.errors import PagingError
 from airflow_provider_bigcommerce.core.page_rules import (
     MAX_PASSES,
-    IdRuns,
+    SeenKeys,
     Slice,
     count_of,
     first_new,
@@ -96,13 +96,22 @@ def test_sparse_ids_widen_the_slices_and_the_slice_count_is_capped():
     assert all(a.high + 1 == b.low for a, b in zip(plan, plan[1:], strict=False))
 
 
-def test_id_runs_answer_membership_across_runs():
-    runs = IdRuns()
-    runs.new_run().extend([1, 5, 9])
-    runs.new_run().extend([10, 12])
-    assert [n in runs for n in (1, 5, 9, 10, 12)] == [True] * 5
-    assert [n in runs for n in (0, 2, 11, 13)] == [False] * 4
-    assert len(runs) == 5
+def test_seen_keys_remember_ascending_ids_as_ranges_and_the_rest_in_a_set():
+    seen = SeenKeys()
+    assert [seen.add(n) for n in (1, 2, 3, 7, 8, 20)] == [True] * 6
+    assert [seen.add(n) for n in (2, 7, 20)] == [False] * 3  # ascending and seen: found in the ranges
+    assert seen.add(5) and not seen.add(5)  # out of order: kept aside, still found
+    assert seen.add("sku-1") and not seen.add("sku-1")
+    assert [n in seen for n in (1, 3, 5, 8, 20)] == [True] * 5
+    assert [n in seen for n in (0, 4, 6, 9, 21)] == [False] * 5
+    assert len(seen._starts) == 3  # 1-3, 7-8, 20
+
+
+def test_a_million_dense_ids_are_one_range():
+    seen = SeenKeys()
+    for n in range(1, 1_000_001):
+        seen.add(n)
+    assert len(seen._starts) == 1 and not seen._others and 999_999 in seen
 
 
 @pytest.mark.parametrize(
@@ -123,7 +132,7 @@ def test_the_verdict_after_a_pass(expected, read, passes, found_new, verdict):
 
 
 def test_first_new_drops_records_seen_before_by_id_or_whole_value():
-    seen: set = set()
+    seen = SeenKeys()
     assert first_new([{"id": 1}, {"id": 2}], seen) == [{"id": 1}, {"id": 2}]
     assert first_new([{"id": 2}, {"id": 3}, {"x": 1}], seen) == [{"id": 3}, {"x": 1}]
     assert first_new([{"x": 1}], seen) == []
