@@ -101,10 +101,11 @@ class OAuthSettings:
                 location=location,
                 code="not_settings",
             )
-        if document.get("FormatVersion", FORMAT_VERSION) > FORMAT_VERSION:
+        version = document.get("FormatVersion", FORMAT_VERSION)
+        if not isinstance(version, int) or version > FORMAT_VERSION:
             raise SettingsStoreError(
                 f"{location} was written by a newer version of this provider (format "
-                f"{document['FormatVersion']}). Upgrade airflow-provider-bigcommerce here too.",
+                f"{version}). Upgrade airflow-provider-bigcommerce here too.",
                 location=location,
                 code="newer_format",
             )
