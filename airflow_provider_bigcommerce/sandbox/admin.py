@@ -7,7 +7,10 @@ Everything ``Sandbox`` offers in-process, reachable over HTTP when the lookalike
 - ``GET  /_sandbox/info``                        connection info, data time range, sizes and knobs
 - ``GET  /_sandbox/stats``                       the counters of ``SandboxStats``
 - ``POST /_sandbox/reset``                       zero the counters
-- ``POST /_sandbox/faults``                      JSON ``{latency_ms, error_5xx_rate, bare_429_rate, drop_rate}`` (any)
+- ``POST /_sandbox/faults``                      JSON ``{latency_ms, error_5xx_rate, bare_429_rate, drop_rate,
+                                                 error_in_200_rate}`` (any)
+- ``POST /_sandbox/spoil``                       JSON ``{"answers": N, rate_headers?, status?, error_in_200?,
+                                                 trickle_bytes_per_s?, endless?}``: spoil the next N API answers
 - ``POST /_sandbox/consume_quota?n=N``           another app on the store spends N requests of this window
 - ``POST /_sandbox/uninstall?client_id=ID``      revoke that app's tokens (the API answers 401 afterwards)
 - ``POST /_sandbox/api_accounts``                JSON ``{"scopes": [...]}`` -> ``{"access_token"}``
@@ -68,6 +71,8 @@ def handle_admin(services: Services, method: str, path: str, query: Mapping[str,
             return _ok(services.stats.snapshot())
         if method == "POST" and action == "faults":
             return _ok(asdict(services.faults.update(**payload)))
+        if method == "POST" and action == "spoil":
+            return _ok(asdict(services.faults.spoil(**payload)))
         if method == "POST" and action == "consume_quota":
             decision = services.limiter.consume(int(query.get("n", "1")))
             return _ok(dict(decision.headers()))

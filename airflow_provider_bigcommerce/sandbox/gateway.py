@@ -5,6 +5,7 @@ can strike any request, spends no quota and carries no rate headers; every other
 spends quota (401, 403, 404 and 413 answers included) and carries the four ``X-Rate-Limit-*`` headers, the
 429 for an exhausted quota adding ``X-Retry-After`` (docs/bigcommerce.md "Rate limits"). A path naming another store
 is a 404 without rate headers. Added latency is slept after the decision, before the answer is written.
+A scripted spoil (``FaultInjector.spoil``) then rewrites the finished answer: its headers, status or body pace.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 
 from airflow_provider_bigcommerce.sandbox.api import StoreApi
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, missing_scope, not_found
-from airflow_provider_bigcommerce.sandbox.faults import Fault, FaultInjector
+from airflow_provider_bigcommerce.sandbox.faults import Fault, FaultInjector, Spoil
 from airflow_provider_bigcommerce.sandbox.rate_limit import FixedWindowRateLimiter
 from airflow_provider_bigcommerce.sandbox.responses import Reply, empty_reply, json_reply
 from airflow_provider_bigcommerce.sandbox.stats import SandboxStats
@@ -27,6 +28,8 @@ _INJECTED = {
     Fault.ERROR_503: ApiError(503, "Service Unavailable: the platform is under heavy load, try again later."),
 }
 _QUOTA_EXCEEDED = "Too many requests: the store's request quota for this window is used up."
+_SPOILED = "The lookalike was told to spoil this answer."
+_RATE_HEADER_PREFIXES = ("x-rate-limit-", "x-retry-after")
 
 
 class ApiGateway:
@@ -66,6 +69,10 @@ class ApiGateway:
             error = _INJECTED[fault]
             self.stats.count_response(error.status, injected=True)
             return json_reply(error.status, error.body(version)), delay
+        if fault is Fault.ERROR_IN_200:
+            error = _INJECTED[Fault.ERROR_503]
+            self.stats.count_response(200)
+            return json_reply(200, error.body(version)), delay
         if store_hash != self.store_hash:
             reply = json_reply(404, ApiError(404, f"Store '{store_hash}' not found.").body(version))
             self.stats.count_response(404)
@@ -77,6 +84,9 @@ class ApiGateway:
         else:
             reply = self._answer(method, version, matched, query, token)
             reply.headers.extend(headers)
+        spoil = self.faults.next_spoil()
+        if spoil is not None:
+            reply = _spoiled(reply, spoil, version)
         self.stats.count_response(reply.status)
         return reply, delay
 
@@ -101,3 +111,18 @@ class ApiGateway:
         if result.document is None:
             return empty_reply(result.status)
         return json_reply(result.status, result.document)
+
+
+def _spoiled(reply: Reply, spoil: Spoil, version: str) -> Reply:
+    headers = reply.headers
+    if spoil.rate_headers is not None:
+        headers = [(name, value) for name, value in headers if not name.lower().startswith(_RATE_HEADER_PREFIXES)]
+        headers.extend(spoil.rate_headers.items())
+    if spoil.status is not None:
+        reply = json_reply(spoil.status, ApiError(spoil.status, _SPOILED).body(version))
+    elif spoil.error_in_200 is not None:
+        reply = json_reply(200, ApiError(spoil.error_in_200, _SPOILED).body(version))
+    reply.headers = headers
+    reply.trickle_bytes_per_s = spoil.trickle_bytes_per_s
+    reply.endless = spoil.endless
+    return reply

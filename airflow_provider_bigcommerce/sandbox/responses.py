@@ -10,13 +10,16 @@ HTML = "text/html; charset=utf-8"
 
 @dataclass
 class Reply:
-    """One HTTP answer. ``drop`` closes the socket without writing anything (docs/bigcommerce.md "Rate limits")."""
+    """One HTTP answer. ``drop`` closes the socket without writing anything (docs/bigcommerce.md "Rate limits");
+    ``trickle_bytes_per_s`` writes the body that slowly and ``endless`` never ends it (``faults.Spoil``)."""
 
     status: int
     body: bytes = b""
     content_type: str | None = None
     headers: list[tuple[str, str]] = field(default_factory=list)
     drop: bool = False
+    trickle_bytes_per_s: float = 0.0
+    endless: bool = False
 
 
 def json_reply(status: int, document: str | bytes, headers: list[tuple[str, str]] | None = None) -> Reply:

@@ -22,6 +22,7 @@ from airflow_provider_bigcommerce.sandbox.services import Services
 
 log = logging.getLogger(__name__)
 _MAX_BODY = 1 << 20
+_TRICKLE_WRITES_PER_S = 20
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -149,8 +150,27 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if reply.content_type:
             self.send_header("Content-Type", reply.content_type)
-        if reply.status != 204:
+        if reply.endless:
+            self.close_connection = True  # no length: the body would end only with the connection
+        elif reply.status != 204:
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        if reply.body:
+        if reply.trickle_bytes_per_s:
+            self._trickle(reply)
+        elif reply.body:
             self.wfile.write(reply.body)
+
+    def _trickle(self, reply: Reply) -> None:
+        """Write the body at ``trickle_bytes_per_s``; an endless one goes on with spaces until the client hangs up."""
+        step = max(1, int(reply.trickle_bytes_per_s / _TRICKLE_WRITES_PER_S))
+        pause = step / reply.trickle_bytes_per_s
+        sent = 0
+        while sent < len(reply.body) or reply.endless:
+            chunk = reply.body[sent : sent + step] or b" " * step
+            try:
+                self.wfile.write(chunk)
+            except OSError:  # the client gave up (or the lookalike is stopping)
+                self.close_connection = True
+                return
+            sent += len(chunk)
+            time.sleep(pause)

@@ -75,3 +75,89 @@ def test_latency_applies_per_request_and_concurrent_requests_overlap(make_sandbo
 
     assert single >= 0.2 and statuses == [200] * 8
     assert elapsed < 0.2 * 3  # eight requests of 200 ms, overlapped
+
+
+# -- scripted spoils: the next N answers lie -----------------------------------------------------------------------
+
+
+def test_spoiled_rate_headers_replace_the_real_ones_for_the_next_answers_only(client):
+    lies = {"X-Rate-Limit-Requests-Quota": "NaN", "X-Rate-Limit-Time-Reset-Ms": "86400000"}
+    client.sb.services.faults.spoil(answers=2, rate_headers=lies)
+
+    spoiled = [client.get("v2/time") for _ in range(2)]
+    honest = client.get("v2/time")
+
+    for response in spoiled:
+        assert response.status_code == 200
+        assert {name: response.headers.get(name) for name in lies} == lies
+        assert "X-Rate-Limit-Requests-Left" not in response.headers
+    assert honest.headers["X-Rate-Limit-Requests-Quota"] == str(client.sb.config.quota)
+
+
+def test_spoiled_status_answers_a_429_storm_with_the_given_headers(client):
+    client.sb.services.faults.spoil(answers=3, status=429, rate_headers={"X-Rate-Limit-Time-Reset-Ms": "200"})
+
+    responses = [client.get("v2/orders") for _ in range(4)]
+
+    assert [response.status_code for response in responses] == [429, 429, 429, 200]
+    assert responses[0].headers["X-Rate-Limit-Time-Reset-Ms"] == "200"
+    assert responses[0].json()[0]["status"] == 429
+
+
+@pytest.mark.parametrize(("path", "dialect"), [("v2/orders", list), ("v3/catalog/products", dict)])
+def test_error_in_200_answers_200_with_the_error_body_of_the_paths_dialect(client, path, dialect):
+    client.sb.services.faults.spoil(answers=1, error_in_200=503)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    body = response.json()
+    error = body[0] if dialect is list else body
+    assert isinstance(body, dialect) and error["status"] == 503
+    assert client.get(path).status_code == 200 and "id" in str(client.get(path).json())
+
+
+def test_error_in_200_rate_is_a_seeded_fault(client):
+    client.sb.services.faults.update(error_in_200_rate=1.0)
+
+    response = client.get("v3/catalog/brands")
+
+    assert response.status_code == 200 and response.json()["status"] == 503 and "data" not in response.json()
+
+
+def test_a_trickled_body_arrives_whole_at_the_given_pace(client):
+    client.sb.services.faults.spoil(answers=1, trickle_bytes_per_s=100)
+    started = time.perf_counter()
+
+    response = client.get("v2/time")
+
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200 and "time" in response.json()
+    assert elapsed >= len(response.content) / 100 * 0.8
+
+
+def test_an_endless_body_keeps_coming_without_a_length(client):
+    client.sb.services.faults.spoil(answers=1, trickle_bytes_per_s=400, endless=True)
+    url = f"{client.sb.base_url}/stores/{client.sb.store_id}/v2/time"
+
+    with requests.get(url, headers={"X-Auth-Token": client.token}, stream=True, timeout=5) as response:
+        assert "Content-Length" not in response.headers
+        received = 0
+        for chunk in response.iter_content(20):
+            received += len(chunk)
+            if received > 200:  # far past the JSON document, and still coming
+                break
+
+    assert received > 200
+
+
+def test_spoils_can_be_scripted_over_admin_http(client):
+    admin = f"{client.sb.base_url}/_sandbox/spoil"
+
+    accepted = requests.post(admin, json={"answers": 1, "status": 503}, timeout=5)
+    rejected = requests.post(admin, json={"answers": 1, "colour": "red"}, timeout=5)
+
+    assert accepted.status_code == 200 and accepted.json()["status"] == 503
+    assert rejected.status_code == 400
+    assert client.get("v2/time").status_code == 503
+    assert client.get("v2/time").status_code == 200
