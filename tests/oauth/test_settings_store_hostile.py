@@ -180,7 +180,7 @@ def test_a_group_writable_folder_is_accepted_with_a_warning(tmp_path: Path, capl
     folder.mkdir()
     folder.chmod(0o770)
 
-    with caplog.at_level(logging.WARNING, logger="airflow_provider_bigcommerce.core.oauth.settings_store"):
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_bigcommerce.core.oauth.settings_file"):
         _store(folder / "OAuthSettings.txt").save(_settings())
 
     assert (folder / "OAuthSettings.txt").exists()

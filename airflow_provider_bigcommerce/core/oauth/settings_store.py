@@ -21,9 +21,6 @@ import contextlib
 import errno
 import fcntl
 import functools
-import io
-import json
-import logging
 import os
 import random
 import secrets
@@ -36,10 +33,20 @@ from dataclasses import dataclass
 from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
 from airflow_provider_bigcommerce.core.oauth.crypto import SettingsCipher, settings_cipher
 from airflow_provider_bigcommerce.core.oauth.settings import VERIFIER_HISTORY, OAuthSettings
+from airflow_provider_bigcommerce.core.oauth.settings_file import (
+    check_folder_mode,
+    decode_settings,
+    file_identity,
+    not_a_file,
+    open_regular,
+    os_error,
+    write_settings_file,
+)
+from airflow_provider_bigcommerce.core.oauth.settings_file import (
+    read_settings_file as read_settings_file,  # re-exported: the CLI imports and exports files
+)
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.core.token_source import SecretSink
-
-log = logging.getLogger(__name__)
 
 MEMORY_PREFIX = "memory://"
 LOCK_TIMEOUT_S = 120.0
@@ -152,7 +159,6 @@ class _Decrypted:
 
 
 _FILE_CACHE: dict[tuple[str, str], _Decrypted] = {}
-_WARNED_FOLDERS: set[str] = set()
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 
 
@@ -184,9 +190,9 @@ class FileSettingsStore(SettingsStore):
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise _os_error("read", self.location, exc) from None
+            raise os_error("read", self.location, exc) from None
         cached = _FILE_CACHE.get(self._cache_key)
-        if cached is None or cached.identity != _identity(status):
+        if cached is None or cached.identity != file_identity(status):
             cached = self._read()
         return self._checked(cached.settings)
 
@@ -209,9 +215,9 @@ class FileSettingsStore(SettingsStore):
     def _unstretched(self) -> bytes | None:
         """The file's bytes when decrypting them would first stretch a passphrase for a salt not seen yet."""
         try:
-            with _open_regular(self.location, follow=False) as handle:
+            with open_regular(self.location, follow=False) as handle:
                 cached = _FILE_CACHE.get(self._cache_key)
-                if cached is not None and cached.identity == _identity(os.fstat(handle.fileno())):
+                if cached is not None and cached.identity == file_identity(os.fstat(handle.fileno())):
                     return None
                 data = handle.read()
         except (OSError, SettingsStoreError):
@@ -221,8 +227,8 @@ class FileSettingsStore(SettingsStore):
     def _read(self) -> _Decrypted:
         """Open (on NFS this revalidates the cached attributes), then decrypt unless the same file is cached."""
         try:
-            with _open_regular(self.location, follow=False) as handle:
-                identity = _identity(os.fstat(handle.fileno()))
+            with open_regular(self.location, follow=False) as handle:
+                identity = file_identity(os.fstat(handle.fileno()))
                 cached = _FILE_CACHE.get(self._cache_key)
                 if cached is not None and cached.identity == identity:
                     return cached
@@ -230,8 +236,8 @@ class FileSettingsStore(SettingsStore):
         except FileNotFoundError:
             return _Decrypted((), None, None)
         except OSError as exc:
-            raise _os_error("read", self.location, exc) from None
-        settings, salt = _decode(data, self.cipher, self.location)
+            raise os_error("read", self.location, exc) from None
+        settings, salt = decode_settings(data, self.cipher, self.location)
         decrypted = _Decrypted(identity, settings, salt)
         _FILE_CACHE[self._cache_key] = decrypted
         return decrypted
@@ -279,18 +285,18 @@ class FileSettingsStore(SettingsStore):
 
     def _open_lock_file(self) -> int:
         """The ``.lock`` sibling, created if need be; never through a symlink (it would create a file elsewhere)."""
-        _check_folder_mode(os.path.dirname(self.location), self.location)
+        check_folder_mode(os.path.dirname(self.location), self.location)
         lock_path = self.location + ".lock"
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
         try:
             fd = os.open(lock_path, flags, 0o600)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise _not_a_file(self.location, lock_path, "is a symbolic link", "lock_is_symlink") from None
-            raise _os_error("create the lock file for", self.location, exc) from None
+                raise not_a_file(self.location, lock_path, "is a symbolic link", "lock_is_symlink") from None
+            raise os_error("create the lock file for", self.location, exc) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
-            raise _not_a_file(self.location, lock_path, "is not a regular file", "lock_not_regular")
+            raise not_a_file(self.location, lock_path, "is not a regular file", "lock_not_regular")
         return fd
 
     def _lock_timeout(self) -> SettingsStoreError:
@@ -311,50 +317,11 @@ class FileSettingsStore(SettingsStore):
             os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
             os.unlink(probe)
         except OSError as exc:
-            raise _os_error("write", self.location, exc) from None
+            raise os_error("write", self.location, exc) from None
         with contextlib.suppress(OSError):
             for entry in os.scandir(folder):  # under the lock, every temp file left is an orphan
                 if entry.name.startswith(f".{name}.") and entry.name.endswith(".tmp"):
                     os.unlink(entry.path)
-
-
-def read_settings_file(path: str, cipher: SettingsCipher) -> OAuthSettings | None:
-    """Decrypt one settings file (e.g. one to import); None when it does not exist."""
-    try:
-        with _open_regular(path, follow=True) as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise _os_error("read", path, exc) from None
-    return _decode(data, cipher, path)[0]
-
-
-def write_settings_file(path: str, settings: OAuthSettings, cipher: SettingsCipher, *, salt: bytes) -> tuple[int, ...]:
-    """Encrypt and atomically replace ``path`` (mode 0600); returns the new file's identity."""
-    data = cipher.encrypt(json.dumps(settings.to_document(), separators=(",", ":")).encode(), salt=salt)
-    folder, name = os.path.split(path)
-    temp = os.path.join(folder, f".{name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-        folder_fd = os.open(folder or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            os.fsync(folder_fd)
-        finally:
-            os.close(folder_fd)
-        return _identity(os.stat(path))
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise _os_error("write", path, exc) from None
 
 
 def open_settings_store(
@@ -374,101 +341,6 @@ def open_settings_store(
         return MemorySettingsStore(location, **binding)
     cipher = settings_cipher(properties.oauth_settings_passphrase, fernet_key=fernet_key, on_secret=on_secret)
     return FileSettingsStore(location, cipher, **binding)
-
-
-def _open_regular(path: str, *, follow: bool) -> io.BufferedReader:
-    """Open for reading without blocking on a FIFO, and refuse anything but a regular file."""
-    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP and not follow:
-            raise _not_a_file(
-                path, path, "became a symbolic link after it was resolved", "location_is_symlink"
-            ) from None
-        if exc.errno == errno.ENXIO:  # a socket, or a FIFO's other end absent
-            raise _not_a_file(path, path, "is not a regular file", "not_regular_file") from None
-        raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise _not_a_file(path, path, "is not a regular file (a FIFO, device or folder?)", "not_regular_file")
-    return os.fdopen(fd, "rb")
-
-
-def _not_a_file(location: str, path: str, problem: str, code: str) -> SettingsStoreError:
-    return SettingsStoreError(
-        f"{path} {problem}, so the OAuth settings cannot be kept there safely. Remove it, or set "
-        "OAuthSettingsLocation to a regular file in a folder only this service can write. Nothing was changed.",
-        location=location,
-        code=code,
-    )
-
-
-def _check_folder_mode(folder: str, location: str) -> None:
-    """Anyone who may write the folder may replace or remove the file: refuse that for world, log it for group."""
-    try:
-        mode = os.stat(folder or ".").st_mode
-    except OSError:
-        return  # the write probe that follows reports it
-    if mode & stat.S_ISVTX or not mode & (stat.S_IWOTH | stat.S_IWGRP):
-        return
-    if mode & stat.S_IWOTH:
-        raise SettingsStoreError(
-            f"The folder {folder} of {location} is writable by every user and lacks the sticky bit, so anyone "
-            f"could replace or delete the OAuth settings. Run 'chmod o-w {folder}' (or 'chmod +t'), or choose "
-            "another folder. Nothing was changed.",
-            location=location,
-            code="unsafe_folder",
-        )
-    if folder in _WARNED_FOLDERS:
-        return
-    _WARNED_FOLDERS.add(folder)
-    log.warning(
-        "The folder %s of the OAuth settings is group-writable without the sticky bit: every member of its "
-        "group can replace or delete %s. Consider 'chmod g-w' or 'chmod +t' on it.",
-        folder,
-        location,
-    )
-
-
-def _decode(data: bytes, cipher: SettingsCipher, location: str) -> tuple[OAuthSettings, bytes]:
-    if not data:
-        # Never written by this provider (every write renames a complete file): someone truncated it.
-        raise SettingsStoreError(
-            f"{location} is empty (0 bytes): something truncated it. It was left unchanged so it can be looked "
-            "into; restore it from a copy, or remove it and authorize again.",
-            location=location,
-            code="empty_file",
-        )
-    plaintext, salt = cipher.decrypt(data, location)
-    try:
-        document = json.loads(plaintext)
-    except ValueError:
-        raise SettingsStoreError(
-            f"{location} decrypts but is not valid JSON. It was left unchanged.", location=location, code="not_json"
-        ) from None
-    return OAuthSettings.from_document(document, location), salt
-
-
-def _identity(stat: os.stat_result) -> tuple[int, ...]:
-    # Every write is a rename of a new file, so the inode changes too, even where mtime is coarse.
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-
-
-def _os_error(action: str, path: str, exc: OSError) -> SettingsStoreError:
-    folder = os.path.dirname(path)
-    reason = os.strerror(exc.errno) if exc.errno else str(exc)
-    if exc.errno == errno.ENOENT and not os.path.isdir(folder):
-        fix = f"The folder {folder} does not exist: create it (or mount the shared volume) first."
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = f"OAuthSettingsLocation must be readable and writable by this process: fix the permissions of {folder}."
-    else:
-        fix = "Check the OAuthSettingsLocation property and the storage behind it."
-    return SettingsStoreError(
-        f"Cannot {action} {path}: {reason}. {fix} The saved settings were left unchanged.",
-        location=path,
-        code="os_error",
-    )
 
 
 def _lock_for(registry: dict[str, threading.Lock], name: str) -> threading.Lock:
