@@ -30,16 +30,14 @@ STORE_ID = "abc123"
 
 
 def _store(location: Path | str, **extra: str):
+    """A store as InitiateOAuth=REFRESH opens it (no app credentials needed for that)."""
     values = {
         "AuthScheme": "OAuth",
         "StoreId": STORE_ID,
         "InitiateOAuth": "REFRESH",
-        "OAuthClientId": "client-1",
-        "OAuthClientSecret": "client-secret-1",
         "OAuthSettingsLocation": str(location),
-        **extra,
     }
-    return open_settings_store(ConnectionProperties.from_mapping(values))
+    return open_settings_store(ConnectionProperties.from_mapping({**values, **extra}))
 
 
 def _settings(token: str = "tok-secret-1") -> OAuthSettings:
