@@ -7,7 +7,6 @@ here. The token is read per request and never stored on the session, in logs or 
 from __future__ import annotations
 
 import dataclasses
-import json as jsonlib
 import logging
 import re
 import threading
@@ -20,7 +19,6 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from airflow_provider_bigcommerce import __version__
 from airflow_provider_bigcommerce.core.errors import (
     BigCommerceApiError,
     BigCommerceAuthError,
@@ -29,16 +27,19 @@ from airflow_provider_bigcommerce.core.errors import (
 from airflow_provider_bigcommerce.core.paging import Page, PageWalk
 from airflow_provider_bigcommerce.core.properties import AuthScheme, ConnectionProperties
 from airflow_provider_bigcommerce.core.rate_limit import RateLimiter, RateLimitReading, RequestCancelled
-from airflow_provider_bigcommerce.core.retry import RetryPolicy
+from airflow_provider_bigcommerce.core.retry import RetryBudget, RetryPolicy
 from airflow_provider_bigcommerce.core.token_source import TokenSource
+from airflow_provider_bigcommerce.core.wire import (
+    Answer,
+    AnswerTooLarge,
+    ApiSession,
+    TokenAuth,
+    exchange,
+)
 
 log = logging.getLogger("airflow_provider_bigcommerce.client")
 
-USER_AGENT = f"airflow-provider-bigcommerce/{__version__}"
-TOKEN_HEADER = "X-Auth-Token"
 CHECK_PATH = "v2/time"  # the documented call for validating credentials (docs/bigcommerce.md "Cheap calls")
-# Also sent per request, so a caller's own session gets them; requests adds Content-Type only with a JSON body.
-_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 _RETRYABLE_TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -86,40 +87,6 @@ class _StatsRecorder:
             return self._stats
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.value = 0
-
-    def increment(self) -> None:
-        with self._lock:
-            self.value += 1
-
-
-class _TokenAuth(requests.auth.AuthBase):
-    """Puts the token on each prepared request, so it never sits in the session's headers."""
-
-    def __init__(self, token: Any) -> None:
-        self._token = token  # a str, or a TokenSource read per request
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        token = self._token if isinstance(self._token, str) else self._token.access_token()
-        request.headers[TOKEN_HEADER] = token
-        return request
-
-    def __repr__(self) -> str:
-        return "<BigCommerce X-Auth-Token>"
-
-
-class _ApiSession(requests.Session):
-    """A session that drops the token when a redirect leaves the host (requests only drops Authorization)."""
-
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        super().rebuild_auth(prepared_request, response)
-        if self.should_strip_auth(response.request.url, prepared_request.url):
-            prepared_request.headers.pop(TOKEN_HEADER, None)
-
-
 class BigCommerceClient:
     """Calls one store's v2/v3 API: ``request`` for one call, ``pages``/``paginate`` for whole lists.
 
@@ -144,7 +111,6 @@ class BigCommerceClient:
         self.max_concurrency = max_concurrency
         self._tokens = token_source
         self._base_url = properties.store_api_url
-        self._timeout = (properties.timeout, properties.timeout)
         self._transport_hint = (
             f"Check that URL ({properties.api_url}) is reachable from this machine and that "
             f"Timeout ({properties.timeout:g} s) is long enough."
@@ -174,28 +140,29 @@ class BigCommerceClient:
         """Call ``{store_api_url}/{path}`` (``path`` starts with the version: ``v2/time``) and return parsed JSON.
 
         Returns None for 204 or an empty body. Raises ``BigCommerceAuthError`` (401/403),
-        ``BigCommerceRateLimitError``, ``BigCommerceApiError`` or ``BigCommerceTransportError``.
+        ``BigCommerceRateLimitError``, ``BigCommerceApiError`` or ``BigCommerceTransportError``, always within
+        ``self.retry.longest_call_s(properties.timeout)`` (README "Bounds: nothing waits forever").
         """
         return self._call(method, path, dict(params or {}), json)
 
-    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Page]:
-        """Every page of a list endpoint in order (see ``paging.py`` for the three kinds and read-ahead)."""
-        path = _normalized(path)
-        sent = _Counter()
-        walk = PageWalk(
-            path,
+    def walk(self, path: str, params: Mapping[str, Any] | None = None) -> PageWalk:
+        """A walk over every page of a list endpoint: iterate it, then read its ``outcome`` (see ``paging.py``)."""
+        return PageWalk(
+            _normalized(path),
             dict(params or {}),
             fetch=lambda page_path, page_params, cancelled: self._call(
-                "GET", page_path, page_params, None, cancelled=cancelled, attempts=sent
+                "GET", page_path, page_params, None, cancelled=cancelled
             ),
             executor=self._executor,
             concurrency=lambda: min(self.max_concurrency, self._limiter.allowed_concurrency()),
-            requests_sent=lambda: sent.value,
             wake=self._limiter.wake,
+            max_slices=self.max_concurrency,
+            on_page=lambda page: self._stats.add(pages=1, records=len(page.records)),
         )
-        for page in walk:
-            self._stats.add(pages=1, records=len(page.records))
-            yield page
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Page]:
+        """Every page of a list endpoint in order, each record exactly once (see ``paging.py``)."""
+        yield from self.walk(path, params)
 
     def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every record of a list endpoint, each exactly once, in the API's order."""
@@ -214,9 +181,8 @@ class BigCommerceClient:
         self.close()
 
     def _new_session(self) -> requests.Session:
-        session = _ApiSession()
-        session.headers.update(_HEADERS)
-        session.auth = _TokenAuth(self._tokens)
+        session = ApiSession(self._base_url)
+        session.auth = TokenAuth(self._base_url, self._tokens.access_token)
         # The paging threads plus the caller's own thread; no urllib3 retries: the policy retries.
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.max_concurrency + 1, max_retries=0)
         session.mount("https://", adapter)
@@ -224,96 +190,94 @@ class BigCommerceClient:
         return session
 
     def _call(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any],
-        body: Any,
-        *,
-        cancelled: threading.Event | None = None,
-        attempts: _Counter | None = None,
+        self, method: str, path: str, params: dict[str, Any], body: Any, *, cancelled: threading.Event | None = None
     ) -> Any:
+        """Send until an answer is final; between attempts wait what the policy or the store's limiter says."""
         method, path = method.upper(), _normalized(path)
-        url = f"{self._base_url}/{path}"
         budget = self.retry.budget(method, path, transport_hint=self._transport_hint)
         token = self._tokens.access_token()
         token_renewed = False
         while True:
-            waited = self._limiter.acquire(cancelled)
-            sent_at = time.monotonic()
-            self._stats.add(requests=1, limiter_wait_s=waited)
-            if attempts is not None:
-                attempts.increment()
             try:
-                response = self._session.request(
-                    method,
-                    url,
-                    params=params or None,
-                    json=body,
-                    headers=_HEADERS,
-                    auth=_TokenAuth(token),
-                    timeout=self._timeout,
-                    allow_redirects=False,
-                )
+                answer, pause = self._send_once(method, path, params, body, token, cancelled)
             except requests.RequestException as error:
-                self._limiter.note_no_response()
-                if not isinstance(error, _RETRYABLE_TRANSPORT_ERRORS):
-                    raise BigCommerceTransportError(f"{method} {path} could not be sent: {error}") from None
-                delay = budget.after_transport_error(error, request_sent=not isinstance(error, requests.ConnectTimeout))
-                log.warning("%s %s failed (%s); retrying in %.1f s", method, path, type(error).__name__, delay)
-                self._stats.add(retries=1)
-                _pause(delay, cancelled)
-                continue
-            except BaseException:  # e.g. KeyboardInterrupt mid-request: give the slot back
-                self._limiter.note_no_response()
-                raise
+                delay = self._after_transport_error(error, budget, method, path)
+            else:
+                if answer.status < 300:
+                    return _document(answer, method, path, token)
+                if answer.status == 401 and not token_renewed:
+                    token_renewed = True
+                    renewed = self._tokens.token_rejected(token)
+                    if renewed and renewed != token:
+                        log.warning("%s %s: 401; retrying once with a renewed token", method, path)
+                        token = renewed
+                        continue
+                delay = self._after_error_answer(answer, pause, budget, method, path, token)
+            self._stats.add(retries=1)
+            _pause(delay, cancelled)
 
-            status = response.status_code
-            reading = RateLimitReading.from_headers(response.headers)
-            pause = self._limiter.note_response(
-                status, reading, sent_at=sent_at, bare_429_backoff=self.retry.bare_429_backoff_s
+    def _send_once(
+        self, method: str, path: str, params: dict[str, Any], body: Any, token: str, cancelled: threading.Event | None
+    ) -> tuple[Answer, float]:
+        """One attempt in the store's turn. Returns the answer and how long the limiter now pauses the store."""
+        permit = self._limiter.acquire(cancelled)
+        self._stats.add(requests=1, limiter_wait_s=permit.waited_s)
+        try:
+            answer = exchange(
+                self._session,
+                method,
+                f"{self._base_url}/{path}",
+                params=params,
+                json_body=body,
+                auth=TokenAuth(self._base_url, lambda: token),
+                timeout_s=self.properties.timeout,
             )
-            if reading.has_quota:
-                self._stats.saw(reading)
-            log.debug("%s %s -> %s (%s of %s requests left)", method, path, status, reading.left, reading.quota)
+        except BaseException:  # no answer (KeyboardInterrupt included): the turn must still be handed back
+            self._limiter.note_no_response(permit)
+            raise
+        reading = answer.reading
+        pause = self._limiter.note_response(
+            permit, answer.status, reading, bare_429_backoff=self.retry.bare_429_backoff_s
+        )
+        if reading.has_quota:
+            self._stats.saw(reading)
+        log.debug("%s %s -> %s (%s of %s requests left)", method, path, answer.status, reading.left, reading.quota)
+        return answer, pause
 
-            if status == 429:
-                bare = reading.wait_s is None
-                self._stats.add(responses_429=1, bare_429s=int(bare))
-                budget.after_429(_error_message(response, token))
-                self._stats.add(retries=1)
-                log.warning(
-                    "%s %s: 429 %s; the store's requests wait %.1f s",
-                    method,
-                    path,
-                    "without rate-limit headers" if bare else "rate limit reached",
-                    pause,
-                )
-                continue
-            if status in self.retry.retry_statuses:
-                delay = budget.after_status(status, response.reason or "", _error_message(response, token))
-                log.warning("%s %s: %s %s; retrying in %.1f s", method, path, status, response.reason, delay)
-                self._stats.add(retries=1)
-                _pause(delay, cancelled)
-                continue
-            if status == 401 and not token_renewed:
-                renewed = self._tokens.token_rejected(token)
-                token_renewed = True
-                if renewed and renewed != token:
-                    log.warning("%s %s: 401; retrying once with a renewed token", method, path)
-                    token = renewed
-                    continue
-            if status >= 300:
-                raise self._error(response, method, path, token)
-            return _parsed(response, method, path, token)
+    def _after_transport_error(
+        self, error: requests.RequestException, budget: RetryBudget, method: str, path: str
+    ) -> float:
+        """Seconds to wait before trying again, or raises ``BigCommerceTransportError``."""
+        if isinstance(error, AnswerTooLarge) or not isinstance(error, _RETRYABLE_TRANSPORT_ERRORS):
+            raise BigCommerceTransportError(
+                f"{method} {path} failed: {error}", method=method, path=path, cause=type(error).__name__, attempts=1
+            ) from None
+        delay = budget.after_transport_error(error, request_sent=not isinstance(error, requests.ConnectTimeout))
+        log.warning("%s %s failed (%s); retrying in %.1f s", method, path, type(error).__name__, delay)
+        return delay
 
-    def _error(self, response: requests.Response, method: str, path: str, token: str) -> BigCommerceApiError:
-        status, message = response.status_code, _error_message(response, token)
+    def _after_error_answer(
+        self, answer: Answer, pause: float, budget: RetryBudget, method: str, path: str, token: str
+    ) -> float:
+        """Seconds to wait before trying again, or raises the error this answer is final for."""
+        status = answer.status
+        if status == 429:
+            bare = answer.reading.wait_s is None
+            self._stats.add(responses_429=1, bare_429s=int(bare))
+            budget.after_429(answer.message(token))
+            why = "without rate-limit headers" if bare else "rate limit reached"
+            log.warning("%s %s: 429 %s; the store's requests wait %.1f s", method, path, why, pause)
+            return 0.0  # the limiter holds every thread of the store for ``pause``
+        if status in self.retry.retry_statuses:
+            delay = budget.after_status(status, answer.reason, answer.message(token))
+            log.warning("%s %s: %s %s; retrying in %.1f s", method, path, status, answer.reason, delay)
+            return delay
+        message = answer.message(token)
         if status == 401:
-            return BigCommerceAuthError(status, method, path, message, hint=self._hint_401())
+            raise BigCommerceAuthError(status, method, path, message, hint=self._hint_401())
         if status == 403:
-            return BigCommerceAuthError(status, method, path, message, hint=_hint_403(path))
-        return BigCommerceApiError(status, method, path, message)
+            raise BigCommerceAuthError(status, method, path, message, hint=_hint_403(path))
+        raise BigCommerceApiError(status, method, path, message)
 
     def _hint_401(self) -> str:
         if self.properties.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN:
@@ -361,47 +325,9 @@ def _pause(seconds: float, cancelled: threading.Event | None) -> None:
         raise RequestCancelled
 
 
-def _parsed(response: requests.Response, method: str, path: str, token: str) -> Any:
-    if response.status_code == 204 or not response.content.strip():
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        start = (response.text.replace(token, "***") if token else response.text)[:80]
-        raise BigCommerceApiError(
-            response.status_code, method, path, "the answer is not JSON", hint=f"It starts: {start!r}"
-        ) from None
-
-
-def _error_message(response: requests.Response, token: str) -> str:
-    """The message of a v3 body ``{"title","errors"}``, a v2 array ``[{"message","details"}]``, or the reason."""
-    try:
-        body = jsonlib.loads(response.content) if response.content.strip() else None
-    except ValueError:
-        body = None
-    items = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
-    parts = [text for item in items if isinstance(item, dict) and (text := _describe_error(item))]
-    if parts:
-        message = "; ".join(parts)
-    elif body is None and response.text.strip():
-        message = response.text.strip()[:300]
-    else:
-        message = response.reason or f"HTTP {response.status_code}"
-    return message.replace(token, "***") if token else message
-
-
-def _describe_error(item: Mapping[str, Any]) -> str:
-    head = next(
-        (str(item[key]) for key in ("title", "message", "error_description", "error") if item.get(key)),
-        "",
-    )
-    details = item.get("errors") or item.get("details") or item.get("detail")
-    if isinstance(details, Mapping):
-        described = "; ".join(f"{key}: {value}" for key, value in details.items())
-    elif isinstance(details, list):
-        described = "; ".join(str(value) for value in details)
-    else:
-        described = str(details) if details else ""
-    if head and described:
-        return f"{head} ({described})"
-    return head or described
+def _document(answer: Answer, method: str, path: str, token: str) -> Any:
+    if not answer.is_json:
+        start = answer.body.decode("utf-8", "replace")
+        start = (start.replace(token, "***") if token else start)[:80]
+        raise BigCommerceApiError(answer.status, method, path, "the answer is not JSON", hint=f"It starts: {start!r}")
+    return answer.document

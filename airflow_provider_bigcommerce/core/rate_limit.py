@@ -1,20 +1,10 @@
 """Pacing for one store's request quota, shared by every client and thread of this process.
 
-BigCommerce counts requests per store in windows (150 per 30 s on Standard) and shares that quota with every app
-on the store; every response says the quota, what is left and when the window resets (docs/bigcommerce.md
-"Rate limits").
-The limiter keeps those figures and decides when the next request may leave:
-
-- no figures yet: one request at a time, to learn them;
-- plenty left: send at once, as many in parallel as the caller runs (``allowed_concurrency`` sizes read-ahead);
-- little left: spread what is left evenly over the time left in the window;
-- nothing left: wait for the reset.
-
-"Left" is the server's lowest figure for the current window, minus our requests still in flight, minus what the
-other apps on the store will likely spend before the reset at the pace they have spent so far. So another app
-eating the quota slows us down, and a reset (or the other app going quiet) frees us again.
-A 429 pauses every thread of the store: for the announced reset, or, when the headers are missing (platform
-load), for a growing back-off whose schedule the caller's ``RetryPolicy`` owns.
+Every answer says the quota, what is left and when the window resets (docs/bigcommerce.md "Rate limits"). From
+those figures: no figures yet -> one request at a time to learn them; plenty left -> send at once; little left ->
+spread it over the rest of the window; nothing left -> wait for the reset. "Left" also discounts our requests in
+flight and what the store's other apps will likely spend before the reset. A 429 pauses every thread of the store.
+No header can make one wait longer than the window (at most ``MAX_WAIT_S``); garbage figures are ignored.
 """
 
 from __future__ import annotations
@@ -24,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 _WINDOW_MS = "x-rate-limit-time-window-ms"
 _RESET_MS = "x-rate-limit-time-reset-ms"
@@ -32,6 +22,8 @@ _QUOTA = "x-rate-limit-requests-quota"
 _LEFT = "x-rate-limit-requests-left"
 _RETRY_AFTER = "x-retry-after"
 
+MAX_WAIT_S = 30.0  # a window on every plan is 30 s: a longer announced wait or window is capped at this
+MAX_WAIT_MARGIN_S = 0.05 + 0.01 * MAX_WAIT_S  # the most slack added after an announced reset (``_margin_s``)
 _RESERVE_FRACTION = 0.1  # below this share of the quota left, pace instead of bursting
 _MAX_NAP_S = 1.0  # re-check at least this often while waiting, whatever woke us
 
@@ -40,19 +32,39 @@ class RequestCancelled(Exception):
     """The caller gave up on a request still waiting for its turn (e.g. a read-ahead page past the end)."""
 
 
+class Clock(Protocol):
+    """Time as the limiter sees it; tests pass a fake one and check the pacing in simulated milliseconds."""
+
+    def monotonic(self) -> float: ...
+
+    def wait(self, condition: threading.Condition, timeout: float) -> None:
+        """Wait on ``condition`` (held by the caller) until notified or ``timeout`` seconds have passed."""
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait(self, condition: threading.Condition, timeout: float) -> None:
+        condition.wait(timeout)
+
+
 def _number(headers: Mapping[str, str], name: str) -> float | None:
-    value = headers.get(name)
-    if value is None:
-        return None
+    """A header's value if it is a finite number >= 0; anything else (NaN, inf, -1, text) counts as absent."""
     try:
-        return float(value)
-    except ValueError:
+        number = float(headers[name])
+    except (KeyError, TypeError, ValueError):
         return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 @dataclass(frozen=True)
 class RateLimitReading:
-    """The rate-limit figures one response carried. Header names are case-insensitive, as in all HTTP."""
+    """The usable rate-limit figures of one response; header names are case-insensitive.
+
+    Garbage is dropped, not trusted: a quota below 1, or a quota without its "left" figure, leaves both None;
+    "left" is at most the quota; windows and waits are capped at the window (at most ``MAX_WAIT_S``).
+    """
 
     quota: int | None
     left: int | None
@@ -68,12 +80,19 @@ class RateLimitReading:
             number = _number(lower, name)
             return None if number is None else int(number)
 
+        quota, left, window_ms = whole(_QUOTA), whole(_LEFT), whole(_WINDOW_MS)
+        if quota is None or quota < 1 or left is None:
+            quota = left = None
+        if window_ms is not None:
+            window_ms = min(window_ms, int(MAX_WAIT_S * 1000)) or None
+        longest_ms = window_ms or int(MAX_WAIT_S * 1000)
+        reset_ms, retry_after_s = whole(_RESET_MS), _number(lower, _RETRY_AFTER)
         return cls(
-            quota=whole(_QUOTA),
-            left=whole(_LEFT),
-            window_ms=whole(_WINDOW_MS),
-            reset_ms=whole(_RESET_MS),
-            retry_after_s=_number(lower, _RETRY_AFTER),
+            quota=quota,
+            left=None if left is None or quota is None else min(left, quota),
+            window_ms=window_ms,
+            reset_ms=None if reset_ms is None else min(reset_ms, longest_ms),
+            retry_after_s=None if retry_after_s is None else min(retry_after_s, longest_ms / 1000),
         )
 
     @property
@@ -83,10 +102,17 @@ class RateLimitReading:
     @property
     def wait_s(self) -> float | None:
         """How long a 429 asks us to wait, or None when it did not say (a bare 429)."""
-        # Wait Time-Reset-Ms; X-Retry-After is whole seconds (docs/bigcommerce.md "Rate limits").
-        if self.reset_ms is not None:
+        if self.reset_ms is not None:  # the finer figure; X-Retry-After is whole seconds
             return self.reset_ms / 1000
         return self.retry_after_s
+
+
+@dataclass(frozen=True)
+class Permit:
+    """One request's turn: when it was sent (on the limiter's clock) and how long it waited for it."""
+
+    sent_at: float
+    waited_s: float
 
 
 class RateLimiter:
@@ -104,13 +130,15 @@ class RateLimiter:
                 limiter = cls._stores[key] = cls()
             return limiter
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
         self._cond = threading.Condition()
         self._quota: int | None = None
         self._left = 0  # the server's lowest figure for the current window
         self._ours = 0  # our requests the server counted in the current window
-        self._window_s = 30.0
+        self._window_s = MAX_WAIT_S
         self._reset_at = 0.0
+        self._assumed_since: float | None = None  # set while the window's figures are our guess, not the server's
         self._in_flight = 0
         self._last_send = -math.inf
         self._blocked_until = 0.0
@@ -118,56 +146,62 @@ class RateLimiter:
         self._last_bare_429_at = -math.inf
         self._latency_s = 0.0
 
-    def acquire(self, cancelled: threading.Event | None = None) -> float:
-        """Block until a request may be sent and count it in flight. Returns the seconds waited.
+    def acquire(self, cancelled: threading.Event | None = None) -> Permit:
+        """Block until a request may be sent and count it in flight.
 
         Raises ``RequestCancelled`` if ``cancelled`` is set while waiting (call :meth:`wake` after setting it).
-        Every ``acquire`` must be followed by :meth:`note_response` or :meth:`note_no_response`.
+        Every permit must be handed back to :meth:`note_response` or :meth:`note_no_response`.
         """
-        started = time.monotonic()
         with self._cond:
+            started = now = self._clock.monotonic()
             while True:
                 if cancelled is not None and cancelled.is_set():
                     raise RequestCancelled
-                now = time.monotonic()
                 delay = self._delay_before_send(now)
                 if delay <= 0:
                     break
-                self._cond.wait(min(delay, _MAX_NAP_S))
+                self._clock.wait(self._cond, min(delay, _MAX_NAP_S))
+                now = self._clock.monotonic()
             self._in_flight += 1
             self._last_send = now
-        return now - started
+        return Permit(sent_at=now, waited_s=now - started)
+
+    def send_delay(self) -> float:
+        """Seconds a request would wait if it asked now (0: it may go at once)."""
+        with self._cond:
+            return max(self._delay_before_send(self._clock.monotonic()), 0.0)
 
     def note_response(
         self,
+        permit: Permit,
         status: int,
         reading: RateLimitReading,
         *,
-        sent_at: float,
         bare_429_backoff: Callable[[int], float],
     ) -> float:
-        """Learn from an answer to a request sent at ``sent_at`` (``time.monotonic()``).
+        """Learn from the answer to ``permit``'s request. Returns how long the store is now paused.
 
-        Returns how long the store is now paused (0 unless ``status`` is 429). ``bare_429_backoff(n)`` gives the
-        pause after the n-th header-less 429 in a row; 429s to requests sent before the previous one arrived
-        were one burst and do not escalate it.
+        ``bare_429_backoff(n)`` gives the pause after the n-th header-less 429 in a row; 429s to requests sent
+        before the previous one arrived were one burst and do not escalate it.
         """
         with self._cond:
-            now = time.monotonic()
+            now = self._clock.monotonic()
             self._in_flight -= 1
-            latency = now - sent_at
+            latency = now - permit.sent_at
             self._latency_s = latency if self._latency_s == 0 else 0.8 * self._latency_s + 0.2 * latency
             if reading.has_quota:
-                self._learn(now, reading, counted=status != 429)
+                self._learn(now, permit.sent_at, reading, counted=status != 429)
             pause = 0.0
             if status == 429:
                 wait_s = reading.wait_s
                 if wait_s is not None:
+                    wait_s = min(wait_s, self._window_s)
                     pause = wait_s + self._margin_s()
-                    self._left = 0
                     self._bare_429s = 0
+                    if self._quota is not None:  # nothing left until the announced reset
+                        self._left, self._reset_at, self._assumed_since = 0, now + wait_s, None
                 else:
-                    if sent_at >= self._last_bare_429_at:
+                    if permit.sent_at >= self._last_bare_429_at:
                         self._bare_429s += 1
                     self._last_bare_429_at = now
                     pause = bare_429_backoff(max(self._bare_429s, 1))
@@ -177,8 +211,8 @@ class RateLimiter:
             self._cond.notify_all()
             return pause
 
-    def note_no_response(self) -> None:
-        """The request failed on the wire. It may still have been counted, so assume it was."""
+    def note_no_response(self, permit: Permit) -> None:
+        """The request got no answer. It may still have been counted, so assume it was."""
         with self._cond:
             self._in_flight -= 1
             self._left = max(self._left - 1, 0)
@@ -192,7 +226,7 @@ class RateLimiter:
     def allowed_concurrency(self) -> int:
         """How many requests may usefully be in flight now; paging sizes its read-ahead with it."""
         with self._cond:
-            now = time.monotonic()
+            now = self._clock.monotonic()
             if self._quota is None or now < self._blocked_until:
                 return 1
             self._roll_window(now)
@@ -229,14 +263,16 @@ class RateLimiter:
         elapsed = now - (self._reset_at - self._window_s)
         return others * max(self._reset_at - now, 0.0) / max(elapsed, 0.25 * self._window_s)
 
-    def _learn(self, now: float, reading: RateLimitReading, *, counted: bool) -> None:
+    def _learn(self, now: float, sent_at: float, reading: RateLimitReading, *, counted: bool) -> None:
         window_s = (reading.window_ms or self._window_s * 1000) / 1000
-        reset_at = now + (reading.reset_ms / 1000 if reading.reset_ms is not None else window_s)
+        reset_at = now + min(reading.reset_ms / 1000 if reading.reset_ms is not None else window_s, window_s)
         tolerance = window_s / 2
-        if self._quota is None or reset_at > self._reset_at + tolerance:  # a new window
+        guessed = self._assumed_since is not None and sent_at >= self._assumed_since
+        if self._quota is None or guessed or reset_at > self._reset_at + tolerance:  # the server's word on a new window
             self._left = reading.left
             self._reset_at = reset_at
             self._ours = int(counted)
+            self._assumed_since = None
         elif reset_at >= self._reset_at - tolerance:  # the current window; answers arrive out of order
             self._left = min(self._left, reading.left)
             self._reset_at = max(self._reset_at, reset_at)
@@ -246,12 +282,13 @@ class RateLimiter:
         self._window_s = window_s
 
     def _roll_window(self, now: float) -> None:
-        """Past the reset, assume a fresh window until its first answer says otherwise."""
+        """Past the reset, assume a fresh window until an answer to a request sent since then says otherwise."""
         if self._quota is not None and now >= self._reset_at + self._margin_s():
             windows = math.floor((now - self._reset_at) / self._window_s) + 1
             self._reset_at += windows * self._window_s
             self._left = self._quota
             self._ours = 0
+            self._assumed_since = now
 
     def _reserve(self) -> int:
         return max(1, math.ceil((self._quota or 0) * _RESERVE_FRACTION))

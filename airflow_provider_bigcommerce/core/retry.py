@@ -1,9 +1,8 @@
 """When an API call is tried again, how long the client waits first, and when it gives up.
 
-A configured object in the manner of urllib3's ``Retry``, so the client has one retry loop and every
-limit lives here. Every budget is bounded; running out raises an error that says what kept happening.
-Waiting for the store's rate limit is the limiter's job (``rate_limit.py``); this module only counts those
-waits and owns the back-off schedule for 429s that come without rate-limit headers.
+A configured object in the manner of urllib3's ``Retry``: the client has one retry loop and every limit lives
+here, so every call ends within ``RetryPolicy.longest_call_s``. Waiting for the store's rate limit is the
+limiter's job (``rate_limit.py``); this module counts those waits and owns the back-off for header-less 429s.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from airflow_provider_bigcommerce.core.errors import (
     BigCommerceRateLimitError,
     BigCommerceTransportError,
 )
+from airflow_provider_bigcommerce.core.rate_limit import MAX_WAIT_MARGIN_S, MAX_WAIT_S
+from airflow_provider_bigcommerce.core.wire import ANSWER_DEADLINE_TIMEOUTS
 
 # docs/bigcommerce.md "Rate limits": 500/503 are worth a few retries with growing delays; 502/504 come from proxies.
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
@@ -56,6 +57,23 @@ class RetryPolicy:
     def bare_429_backoff_s(self, consecutive: int) -> float:
         """Pause after the ``consecutive``-th 429 in a row without rate-limit headers (docs/bigcommerce.md)."""
         return self._grow(self.bare_429_base_s, self.bare_429_cap_s, consecutive)
+
+    def longest_call_s(self, timeout_s: float) -> float:
+        """The most one call can take with this policy and ``Timeout`` = ``timeout_s``, when no other thread of
+        the process holds the store's turn.
+
+        Every attempt (tries, 429 waits, one retry with a renewed token) may first wait for the store's turn
+        (at most a capped 429 pause) and then wait ``timeout_s`` to connect plus a whole answer's deadline,
+        whose last read may itself wait ``timeout_s``; between tries come the capped back-offs.
+        """
+        attempts = self.max_attempts + self.max_429_waits + 1
+        turn_s = max(MAX_WAIT_S + MAX_WAIT_MARGIN_S, self.bare_429_cap_s)
+        attempt_s = timeout_s * (ANSWER_DEADLINE_TIMEOUTS + 2)
+        backoffs_s = sum(
+            min(self.backoff_cap_s, self.backoff_base_s * 2 ** (n - 1) * (1 + self.jitter))
+            for n in range(1, self.max_attempts)
+        )
+        return attempts * (turn_s + attempt_s) + backoffs_s
 
     def budget(self, method: str, path: str, *, transport_hint: str = "") -> RetryBudget:
         """A fresh budget for one call; ``transport_hint`` ends the message raised when connections keep failing."""
@@ -99,17 +117,23 @@ class RetryBudget:
         ``request_sent`` is False when the request provably never reached the server (a connect timeout):
         then even a POST may be sent again.
         """
-        what = f"{type(error).__name__}: {error}"
+        cause = type(error).__name__
+        what = f"{cause}: {error}"
+        data = {"method": self._method, "path": self._path, "cause": cause}
         if request_sent and self._method not in self._policy.retry_methods:
             raise BigCommerceTransportError(
                 f"{self._method} {self._path} failed and was not retried because it may have been applied: "
-                f"{what}. {self._transport_hint}".rstrip()
+                f"{what}. {self._transport_hint}".rstrip(),
+                attempts=self._failures + 1,
+                **data,
             )
         self._failures += 1
         if self._failures >= self._policy.max_attempts:
             raise BigCommerceTransportError(
                 f"{self._method} {self._path} gave up after {self._failures} attempts; the last one failed with "
-                f"{what}. {self._transport_hint}".rstrip()
+                f"{what}. {self._transport_hint}".rstrip(),
+                attempts=self._failures,
+                **data,
             )
         return self._policy.backoff_s(self._failures)
 

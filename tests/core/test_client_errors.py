@@ -99,13 +99,14 @@ def test_exhausted_connection_retries_raise_a_transport_error(make_sandbox, make
 
 
 def test_every_call_has_the_connections_timeout(make_sandbox, make_client):
-    sandbox = make_sandbox(latency_ms=1000)
-    client = make_client(sandbox, timeout=0.2, retry=THREE_ATTEMPTS)
+    sandbox = make_sandbox(latency_ms=1500)
+    client = make_client(sandbox, timeout=1, retry=RetryPolicy(max_attempts=1))
 
     with pytest.raises(BigCommerceTransportError) as caught:
         client.request("GET", "v2/time")
 
-    assert "ReadTimeout" in str(caught.value) and "Timeout (0.2 s)" in str(caught.value)
+    assert (caught.value.cause, caught.value.attempts, caught.value.path) == ("ReadTimeout", 1, "v2/time")
+    assert "Timeout (1 s)" in str(caught.value)
 
 
 def test_401_raises_an_auth_error_without_the_token(make_sandbox, make_client, caplog):

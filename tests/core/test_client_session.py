@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
 from airflow_provider_bigcommerce import __version__
 
 
@@ -25,3 +31,54 @@ def test_request_accepts_paths_with_or_without_a_leading_slash(make_sandbox, mak
 
     assert "time" in client.request("get", "/v2/time")
     assert client.request("GET", "v2/store")["id"] == sandbox.store_id
+
+
+class _RecordingHandler(BaseHTTPRequestHandler):
+    """Another host (a CDN serving product images): answers 200 and remembers the headers it was sent."""
+
+    def do_GET(self) -> None:
+        self.server.seen.append(dict(self.headers))  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's signature
+        pass
+
+
+@pytest.fixture
+def other_host() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
+    server.seen = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_session_never_sends_the_token_to_another_host(make_sandbox, make_client, other_host):
+    sandbox = make_sandbox()
+    client = make_client(sandbox)
+    image_url = f"http://127.0.0.1:{other_host.server_address[1]}/product_images/a.jpg"
+
+    response = client.session.get(image_url, timeout=5)
+
+    assert response.status_code == 200
+    assert [name for name in other_host.seen[0] if name.lower() == "x-auth-token"] == []
+    assert sandbox.access_token not in str(other_host.seen)
+
+
+def test_session_never_sends_the_token_outside_the_stores_api_path(make_sandbox, make_client):
+    sandbox = make_sandbox()
+    client = make_client(sandbox)
+
+    outside = client.session.get(f"{sandbox.base_url}/_sandbox/health", timeout=5)
+    other_store = client.session.get(f"{sandbox.base_url}/stores/{sandbox.store_id}x/v2/time", timeout=5)
+    inside = client.session.get(f"{client.properties.store_api_url}/v3/catalog/brands", timeout=5)
+
+    assert "X-Auth-Token" not in outside.request.headers
+    assert "X-Auth-Token" not in other_store.request.headers
+    assert inside.request.headers["X-Auth-Token"] == sandbox.access_token and inside.status_code == 200
