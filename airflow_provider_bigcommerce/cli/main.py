@@ -15,13 +15,17 @@ SANDBOX_CLI = "airflow_provider_bigcommerce.sandbox.cli"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="airflow-bigcommerce", description="Apache Airflow provider for BigCommerce.")
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=oauth.PROGRAM, description="Apache Airflow provider for BigCommerce.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     oauth.add_parser(commands)
     if importlib.util.find_spec(SANDBOX_CLI) is not None:
         _add_sandbox(commands, importlib.import_module(SANDBOX_CLI))
-    args = parser.parse_args(argv)
-    return args.handler(args)
+    return parser
 
 
 def _add_sandbox(commands: argparse._SubParsersAction, sandbox_cli: ModuleType) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
     BigCommerceError,
+    NextStep,
     OAuthError,
     PropertyError,
     SettingsStoreError,
@@ -27,14 +29,22 @@ from airflow_provider_bigcommerce.core.oauth.settings_store import (
     read_settings_file,
     write_settings_file,
 )
-from airflow_provider_bigcommerce.core.oauth.token_provider import CLIENT_SECRET_ENV, PASSPHRASE_ENV, OAuthTokenSource
+from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
 from airflow_provider_bigcommerce.core.properties import (
+    DEFAULT_LOGIN_URL,
+    DEFAULT_SCOPE,
     FIELD_TO_DRIVER,
     ConnectionProperties,
     InitiateOAuth,
     canonical_name,
     parse_connection_string,
 )
+from airflow_provider_bigcommerce.core.token_check import check_token
+
+PROGRAM = "airflow-bigcommerce"
+CLIENT_SECRET_ENV = "BIGCOMMERCE_OAUTH_CLIENT_SECRET"
+PASSPHRASE_ENV = "BIGCOMMERCE_OAUTH_SETTINGS_PASSPHRASE"
+"""Where the CLI takes secrets from when the connection does not hold them: never from the command line."""
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -80,7 +90,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="oauth_command", required=True, metavar="COMMAND")
     common = _property_options()
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def add_command(name: str, help_text: str) -> argparse.ArgumentParser:
         return commands.add_parser(
             name,
             parents=[common],
@@ -90,29 +100,29 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    authorize_url = command("authorize-url", "print the URL that asks the merchant to approve the app")
+    authorize_url = add_command("authorize-url", "print the URL that asks the merchant to approve the app")
     authorize_url.add_argument("--install", action="store_true", help="the app's install page instead")
     authorize_url.add_argument("--state", help="a state value to carry through the redirect")
 
-    login = command("login", "desktop flow: approve in a browser, catch the code on CallbackURL, save the token")
+    login = add_command("login", "desktop flow: approve in a browser, catch the code on CallbackURL, save the token")
     login.add_argument("--no-browser", action="store_true", help="only print the URL (open it anywhere)")
     login.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the browser (300)")
 
-    exchange = command("exchange", "headless option 1: exchange a code from a browser elsewhere, once, and save")
+    exchange = add_command("exchange", "headless option 1: exchange a code from a browser elsewhere, once, and save")
     exchange.add_argument("--verifier", required=True, metavar="CODE", help="the redirect's code ('-': stdin)")
 
-    refresh = command("refresh", "make the saved token good now: exchange, refresh, or check it with one API call")
+    refresh = add_command("refresh", "make the saved token good now: exchange, refresh, or check it with one API call")
     refresh.add_argument("--no-check", action="store_true", help="skip the API call")
     refresh.add_argument("--min-validity", type=float, metavar="S", help="refresh if it expires within S seconds")
 
-    command("status", "show what is saved (never a secret); exit 3 when nothing usable is")
+    add_command("status", "show what is saved (never a secret); exit 3 when nothing usable is")
 
-    export = command("export", "headless option 2: copy the saved settings to a file for another machine")
+    export = add_command("export", "headless option 2: copy the saved settings to a file for another machine")
     export.add_argument("--output", required=True, metavar="PATH")
     export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     _key_options(export, "to", "encrypt the copy with")
 
-    import_ = command("import", "save settings exported on another machine into OAuthSettingsLocation")
+    import_ = add_command("import", "save settings exported on another machine into OAuthSettingsLocation")
     import_.add_argument("--input", required=True, metavar="PATH")
     _key_options(import_, "from", "the file is encrypted with")
 
@@ -127,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, PropertyError) as exc:
         return _fail(EXIT_USAGE, exc)
     except AuthorizationRequiredError as exc:
-        return _fail(EXIT_AUTHORIZATION_REQUIRED, exc)
+        arguments = command_arguments(getattr(args, "resolved_properties", None), args.conn_id)
+        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, arguments)}")
     except OAuthError as exc:
         return _fail(EXIT_OAUTH, exc)
     except SettingsStoreError as exc:
@@ -167,7 +178,7 @@ def _refresh(args: argparse.Namespace) -> int:
     if args.no_check:
         return _print(source.ensure_valid(min_validity_s=args.min_validity))
     with BigCommerceClient(source.properties, source) as client:
-        return _print(source.ensure_valid(lambda: client.request("GET", "v2/time"), min_validity_s=args.min_validity))
+        return _print(source.ensure_valid(lambda: check_token(client), min_validity_s=args.min_validity))
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -178,10 +189,16 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    store, _ = _file_store(args)
+    store, source = _file_store(args)
     settings = store.load()
     if settings is None:
-        raise AuthorizationRequiredError(f"Nothing is saved in {store.location} to export; authorize first.")
+        raise AuthorizationRequiredError(
+            f"Nothing is saved in {store.location} to export.",
+            code="nothing_saved",
+            property_name="OAuthSettingsLocation",
+            store_id=source.properties.store_id,
+            settings_location=store.location,
+        )
     if os.path.exists(args.output) and not args.force:
         raise UsageError(f"{args.output} exists; pass --force to replace it.")
     cipher = _cipher_from_env(args.to_key_env, args.to_passphrase_env) or store.cipher
@@ -267,6 +284,7 @@ def _properties(
         if os.environ.get(env) and field not in {canonical_name(key) for key in base}:
             overrides[field] = os.environ[env]
     properties = ConnectionProperties.from_mapping(_merged(base, overrides))
+    args.resolved_properties = properties  # what an "authorization required" message may repeat, minus secrets
     return properties, args.conn_id, fernet_key
 
 
@@ -279,10 +297,8 @@ def _token_source(
     verifier: str | None = None,
 ) -> OAuthTokenSource:
     extra = {"oauth_verifier": verifier} if verifier else {}
-    properties, conn_id, fernet_key = _properties(args, mode, **extra)
-    return OAuthTokenSource(
-        properties, read_only=read_only, interactive=interactive, fernet_key=fernet_key, conn_id=conn_id
-    )
+    properties, _, fernet_key = _properties(args, mode, **extra)
+    return OAuthTokenSource(properties, read_only=read_only, interactive=interactive, fernet_key=fernet_key)
 
 
 def _file_store(args: argparse.Namespace) -> tuple[FileSettingsStore, OAuthTokenSource]:
@@ -322,6 +338,65 @@ def _airflow_connection(conn_id: str) -> tuple[dict[str, Any], str | None]:
 def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """``base`` in any spelling, with the properties named in ``overrides`` (field names) replaced."""
     return {**{key: value for key, value in base.items() if canonical_name(key) not in overrides}, **overrides}
+
+
+# ------------------------------------------------------------------------ what to run when authorization is due
+
+
+def command(name: str, arguments: str, *options: str) -> str:
+    """One ``airflow-bigcommerce oauth`` command line for a message (the hook's messages use it too)."""
+    return " ".join((PROGRAM, "oauth", name, *options, arguments))
+
+
+def command_arguments(properties: ConnectionProperties | None, conn_id: str | None) -> str:
+    """The connection part of a suggested command: ``--conn-id``, or the properties without their secrets."""
+    if conn_id:
+        return f"--conn-id {shlex.quote(conn_id)}"
+    if properties is None:
+        return "--connection-string ..."
+    pairs = {
+        "AuthScheme": "OAuth",
+        "StoreId": properties.store_id,
+        "OAuthClientId": properties.oauth_client_id,
+        "CallbackURL": properties.callback_url,
+        "Scope": properties.scope if properties.scope != DEFAULT_SCOPE else None,
+        "OAuthSettingsLocation": properties.oauth_settings_location,
+        "LoginURL": properties.login_url if properties.login_url != DEFAULT_LOGIN_URL else None,
+    }
+    text = ";".join(f"{key}={_quoted(value)}" for key, value in pairs.items() if value)
+    return f"--connection-string {shlex.quote(text)}"
+
+
+def how_to_proceed(error: AuthorizationRequiredError, arguments: str) -> str:
+    """What to run for ``error.next_step``, one command per line; ``arguments`` from :func:`command_arguments`."""
+
+    def run(name: str, *options: str) -> str:
+        return f"\n    {command(name, arguments, *options)}\n"
+
+    if error.next_step is NextStep.EXCHANGE_VERIFIER:
+        text = f"To exchange it, run:{run('refresh')}"
+    elif error.next_step is NextStep.IMPORT_SETTINGS:
+        text = (
+            f"Authorize once where a browser is available:{run('login')}then bring the settings to "
+            f"{error.settings_location} ('oauth export' there, 'oauth import' here) unless that location is shared."
+        )
+    else:
+        text = (
+            f"To authorize, either run where a browser is available:{run('login')}(then 'oauth export'/'oauth import' "
+            f"the settings file if that is another machine), or open the URL from{run('authorize-url')}in any "
+            f"browser, approve, and pass the redirect's code to{run('exchange', '--verifier', 'CODE')}"
+            "(or set OAuthVerifier to it)."
+        )
+        if error.next_step is NextStep.ADD_SCOPE:
+            text = f"Add the missing scope to the app and to Scope first. {text}"
+    if arguments.startswith("--connection-string"):
+        text += "" if text.endswith("\n") else " "
+        text += f"The client secret comes from env {CLIENT_SECRET_ENV}, a passphrase from env {PASSPHRASE_ENV}."
+    return text
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if any(char in value for char in ";='\" ") else value
 
 
 # -------------------------------------------------------------------------------------------------- output

@@ -13,14 +13,13 @@ def token_source_for(
     read_only: bool = False,
     interactive: bool = False,
     fernet_key: str | None = None,
-    conn_id: str | None = None,
 ) -> TokenSource:
     """PersonalAccessToken, or OAuth with InitiateOAuth=OFF: the given token. Otherwise the settings location.
 
     ``on_secret`` is called on every secret as it is read (the Airflow layer passes ``mask_secret``).
     ``read_only`` never exchanges, refreshes or writes (the connection Test button); ``interactive`` lets
     GETANDREFRESH open a browser when nothing is saved; ``fernet_key`` is Airflow's ``[core] fernet_key``, one of
-    the settings file's key sources; ``conn_id`` makes "how to authorize" messages name the connection.
+    the settings file's key sources.
     """
     if properties.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN or properties.initiate_oauth is InitiateOAuth.OFF:
         token = properties.require_access_token()
@@ -35,5 +34,4 @@ def token_source_for(
         read_only=read_only,
         interactive=interactive,
         fernet_key=fernet_key,
-        conn_id=conn_id,
     )

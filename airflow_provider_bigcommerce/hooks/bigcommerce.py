@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from airflow_provider_bigcommerce.core.errors import BigCommerceError
+from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, BigCommerceError, NextStep
 from airflow_provider_bigcommerce.core.properties import SECRET_FIELDS, ConnectionProperties
 from airflow_provider_bigcommerce.hooks.connection_properties import (
     airflow_fernet_key,
@@ -57,7 +57,7 @@ class BigCommerceHook(BaseHook):
 
     @cached_property
     def token_source(self) -> TokenSource:
-        return self._token_source(read_only=self.read_only, conn_id=self.bigcommerce_conn_id)
+        return self._token_source(read_only=self.read_only)
 
     @cached_property
     def client(self) -> BigCommerceClient:
@@ -86,8 +86,70 @@ class BigCommerceHook(BaseHook):
         if "client" in self.__dict__:
             self.client.close()
 
+    def check(self, client: BigCommerceClient | None = None) -> None:
+        """Prove the token works with one cheap API call (``core.token_check``); raises the client's typed errors.
+
+        ``client`` defaults to this hook's; the Test button passes one with a shorter retry budget.
+        """
+        from airflow_provider_bigcommerce.core.token_check import check_token
+
+        check_token(client or self.client)
+
+    def token_status(self, check_api: bool = True) -> tuple[bool, dict[str, Any]]:
+        """Whether the connection has a usable token now: ``(usable, status without secrets)``. Only reads.
+
+        Blocking (connection lookup, file read, maybe one HTTP call): the trigger runs it in a thread. A rejected
+        token or an unanswered check counts as "not yet"; errors that waiting cannot cure (bad properties, an
+        undecryptable settings file, a missing connection, a 404) propagate.
+        """
+        from airflow_provider_bigcommerce.core.errors import (
+            BigCommerceApiError,
+            BigCommerceAuthError,
+            BigCommerceTransportError,
+        )
+        from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
+
+        source = self.token_source
+        if isinstance(source, OAuthTokenSource):
+            status = source.status()
+            if not status["authorized"] or status.get("expired"):
+                return False, status
+        else:
+            status = self.given_token_status()
+        if not check_api:
+            return True, status
+        try:
+            self.check()
+        except (AuthorizationRequiredError, BigCommerceAuthError) as error:
+            # A revoked token stays saved until someone authorizes again: keep waiting for the new one.
+            return False, {**status, "check": f"rejected (HTTP {error.status})" if error.status else "rejected"}
+        except (BigCommerceTransportError, BigCommerceApiError) as error:
+            if isinstance(error, BigCommerceApiError) and error.status < 500 and error.status != 429:
+                raise  # a 404 or 400 (wrong URL or StoreId) will not go away by waiting
+            # Unreachable, overloaded or rate-limited after the client's retries: look again next time.
+            return False, {**status, "check": f"inconclusive ({type(error).__name__})"}
+        return True, {**status, "check": "ok"}
+
+    def given_token_status(self) -> dict[str, Any]:
+        """The status of a token given as a property (PersonalAccessToken, InitiateOAuth=OFF): nothing is saved."""
+        properties = self.properties
+        return {
+            "store": properties.store_id,
+            "auth_scheme": str(properties.auth_scheme),
+            "initiate_oauth": str(properties.initiate_oauth),
+            "authorized": True,
+        }
+
+    def explain(self, error: BaseException) -> str:
+        """``error`` in words for a task log, with what to do here when a person has to authorize."""
+        if isinstance(error, AuthorizationRequiredError):
+            # The code and step in brackets let a log search or a test tell the cases apart without reading prose.
+            next_step = self._next_step_text(error, self.bigcommerce_conn_id)
+            return f"{type(error).__name__} [{error.code}, {error.next_step}]: {error} {next_step}"
+        return f"{type(error).__name__}: {error}"
+
     def test_connection(self) -> tuple[bool, str]:
-        """Call ``GET v2/time`` and ``GET v2/store``; never raises, never changes saved OAuth state.
+        """Run :meth:`check`, then ``GET v2/store`` for the store's name; never raises, never changes saved state.
 
         The UI's Test button runs this inside the api-server under a throwaway connection id, so the token comes
         from a read-only source: a verifier is not exchanged and nothing is written.
@@ -97,20 +159,23 @@ class BigCommerceHook(BaseHook):
         except Exception as error:
             return False, f"The connection's properties are not usable: {error}"
         try:
-            from airflow_provider_bigcommerce.core.client import CHECK_PATH, BigCommerceClient
+            from airflow_provider_bigcommerce.core.client import BigCommerceClient
             from airflow_provider_bigcommerce.core.retry import RetryPolicy
 
             # A person is waiting on the button: a short retry budget, the connection's own timeout.
             client = BigCommerceClient(
                 properties,
-                self._token_source(read_only=True, conn_id=None),
+                self._token_source(read_only=True),
                 retry=RetryPolicy(max_attempts=2, max_429_waits=1),
             )
             try:
-                client.request("GET", CHECK_PATH)
+                self.check(client)
                 store = client.request("GET", "v2/store") or {}
             finally:
                 client.close()
+        except AuthorizationRequiredError as error:
+            # The button runs under a throwaway connection id (docs/airflow.md "The Test button"): name none.
+            return False, _without_secrets(f"{error} {self._next_step_text(error, None)}", properties)
         except BigCommerceError as error:
             return False, _without_secrets(str(error), properties)
         except Exception as error:
@@ -153,16 +218,54 @@ class BigCommerceHook(BaseHook):
             fernet_key=airflow_fernet_key(),
         )
 
-    def _token_source(self, *, read_only: bool, conn_id: str | None) -> TokenSource:
+    def _token_source(self, *, read_only: bool) -> TokenSource:
         from airflow_provider_bigcommerce.core.auth import token_source_for
 
         return token_source_for(
-            self.properties,
-            on_secret=mask_secret,
-            read_only=read_only,
-            fernet_key=airflow_fernet_key(),
-            conn_id=conn_id,
+            self.properties, on_secret=mask_secret, read_only=read_only, fernet_key=airflow_fernet_key()
         )
+
+    @staticmethod
+    def _next_step_text(error: AuthorizationRequiredError, conn_id: str | None) -> str:
+        """What to do for an Airflow connection, on one line; the CLI spells its own commands."""
+        from airflow_provider_bigcommerce.cli.oauth import command, command_arguments
+
+        arguments = command_arguments(None, conn_id or "CONN_ID")
+        connection = f"connection '{conn_id}'" if conn_id else "the connection"
+
+        def run(name: str) -> str:
+            return f"`{command(name, arguments)}`"
+
+        if error.next_step is NextStep.EXCHANGE_VERIFIER:
+            return f"Run BigCommerceRefreshTokenOperator (or {run('refresh')}) to exchange it."
+        if error.next_step is NextStep.IMPORT_SETTINGS:
+            return (
+                f"Airflow workers have no browser: run {run('login')} on a machine with one, and make the settings "
+                f"reach {error.settings_location} (a shared location, or 'oauth export' there and 'oauth import' here)."
+            )
+        text = (
+            f"Authorize the app for {connection}: run {run('login')} where a browser is available, or open the URL "
+            f"from {run('authorize-url')}, approve, and set the redirect's code as OAuthVerifier on the connection; "
+            "the next BigCommerceRefreshTokenOperator run exchanges it."
+        )
+        if error.next_step is NextStep.ADD_SCOPE:
+            return f"Add the missing scope to the app and to Scope on {connection} first. {text}"
+        return text
+
+
+def read_token_status(bigcommerce_conn_id: str, check_api: bool = True) -> tuple[bool, dict[str, Any]]:
+    """:meth:`BigCommerceHook.token_status` on a fresh read-only hook: what the sensor and the trigger poll."""
+    hook = BigCommerceHook(bigcommerce_conn_id, read_only=True)
+    try:
+        return hook.token_status(check_api)
+    finally:
+        hook.close()
+
+
+def describe_status(status: dict[str, Any]) -> str:
+    """One log line's worth of a token status (it holds no secret)."""
+    keys = ("store", "authorized", "expires", "expired", "verifier", "check")
+    return ", ".join(f"{key}={status[key]}" for key in keys if key in status)
 
 
 def _without_secrets(message: str, properties: ConnectionProperties) -> str:

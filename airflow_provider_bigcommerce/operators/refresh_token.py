@@ -1,8 +1,6 @@
 """Keep a connection's OAuth token valid from a scheduled task (InitiateOAuth=REFRESH, headless).
 
-The work is the core token source's (``OAuthTokenSource.ensure_valid``): exchange a pending OAuthVerifier once,
-refresh a token about to expire, check a non-expiring one with one cheap API call and record the outcome in the
-shared OAuthSettingsLocation. This operator only builds it from the connection and returns its secret-free status.
+The work is ``OAuthTokenSource.ensure_valid`` with the hook's :meth:`check`; this operator returns the status.
 """
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
             status = self._refresh(hook)
         except (AuthorizationRequiredError, BigCommerceAuthError, PropertyError, SettingsStoreError) as error:
             # A person has to act (authorize, fix a property or the key): retrying cannot help.
-            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+            raise AirflowFailException(hook.explain(error)) from error
         finally:
             hook.close()
         self.log.info(
@@ -80,22 +78,17 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
         return status
 
     def _refresh(self, hook: BigCommerceHook) -> dict[str, Any]:
-        from airflow_provider_bigcommerce.core.client import CHECK_PATH
         from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
 
-        check = (lambda: hook.client.request("GET", CHECK_PATH)) if self.check else None
+        check = hook.check if self.check else None
         source = hook.token_source
         if isinstance(source, OAuthTokenSource):
             return source.ensure_valid(check, min_validity_s=self.min_validity_s)
         # A token given as a property: nothing is saved or refreshed; only the check says something.
         if check is not None:
             check()
-        properties = hook.properties
         return {
-            "store": properties.store_id,
-            "auth_scheme": str(properties.auth_scheme),
-            "initiate_oauth": str(properties.initiate_oauth),
-            "authorized": True,
+            **hook.given_token_status(),
             "action": "none",
             "expires": "never",
             "last_checked": datetime.now(UTC).isoformat(timespec="seconds") if check else None,

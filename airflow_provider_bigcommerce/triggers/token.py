@@ -12,6 +12,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_bigcommerce.hooks.bigcommerce import describe_status, read_token_status
+
 
 class BigCommerceTokenTrigger(BaseTrigger):
     """Fires ``{"status": "authorized", "token": <status>}`` once the connection has a usable token.
@@ -37,12 +39,10 @@ class BigCommerceTokenTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_bigcommerce.sensors.token import describe_status, token_status
-
         while True:
             try:
                 # Blocking work (connection lookup, file read, one HTTP call) stays off the triggerer's event loop.
-                usable, status = await asyncio.to_thread(token_status, self.bigcommerce_conn_id, self.check_api)
+                usable, status = await asyncio.to_thread(read_token_status, self.bigcommerce_conn_id, self.check_api)
             except Exception as error:
                 yield TriggerEvent({"status": "error", "message": f"{type(error).__name__}: {error}"})
                 return

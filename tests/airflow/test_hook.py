@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,7 +11,8 @@ import pytest
 import requests
 from airflow.sdk._shared.secrets_masker import redact
 
-from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
+from airflow_provider_bigcommerce.cli.main import build_parser
+from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, BigCommerceAuthError, NextStep
 from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
 
@@ -193,3 +196,16 @@ def test_web_flow_token_works_as_oauth_with_initiate_oauth_off(sandbox, bigcomme
     assert hook.request("GET", "v2/store")["id"] == sandbox.store_id
     assert hook.test_connection()[0]
     hook.close()
+
+
+@pytest.mark.parametrize("next_step", list(NextStep))
+def test_the_hooks_authorization_advice_names_only_commands_the_cli_accepts(next_step) -> None:
+    error = AuthorizationRequiredError("x", code="nothing_saved", next_step=next_step, settings_location="/shared/s")
+
+    text = BigCommerceHook("bc_shop").explain(error)
+    commands = re.findall(r"`(airflow-bigcommerce [^`]+)`", text)
+
+    assert text.startswith(f"AuthorizationRequiredError [nothing_saved, {next_step}]")
+    assert commands and all("--conn-id bc_shop" in line for line in commands)
+    for line in commands:
+        build_parser().parse_args(shlex.split(line)[1:])  # argparse exits on an unknown command or flag

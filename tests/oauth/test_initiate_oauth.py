@@ -10,10 +10,16 @@ import pytest
 
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
-from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, OAuthError, SettingsStoreError
+from airflow_provider_bigcommerce.core.errors import (
+    AuthorizationRequiredError,
+    NextStep,
+    OAuthError,
+    SettingsStoreError,
+)
 from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token
 from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.core.token_check import check_token
 
 
 def test_refresh_exchanges_a_verifier_once_and_later_runs_reuse_it(oauth, tmp_path: Path) -> None:
@@ -29,31 +35,36 @@ def test_refresh_exchanges_a_verifier_once_and_later_runs_reuse_it(oauth, tmp_pa
     assert oauth.api_status(token) == 200
 
 
-def test_refresh_with_nothing_saved_names_the_next_step(oauth, tmp_path: Path, assert_no_secret) -> None:
+def test_refresh_with_nothing_saved_asks_to_authorize_naming_the_location(
+    oauth, tmp_path: Path, assert_no_secret
+) -> None:
     location = tmp_path / "OAuthSettings.txt"
 
     with pytest.raises(AuthorizationRequiredError) as caught:
         token_source_for(oauth.properties(location)).access_token()
 
-    message = str(caught.value)
-    assert f"No token is saved in OAuthSettingsLocation {location}" in message
-    assert "InitiateOAuth=REFRESH never opens a browser" in message
-    assert "airflow-bigcommerce oauth authorize-url --connection-string" in message
-    assert "airflow-bigcommerce oauth exchange --verifier CODE" in message
-    assert_no_secret(message, oauth.client_secret)
+    error = caught.value
+    assert (error.code, error.next_step, error.property_name) == (
+        "nothing_saved",
+        NextStep.AUTHORIZE,
+        "OAuthSettingsLocation",
+    )
+    assert error.settings_location == str(location) and error.store_id == oauth.sandbox.store_id
+    assert_no_secret(str(error), oauth.client_secret)
     assert not location.exists()
 
 
-def test_getandrefresh_where_no_one_can_answer_a_browser_fails_at_once_with_the_login_command(
+def test_getandrefresh_where_no_one_can_answer_a_browser_fails_at_once_asking_for_settings_from_elsewhere(
     oauth, tmp_path: Path
 ) -> None:
     properties = oauth.properties(tmp_path / "OAuthSettings.txt", InitiateOAuth="GETANDREFRESH")
     started = time.monotonic()
 
-    with pytest.raises(AuthorizationRequiredError, match="airflow-bigcommerce oauth login --conn-id bc_shop"):
-        token_source_for(properties, conn_id="bc_shop").access_token()
+    with pytest.raises(AuthorizationRequiredError) as caught:
+        token_source_for(properties).access_token()
 
     assert time.monotonic() - started < 1
+    assert (caught.value.code, caught.value.next_step) == ("nothing_saved", NextStep.IMPORT_SETTINGS)
 
 
 def test_getandrefresh_uses_the_saved_token_without_any_browser(oauth, tmp_path: Path) -> None:
@@ -71,13 +82,19 @@ def test_a_rejected_verifier_is_remembered_so_other_workers_spend_no_request(oau
     get_oauth_access_token(oauth.properties(None, InitiateOAuth="OFF", OAuthAccessToken="x"), code)  # spent elsewhere
     properties = oauth.properties(location, OAuthVerifier=code)
 
-    with pytest.raises(AuthorizationRequiredError, match="already used .* OAuthVerifier cannot be used again"):
+    with pytest.raises(AuthorizationRequiredError) as first:
         token_source_for(properties).access_token()
     before = oauth.token_requests()
-    with pytest.raises(AuthorizationRequiredError, match="OAuthVerifier was already tried and rejected: invalid_grant"):
+    with pytest.raises(AuthorizationRequiredError) as second:
         token_source_for(properties).access_token()
 
     assert oauth.token_requests() == before
+    assert (first.value.code, first.value.error_code, first.value.property_name) == (
+        "verifier_rejected",
+        "invalid_grant",
+        "OAuthVerifier",
+    )
+    assert (second.value.code, second.value.next_step) == ("verifier_used", NextStep.AUTHORIZE)
 
 
 def test_a_wrong_callback_url_is_named_and_does_not_burn_the_verifier(oauth, tmp_path: Path, unused_port) -> None:
@@ -111,9 +128,10 @@ def test_the_connection_test_never_exchanges_or_writes(oauth, tmp_path: Path) ->
     properties = oauth.properties(location, OAuthVerifier=oauth.approved_code(oauth.properties(location)))
     before = oauth.token_requests()
 
-    with pytest.raises(AuthorizationRequiredError, match="not exchanged yet .*connection test never exchanges"):
+    with pytest.raises(AuthorizationRequiredError) as caught:
         token_source_for(properties, read_only=True).access_token()
 
+    assert (caught.value.code, caught.value.next_step) == ("verifier_pending", NextStep.EXCHANGE_VERIFIER)
     assert oauth.token_requests() == before
     assert list(tmp_path.iterdir()) == []
 
@@ -124,7 +142,7 @@ def test_a_check_of_a_token_that_never_expires_is_recorded_without_secrets(oauth
     source = OAuthTokenSource(properties)
 
     with BigCommerceClient(properties, source) as client:
-        status = source.ensure_valid(lambda: client.request("GET", "v2/time"))
+        status = source.ensure_valid(lambda: check_token(client))
 
     assert status["action"] == "exchanged"
     assert status["expires"] == "never" and status["last_check_result"] == "ok" and status["last_checked"]
@@ -134,18 +152,18 @@ def test_a_check_of_a_token_that_never_expires_is_recorded_without_secrets(oauth
     assert saved.access_token not in json.dumps(status)
 
 
-def test_a_revoked_token_is_recorded_and_the_error_says_how_to_reauthorize(oauth, tmp_path: Path) -> None:
+def test_a_revoked_token_is_recorded_and_the_error_asks_to_authorize_again(oauth, tmp_path: Path) -> None:
     location = tmp_path / "OAuthSettings.txt"
     properties = oauth.properties(location, OAuthVerifier=oauth.approved_code(oauth.properties(location)))
-    source = OAuthTokenSource(properties, conn_id="bc_shop")
+    source = OAuthTokenSource(properties)
     source.access_token()
     oauth.sandbox.uninstall(oauth.client_id)
 
     with BigCommerceClient(properties, source) as client, pytest.raises(AuthorizationRequiredError) as caught:
-        source.ensure_valid(lambda: client.request("GET", "v2/time"))
+        source.ensure_valid(lambda: check_token(client))
 
-    assert "was rejected (HTTP 401)" in str(caught.value) and "uninstalled" in str(caught.value)
-    assert "airflow-bigcommerce oauth login --conn-id bc_shop" in str(caught.value)
+    error = caught.value
+    assert (error.code, error.status, error.next_step) == ("token_revoked", 401, NextStep.AUTHORIZE)
     assert source.status()["last_check_result"] == "rejected (HTTP 401)"
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
-from airflow_provider_bigcommerce.core.oauth.token_provider import CLIENT_SECRET_ENV
+import pytest
+
+from airflow_provider_bigcommerce.cli.main import build_parser
+from airflow_provider_bigcommerce.cli.oauth import CLIENT_SECRET_ENV, command_arguments, how_to_proceed
+from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, NextStep
 
 
 def test_help_documents_the_exit_codes(run_cli) -> None:
@@ -108,3 +113,21 @@ def test_an_airflow_connection_is_read_with_conn_id(oauth, tmp_path: Path, run_c
     assert json.loads(refreshed.stdout)["action"] == "exchanged"
     assert json.loads(refreshed.stdout)["last_check_result"] == "ok"
     assert unknown.returncode == 2 and "Cannot read the Airflow connection 'no_such_connection'" in unknown.stderr
+
+
+@pytest.mark.parametrize("next_step", list(NextStep))
+@pytest.mark.parametrize("conn_id", ["bc_shop", None])
+def test_every_suggested_command_parses_with_the_cli_itself(oauth, tmp_path: Path, next_step, conn_id) -> None:
+    """The messages spell commands and flags; the parser is the judge, so a renamed flag fails here."""
+    error = AuthorizationRequiredError(
+        "x", code="nothing_saved", next_step=next_step, settings_location=str(tmp_path / "OAuthSettings.txt")
+    )
+    properties = oauth.properties(tmp_path / "OAuthSettings.txt")
+
+    text = how_to_proceed(error, command_arguments(properties, conn_id))
+    commands = [line.strip() for line in text.splitlines() if line.startswith("    airflow-bigcommerce oauth ")]
+
+    assert commands, text
+    for line in commands:
+        build_parser().parse_args(shlex.split(line)[1:])  # argparse exits on an unknown command or flag
+    assert oauth.client_secret not in text

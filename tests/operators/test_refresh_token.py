@@ -94,8 +94,8 @@ def test_a_revoked_token_fails_the_task_at_once_with_the_next_step(
     task = run.tasks["refresh[0]"]
     assert task["state"] == "failed" and task["try_number"] == 1, "a revoked token must not be retried"
     message = _failure_message(run.output)
-    assert "AuthorizationRequiredError: The token saved for store" in message and "(HTTP 401)" in message
-    assert "airflow-bigcommerce oauth login --conn-id bc_fleet_revoked" in message
+    assert "AuthorizationRequiredError [token_revoked, authorize]" in message
+    assert "`airflow-bigcommerce oauth login --conn-id bc_fleet_revoked`" in message
     assert_no_secret(message, secrets)
 
 
@@ -107,8 +107,8 @@ def test_nothing_authorized_fails_with_the_command_that_authorizes(run_dag, conn
 
     assert run.state == "failed" and run.tasks["refresh[0]"]["try_number"] == 1
     message = _failure_message(run.output)
-    assert "AuthorizationRequiredError: No token is saved in OAuthSettingsLocation" in message
-    assert "oauth exchange --verifier CODE --conn-id bc_fleet_empty" in message
+    assert "AuthorizationRequiredError [nothing_saved, authorize]" in message
+    assert "`airflow-bigcommerce oauth authorize-url --conn-id bc_fleet_empty`" in message
     assert sandbox.stats.token_requests == token_requests
 
 

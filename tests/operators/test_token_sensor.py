@@ -63,13 +63,13 @@ def test_web_authorization_dag_defers_until_the_merchant_approves(
 
 def test_an_unanswered_token_check_counts_as_not_yet(monkeypatch, connection_env, pat_extra, sandbox):
     """5xx on every retry is the store's trouble, not the token's: the sensor looks again instead of failing."""
-    from airflow_provider_bigcommerce.sensors.token import token_status
+    from airflow_provider_bigcommerce.hooks.bigcommerce import read_token_status
 
     for name, value in connection_env("bc_sensor_flaky", sandbox, pat_extra).items():
         monkeypatch.setenv(name, value)
     sandbox.set_faults(error_5xx_rate=1.0)
     try:
-        usable, status = token_status("bc_sensor_flaky", check_api=True)
+        usable, status = read_token_status("bc_sensor_flaky", check_api=True)
     finally:
         sandbox.set_faults(error_5xx_rate=0.0)
 

@@ -4,12 +4,12 @@ The REST client asks :meth:`OAuthTokenSource.access_token` before every request;
 ``stat()`` of the settings file. Anything else (exchanging a pending ``OAuthVerifier``, refreshing a token that is
 about to expire) happens under the settings location's lock after a re-read, so a fleet makes one token request
 per need. BigCommerce's tokens never expire (docs/properties.md "Tokens that never expire"), so for the real
-service the work here is mostly noticing a revoked token and saying what to do.
+service the work here is mostly noticing a revoked token. What a person must do then travels as data on
+AuthorizationRequiredError; the CLI and the hook word it.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +18,7 @@ from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
     BigCommerceApiError,
     BigCommerceError,
+    NextStep,
     OAuthError,
     PropertyError,
 )
@@ -29,21 +30,11 @@ from airflow_provider_bigcommerce.core.oauth.settings_store import (
     SettingsTransaction,
     open_settings_store,
 )
-from airflow_provider_bigcommerce.core.properties import (
-    DEFAULT_LOGIN_URL,
-    DEFAULT_SCOPE,
-    AuthScheme,
-    ConnectionProperties,
-    InitiateOAuth,
-)
+from airflow_provider_bigcommerce.core.properties import AuthScheme, ConnectionProperties, InitiateOAuth
 from airflow_provider_bigcommerce.core.token_source import SecretSink
 
 REFRESH_MARGIN_S = 300.0
 """Refresh this long before expiry (at most half the token's lifetime)."""
-
-CLIENT_SECRET_ENV = "BIGCOMMERCE_OAUTH_CLIENT_SECRET"
-PASSPHRASE_ENV = "BIGCOMMERCE_OAUTH_SETTINGS_PASSPHRASE"
-"""Where the CLI takes secrets from when they are not in --conn-id / --connection-string (never on a command line)."""
 
 
 class OAuthTokenSource:
@@ -51,7 +42,7 @@ class OAuthTokenSource:
 
     ``read_only`` (the Airflow connection Test button): only read what is saved; never exchange, refresh, write or
     prompt. ``interactive``: GETANDREFRESH may run the browser flow when nothing is saved; otherwise it fails at once
-    with the command that authorizes. ``conn_id`` only makes that command name the Airflow connection.
+    with AuthorizationRequiredError.
     """
 
     def __init__(
@@ -64,7 +55,6 @@ class OAuthTokenSource:
         read_only: bool = False,
         interactive: bool = False,
         fernet_key: str | None = None,
-        conn_id: str | None = None,
         refresh_margin_s: float = REFRESH_MARGIN_S,
     ) -> None:
         if properties.auth_scheme is not AuthScheme.OAUTH or properties.initiate_oauth is InitiateOAuth.OFF:
@@ -77,7 +67,6 @@ class OAuthTokenSource:
         self.properties = properties
         self.read_only = read_only
         self.interactive = interactive
-        self.conn_id = conn_id
         self.refresh_margin_s = refresh_margin_s
         self._on_secret = on_secret
         if on_secret is not None and properties.oauth_verifier:
@@ -110,8 +99,8 @@ class OAuthTokenSource:
 
         Exchanges a pending OAuthVerifier once, refreshes a token expiring within the margin (or within
         ``min_validity_s``), then runs ``check`` (a cheap API call through a client using this token source) and
-        records its outcome in the settings location. A revoked token raises AuthorizationRequiredError with the
-        command that re-authorizes. Returns :meth:`status` plus ``action``: exchanged, refreshed, authorized (the
+        records its outcome in the settings location. A revoked token raises AuthorizationRequiredError
+        (``token_revoked``). Returns :meth:`status` plus ``action``: exchanged, refreshed, authorized (the
         browser flow, interactive GETANDREFRESH only) or none.
         """
         if self.read_only:
@@ -204,7 +193,7 @@ class OAuthTokenSource:
                     return settings, "none"  # no way to refresh: use it while it lasts
         if self.properties.initiate_oauth is InitiateOAuth.GETANDREFRESH and self.interactive:
             return self.authorize_interactively(), "authorized"
-        raise AuthorizationRequiredError(self._next_step(settings))
+        raise self._authorization_required(settings)
 
     def _exchange_pending(self, transaction: SettingsTransaction) -> OAuthSettings:
         client = self._oauth_client("exchanging OAuthVerifier")
@@ -218,10 +207,8 @@ class OAuthTokenSource:
             # Remember the refusal so the other workers fail at once instead of spending a request each.
             base = transaction.current or OAuthSettings(store_id=self.properties.store_id, client_id=client.client_id)
             transaction.save(base.with_verifier(self._verifier_digest or "", "rejected: invalid_grant"))
-            raise AuthorizationRequiredError(
-                f"{exc} OAuthVerifier cannot be used again. {self._how_to_authorize()}",
-                error_code=exc.error_code,
-                status=exc.status,
+            raise self._required(
+                f"{exc} OAuthVerifier cannot be used again.", "verifier_rejected", "OAuthVerifier", exc
             ) from None
 
     def _refresh(self, transaction: SettingsTransaction, settings: OAuthSettings) -> OAuthSettings:
@@ -231,9 +218,7 @@ class OAuthTokenSource:
         except OAuthError as exc:
             if exc.error_code != "invalid_grant":
                 raise
-            raise AuthorizationRequiredError(
-                f"{exc} {self._how_to_authorize()}", error_code=exc.error_code, status=exc.status
-            ) from None
+            raise self._required(str(exc), "refresh_rejected", "OAuthSettingsLocation", exc) from None
         refreshed = settings.replace(
             access_token=token["access_token"],
             refresh_token=token["refresh_token"],
@@ -252,18 +237,22 @@ class OAuthTokenSource:
         except BigCommerceApiError as exc:
             if exc.status == 401:
                 self._record_check("rejected (HTTP 401)")
-                raise AuthorizationRequiredError(
+                raise self._required(
                     f"The token saved for store {self.properties.store_id} was rejected (HTTP 401): the app was "
                     "uninstalled, its scopes changed or the store owner's email changed, and BigCommerce revoked "
-                    f"the token. {self._how_to_authorize()}",
-                    status=401,
+                    "the token.",
+                    "token_revoked",
+                    "OAuthSettingsLocation",
+                    exc,
                 ) from None
             if exc.status == 403:
                 self._record_check("forbidden (HTTP 403)")
-                raise AuthorizationRequiredError(
-                    f"The token saved for store {self.properties.store_id} lacks a scope the check needs (HTTP 403). "
-                    f"Add the scope to the app and to Scope, then authorize again. {self._how_to_authorize()}",
-                    status=403,
+                raise self._required(
+                    f"The token saved for store {self.properties.store_id} lacks a scope the check needs (HTTP 403).",
+                    "scope_missing",
+                    "Scope",
+                    exc,
+                    next_step=NextStep.ADD_SCOPE,
                 ) from None
             self._record_check(f"failed (HTTP {exc.status})")
             raise
@@ -276,76 +265,73 @@ class OAuthTokenSource:
         with self.store.transaction() as transaction:
             settings = transaction.current
             if settings is None:
-                raise AuthorizationRequiredError(self._next_step(None))
+                raise self._authorization_required(None)
             checked = settings.replace(last_checked=now_ms(), last_check_result=result)
             transaction.save(checked)
             return checked
 
     def _saved_token(self, settings: OAuthSettings | None) -> str:
-        """Read-only: the saved token while it has not expired, else the next step."""
+        """Read-only: the saved token while it has not expired, else what a person must do."""
         if settings is not None and settings.access_token and not settings.expired():
             return settings.access_token
-        raise AuthorizationRequiredError(self._next_step(settings, read_only=True))
+        raise self._authorization_required(settings, read_only=True)
 
     def _oauth_client(self, purpose: str) -> OAuthClient:
         if self._client is None:
             self._client = OAuthClient.from_properties(self.properties, purpose=purpose, on_secret=self._on_secret)
         return self._client
 
-    def _next_step(self, settings: OAuthSettings | None, *, read_only: bool = False) -> str:
+    def _authorization_required(
+        self, settings: OAuthSettings | None, *, read_only: bool = False
+    ) -> AuthorizationRequiredError:
+        """Why nothing usable is saved, and the step that cures it, judged from ``settings``."""
         where = f"OAuthSettingsLocation {self.store.location}"
-        if settings is not None and settings.access_token:
+        tried = self._verifier_result(settings)
+        if read_only and self._pending(settings):
+            problem = "OAuthVerifier is set but not exchanged yet, and a read-only check never exchanges it."
+            code, name = "verifier_pending", "OAuthVerifier"
+        elif settings is not None and settings.access_token:
             problem = f"The token saved in {where} expired at {_iso((settings.expires_at or 0) * 1000)}"
-            problem += " and there is no refresh token." if not settings.refresh_token else "."
-        elif self._verifier_result(settings):
-            problem = f"OAuthVerifier was already tried and {self._verifier_result(settings)}; a code works only once."
+            problem += "." if settings.refresh_token else " and there is no refresh token."
+            code, name = "token_expired", "OAuthSettingsLocation"
+        elif tried:
+            problem = f"OAuthVerifier was already tried and {tried}; a code works only once."
+            code, name = "verifier_used", "OAuthVerifier"
         else:
             problem = f"No token is saved in {where} for store {self.properties.store_id}."
-        if read_only:
-            if self._pending(settings):
-                problem += " OAuthVerifier is set but not exchanged yet (the connection test never exchanges it)."
-            return f"{problem} {self._how_to_authorize()}"
-        if self.properties.initiate_oauth is InitiateOAuth.GETANDREFRESH:
-            return (
-                f"{problem} InitiateOAuth=GETANDREFRESH needs a person at a browser, which this process cannot "
-                f"reach. Authorize once from a machine with a browser: airflow-bigcommerce oauth login "
-                f"{self._cli_arguments()}"
-            )
-        return f"{problem} InitiateOAuth=REFRESH never opens a browser. {self._how_to_authorize()}"
+            code, name = "nothing_saved", "OAuthSettingsLocation"
+        if code == "verifier_pending":
+            step = NextStep.EXCHANGE_VERIFIER
+        elif not read_only and self.properties.initiate_oauth is InitiateOAuth.GETANDREFRESH:
+            problem += " InitiateOAuth=GETANDREFRESH needs a person at a browser, which this process cannot reach."
+            step = NextStep.IMPORT_SETTINGS
+        else:
+            problem += "" if read_only else " InitiateOAuth=REFRESH never opens a browser."
+            step = NextStep.AUTHORIZE
+        return self._required(problem, code, name, next_step=step)
 
-    def _how_to_authorize(self) -> str:
-        arguments = self._cli_arguments()
-        return (
-            "To authorize: either run 'airflow-bigcommerce oauth login "
-            f"{arguments}' where a browser is available (then 'oauth export'/'oauth import' the settings file if it "
-            "is another machine), or open the URL from 'airflow-bigcommerce oauth authorize-url "
-            f"{arguments}' in any browser, approve, and pass the redirect's code to 'airflow-bigcommerce oauth "
-            f"exchange --verifier CODE {arguments}' (or set OAuthVerifier to it)."
+    def _required(
+        self,
+        problem: str,
+        code: str,
+        property_name: str,
+        cause: OAuthError | BigCommerceApiError | None = None,
+        *,
+        next_step: NextStep = NextStep.AUTHORIZE,
+    ) -> AuthorizationRequiredError:
+        return AuthorizationRequiredError(
+            problem,
+            code=code,
+            next_step=next_step,
+            property_name=property_name,
+            store_id=self.properties.store_id,
+            settings_location=self.store.location,
+            error_code=getattr(cause, "error_code", None),
+            status=getattr(cause, "status", None),
         )
-
-    def _cli_arguments(self) -> str:
-        if self.conn_id:
-            return f"--conn-id {shlex.quote(self.conn_id)}"
-        properties = self.properties
-        pairs = {
-            "AuthScheme": "OAuth",
-            "StoreId": properties.store_id,
-            "OAuthClientId": properties.oauth_client_id,
-            "CallbackURL": properties.callback_url,
-            "Scope": properties.scope if properties.scope != DEFAULT_SCOPE else None,
-            "OAuthSettingsLocation": properties.oauth_settings_location,
-            "LoginURL": properties.login_url if properties.login_url != DEFAULT_LOGIN_URL else None,
-        }
-        text = ";".join(f"{key}={_quoted(value)}" for key, value in pairs.items() if value)
-        secrets = f"{CLIENT_SECRET_ENV}" + (f" and {PASSPHRASE_ENV}" if properties.oauth_settings_passphrase else "")
-        return f"--connection-string {shlex.quote(text)} (with env {secrets} set)"
 
 
 def _iso(epoch_ms: float | None) -> str | None:
     if epoch_ms is None:
         return None
     return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="seconds")
-
-
-def _quoted(value: str) -> str:
-    return f'"{value}"' if any(char in value for char in ";='\" ") else value
