@@ -24,6 +24,7 @@ API_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 ANSWER_DEADLINE_TIMEOUTS = 2  # a whole answer must arrive within this many Timeouts of sending
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a page of 250 orders with line items is a few MB
 _READ_SIZE = 64 * 1024
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class AnswerTooSlow(requests.Timeout):
@@ -38,17 +39,20 @@ def is_under(url: str | None, base_url: str) -> bool:
     """Whether ``url`` is ``base_url`` or below it: same scheme, host and port, and a path under the base path."""
     if not url:
         return False
-    target, base = urlsplit(url), urlsplit(base_url)
     try:
-        same_origin = (target.scheme.lower(), target.hostname, target.port) == (
-            base.scheme.lower(),
-            base.hostname,
-            base.port,
-        )
+        same_origin = _origin(url) == _origin(base_url)
     except ValueError:  # an invalid port
         return False
+    target, base = urlsplit(url), urlsplit(base_url)
     base_path = base.path.rstrip("/")
-    return same_origin and (target.path == base_path or target.path.startswith(base_path + "/"))
+    climbs = ".." in target.path.split("/")  # /stores/abc/../other: the server resolves it to another store
+    return same_origin and not climbs and (target.path == base_path or target.path.startswith(base_path + "/"))
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme)
 
 
 class TokenAuth(requests.auth.AuthBase):

@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from airflow_provider_bigcommerce import __version__
+from airflow_provider_bigcommerce.core.wire import is_under
 
 
 def test_session_calls_the_api_with_the_token_added_per_request(make_sandbox, make_client):
@@ -82,3 +83,19 @@ def test_session_never_sends_the_token_outside_the_stores_api_path(make_sandbox,
     assert "X-Auth-Token" not in outside.request.headers
     assert "X-Auth-Token" not in other_store.request.headers
     assert inside.request.headers["X-Auth-Token"] == sandbox.access_token and inside.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "gets_token"),
+    [
+        ("https://api.bigcommerce.com/stores/abc/v2/time", True),
+        ("https://API.bigcommerce.com:443/stores/abc/v3/catalog/products", True),
+        ("https://api.bigcommerce.com/stores/abcd/v2/time", False),
+        ("https://api.bigcommerce.com/stores/abc/../xyz/v2/time", False),
+        ("http://api.bigcommerce.com/stores/abc/v2/time", False),
+        ("https://cdn11.bigcommerce.com/s-abc/products/1/images/2/a.jpg", False),
+        ("https://api.bigcommerce.com:8443/stores/abc/v2/time", False),
+    ],
+)
+def test_only_urls_under_the_stores_api_base_get_the_token(url, gets_token):
+    assert is_under(url, "https://api.bigcommerce.com/stores/abc") is gets_token
