@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 
@@ -48,9 +49,21 @@ class _RecordingHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def other_host() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
+class _RedirectingHandler(BaseHTTPRequestHandler):
+    """An API host that answers every call with a redirect to ``server.target``."""
+
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.server.target)  # type: ignore[attr-defined]
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's signature
+        pass
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.seen = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
@@ -58,6 +71,16 @@ def other_host() -> Iterator[ThreadingHTTPServer]:
     server.shutdown()
     server.server_close()
     thread.join(5)
+
+
+@pytest.fixture
+def other_host() -> Iterator[ThreadingHTTPServer]:
+    yield from _serve(_RecordingHandler)
+
+
+@pytest.fixture
+def redirecting_api() -> Iterator[ThreadingHTTPServer]:
+    yield from _serve(_RedirectingHandler)
 
 
 def test_session_never_sends_the_token_to_another_host(make_sandbox, make_client, other_host):
@@ -70,6 +93,20 @@ def test_session_never_sends_the_token_to_another_host(make_sandbox, make_client
     assert response.status_code == 200
     assert [name for name in other_host.seen[0] if name.lower() == "x-auth-token"] == []
     assert sandbox.access_token not in str(other_host.seen)
+
+
+def test_session_drops_the_token_when_the_api_redirects_to_another_host(make_client, redirecting_api, other_host):
+    redirecting_api.target = f"http://127.0.0.1:{other_host.server_address[1]}/elsewhere"
+    api = SimpleNamespace(
+        store_id="abc", access_token="t" * 31, base_url=f"http://127.0.0.1:{redirecting_api.server_address[1]}"
+    )
+    client = make_client(api)
+
+    response = client.session.get(f"{client.properties.store_api_url}/v2/time", timeout=5)
+
+    assert response.status_code == 200 and response.history[0].status_code == 302
+    assert response.history[0].request.headers["X-Auth-Token"] == "t" * 31
+    assert [name for name in other_host.seen[0] if name.lower() == "x-auth-token"] == []
 
 
 def test_session_never_sends_the_token_outside_the_stores_api_path(make_sandbox, make_client):
