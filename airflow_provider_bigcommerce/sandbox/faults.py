@@ -96,9 +96,18 @@ class FaultInjector:
         self.settings = settings
         return settings
 
-    def spoil(self, answers: int = 1, **how: object) -> Spoil:
-        """Spoil the next ``answers`` API answers (after any earlier script) as ``Spoil(**how)`` says."""
-        spoil = Spoil(**how)  # type: ignore[arg-type]
+    def spoil(
+        self,
+        answers: int = 1,
+        *,
+        rate_headers: dict[str, str] | None = None,
+        status: int | None = None,
+        error_in_200: int | None = None,
+        trickle_bytes_per_s: float = 0.0,
+        endless: bool = False,
+    ) -> Spoil:
+        """Spoil the next ``answers`` API answers (after any earlier script) as ``Spoil`` describes."""
+        spoil = Spoil(rate_headers, status, error_in_200, trickle_bytes_per_s, endless)
         if answers < 1:
             raise ValueError(f"answers must be at least 1, got {answers}")
         if spoil.trickle_bytes_per_s < 0:

@@ -8,10 +8,11 @@ import threading
 import time
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 from airflow_provider_bigcommerce.sandbox.changes import StoreChanges
 from airflow_provider_bigcommerce.sandbox.config import SandboxConfig
-from airflow_provider_bigcommerce.sandbox.faults import FaultSettings
+from airflow_provider_bigcommerce.sandbox.faults import FaultSettings, Spoil
 from airflow_provider_bigcommerce.sandbox.merchant import submit_consent
 from airflow_provider_bigcommerce.sandbox.oauth import DEFAULT_APP_SCOPES
 from airflow_provider_bigcommerce.sandbox.rate_limit import Decision
@@ -156,11 +157,21 @@ class Sandbox:
         error_5xx_rate: float | None = None,
         bare_429_rate: float | None = None,
         drop_rate: float | None = None,
+        error_in_200_rate: float | None = None,
     ) -> FaultSettings:
         """Change fault knobs at run time (omitted ones keep their value)."""
         return self.services.faults.update(
-            latency_ms=latency_ms, error_5xx_rate=error_5xx_rate, bare_429_rate=bare_429_rate, drop_rate=drop_rate
+            latency_ms=latency_ms,
+            error_5xx_rate=error_5xx_rate,
+            bare_429_rate=bare_429_rate,
+            drop_rate=drop_rate,
+            error_in_200_rate=error_in_200_rate,
         )
+
+    def spoil(self, answers: int = 1, **how: Any) -> Spoil:
+        """Spoil the next ``answers`` API answers: lying ``rate_headers``, a forced ``status``, an ``error_in_200``
+        body, a body trickled at ``trickle_bytes_per_s`` and maybe ``endless`` (see ``faults.Spoil``)."""
+        return self.services.faults.spoil(answers, **how)
 
     @property
     def changes(self) -> StoreChanges:

@@ -57,7 +57,7 @@ def _rate_headers(quota="150", left="0", window_ms="30000", reset_ms="200", retr
 
 def test_an_endless_body_is_abandoned_at_its_deadline_and_the_call_raises_within_its_bound(make_sandbox, make_client):
     sandbox = make_sandbox()
-    sandbox.services.faults.spoil(answers=100, trickle_bytes_per_s=200, endless=True)
+    sandbox.spoil(answers=100, trickle_bytes_per_s=200, endless=True)
     client = make_client(sandbox, timeout=1, retry=QUICK)
 
     with pytest.raises(BigCommerceTransportError) as caught:
@@ -69,7 +69,7 @@ def test_an_endless_body_is_abandoned_at_its_deadline_and_the_call_raises_within
 
 def test_a_trickling_answer_is_retried_and_the_next_whole_answer_is_used(make_sandbox, make_client):
     sandbox = make_sandbox(orders=30)
-    sandbox.services.faults.spoil(answers=1, trickle_bytes_per_s=100, endless=True)
+    sandbox.spoil(answers=1, trickle_bytes_per_s=100, endless=True)
     client = make_client(sandbox, timeout=1, retry=QUICK)
 
     orders = _within(10, lambda: client.request("GET", "v2/orders", {"limit": 5}))
@@ -80,7 +80,7 @@ def test_a_trickling_answer_is_retried_and_the_next_whole_answer_is_used(make_sa
 
 def test_a_slow_but_finite_body_within_the_deadline_is_read_whole(make_sandbox, make_client):
     sandbox = make_sandbox()
-    sandbox.services.faults.spoil(answers=1, trickle_bytes_per_s=40)  # about half a second for v2/time
+    sandbox.spoil(answers=1, trickle_bytes_per_s=40)  # about half a second for v2/time
     client = make_client(sandbox, timeout=1, retry=QUICK)
 
     assert "time" in _within(5, lambda: client.request("GET", "v2/time"))
@@ -113,7 +113,7 @@ def test_an_answer_above_the_size_cap_is_a_transport_error_not_retried(make_sand
 )
 def test_one_answer_with_garbage_rate_headers_never_stops_later_calls(make_sandbox, make_client, poison):
     sandbox = make_sandbox(quota=50, window_ms=1000)
-    sandbox.services.faults.spoil(answers=1, rate_headers=poison)
+    sandbox.spoil(answers=1, rate_headers=poison)
     client = make_client(sandbox, retry=QUICK)
 
     first = _within(5, lambda: client.request("GET", "v2/time"))
@@ -133,7 +133,7 @@ def test_one_answer_with_garbage_rate_headers_never_stops_later_calls(make_sandb
 )
 def test_a_429_announcing_a_huge_wait_waits_at_most_the_window(make_sandbox, make_client, lie):
     sandbox = make_sandbox(quota=50, window_ms=1000)
-    sandbox.services.faults.spoil(answers=1, status=429, rate_headers=lie)
+    sandbox.spoil(answers=1, status=429, rate_headers=lie)
     client = make_client(sandbox, retry=QUICK)
 
     answer = _within(5, lambda: client.request("GET", "v2/time"))
@@ -144,9 +144,7 @@ def test_a_429_announcing_a_huge_wait_waits_at_most_the_window(make_sandbox, mak
 
 def test_left_0_with_a_huge_reset_on_a_200_holds_the_store_at_most_one_window(make_sandbox, make_client):
     sandbox = make_sandbox(quota=50, window_ms=1000)
-    sandbox.services.faults.spoil(
-        answers=1, rate_headers=_rate_headers(quota="50", reset_ms="86400000", window_ms="1000")
-    )
+    sandbox.spoil(answers=1, rate_headers=_rate_headers(quota="50", reset_ms="86400000", window_ms="1000"))
     client = make_client(sandbox, retry=QUICK)
 
     _within(5, lambda: [client.request("GET", "v2/time") for _ in range(2)])
@@ -157,7 +155,7 @@ def test_left_0_with_a_huge_reset_on_a_200_holds_the_store_at_most_one_window(ma
 def test_a_429_storm_with_short_resets_keeps_pacing_and_gives_up_after_its_waits(make_sandbox, make_client):
     """Every answer a 429 saying "reset in 200 ms" of a 30 s window: the walk keeps sending, then raises."""
     sandbox = make_sandbox(orders=600)
-    sandbox.services.faults.spoil(answers=10_000, status=429, rate_headers=_rate_headers())
+    sandbox.spoil(answers=10_000, status=429, rate_headers=_rate_headers())
     client = make_client(sandbox, retry=QUICK)
 
     with pytest.raises(BigCommerceRateLimitError) as caught:
@@ -174,7 +172,7 @@ def test_a_429_storm_with_short_resets_keeps_pacing_and_gives_up_after_its_waits
 @pytest.mark.parametrize("path", ["v3/catalog/products", "v2/orders"])
 def test_a_200_carrying_a_503_error_is_retried_like_a_503(make_sandbox, make_client, path):
     sandbox = make_sandbox(orders=5, products=5)
-    sandbox.services.faults.spoil(answers=1, error_in_200=503)
+    sandbox.spoil(answers=1, error_in_200=503)
     client = make_client(sandbox, retry=QUICK)
 
     answer = client.request("GET", path)
@@ -186,7 +184,7 @@ def test_a_200_carrying_a_503_error_is_retried_like_a_503(make_sandbox, make_cli
 
 def test_a_200_carrying_a_v2_error_array_is_never_read_as_records(make_sandbox, make_client):
     sandbox = make_sandbox(orders=300)
-    sandbox.services.faults.update(error_in_200_rate=1.0)
+    sandbox.set_faults(error_in_200_rate=1.0)
     client = make_client(sandbox, retry=QUICK)
 
     with pytest.raises(BigCommerceApiError) as caught:
@@ -198,7 +196,7 @@ def test_a_200_carrying_a_v2_error_array_is_never_read_as_records(make_sandbox, 
 
 def test_a_200_carrying_a_404_error_raises_at_once(make_sandbox, make_client):
     sandbox = make_sandbox(products=5)
-    sandbox.services.faults.spoil(answers=1, error_in_200=404)
+    sandbox.spoil(answers=1, error_in_200=404)
     client = make_client(sandbox, retry=QUICK)
 
     with pytest.raises(BigCommerceApiError) as caught:

@@ -82,7 +82,7 @@ def test_latency_applies_per_request_and_concurrent_requests_overlap(make_sandbo
 
 def test_spoiled_rate_headers_replace_the_real_ones_for_the_next_answers_only(client):
     lies = {"X-Rate-Limit-Requests-Quota": "NaN", "X-Rate-Limit-Time-Reset-Ms": "86400000"}
-    client.sb.services.faults.spoil(answers=2, rate_headers=lies)
+    client.sb.spoil(answers=2, rate_headers=lies)
 
     spoiled = [client.get("v2/time") for _ in range(2)]
     honest = client.get("v2/time")
@@ -95,7 +95,7 @@ def test_spoiled_rate_headers_replace_the_real_ones_for_the_next_answers_only(cl
 
 
 def test_spoiled_status_answers_a_429_storm_with_the_given_headers(client):
-    client.sb.services.faults.spoil(answers=3, status=429, rate_headers={"X-Rate-Limit-Time-Reset-Ms": "200"})
+    client.sb.spoil(answers=3, status=429, rate_headers={"X-Rate-Limit-Time-Reset-Ms": "200"})
 
     responses = [client.get("v2/orders") for _ in range(4)]
 
@@ -106,7 +106,7 @@ def test_spoiled_status_answers_a_429_storm_with_the_given_headers(client):
 
 @pytest.mark.parametrize(("path", "dialect"), [("v2/orders", list), ("v3/catalog/products", dict)])
 def test_error_in_200_answers_200_with_the_error_body_of_the_paths_dialect(client, path, dialect):
-    client.sb.services.faults.spoil(answers=1, error_in_200=503)
+    client.sb.spoil(answers=1, error_in_200=503)
 
     response = client.get(path)
 
@@ -118,7 +118,7 @@ def test_error_in_200_answers_200_with_the_error_body_of_the_paths_dialect(clien
 
 
 def test_error_in_200_rate_is_a_seeded_fault(client):
-    client.sb.services.faults.update(error_in_200_rate=1.0)
+    client.sb.set_faults(error_in_200_rate=1.0)
 
     response = client.get("v3/catalog/brands")
 
@@ -126,7 +126,7 @@ def test_error_in_200_rate_is_a_seeded_fault(client):
 
 
 def test_a_trickled_body_arrives_whole_at_the_given_pace(client):
-    client.sb.services.faults.spoil(answers=1, trickle_bytes_per_s=100)
+    client.sb.spoil(answers=1, trickle_bytes_per_s=100)
     started = time.perf_counter()
 
     response = client.get("v2/time")
@@ -137,7 +137,7 @@ def test_a_trickled_body_arrives_whole_at_the_given_pace(client):
 
 
 def test_an_endless_body_keeps_coming_without_a_length(client):
-    client.sb.services.faults.spoil(answers=1, trickle_bytes_per_s=400, endless=True)
+    client.sb.spoil(answers=1, trickle_bytes_per_s=400, endless=True)
     url = f"{client.sb.base_url}/stores/{client.sb.store_id}/v2/time"
 
     with requests.get(url, headers={"X-Auth-Token": client.token}, stream=True, timeout=5) as response:
