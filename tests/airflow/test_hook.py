@@ -198,6 +198,25 @@ def test_web_flow_token_works_as_oauth_with_initiate_oauth_off(sandbox, bigcomme
     hook.close()
 
 
+def test_the_test_button_on_an_unauthorized_app_names_no_throwaway_connection_id(
+    sandbox, bigcommerce_connection, tmp_path
+):
+    extra = {
+        "auth_scheme": "OAuth",
+        "initiate_oauth": "REFRESH",
+        "store_id": sandbox.store_id,
+        "oauth_client_id": sandbox.client_id,
+        "oauth_settings_location": str(tmp_path / "OAuthSettings.txt"),
+    }
+    conn_id = bigcommerce_connection(extra)
+
+    ok, message = BigCommerceHook(conn_id).test_connection()
+
+    assert ok is False
+    assert "--conn-id CONN_ID" in message and conn_id not in message  # the UI tests under a random id
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("next_step", list(NextStep))
 def test_the_hooks_authorization_advice_names_only_commands_the_cli_accepts(next_step) -> None:
     error = AuthorizationRequiredError("x", code="nothing_saved", next_step=next_step, settings_location="/shared/s")
