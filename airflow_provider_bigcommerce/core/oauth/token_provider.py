@@ -1,11 +1,9 @@
 """InitiateOAuth=GETANDREFRESH and REFRESH: from properties and the settings location to a valid token.
 
-The REST client asks :meth:`OAuthTokenSource.access_token` before every request; in steady state that is one
-``stat()`` of the settings file. Anything else (exchanging a pending ``OAuthVerifier``, refreshing a token that is
-about to expire) happens under the settings location's lock after a re-read, so a fleet makes one token request
-per need. BigCommerce's tokens never expire (docs/properties.md "Tokens that never expire"), so for the real
-service the work here is mostly noticing a revoked token. What a person must do then travels as data on
-AuthorizationRequiredError; the CLI and the hook word it.
+Steady state costs one ``stat()`` of the settings file per request. Exchanging a pending OAuthVerifier or
+refreshing happens under the location's lock after a re-read, so a fleet makes one token request per need.
+BigCommerce tokens never expire (docs/properties.md "Tokens that never expire"): the usual work is noticing a
+revoked one and raising AuthorizationRequiredError, whose data the CLI and the hook put into words.
 """
 
 from __future__ import annotations
