@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint format bench browser clean
+.PHONY: demo test lint format bench soak browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Exports from a lookalike that changes and misbehaves during every walk: records lost, doubled, hangs.
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks soak
 
 clean:
 	rm -rf $(VENV) demo-output test-artifacts

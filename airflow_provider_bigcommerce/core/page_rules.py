@@ -66,6 +66,8 @@ COUNT_COMPANIONS = {re.compile(r"^v2/orders/?$"): ORDERS_COUNT}
 KEYSETS = {
     re.compile(r"^v2/orders/?$"): Keyset("min_id", "max_id", (("sort", "id:asc"),), ORDERS_COUNT),
     re.compile(r"^v3/catalog/products/?$"): Keyset("id:min", "id:max", (("sort", "id"), ("direction", "asc"))),
+    # brands_catalog.v3.yml sorts only by name; unsorted, brands come in id order, which every page is checked for.
+    re.compile(r"^v3/catalog/brands/?$"): Keyset("id:min", "id:max", ()),
 }
 _V2_LIST_SHAPING = frozenset(("page", "limit", "sort", "include", "consignment_structure"))
 _ID_SORTS = frozenset(("id", "id:asc"))
@@ -244,9 +246,9 @@ def _whole(key: Any) -> bool:
 
 @dataclass(frozen=True)
 class WalkOutcome:
-    """What a finished walk proved. ``expected``: the API's own count for the same filter at the end (None when
-    the list has no count); ``read``: distinct records yielded; ``verified``: the two agree, or a re-read found
-    nothing new; ``passes``: how often the list was read."""
+    """What a finished walk proved. ``expected``: the API's own count for the same filter (None when the list has
+    none); ``read``: distinct records yielded; ``verified``: the last pass met at least as many records as the
+    count before and after it; ``passes``: how often the list was read."""
 
     expected: int | None
     read: int
@@ -257,17 +259,17 @@ class WalkOutcome:
         return {"expected": self.expected, "read": self.read, "verified": self.verified, "passes": self.passes}
 
 
-def judge(expected: int | None, read: int, passes: int, found_new: bool) -> str:
+def judge(start: int | None, end: int | None, seen: int, passes: int) -> str:
     """After a pass: ``"done"``, ``"again"`` (read the list once more) or ``"fail"``.
 
-    Done when the API's count equals what was read, or when a re-read found nothing new and the count is not
-    above what was read (records that left the filter meanwhile were read before they left). A count above what
-    a re-read can find is a list that does not hold what its count says: failing beats ending short.
+    ``start`` and ``end`` are the API's counts for the filter before and after the pass, ``seen`` the distinct
+    records the pass met. Records present for the whole pass are counted in both, so a pass that met at least
+    the smaller count shows no sign of a skipped record; records that left or entered meanwhile explain the
+    rest. Meeting fewer means a page came back short or empty: read again, and fail rather than end short.
     """
-    if expected is None or expected == read:
+    counts = [count for count in (start, end) if count is not None]
+    if not counts or seen >= min(counts):
         return "done"
-    if passes >= 2 and not found_new:
-        return "done" if expected < read else "fail"
     return "again" if passes < MAX_PASSES else "fail"
 
 

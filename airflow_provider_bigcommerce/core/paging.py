@@ -48,6 +48,7 @@ from airflow_provider_bigcommerce.core.page_rules import (
 __all__ = ["MAX_PAGE_SIZE", "V2_READ_AHEAD", "Page", "PageWalk", "WalkOutcome", "page_size"]
 
 V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
+EMPTY_PAGE_RETRIES = 1  # a cursor page with no records but a next link is asked for again this often
 
 Fetch = Callable[[str, dict[str, Any], threading.Event], Any]
 """GET this path with these params; raises ``RequestCancelled`` once the event is set."""
@@ -68,6 +69,7 @@ class _Chain:
     part: Slice
     low: int
     done: bool = False
+    ended_empty: bool = False
     future: Future[Any] | None = None
     ready: deque[list[Any]] = field(default_factory=deque)
 
@@ -106,7 +108,8 @@ class PageWalk:
         self._pages = 0
         self._read = 0
         self._pass_count: int | None = None  # the API's count as the current pass found it
-        self._pass_unstable = False  # the list moved under this pass (by position): read it again
+        self._pass_seen = 0  # distinct records the current pass met, yielded before or not
+        self._pass_shifted = False  # a list read by position changed its total during the pass
         self._seen = SeenKeys()
         self._highest_id: int | None = None
         self._countless = False  # the list has no count to check a pass against
@@ -118,15 +121,15 @@ class PageWalk:
             if keyset is not None:
                 yield from self._passes(
                     lambda number: self._keyset_pass(keyset, number),
-                    lambda passes, found_new: self._keyset_settle(keyset, passes, found_new),
+                    lambda passes: self._settle(lambda: self._keyset_recount(keyset), passes),
                 )
             elif self._path.startswith("v2/"):
                 yield from self._passes(
-                    self._v2_pass, lambda *verdict: self._settle(lambda: self._v2_recount(self._params), *verdict)
+                    self._v2_pass, lambda passes: self._settle(lambda: self._v2_recount(self._params), passes)
                 )
             else:
                 yield from self._passes(
-                    self._v3_pass, lambda *verdict: self._settle(lambda: self._v3_recount(self._params), *verdict)
+                    self._v3_pass, lambda passes: self._settle(lambda: self._v3_recount(self._params), passes)
                 )
         finally:
             self._cancelled.set()
@@ -138,40 +141,41 @@ class PageWalk:
     # -- passes and the verdict --------------------------------------------------------------------------------
 
     def _passes(
-        self, one_pass: Callable[[int], Iterator[Page]], settle: Callable[[int, bool], tuple[str, int | None]]
+        self, one_pass: Callable[[int], Iterator[Page]], settle: Callable[[int], tuple[str, int | None]]
     ) -> Iterator[Page]:
         passes = 0
         while True:
             passes += 1
-            read_before, self._pass_count, self._pass_unstable = self._read, None, False
+            self._pass_count, self._pass_seen, self._pass_shifted = None, 0, False
             yield from one_pass(passes)
-            if self._pass_unstable:
-                if passes < MAX_PASSES:
-                    continue
-                raise PagingError(
-                    "list_unstable", self._path, f"the list kept shifting under {passes} reads", read=self._read
-                )
-            verdict, expected = settle(passes, self._read > read_before)
+            verdict, expected = (
+                ("again" if passes < MAX_PASSES else "fail", None) if self._pass_shifted else settle(passes)
+            )
+            if verdict == "fail" and self._pass_shifted:
+                raise PagingError("list_unstable", self._path, f"the list kept moving under {passes} reads by position")
             if verdict == "fail":
                 raise PagingError(
                     "count_mismatch",
                     self._path,
-                    f"after {passes} reads the list still does not hold what its count says",
+                    f"after {passes} reads the list still holds fewer records than its count says",
                     expected=expected,
-                    read=self._read,
+                    read=self._pass_seen,
                 )
             if verdict == "done":
                 self.outcome = WalkOutcome(expected, self._read, expected is not None, passes)
                 return
 
-    def _settle(self, recount: Callable[[], int | None], passes: int, found_new: bool) -> tuple[str, int | None]:
-        """The verdict on a pass: its own count when that matches what was read, else a fresh count."""
-        expected = self._pass_count
+    def _settle(self, recount: Callable[[], int | None], passes: int) -> tuple[str, int | None]:
+        """The verdict on a pass: its count at the start when that matches what it met, else a fresh count too."""
+        start = self._pass_count
         if self._countless:
             return "done", None
-        if expected is None or expected != self._read:
-            expected = recount()
-        return judge(expected, self._read, passes, found_new), expected
+        if start is not None and start == self._pass_seen:
+            return "done", start
+        end = recount()
+        verdict = judge(start, end, self._pass_seen, passes)
+        counts = [count for count in (start, end) if count is not None]
+        return verdict, (end if verdict == "done" or not counts else min(counts))
 
     def _keyset_page(self, records: list[Any]) -> Page:
         for record in records:  # ids come in ascending order here, which SeenKeys stores as ranges
@@ -221,15 +225,16 @@ class PageWalk:
 
     def _keyset_pass(self, keyset: Keyset, number: int) -> Iterator[Page]:
         repeat = number > 1
+        chain = self._chain(Slice(0, None))
         first_body = self._get(self._keyset_params(keyset, None, None))
         records = self._keyset_records(first_body)
         if keyset.count is None:
             self._pass_count = offset_totals(self._path, meta_of(first_body).get("pagination") or {}, self._limit)[0]
-        chain = self._chain(Slice(0, None))
-        fresh = self._accept(chain, records, repeat)
+        fresh = self._accept(keyset, chain, records, repeat)
         if fresh:
             yield self._keyset_page(fresh)
         if chain.done:
+            yield from self._recheck_empty(keyset, [chain], repeat)
             return
         if keyset.count is not None:
             self._pass_count = self._keyset_recount(keyset)
@@ -239,7 +244,26 @@ class PageWalk:
         high = _int_param(self._params, keyset.max_param)
         if high is not None:
             plan = [_clamped(part, high) for part in plan if part.low <= high]
-        yield from self._slices(keyset, [self._chain(part) for part in plan], repeat)
+        chains = [self._chain(part) for part in plan]
+        yield from self._slices(keyset, chains, repeat)
+        yield from self._recheck_empty(keyset, chains, repeat)
+
+    def _recheck_empty(self, keyset: Keyset, chains: list[_Chain], repeat: bool) -> Iterator[Page]:
+        """Slices that ended on an empty page are asked once more: a 204 or an empty page can come back while
+        records remain (docs/bigcommerce.md). A first page that came back empty is checked with the count the pass
+        needs anyway. Whatever still disagrees with the counts is left to the pass's verdict."""
+        retry = []
+        for chain in chains:
+            if not chain.ended_empty:
+                continue
+            chain.ended_empty = False
+            if chain.part == Slice(0, None):
+                left = self._keyset_recount(keyset)
+                self._pass_count = left if self._pass_count is None else self._pass_count
+                if not left:
+                    continue
+            retry.append(self._chain(Slice(chain.low, chain.part.high)))
+        yield from self._slices(keyset, retry, repeat)
 
     def _chain(self, part: Slice) -> _Chain:
         return _Chain(part, part.low)
@@ -264,11 +288,11 @@ class PageWalk:
                 chain.future = self._submit(self._keyset_params(keyset, chain.low, chain.part.high))
             for finished in [c for c in chains[current:] if c.future is not None and (c is chain or c.future.done())]:
                 future, finished.future = finished.future, None
-                fresh = self._accept(finished, self._keyset_records(self._result(future)), repeat)
+                fresh = self._accept(keyset, finished, self._keyset_records(self._result(future)), repeat)
                 if fresh:
                     finished.ready.append(fresh)
 
-    def _accept(self, chain: _Chain, records: list[Any], repeat: bool) -> list[Any]:
+    def _accept(self, keyset: Keyset, chain: _Chain, records: list[Any], repeat: bool) -> list[Any]:
         """Check a keyset page (ids ascending, above the cursor, inside the slice), move the chain on, and return
         the records an earlier pass did not yield."""
         ids = [record_id(self._path, record) for record in records]
@@ -279,30 +303,21 @@ class PageWalk:
         high = chain.part.high
         if high is not None and ids and ids[-1] > high:
             raise PagingError("page_repeated", self._path, "the list answered ids above the requested maximum")
+        self._pass_seen += len(ids)
         if ids:
             chain.low = ids[-1] + 1
             self._highest_id = max(self._highest_id or ids[-1], ids[-1])
         chain.done = len(records) < self._limit or (high is not None and chain.low > high)
+        chain.ended_empty = not records
         if not repeat:
             return records
         return [record for record, key in zip(records, ids, strict=True) if key not in self._seen]
 
-    def _keyset_recount(self, keyset: Keyset, high: int | None = None) -> int | None:
-        params = self._keyset_params(keyset, None, high)
+    def _keyset_recount(self, keyset: Keyset, low: int | None = None, high: int | None = None) -> int | None:
+        params = self._keyset_params(keyset, low, high)
         if self._path.startswith("v2/"):
             return self._v2_recount(params)
         return self._v3_recount(params)
-
-    def _keyset_settle(self, keyset: Keyset, passes: int, found_new: bool) -> tuple[str, int | None]:
-        """After a first pass that missed its start count, count only the ids up to the highest one read: records
-        created meanwhile lie above it, so a store that keeps taking orders does not force a re-read. Done when
-        that count matches and the start count fits below it (nothing that existed at the start lies above)."""
-        start = self._pass_count
-        if passes == 1 and start is not None and self._highest_id is not None and start != self._read:
-            bounded = self._keyset_recount(keyset, self._highest_id)
-            if bounded == self._read and start <= bounded:
-                return "done", bounded
-        return self._settle(lambda: self._keyset_recount(keyset), passes, found_new)
 
     # -- v2 by position ----------------------------------------------------------------------------------------
 
@@ -327,7 +342,7 @@ class PageWalk:
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, "the list answered the same page twice")
             previous = keys
-            self._pass_unstable |= not all([pass_seen.add(key) for key in keys])
+            self._pass_seen += sum(pass_seen.add(key) for key in keys)
             fresh = first_new(records, self._seen)
             if fresh:
                 yield self._page(fresh)
@@ -373,7 +388,7 @@ class PageWalk:
         start = int(params.get("page", 1))
         previous = [identity(record) for record in v3_records(self._path, first)]
         pass_seen = SeenKeys()
-        self._pass_unstable |= not all([pass_seen.add(key) for key in previous])
+        self._pass_seen += sum(pass_seen.add(key) for key in previous)
         fresh = first_new(v3_records(self._path, first), self._seen)
         if fresh:
             yield self._page(fresh)
@@ -390,10 +405,11 @@ class PageWalk:
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, f"page {page_number} repeated the page before it")
             previous = keys
+            self._pass_seen += sum(pass_seen.add(key) for key in keys)
+            # Deletes before the current position skip as many records as they remove, which no count can
+            # tell apart: a total that moved means the positions moved, so this pass proves nothing.
             page_total = offset_totals(self._path, meta_of(body).get("pagination") or {}, self._limit)[0]
-            short = len(records) < self._limit and page_number < last
-            repeated = not all([pass_seen.add(key) for key in keys])
-            self._pass_unstable |= page_total != total or short or repeated
+            self._pass_shifted |= page_total != total or (len(records) < self._limit and page_number < last)
             fresh = first_new(records, self._seen)
             if fresh:
                 yield self._page(fresh)
@@ -401,11 +417,19 @@ class PageWalk:
     def _cursor_pages(self, params: dict[str, Any], body: Any) -> Iterator[Page]:
         params.pop("page", None)
         cursors = {params["after"]} if "after" in params else set()
+        pass_seen = SeenKeys()
+        empty_pages = 0
         while True:
             records = v3_records(self._path, body)
             cursor = meta_of(body).get("cursor_pagination") or {}
             end_cursor = cursor.get("end_cursor")
             has_next = bool((cursor.get("links") or {}).get("next"))
+            if not records and has_next and empty_pages < EMPTY_PAGE_RETRIES:
+                empty_pages += 1  # a page with nothing on it but a way on: ask once more before moving past it
+                body = self._result(self._submit(params))
+                continue
+            empty_pages = 0
+            self._pass_seen += sum(pass_seen.add(identity(record)) for record in records)
             fresh = first_new(records, self._seen)
             if fresh:
                 yield self._page(fresh)

@@ -238,13 +238,13 @@ class StoreApi:
 
     def variants(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         catalog = self.data.catalog
-        return self._offset_list(
-            "v3/catalog/variants", query, Selection(0, catalog.variant_total), catalog.variant_json
-        )
+        selection = self._changed("v3/catalog/variants", Selection(0, catalog.variant_total), query, ())
+        return self._offset_list("v3/catalog/variants", query, selection, catalog.variant_json)
 
     def brands(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         catalog = self.data.catalog
-        selection = self._changed("v3/catalog/brands", Selection(0, catalog.brand_count), query, ())
+        low, high = _id_range(query, 0, catalog.brand_count, first_id=1)
+        selection = self._changed("v3/catalog/brands", Selection(low, high), query, ())
         return self._offset_list("v3/catalog/brands", query, selection, catalog.brand_json)
 
     def categories(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from airflow_provider_bigcommerce.sandbox.paging import Selection
 
-# The first id of each list: ids are ``index + FIRST_ID`` (orders are numbered from 100, like a real store).
-FIRST_ID = {"v2/orders": 100, "v3/catalog/products": 1, "v3/customers": 1, "v3/catalog/brands": 1}
+# The first id of a list: ids are ``index + FIRST_ID`` (orders are numbered from 100 like a real store's; the
+# rest from 1).
+FIRST_ID = {"v2/orders": 100}
 
 
 @dataclass

@@ -24,11 +24,12 @@ def test_v2_orders_past_a_full_first_page_are_counted_and_never_end_on_a_full_pa
     assert [len(page.records) for page in pages] == [250, 250]
     assert [page.number for page in pages] == [1, 2]
     assert ids == list(range(100, 600))
-    assert sandbox.stats.requests_by_path == {"v2/orders/count": 1, "v2/orders": 3}
-    assert sandbox.stats.responses_by_status[204] == 1
+    # the 204 after the second full page proves the end, and is asked once more: a 204 can lie
+    assert sandbox.stats.requests_by_path == {"v2/orders/count": 1, "v2/orders": 4}
+    assert sandbox.stats.responses_by_status[204] == 2
 
 
-def test_v2_sweep_of_1000_orders_with_line_items_costs_at_most_6_requests(make_sandbox, make_client):
+def test_v2_sweep_of_1000_orders_with_line_items_costs_at_most_7_requests(make_sandbox, make_client):
     sandbox = make_sandbox(orders=1000, latency_ms=20)  # latency keeps several pages in flight at once
     client = make_client(sandbox)
     params = {"include": "consignments.line_items", "consignment_structure": "object"}
@@ -37,8 +38,9 @@ def test_v2_sweep_of_1000_orders_with_line_items_costs_at_most_6_requests(make_s
 
     assert len(orders) == 1000 and len(set(_ids(orders))) == 1000
     assert all(order["consignments"]["shipping"][0]["line_items"] for order in orders)
-    # page 1, the count, three slices of ids, and the request past the last full page that proves the end
-    assert sandbox.stats.requests <= 6
+    # page 1, the count, three slices of ids, and the request past the last full page that proves the end,
+    # asked twice since an empty answer can lie; 1,001 orders would end on a short page and cost 6
+    assert sandbox.stats.requests <= 7
 
 
 def test_v2_count_gets_the_lists_filters_so_no_page_is_wasted(make_sandbox, make_client):
