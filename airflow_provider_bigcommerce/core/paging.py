@@ -249,9 +249,9 @@ class PageWalk:
         yield from self._recheck_empty(keyset, chains, repeat)
 
     def _recheck_empty(self, keyset: Keyset, chains: list[_Chain], repeat: bool) -> Iterator[Page]:
-        """Slices that ended on an empty page are asked once more: a 204 or an empty page can come back while
-        records remain (docs/bigcommerce.md). A first page that came back empty is checked with the count the pass
-        needs anyway. Whatever still disagrees with the counts is left to the pass's verdict."""
+        """Slices that ended on an empty page are asked once more: a 204 or an empty page from a proxy or a lagging
+        replica can come back while records remain. A first page that came back empty is checked with the count the
+        pass needs anyway. Whatever still disagrees with the counts is left to the pass's verdict."""
         retry = []
         for chain in chains:
             if not chain.ended_empty:
@@ -363,7 +363,7 @@ class PageWalk:
     def _v3_pass(self, number: int) -> Iterator[Page]:
         params = dict(self._params)
         if "after" in params:
-            params.pop("page", None)  # docs/bigcommerce.md: page is ignored with a cursor; do not pretend otherwise
+            params.pop("page", None)  # docs/bigcommerce.md "Listing and paging": page is ignored with a cursor
             yield from self._cursor_pages(params, self._get(params))
             return
         first = self._get(params)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import BENCHMARKS, import_cost, memory, order_lines, throughput, token_path
+from benchmarks import BENCHMARKS, import_cost, memory, order_lines, soak, throughput, token_path
 from benchmarks.report import BenchmarkResult, format_result, machine_info, markdown_report
 
 TOY_SIZES = {
     throughput: {"orders": 600, "window_ms": 500, "latency_ms": 5, "baseline_seconds": 0.1},
     order_lines: {"orders": 300, "large": 0},
+    soak: {"exports": 4, "size": 300},
     memory: {"small": 250, "large": 500, "orders": 20},
     token_path: {"processes": 2, "blocks": 2, "calls": 50, "api_calls": 2, "token_lifetime_s": 2},
     import_cost: {
@@ -28,6 +29,7 @@ FIGURES = {
     memory: {"small_peak_mb", "large_peak_mb", "spread"},
     token_path: {"added_us", "verifier_token_requests", "refresh_token_requests"},
     import_cost: {"beyond_sdk_ms", "sdk_ms"},
+    soak: {"lost", "doubled", "stray", "hangs", "expected", "read"},
 }
 
 
@@ -44,3 +46,10 @@ def test_benchmark_produces_its_figures(module):
     assert result.checks and all(check.measured for check in result.checks)
     assert module.NAME in format_result(result)
     assert "| benchmark |" in markdown_report([result], machine_info(), "python -m benchmarks")
+
+
+def test_the_soak_loses_doubles_and_hangs_nothing_at_toy_size():
+    figures = soak.run(**TOY_SIZES[soak]).figures
+
+    assert figures["exports"] == 4 and figures["read"] > 0
+    assert (figures["lost"], figures["doubled"], figures["stray"], figures["hangs"]) == (0, 0, 0, 0)
