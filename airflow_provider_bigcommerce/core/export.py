@@ -153,10 +153,9 @@ class Resource:
         if window is not None and self.date_modified_params is not None:
             if window.start == window.end:
                 raise ExportError(
-                    f"The run's data interval is a single point ({window.start.isoformat()}): an incremental export "
-                    f"of {self.name} would read nothing. Schedule the DAG with CronDataIntervalTimetable or "
-                    "DeltaDataIntervalTimetable (in Airflow 3 a plain cron string gives point-in-time runs), pass "
-                    "since/until, or set incremental=False for a full read."
+                    f"The export window starts where it ends ({window.start.isoformat()}): an incremental export "
+                    f"of {self.name} would read nothing. Pass a since earlier than until, or set "
+                    "incremental=False for a full read."
                 )
             first, last = window.inclusive_seconds()
             min_name, max_name = self.date_modified_params

@@ -1,22 +1,30 @@
-"""Copy one BigCommerce list into object storage as newline-delimited JSON, incrementally by the run's interval.
+"""Copy one BigCommerce list into object storage as newline-delimited JSON, incrementally run after run.
 
-The work happens in ``core.export`` (plain Python); this operator maps the task's context onto it: the data
-interval becomes the export window, the destination string becomes an ``ObjectStoragePath``, the connection
-becomes the hook's REST client, and the manifest goes to XCom.
+The work happens in ``core.export`` (plain Python); this operator maps the task's context onto it: the run's
+window (its data interval, or for point-in-time runs the span since the task's previous success) becomes the
+export window, the destination string becomes an ``ObjectStoragePath``, the connection becomes the hook's REST
+client, and the manifest goes to XCom.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
+    from airflow.sdk.api.datamodels._generated import PreviousTIResponse
+    from airflow.sdk.types import RuntimeTaskInstanceProtocol
 
     from airflow_provider_bigcommerce.core.export import Window
+
+INITIAL_LOADS = ("start_date", "full")
+# How many later successful runs a rerun or backfill looks through to find the one right after it.
+LATER_RUNS_LIMIT = 2000
+_END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)  # "before this" excludes only runs without a logical date
 
 
 class BigCommerceToStorageOperator(BaseOperator):
@@ -24,11 +32,28 @@ class BigCommerceToStorageOperator(BaseOperator):
 
     Resources: ``orders`` (line items inline), ``order_shipping_addresses``, ``products``, ``variants``,
     ``brands``, ``category_trees``, ``customers``; or any list named by ``path``. Orders, shipping addresses,
-    products and customers are read incrementally: exactly the records with
-    ``data_interval_start <= date_modified < data_interval_end``. The others are read whole on every run.
+    products and customers are read incrementally: exactly the records with ``start <= date_modified < end``
+    of the run's window. The others are read whole on every run (the window only names their file).
     Shipping addresses come from the orders' shipping consignments (one request per 250 orders, not one per
     order), one record per address with its ``order_id``; an order's addresses follow its ``date_modified``.
-    A rerun of the same interval replaces the same file atomically. Returns the manifest (see ``core.export``).
+    Returns the manifest (see ``core.export``); its ``window`` is the run's window.
+
+    The window, under any schedule:
+
+    - **Data-interval timetables** (``CronDataIntervalTimetable``, ``DeltaDataIntervalTimetable``): the run's
+      data interval ``[data_interval_start, data_interval_end)``.
+    - **Point-in-time runs** (Airflow 3's ``"@daily"`` or any cron string, ``schedule=None``, manual runs): from
+      where the task's previous successful run ended to this run's logical date (a manual run without one:
+      its ``run_after``). "Previous" is Airflow's record: the latest successful instance of this task (same map
+      index) whose logical date is *before this run's*, and "where it ended" is the window end in its manifest.
+      The first run starts at the DAG's ``start_date``, or with ``initial_load="full"`` reads a full snapshot.
+    - A rerun or backfill of an old run gets the same window and file again, as long as the runs around it
+      keep their states. It never reaches into a later run's window: when a later successful run already
+      covers part of the span (it ran while this one had failed, or before a backfill), the window ends where
+      that run's window starts, and a run left with an empty window is skipped.
+    - ``since`` / ``until`` replace either end.
+
+    A rerun of the same window replaces the same file atomically.
 
     :param resource: a catalogue name, or the file prefix for a list given by ``path``.
     :param destination: folder for the files: a local path, or any ``ObjectStoragePath`` URL
@@ -39,8 +64,10 @@ class BigCommerceToStorageOperator(BaseOperator):
     :param date_modified_params: with ``path``: the (minimum, maximum) ``date_modified`` filter parameter names,
         which makes that list incremental.
     :param incremental: ``False`` reads every record even where a date filter exists (a full snapshot).
-    :param since: window start (ISO 8601); defaults to the run's ``data_interval_start``. Templated.
-    :param until: window end, exclusive (ISO 8601); defaults to the run's ``data_interval_end``. Templated.
+    :param initial_load: what a point-in-time run with no previous success reads: ``"start_date"`` (default)
+        the records modified since the DAG's ``start_date``; ``"full"`` a full snapshot (``{resource}_full``).
+    :param since: window start (ISO 8601); replaces the start worked out above. Templated.
+    :param until: window end, exclusive (ISO 8601); replaces the end worked out above. Templated.
     :param compression: ``None`` or ``"gzip"``.
     """
 
@@ -66,6 +93,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         query_params: Mapping[str, Any] | None = None,
         date_modified_params: Sequence[str] | None = None,
         incremental: bool = True,
+        initial_load: str = "start_date",
         since: str | datetime | None = None,
         until: str | datetime | None = None,
         compression: str | None = None,
@@ -79,6 +107,11 @@ class BigCommerceToStorageOperator(BaseOperator):
         self.query_params = query_params
         self.date_modified_params = tuple(date_modified_params) if date_modified_params else None
         self.incremental = incremental
+        if initial_load not in INITIAL_LOADS:
+            from airflow_provider_bigcommerce.core.export import ExportError
+
+            raise ExportError(f"initial_load='{initial_load}' is not one of {', '.join(INITIAL_LOADS)}.")
+        self.initial_load = initial_load
         self.since = since
         self.until = until
         self.compression = compression
@@ -91,7 +124,6 @@ class BigCommerceToStorageOperator(BaseOperator):
         from airflow_provider_bigcommerce.core.export import ExportError, export_resource, resource_for
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
-        hook = BigCommerceHook(self.bigcommerce_conn_id)
         try:
             resource = resource_for(
                 self.resource,
@@ -100,13 +132,19 @@ class BigCommerceToStorageOperator(BaseOperator):
                 date_modified_params=self.date_modified_params,
             )
             window = self._window(context)
+        except ExportError as error:
+            raise AirflowFailException(str(error)) from error
+        # A first run told to load everything reads a snapshot; every other run reads its window.
+        incremental = self.incremental and window is not None
+        hook = BigCommerceHook(self.bigcommerce_conn_id)
+        try:
             destination = ObjectStoragePath(self.destination)
             return export_resource(
                 hook.client,
                 resource,
                 destination,
                 window=window,
-                incremental=self.incremental,
+                incremental=incremental,
                 compression=self.compression or None,  # a template may render "no compression" as ""
                 log=self.log,
             )
@@ -117,13 +155,102 @@ class BigCommerceToStorageOperator(BaseOperator):
             hook.close()
 
     def _window(self, context: Context) -> Window | None:
+        """The run's window (see the class docstring); ``None`` for an initial full load."""
         from airflow_provider_bigcommerce.core.export import Window
 
-        start = _moment(self.since, "since") or context.get("data_interval_start")
-        end = _moment(self.until, "until") or context.get("data_interval_end")
-        if start is None or end is None:
+        since, until = _moment(self.since, "since"), _moment(self.until, "until")
+        start, end = context.get("data_interval_start"), context.get("data_interval_end")
+        if since is not None and until is not None:
+            return Window(since, until)
+        if start is not None and end is not None and start != end:
+            return Window(since or start, until or end)  # a data-interval timetable
+        return self._point_in_time_window(context, since, until)
+
+    def _point_in_time_window(self, context: Context, since: datetime | None, until: datetime | None) -> Window | None:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from airflow_provider_bigcommerce.core.export import ExportError, Window
+
+        ti = context["ti"]
+        moment = context.get("logical_date") or context["dag_run"].run_after
+        end = until or moment
+        # Given ends are the user's choice; only a window worked out from the runs must keep out of later ones.
+        later = _next_success(ti, moment) if since is None and until is None else None
+        later_start = _recorded_window(ti, later)[0] if later is not None else None
+        if later is not None and later_start is None:
+            raise AirflowSkipException(
+                f"Run {later.run_id}, after this one, already exported {self.resource} in full (a snapshot); "
+                "this run would repeat it. Clear that run instead to export again."
+            )
+        if later_start is not None and later_start < end:
+            end = later_start
+        if since is not None:
+            start = since
+        elif (previous := _previous_success(ti, moment)) is not None:
+            start = _recorded_window(ti, previous)[1]
+        elif self.initial_load == "full":
+            self.log.info(
+                "No previous successful run of %s: reading a full snapshot (initial_load='full')", self.task_id
+            )
             return None
+        else:
+            start = self.start_date or context["dag"].start_date
+            if start is None:
+                raise ExportError(
+                    f"{self.task_id} has no previous successful run and its DAG has no start_date to begin from. "
+                    "Give the DAG a start_date, set initial_load='full', or pass since."
+                )
+        if start >= end:
+            covered = f"; run {later.run_id} already exported from {later_start.isoformat()}" if later_start else ""
+            raise AirflowSkipException(
+                f"Nothing to export: the window [{start.isoformat()}, {end.isoformat()}) is empty{covered}."
+            )
+        self.log.info("Point-in-time run: exporting [%s, %s)", start.isoformat(), end.isoformat())
         return Window(start, end)
+
+
+def _previous_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> PreviousTIResponse | None:
+    """The latest successful instance of this task (same map index) whose logical date is before ``moment``."""
+    from airflow.sdk import TaskInstanceState
+
+    return ti.get_previous_ti(state=TaskInstanceState.SUCCESS, logical_date=moment, map_index=ti.map_index)
+
+
+def _next_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> PreviousTIResponse | None:
+    """The earliest successful instance of this task whose logical date is after ``moment``, if any.
+
+    Airflow only answers "the latest success before X", so this walks back from the latest success; a run of
+    today finds none in one call, a rerun or backfill steps over the later runs (at most ``LATER_RUNS_LIMIT``).
+    """
+    from airflow_provider_bigcommerce.core.export import ExportError
+
+    nearest = None
+    candidate = _previous_success(ti, _END_OF_TIME)
+    for _ in range(LATER_RUNS_LIMIT + 1):
+        if candidate is None or candidate.logical_date is None or candidate.logical_date <= moment:
+            return nearest
+        nearest = candidate
+        candidate = _previous_success(ti, candidate.logical_date)
+    raise ExportError(
+        f"More than {LATER_RUNS_LIMIT} successful runs follow this one's logical date ({moment.isoformat()}); "
+        "pass since and until to export an old span explicitly."
+    )
+
+
+def _recorded_window(ti: RuntimeTaskInstanceProtocol, run: PreviousTIResponse) -> tuple[datetime | None, datetime]:
+    """The (start, end) of the window another run of this task exported, from its manifest in XCom.
+
+    A full snapshot has no start (``None``). When the manifest is gone (``airflow db clean``), the run's
+    logical date stands for both ends: where a point-in-time run ended, and the most it could have covered.
+    """
+    manifest = ti.xcom_pull(task_ids=ti.task_id, run_id=run.run_id, map_indexes=ti.map_index)
+    fallback = run.logical_date or _END_OF_TIME  # both lookups only return runs with a logical date
+    if not isinstance(manifest, Mapping):
+        return fallback, fallback
+    window = manifest.get("window")
+    if not window:
+        return None, fallback
+    return datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
 
 
 def _moment(value: str | datetime | None, name: str) -> datetime | None:

@@ -1,0 +1,241 @@
+"""The export under point-in-time schedules (``@daily``, ``schedule=None``) through dag.test() on the lookalike.
+
+Each run's window runs from where the task's previous success ended to the run's logical date; the first run
+starts at the DAG's start_date. Reruns and backfills keep their window and never reach into a later run's.
+The DAGs are in ``dags/bc_test_point_in_time.py``, one per test, so the runs of one test never meet another's.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+
+CONN_ID = "bc_pit_pat"
+PATHS = {"orders": "v2/orders", "customers": "v3/customers"}
+START = datetime(2025, 5, 1, tzinfo=UTC)  # the test DAGs' start_date
+
+
+def may(day: int) -> datetime:
+    return datetime(2025, 5, day, tzinfo=UTC)
+
+
+def _modified(record: dict[str, Any]) -> datetime:
+    value = record["date_modified"]
+    return parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
+
+
+@pytest.fixture(scope="module")
+def store_records(sandbox: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every order and customer of the lookalike, read without any filter: the truth to compare with."""
+    properties = ConnectionProperties.from_mapping(
+        {"StoreId": sandbox.store_id, "OAuthAccessToken": sandbox.access_token, "URL": sandbox.base_url}
+    )
+    with BigCommerceClient(properties, token_source_for(properties)) as client:
+        return {name: list(client.paginate(path)) for name, path in PATHS.items()}
+
+
+@pytest.fixture
+def destination(tmp_path: Path) -> Path:
+    return tmp_path / "export"
+
+
+@pytest.fixture
+def export_env(sandbox: Any, pat_extra: dict[str, str], destination: Path, connection_env: Callable) -> dict[str, str]:
+    return {
+        **connection_env(CONN_ID, sandbox, pat_extra),
+        "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_CONN_ID": CONN_ID,
+        "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_DESTINATION": str(destination),
+    }
+
+
+def _windows(run: Any) -> dict[str, tuple[datetime, datetime]]:
+    """Resource -> the (start, end) window its manifest reports, for both mapped exports of a run."""
+    assert run.state == "success", run.failure()
+    found = {}
+    for index in range(len(PATHS)):
+        manifest = run.xcom(f"export[{index}]")
+        window = manifest["window"]
+        found[manifest["resource"]] = (datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"]))
+    return found
+
+
+def _same_window_for_all(run: Any) -> tuple[datetime, datetime]:
+    windows = set(_windows(run).values())
+    assert len(windows) == 1, windows
+    return windows.pop()
+
+
+def _read(path: str) -> list[dict[str, Any]]:
+    data = Path(path).read_bytes()
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _assert_exact(run: Any, store_records: dict[str, list[dict[str, Any]]]) -> None:
+    """Each file holds exactly the records modified in its window, under the window's name."""
+    for index in range(len(PATHS)):
+        manifest = run.xcom(f"export[{index}]")
+        name = manifest["resource"]
+        start, end = (datetime.fromisoformat(manifest["window"][key]) for key in ("start", "end"))
+        [file] = manifest["files"]
+        assert file["path"].endswith(f"{name}/{name}_{start:%Y%m%dT%H%M%SZ}_{end:%Y%m%dT%H%M%SZ}.ndjson")
+        expected = sorted(r["id"] for r in store_records[name] if start <= _modified(r) < end)
+        assert sorted(record["id"] for record in _read(file["path"])) == expected
+        assert manifest["mode"] == "incremental"
+
+
+def test_daily_runs_start_at_start_date_then_where_the_previous_success_ended(
+    run_dag: Callable[..., Any], export_env: dict[str, str], store_records: dict[str, list[dict[str, Any]]]
+):
+    first = run_dag("bc_test_pit_daily", env=export_env, logical_date=may(3).isoformat())
+    second = run_dag("bc_test_pit_daily", env=export_env, logical_date=may(4).isoformat())
+    # May 5 never ran (catchup=False, the scheduler was down): the next run picks up its span too.
+    third = run_dag("bc_test_pit_daily", env=export_env, logical_date=may(6).isoformat())
+
+    assert first.data_interval_start == first.data_interval_end  # @daily gives point-in-time runs in Airflow 3
+    assert _same_window_for_all(first) == (START, may(3))
+    assert _same_window_for_all(second) == (may(3), may(4))
+    assert _same_window_for_all(third) == (may(4), may(6))
+    for run in (first, second, third):
+        _assert_exact(run, store_records)
+    assert any(r for r in store_records["orders"] if may(4) <= _modified(r) < may(6)), "no orders to export"
+
+
+def test_a_rerun_of_an_old_run_gets_the_same_window_and_rewrites_the_same_files(
+    run_dag: Callable[..., Any], export_env: dict[str, str], destination: Path
+):
+    dag_id = "bc_test_pit_daily_rerun"
+    runs = {day: run_dag(dag_id, env=export_env, logical_date=may(day).isoformat()) for day in (3, 4, 5)}
+    assert [_same_window_for_all(runs[day]) for day in (3, 4, 5)] == [
+        (START, may(3)),
+        (may(3), may(4)),
+        (may(4), may(5)),
+    ]
+    files_before = _tree(destination)
+
+    # "Previous success" of the rerun is the latest success before May 4 (May 3), not the latest (May 5).
+    rerun = run_dag(dag_id, env=export_env, logical_date=may(4).isoformat())
+    again = run_dag(dag_id, env=export_env, logical_date=may(5).isoformat())
+
+    assert _same_window_for_all(rerun) == (may(3), may(4))
+    assert _same_window_for_all(again) == (may(4), may(5))
+    assert _tree(destination) == files_before  # same names, same bytes, nothing added
+    assert len(files_before) == 3 * len(PATHS)
+
+
+def test_a_backfill_into_a_span_a_later_run_already_exported_is_skipped_and_writes_nothing(
+    run_dag: Callable[..., Any], export_env: dict[str, str], destination: Path
+):
+    dag_id = "bc_test_pit_daily_backfill"
+    first = run_dag(dag_id, env=export_env, logical_date=may(10).isoformat())
+    assert _same_window_for_all(first) == (START, may(10))
+    files_after_first = _tree(destination)
+
+    backfill = [run_dag(dag_id, env=export_env, logical_date=may(day).isoformat()) for day in (4, 5)]
+    following = run_dag(dag_id, env=export_env, logical_date=may(11).isoformat())
+
+    for run in backfill:
+        assert run.state == "success", run.failure()
+        assert {run.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"skipped"}
+    assert _tree(destination).keys() - files_after_first.keys() == {
+        f"{name}/{name}_20250510T000000Z_20250511T000000Z.ndjson" for name in PATHS
+    }
+    assert _same_window_for_all(following) == (may(10), may(11))  # skipped runs do not move the chain
+
+
+def test_a_failed_run_covered_by_the_next_success_is_skipped_on_rerun_and_that_success_keeps_its_window(
+    run_dag: Callable[..., Any], export_env: dict[str, str], destination: Path
+):
+    dag_id = "bc_test_pit_daily_gap"
+    broken = {**export_env, "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_CONN_ID": "bc_pit_no_such_connection"}
+    run_dag(dag_id, env=export_env, logical_date=may(3).isoformat())
+    failed = run_dag(dag_id, env=broken, logical_date=may(4).isoformat())
+    assert {failed.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"failed"}
+    covering = run_dag(dag_id, env=export_env, logical_date=may(5).isoformat())
+    assert _same_window_for_all(covering) == (may(3), may(5))  # May 4's span too: its run failed
+    files_before = _tree(destination)
+
+    retried = run_dag(dag_id, env=export_env, logical_date=may(4).isoformat())
+    covering_again = run_dag(dag_id, env=export_env, logical_date=may(5).isoformat())
+    after = run_dag(dag_id, env=export_env, logical_date=may(6).isoformat())
+
+    assert {retried.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"skipped"}
+    assert _same_window_for_all(covering_again) == (may(3), may(5))
+    assert _same_window_for_all(after) == (may(5), may(6))
+    assert {path: data for path, data in _tree(destination).items() if path in files_before} == files_before
+    assert len(_tree(destination)) == len(files_before) + len(PATHS)
+
+
+def test_initial_load_full_reads_a_snapshot_first_and_the_next_run_starts_at_its_logical_date(
+    run_dag: Callable[..., Any], export_env: dict[str, str], store_records: dict[str, list[dict[str, Any]]]
+):
+    dag_id = "bc_test_pit_full_first"
+    first = run_dag(dag_id, env=export_env, logical_date=may(3).isoformat())
+    second = run_dag(dag_id, env=export_env, logical_date=may(4).isoformat())
+
+    assert first.state == "success", first.failure()
+    for index in range(len(PATHS)):
+        manifest = first.xcom(f"export[{index}]")
+        name = manifest["resource"]
+        assert (manifest["mode"], manifest["window"]) == ("full", None)
+        assert manifest["files"][0]["path"].endswith(f"{name}/{name}_full.ndjson")
+        assert sorted(r["id"] for r in _read(manifest["files"][0]["path"])) == sorted(
+            r["id"] for r in store_records[name]
+        )
+    assert _same_window_for_all(second) == (may(3), may(4))
+    _assert_exact(second, store_records)
+
+
+def test_manual_runs_of_an_unscheduled_dag_chain_by_logical_date(
+    run_dag: Callable[..., Any], export_env: dict[str, str], store_records: dict[str, list[dict[str, Any]]]
+):
+    first = run_dag("bc_test_pit_manual", env=export_env, logical_date=may(3).isoformat())
+    second = run_dag(
+        "bc_test_pit_manual", env=export_env, logical_date=datetime(2025, 5, 5, 9, 30, tzinfo=UTC).isoformat()
+    )
+
+    assert _same_window_for_all(first) == (START, may(3))
+    assert _same_window_for_all(second) == (may(3), datetime(2025, 5, 5, 9, 30, tzinfo=UTC))
+    _assert_exact(second, store_records)
+
+
+def test_a_manual_run_without_a_logical_date_ends_at_its_run_after(
+    run_dag: Callable[..., Any], export_env: dict[str, str], store_records: dict[str, list[dict[str, Any]]]
+):
+    before = datetime.now(UTC)
+    run = run_dag("bc_test_pit_manual_no_date", env=export_env, logical_date=None)
+    after = datetime.now(UTC)
+
+    start, end = _same_window_for_all(run)
+    assert start == START and before - timedelta(seconds=1) <= end <= after
+    _assert_exact(run, store_records)
+
+
+def test_a_data_interval_timetable_exports_its_interval_whatever_ran_before(
+    run_dag: Callable[..., Any], export_env: dict[str, str]
+):
+    # The example DAG uses CronDataIntervalTimetable: a run exports the day before its logical date, and an
+    # earlier success (May 4's) does not stretch a later run's window back to it.
+    run_dag("bigcommerce_incremental_export", env=export_env, logical_date=may(5).isoformat())
+    later = run_dag("bigcommerce_incremental_export", env=export_env, logical_date=may(8).isoformat())
+
+    assert later.state == "success", later.failure()
+    assert (later.data_interval_start, later.data_interval_end) == (may(7).isoformat(), may(8).isoformat())
+    for index in range(3):
+        assert later.xcom(f"export[{index}]")["window"] == {"start": may(7).isoformat(), "end": may(8).isoformat()}
