@@ -1,15 +1,14 @@
 """Walking BigCommerce list endpoints so that every record that matches throughout is yielded exactly once.
 
-Four kinds of walk (the decisions live in ``page_rules``):
-- keyset (v2 orders, v3 products): sorted by id, each request asks for ids above the last one seen, so changes
-  elsewhere in the list cannot shift a page; after a full first page the id range is split into slices read
-  in parallel. A walk never ends on a full page.
-- v3 cursor (customers): ``after=<end_cursor>``; a cursor seen before is a cycle and an error.
-- v3 offset and v2 pages elsewhere: by position, de-duplicated by id; a page that repeats the previous one is
-  an error, a list that shifts (total changes, duplicates, an early empty page) is read again.
-- every walk ends by comparing what it read with the API's own count for the same filter; a mismatch is read
-  again (at most ``MAX_PASSES`` passes in all) and one that persists raises ``PagingError``.
-Pages are yielded in order and at most a few pages per slice are buffered, so memory does not grow with the list.
+- keyset (v2 orders, v3 products and brands): by id, each request asking for the ids above the last one read,
+  so changes elsewhere cannot shift a page; after a full first page the ids left are split into slices read in
+  parallel. Never ends on a full page; a slice that ends on an empty page is asked once more.
+- v3 cursor (customers): ``after=<end_cursor>``; a cursor seen before is a cycle, an error.
+- by position (other v3 offset lists, v2 lists): de-duplicated by id; a page repeating the one before is an
+  error, a total that moves during the pass means the list is read again.
+Each pass counts the records it met against the API's count before and after it (``page_rules.judge``); fewer
+than both is read again, at most ``MAX_PASSES`` times, then ``PagingError``. Pages come in order and only a few
+are buffered, so memory does not grow with the list. The decisions themselves live in ``page_rules``.
 """
 
 from __future__ import annotations
@@ -111,7 +110,6 @@ class PageWalk:
         self._pass_seen = 0  # distinct records the current pass met, yielded before or not
         self._pass_shifted = False  # a list read by position changed its total during the pass
         self._seen = SeenKeys()
-        self._highest_id: int | None = None
         self._countless = False  # the list has no count to check a pass against
         self.outcome: WalkOutcome | None = None
 
@@ -148,11 +146,11 @@ class PageWalk:
             passes += 1
             self._pass_count, self._pass_seen, self._pass_shifted = None, 0, False
             yield from one_pass(passes)
-            verdict, expected = (
-                ("again" if passes < MAX_PASSES else "fail", None) if self._pass_shifted else settle(passes)
-            )
-            if verdict == "fail" and self._pass_shifted:
+            if self._pass_shifted:  # positions moved: this pass proves nothing, whatever the counts say
+                if passes < MAX_PASSES:
+                    continue
                 raise PagingError("list_unstable", self._path, f"the list kept moving under {passes} reads by position")
+            verdict, expected = settle(passes)
             if verdict == "fail":
                 raise PagingError(
                     "count_mismatch",
@@ -230,7 +228,7 @@ class PageWalk:
         records = self._keyset_records(first_body)
         if keyset.count is None:
             self._pass_count = offset_totals(self._path, meta_of(first_body).get("pagination") or {}, self._limit)[0]
-        fresh = self._accept(keyset, chain, records, repeat)
+        fresh = self._accept(chain, records, repeat)
         if fresh:
             yield self._keyset_page(fresh)
         if chain.done:
@@ -288,11 +286,11 @@ class PageWalk:
                 chain.future = self._submit(self._keyset_params(keyset, chain.low, chain.part.high))
             for finished in [c for c in chains[current:] if c.future is not None and (c is chain or c.future.done())]:
                 future, finished.future = finished.future, None
-                fresh = self._accept(keyset, finished, self._keyset_records(self._result(future)), repeat)
+                fresh = self._accept(finished, self._keyset_records(self._result(future)), repeat)
                 if fresh:
                     finished.ready.append(fresh)
 
-    def _accept(self, keyset: Keyset, chain: _Chain, records: list[Any], repeat: bool) -> list[Any]:
+    def _accept(self, chain: _Chain, records: list[Any], repeat: bool) -> list[Any]:
         """Check a keyset page (ids ascending, above the cursor, inside the slice), move the chain on, and return
         the records an earlier pass did not yield."""
         ids = [record_id(self._path, record) for record in records]
@@ -306,7 +304,6 @@ class PageWalk:
         self._pass_seen += len(ids)
         if ids:
             chain.low = ids[-1] + 1
-            self._highest_id = max(self._highest_id or ids[-1], ids[-1])
         chain.done = len(records) < self._limit or (high is not None and chain.low > high)
         chain.ended_empty = not records
         if not repeat:
