@@ -24,7 +24,9 @@ from benchmarks.lookalike import LookalikeProcess, WireLog, store_api
 from benchmarks.report import BenchmarkResult, Check, ratio_text
 
 NAME = "order_lines"
-TARGET_PER_1000 = 5.0
+# 5 before the walk became exactly-once: a store of exactly 1,000 orders ends on a full page, and the empty page
+# past it that proves the end is asked twice (an empty answer can lie); 1,001 orders would cost 6.
+TARGET_PER_1000 = 7.0
 STANDARD_QUOTA, STANDARD_WINDOW_S = 150, 30.0
 
 
@@ -147,7 +149,8 @@ def run(*, orders: int = 1000, large: int = 10_000) -> BenchmarkResult:
     extra = ours_requests - math.ceil(orders / 250)
     result.notes.append(
         f"ours sent {extra} request(s) beyond the {math.ceil(orders / 250)} pages holding the data "
-        "(when page 1 is full, one GET v2/orders/count tells how many pages follow)"
+        "(when page 1 is full, one GET v2/orders/count sizes the id slices; after a full last page, an empty page "
+        "asked twice proves the end)"
     )
     result.figures = {
         "ours_requests": float(ours_requests),

@@ -192,5 +192,5 @@ def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult
     return result
 
 
-FULL = {"exports": 24, "size": 800}
+FULL = {"exports": 96, "size": 800}
 QUICK = {"exports": 4, "size": 400}
