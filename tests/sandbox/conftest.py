@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,32 +15,16 @@ from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
+from airflow_provider_bigcommerce.sandbox import Sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_DIR = Path(os.environ.get("BIGCOMMERCE_OPENAPI_DIR", REPO_ROOT.parent / "shared" / "bigcommerce" / "openapi"))
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
+def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
     """A small default store (300 orders, 120 products, 200 customers), fresh for each test."""
-    with Sandbox(SandboxConfig(seed=7)) as sb:
-        yield sb
-
-
-@pytest.fixture
-def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
-    """Start a lookalike with config overrides (``make_sandbox(quota=5, window_ms=1000)``); all stop at teardown."""
-    started: list[Sandbox] = []
-
-    def make(**overrides: Any) -> Sandbox:
-        sb = Sandbox(SandboxConfig(**{"seed": 7, **overrides})).start()
-        started.append(sb)
-        return sb
-
-    yield make
-    for sb in started:
-        sb.stop()
+    return make_sandbox(seed=7)
 
 
 class StoreClient:
