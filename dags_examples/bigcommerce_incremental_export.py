@@ -6,8 +6,9 @@ line items inline) and writes one file per resource and day::
     {destination}/orders/orders_20260101T000000Z_20260102T000000Z.ndjson.gz
 
 Rerunning a day replaces that day's files atomically, so backfills and retries never duplicate records.
-The schedule is a *data-interval* timetable on purpose: in Airflow 3 a plain cron string gives runs whose
-interval is a single moment, which would export nothing.
+The schedule is a *data-interval* timetable so that every run covers exactly one calendar day. A plain
+``schedule="@daily"`` works too: each run then reads from where the previous successful run ended to its
+logical date (the first run from ``start_date``); see the operator's docstring.
 
 Settings (Airflow Variables, e.g. ``AIRFLOW_VAR_BIGCOMMERCE_EXPORT_DESTINATION=s3://aws_default@bucket/bc``):
 

@@ -51,9 +51,12 @@ class BigCommerceToStorageOperator(BaseOperator):
       keep their states. It never reaches into a later run's window: when a later successful run already
       covers part of the span (it ran while this one had failed, or before a backfill), the window ends where
       that run's window starts, and a run left with an empty window is skipped.
-    - ``since`` / ``until`` replace either end.
+    - ``since`` / ``until`` replace either end; a window given this way is used as it is.
 
-    A rerun of the same window replaces the same file atomically.
+    Runs without a logical date (``airflow dags trigger`` without ``--logical-date``) are not ordered by Airflow,
+    so they do not chain with each other: give manual runs a logical date to make them incremental. Mapped
+    exports find their previous run by map index: keep the expanded list's order. A rerun of the same window
+    replaces the same file atomically.
 
     :param resource: a catalogue name, or the file prefix for a list given by ``path``.
     :param destination: folder for the files: a local path, or any ``ObjectStoragePath`` URL

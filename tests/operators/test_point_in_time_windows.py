@@ -188,8 +188,11 @@ def test_initial_load_full_reads_a_snapshot_first_and_the_next_run_starts_at_its
     dag_id = "bc_test_pit_full_first"
     first = run_dag(dag_id, env=export_env, logical_date=may(3).isoformat())
     second = run_dag(dag_id, env=export_env, logical_date=may(4).isoformat())
+    backfill = run_dag(dag_id, env=export_env, logical_date=may(2).isoformat())
 
     assert first.state == "success", first.failure()
+    # The snapshot holds every record up to its run: a backfill before it has nothing left to add.
+    assert {backfill.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"skipped"}
     for index in range(len(PATHS)):
         manifest = first.xcom(f"export[{index}]")
         name = manifest["resource"]
@@ -239,3 +242,11 @@ def test_a_data_interval_timetable_exports_its_interval_whatever_ran_before(
     assert (later.data_interval_start, later.data_interval_end) == (may(7).isoformat(), may(8).isoformat())
     for index in range(3):
         assert later.xcom(f"export[{index}]")["window"] == {"start": may(7).isoformat(), "end": may(8).isoformat()}
+
+
+def test_an_unknown_initial_load_is_refused_when_the_dag_is_parsed():
+    from airflow_provider_bigcommerce.core.export import ExportError
+    from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator
+
+    with pytest.raises(ExportError):
+        BigCommerceToStorageOperator(task_id="export", resource="orders", destination="/tmp", initial_load="all")
