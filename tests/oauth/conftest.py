@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -25,12 +24,6 @@ from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authori
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -94,12 +87,6 @@ class OAuthWorld:
         return stats["token_requests"] if grant_type is None else stats["token_requests_by_grant"].get(grant_type, 0)
 
 
-@pytest.fixture
-def unused_port() -> int:
-    """A loopback port nothing listens on."""
-    return free_port()
-
-
 @pytest.fixture(autouse=True)
 def settings_key(monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test gets its own settings key in env, and no Airflow fernet key unless it sets one."""
@@ -110,24 +97,21 @@ def settings_key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[Any]:
+def sandbox(make_shared_sandbox: Callable[..., Any]) -> Any:
     """The lookalike with BigCommerce's own semantics: app tokens never expire."""
-    from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
-
-    with Sandbox(SandboxConfig(seed=1, orders=5, port=0)) as running:
-        yield running
+    return make_shared_sandbox(seed=1, orders=5)
 
 
-def register_app(sandbox: Any) -> OAuthWorld:
-    callback_url = f"http://localhost:{free_port()}/callback"
+def register_app(sandbox: Any, callback_port: int) -> OAuthWorld:
+    callback_url = f"http://localhost:{callback_port}/callback"
     client_id, client_secret = sandbox.register_app(callback_url=callback_url)
     return OAuthWorld(sandbox, client_id, client_secret, callback_url)
 
 
 @pytest.fixture
-def oauth(sandbox: Any) -> OAuthWorld:
+def oauth(sandbox: Any, free_port: Callable[[], int]) -> OAuthWorld:
     """An app of this test's own (uninstalls and single-use codes cannot leak between tests)."""
-    return register_app(sandbox)
+    return register_app(sandbox, free_port())
 
 
 EXPIRING_LIFETIME_S = 4
@@ -135,20 +119,16 @@ EXPIRING_LIFETIME_S = 4
 
 
 @pytest.fixture(scope="session")
-def expiring_sandbox() -> Iterator[Any]:
+def expiring_sandbox(make_shared_sandbox: Callable[..., Any]) -> Any:
     """A token endpoint that is not BigCommerce's: expiring tokens, rotating single-use refresh tokens."""
-    from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
-
-    config = SandboxConfig(
-        seed=2, orders=5, port=0, expiring_tokens=True, token_lifetime_s=EXPIRING_LIFETIME_S, quota=100_000
+    return make_shared_sandbox(
+        seed=2, orders=5, expiring_tokens=True, token_lifetime_s=EXPIRING_LIFETIME_S, quota=100_000
     )
-    with Sandbox(config) as running:
-        yield running
 
 
 @pytest.fixture
-def expiring_oauth(expiring_sandbox: Any) -> OAuthWorld:
-    return register_app(expiring_sandbox)
+def expiring_oauth(expiring_sandbox: Any, free_port: Callable[[], int]) -> OAuthWorld:
+    return register_app(expiring_sandbox, free_port())
 
 
 @pytest.fixture
@@ -172,16 +152,6 @@ def read_only_folder() -> Callable[[Path], contextlib.AbstractContextManager[Non
             subprocess.run(["chattr", "-i", str(folder)], check=True)
 
     return read_only
-
-
-@pytest.fixture
-def assert_no_secret() -> Callable[..., None]:
-    def check(text: str, *secrets: str | None) -> None:
-        for secret in secrets:
-            if secret:
-                assert secret not in text, "a secret leaked into a message or output"
-
-    return check
 
 
 @pytest.fixture
