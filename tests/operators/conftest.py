@@ -211,22 +211,15 @@ def start_dag(dag_session: DagSession) -> Callable[..., DagSession]:
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[Any]:
+def sandbox(make_shared_sandbox: Callable[..., Any]) -> Any:
     """The lookalike with BigCommerce's semantics (app tokens never expire), a small store."""
-    from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
-
-    with Sandbox(SandboxConfig(seed=11, orders=600, products=150, customers=300, port=0)) as running:
-        yield running
+    return make_shared_sandbox(seed=11, orders=600, products=150, customers=300)
 
 
 @pytest.fixture(scope="session")
-def expiring_sandbox() -> Iterator[Any]:
+def expiring_sandbox(make_shared_sandbox: Callable[..., Any]) -> Any:
     """A lookalike whose app tokens expire after a few seconds and come with rotating refresh tokens."""
-    from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
-
-    config = SandboxConfig(seed=12, orders=5, expiring_tokens=True, token_lifetime_s=8, port=0)
-    with Sandbox(config) as running:
-        yield running
+    return make_shared_sandbox(seed=12, orders=5, expiring_tokens=True, token_lifetime_s=8)
 
 
 @pytest.fixture
@@ -304,8 +297,8 @@ class App:
         return found
 
 
-def _app(sandbox: Any, tmp_path: Path, free_port: int) -> App:
-    callback_url = f"http://localhost:{free_port}/callback"
+def _app(sandbox: Any, tmp_path: Path, callback_port: int) -> App:
+    callback_url = f"http://localhost:{callback_port}/callback"
     client_id, client_secret = sandbox.register_app(callback_url=callback_url)
     shared_folder = tmp_path / "shared"  # stands for the volume every worker mounts; it must exist
     shared_folder.mkdir()
@@ -314,32 +307,13 @@ def _app(sandbox: Any, tmp_path: Path, free_port: int) -> App:
     )
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def app(sandbox: Any, tmp_path: Path) -> App:
+def app(sandbox: Any, tmp_path: Path, free_port: Callable[[], int]) -> App:
     """A custom app of this test's own on the never-expiring lookalike."""
-    return _app(sandbox, tmp_path, _free_port())
+    return _app(sandbox, tmp_path, free_port())
 
 
 @pytest.fixture
-def expiring_app(expiring_sandbox: Any, tmp_path: Path) -> App:
+def expiring_app(expiring_sandbox: Any, tmp_path: Path, free_port: Callable[[], int]) -> App:
     """A custom app of this test's own on the lookalike with expiring tokens."""
-    return _app(expiring_sandbox, tmp_path, _free_port())
-
-
-@pytest.fixture
-def assert_no_secret() -> Callable[[str, list[str]], None]:
-    """``assert_no_secret(text, secrets)``: none of the (non-empty) secrets occurs in ``text``."""
-
-    def check(text: str, secrets_: list[str]) -> None:
-        for secret in secrets_:
-            assert secret and secret not in text, "a secret reached XCom or a message"
-
-    return check
+    return _app(expiring_sandbox, tmp_path, free_port())
