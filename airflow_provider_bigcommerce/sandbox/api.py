@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, StoreChanges, View
+from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, Picked, StoreChanges, View
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
+from airflow_provider_bigcommerce.sandbox.extras_api import ExtrasApi
 from airflow_provider_bigcommerce.sandbox.formats import parse_v2_datetime, parse_v3_datetime
 from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, join_array_utf8, with_member
 from airflow_provider_bigcommerce.sandbox.orders import FIRST_ORDER_ID, STATUS_NAMES
@@ -37,6 +38,7 @@ CUSTOMERS = "store_v2_customers_read_only"
 TRANSACTIONS = "store_v2_transactions_read_only"
 ORDER_INCLUDES = frozenset(("consignments", "consignments.line_items", "fees"))
 CUSTOMER_INCLUDES = frozenset(("addresses", "storecredit", "attributes", "formfields"))
+_PLACEHOLDER = re.compile(r"\\\{[a-z_]+\\\}")  # "{order_id}" in a route key, as re.escape wrote it
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,10 @@ class StoreApi:
             ("v3/catalog/brands", PRODUCTS, self.brands),
             ("v3/catalog/trees/categories", PRODUCTS, self.categories),
             ("v3/customers", CUSTOMERS, self.customers),
+            *ExtrasApi(self, data.extras).table(),
         ]
         self.routes = [
-            Route(key, re.compile("^" + re.escape(key).replace(r"\{order_id\}", number) + "/?$"), scope, handler)
+            Route(key, re.compile("^" + _PLACEHOLDER.sub(lambda _: number, re.escape(key)) + "/?$"), scope, handler)
             for key, scope, handler in table
         ]
 
@@ -114,8 +117,16 @@ class StoreApi:
     def store(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         return _ok(encode(self.data.profile.information()))
 
-    def _order_selection(self, query: Mapping[str, str]) -> Selection | View:
-        """Filters ``min_id``/``max_id``/``min_date_modified``/``max_date_modified`` and ``sort``."""
+    def _order_selection(self, query: Mapping[str, str]) -> Selection | View | Picked:
+        """Filters ``min_id``/``max_id``/``min_date_modified``/``max_date_modified`` and ``sort``; with
+        ``is_deleted=true`` the archived orders among them instead of the live ones."""
+        selection = self._order_bounds(query)
+        if query.get("is_deleted") == "true":
+            archived = self.changes.deleted("v2/orders")
+            return Picked([index for index in archived if selection.low <= index < selection.high])
+        return self._changed("v2/orders", selection, query, ("min_date_modified", "max_date_modified"))
+
+    def _order_bounds(self, query: Mapping[str, str]) -> Selection:
         orders = self.data.orders
         low, high = 0, orders.count
         if "min_id" in query:
@@ -123,8 +134,7 @@ class StoreApi:
         if "max_id" in query:
             high = min(high, _v2_int(query, "max_id") - FIRST_ORDER_ID + 1)
         low, high = _date_range(orders.timeline, query, "min_date_modified", "max_date_modified", low, high, None)
-        selection = Selection(max(low, 0), max(high, 0), _descending(query.get("sort"), ("id", "date_modified"), "v2"))
-        return self._changed("v2/orders", selection, query, ("min_date_modified", "max_date_modified"))
+        return Selection(max(low, 0), max(high, 0), _descending(query.get("sort"), ("id", "date_modified"), "v2"))
 
     def _changed(
         self, key: str, selection: Selection, query: Mapping[str, str], date_filters: tuple[str, ...]
@@ -155,6 +165,8 @@ class StoreApi:
             return NO_CONTENT  # docs/bigcommerce.md "Listing and paging": past the last page, 204 with an empty body
         render = self.data.orders.order_json
         records = [render(index, consignments=consignments, object_structure=object_structure) for index in indexes]
+        if query.get("is_deleted") == "true":
+            records = [record.replace('"is_deleted":false', '"is_deleted":true', 1) for record in records]
         if "fees" in includes:
             records = [with_member(record, "fees", "[]") for record in records]
         return _ok(join_array_utf8(records))

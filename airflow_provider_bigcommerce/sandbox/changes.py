@@ -45,6 +45,7 @@ class _Plan:
 class _ListState:
     requests: int = 0
     hidden: set[int] = field(default_factory=set)
+    deleted: set[int] = field(default_factory=set)
     edited: set[int] = field(default_factory=set)
     plans: list[_Plan] = field(default_factory=list)
     misbehaviour: Misbehaviour = field(default_factory=Misbehaviour)
@@ -108,6 +109,12 @@ class StoreChanges:
                 self._apply(state, plan)
             return state.requests, state.misbehaviour
 
+    def deleted(self, key: str) -> frozenset[int]:
+        """Indexes of the records of list ``key`` deleted so far (archived, for orders)."""
+        with self._lock:
+            state = self._lists.get(key)
+            return frozenset(state.deleted) if state else frozenset()
+
     def misbehaviour(self, key: str) -> Misbehaviour:
         with self._lock:
             state = self._lists.get(key)
@@ -127,6 +134,7 @@ class StoreChanges:
         state.plans.remove(plan)
         state.hidden -= plan.insert
         state.hidden |= plan.delete
+        state.deleted = (state.deleted | plan.delete) - plan.insert
         state.edited |= plan.edit
 
 
@@ -173,3 +181,20 @@ class View:
         key = -index if self.descending else index
         offset = self._moved if self.descending else 0
         return offset + bisect.bisect_right(self._sorted, key) - 1
+
+
+class Picked:
+    """Some record indexes in ascending order, with the interface of a ``Selection`` (archived orders)."""
+
+    def __init__(self, indexes: list[int]) -> None:
+        self._order = sorted(indexes)
+        self.descending = False
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def index_at(self, position: int) -> int:
+        return self._order[position]
+
+    def indexes(self, start: int, stop: int) -> list[int]:
+        return self._order[max(0, start) : min(stop, len(self._order))]

@@ -26,6 +26,10 @@ DEFAULT_ACCOUNT_SCOPES = frozenset(
         "store_v2_customers_read_only",
         "store_v2_information_read_only",
         "store_v2_transactions_read_only",
+        "store_v2_marketing_read_only",
+        "store_v2_content_read_only",
+        "store_channel_settings_read_only",
+        "store_inventory_read_only",
     )
 )
 

@@ -8,6 +8,7 @@ from airflow_provider_bigcommerce.sandbox.catalog import Catalog
 from airflow_provider_bigcommerce.sandbox.config import SandboxConfig
 from airflow_provider_bigcommerce.sandbox.customers import CustomerBook
 from airflow_provider_bigcommerce.sandbox.orders import OrderBook
+from airflow_provider_bigcommerce.sandbox.store_extras import StoreExtras
 from airflow_provider_bigcommerce.sandbox.store_profile import StoreProfile
 
 HISTORY = timedelta(days=90)  # records are modified over the 90 days before the reference time
@@ -25,6 +26,7 @@ class StoreData:
         self.customers = CustomerBook(seed, config.customers, start, end)
         api_root = f"{base_url}/stores/{self.profile.store_hash}/v2"
         self.orders = OrderBook(seed, config.orders, start, end, self.catalog, self.customers, api_root)
+        self.extras = StoreExtras(seed, start, end, self.catalog, self.customers, self.orders)
 
     @property
     def time_range(self) -> tuple[datetime, datetime] | None:

@@ -23,6 +23,15 @@ ENDPOINTS = [
         "customers.v3.yml",
         "/customers",
     ),
+    ("v3/customers/addresses", {"limit": 100}, "customers.v3.yml", "/customers/addresses"),
+    ("v2/coupons", {"limit": 250}, "marketing.v2.yml", "/coupons"),
+    ("v3/channels", {}, "channels.v3.yml", "/channels"),
+    ("v3/content/pages", {}, "pages.v3.yml", "/content/pages"),
+    ("v3/pricelists", {}, "price_lists.v3.yml", "/pricelists"),
+    ("v3/pricelists/2/records", {"limit": 250}, "price_lists.v3.yml", "/pricelists/{price_list_id}/records"),
+    ("v3/inventory/items", {"limit": 250}, "inventory.v3.yml", "/inventory/items"),
+    ("v3/catalog/categories", {"limit": 250}, "categories_catalog.v3.yml", "/catalog/categories"),
+    ("v3/orders/payment_actions/refunds", {"limit": 250}, "orders.v3.yml", "/orders/payment_actions/refunds"),
 ]
 
 
@@ -96,3 +105,17 @@ def test_schema_check_rejects_a_record_that_breaks_the_spec(client, openapi):
 
     assert list(validator.iter_errors({**line, "unexpected": 1}))
     assert list(validator.iter_errors({**line, "price_ex_tax": 12.5}))
+
+
+def test_archived_orders_answer_matches_official_schema_and_say_so(sandbox, client, openapi):
+    sandbox.changes.plan("v2/orders", after=0, delete=[104, 230])
+
+    response = client.get(
+        "v2/orders", is_deleted="true", include="consignments.line_items", consignment_structure="object"
+    )
+
+    assert response.status_code == 200
+    orders = response.json()
+    openapi.assert_valid(openapi.response_validator("orders.v2.oas2.yml", "/orders"), orders)
+    assert [(order["id"], order["is_deleted"]) for order in orders] == [(104, True), (230, True)]
+    assert 104 not in {order["id"] for order in client.get("v2/orders", limit=250).json()}
