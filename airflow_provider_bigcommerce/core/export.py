@@ -14,12 +14,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceError
+from airflow_provider_bigcommerce.core.fan_out import FanOut, FanOutWalk
 
 if TYPE_CHECKING:
     from airflow_provider_bigcommerce.core.client import ClientStats
@@ -120,7 +121,7 @@ def _shipping_addresses_of(order: Mapping[str, Any]) -> Iterator[dict[str, Any]]
     With ``include=consignments`` and ``consignment_structure=object`` every order carries
     ``consignments.shipping[]``: the same address and shipping-cost fields ``/v2/orders/{id}/shipping_addresses``
     returns (orders.v2.oas2.yml). Reading them there costs one request per 250 orders instead of one per order.
-    Line items stay in the orders export; here they would only repeat it.
+    Line items are their own resource (``_line_items_of``); here they would only repeat them.
     """
     consignments = order.get("consignments") or {}
     for consignment in consignments.get("shipping") or ():
@@ -129,12 +130,46 @@ def _shipping_addresses_of(order: Mapping[str, Any]) -> Iterator[dict[str, Any]]
         yield address
 
 
+def _line_items_of(order: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The line items of one order, from every kind of consignment it carries inline.
+
+    Each is the ``orderProducts`` record ``/v2/orders/{id}/products`` returns (orders.v2.oas2.yml), with its
+    ``order_id``: one request per 250 orders instead of one per order.
+    """
+    consignments = order.get("consignments") or {}
+    for kind in consignments.values() if isinstance(consignments, Mapping) else ():
+        for consignment in kind if isinstance(kind, list) else ():
+            for line in consignment.get("line_items") or ():
+                yield {**line, "order_id": order["id"]}
+
+
+def _stock_by_location(item: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """One record per variant and location: ``/v3/inventory/items`` nests the locations in each item."""
+    for location in item.get("locations") or ():
+        yield {**item.get("identity", {}), **location}
+
+
+@dataclass(frozen=True)
+class Deletions:
+    """How a resource learns which records were deleted (``core.tombstones``).
+
+    ``"archived"``: the list reports its deleted records itself when asked with ``params`` (orders:
+    ``is_deleted=true``). ``"ids"``: every id is read (with ``params``, e.g. ``include_fields=id``) and compared
+    with the ids the previous run saw.
+    """
+
+    kind: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Resource:
     """One exportable list: its API path, fixed query parameters and, when it has one, its ``date_modified`` filter.
 
     ``date_modified_params`` names the (minimum, maximum) query parameters; ``None`` means the API offers no date
     filter and every run reads the whole list. ``derive`` turns each API record into the exported records.
+    ``fan_out`` makes ``path`` the parent list and reads the child list of each parent; ``deletions`` says how
+    tombstones are found (None: they are not).
     """
 
     name: str
@@ -142,6 +177,8 @@ class Resource:
     params: Mapping[str, str] = field(default_factory=dict)
     date_modified_params: tuple[str, str] | None = None
     derive: Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]] | None = None
+    fan_out: FanOut | None = None
+    deletions: Deletions | None = None
 
     @property
     def incremental(self) -> bool:
@@ -169,17 +206,42 @@ _V3_FILTER = ("date_modified:min", "date_modified:max")
 # Line items inline, one request per 250 orders (docs/bigcommerce.md "Listing and paging"). Not sorted on
 # date_modified: the walk pages orders by id (``min_id``), which edits during the walk cannot shift.
 _ORDER_PARAMS = {"include": "consignments.line_items", "consignment_structure": "object"}
+_ARCHIVED_ORDERS = Deletions("archived", {"is_deleted": "true"})
+_IDS_ONLY = Deletions("ids", {"include_fields": "id"})  # lists that document include_fields: 250 ids a page
+_ALL_IDS = Deletions("ids")  # no include_fields: whole records, still 250 a page
 
 RESOURCES: dict[str, Resource] = {
     resource.name: resource
     for resource in (
-        Resource("orders", "v2/orders", _ORDER_PARAMS, _V2_ORDERS_FILTER),
+        Resource("orders", "v2/orders", _ORDER_PARAMS, _V2_ORDERS_FILTER, deletions=_ARCHIVED_ORDERS),
         Resource("order_shipping_addresses", "v2/orders", _ORDER_PARAMS, _V2_ORDERS_FILTER, _shipping_addresses_of),
-        Resource("products", "v3/catalog/products", {}, _V3_FILTER),
-        Resource("variants", "v3/catalog/variants"),
-        Resource("brands", "v3/catalog/brands"),
+        Resource("order_line_items", "v2/orders", _ORDER_PARAMS, _V2_ORDERS_FILTER, _line_items_of),
+        # Per order only (orders.v3.yml): the orders modified in the window, then their transactions.
+        Resource(
+            "order_transactions", "v2/orders", {}, _V2_ORDERS_FILTER, fan_out=FanOut("v3/orders/{id}/transactions")
+        ),
+        Resource("order_refunds", "v3/orders/payment_actions/refunds", {}, ("created:min", "created:max")),
+        Resource("products", "v3/catalog/products", {}, _V3_FILTER, deletions=_IDS_ONLY),
+        Resource("variants", "v3/catalog/variants", deletions=_IDS_ONLY),
+        Resource("brands", "v3/catalog/brands", deletions=_IDS_ONLY),
+        Resource("categories", "v3/catalog/categories", deletions=_IDS_ONLY),
         Resource("category_trees", "v3/catalog/trees/categories"),
-        Resource("customers", "v3/customers", {}, _V3_FILTER),
+        Resource("customers", "v3/customers", {}, _V3_FILTER, deletions=_ALL_IDS),
+        Resource("customer_addresses", "v3/customers/addresses", deletions=_ALL_IDS),
+        Resource("coupons", "v2/coupons", deletions=_ALL_IDS),
+        Resource("channels", "v3/channels", {}, _V3_FILTER, deletions=_ALL_IDS),
+        Resource("price_lists", "v3/pricelists", {}, _V3_FILTER, deletions=_ALL_IDS),
+        # Every price list, then each list's records modified in the window.
+        Resource(
+            "price_list_records",
+            "v3/pricelists",
+            {},
+            _V3_FILTER,
+            fan_out=FanOut("v3/pricelists/{id}/records", filter_on="child"),
+        ),
+        Resource("inventory", "v3/inventory/items", derive=_stock_by_location),
+        Resource("pages", "v3/content/pages", deletions=_ALL_IDS),
+        Resource("store_information", "v2/store"),
     )
 }
 
@@ -207,7 +269,7 @@ def resource_for(
                 f"date_modified_params only applies with path=...; '{name}' has its filter built in (or none)."
             )
         known = RESOURCES[name]
-        return Resource(known.name, known.path, {**known.params, **extra}, known.date_modified_params, known.derive)
+        return replace(known, params={**known.params, **extra})
     path = path.strip("/")
     if _api_version(path) not in ("v2", "v3"):
         raise ExportError(f"path '{path}' must start with v2/ or v3/ (the part after /stores/{{StoreId}}/).")
@@ -342,11 +404,13 @@ def export_resource(
     compression: str | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
     progress_every_s: float = PROGRESS_EVERY_S,
+    deletions: bool = False,
 ) -> dict[str, Any]:
     """Read ``resource`` and write it under ``destination``; return the manifest (plain JSON types, no secret).
 
     ``window`` names the file and, when ``incremental`` and the resource has a date filter, selects the records
     with ``window.start <= date_modified < window.end``; otherwise the whole list is read (a snapshot).
+    ``deletions`` also writes the resource's tombstones (``core.tombstones``) and adds them to the manifest.
     """
     log = log or logging.getLogger(__name__)
     applied = window if incremental and resource.incremental else None
@@ -362,7 +426,7 @@ def export_resource(
     log.info("Exporting %s from %s (%s) to %s", resource.name, resource.path, _describe(applied, incremental), target)
     with atomic_file(target) as raw:
         writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
-        walk = client.walk(resource.path, params)
+        walk = _walk(client, resource, params)
         try:
             for page in walk:
                 records = page.records
@@ -375,7 +439,7 @@ def export_resource(
         size = raw.tell()
     progress.report(writer.records, "done")
     after = client.stats
-    return {
+    manifest = {
         "resource": resource.name,
         "api_path": resource.path,
         "mode": "incremental" if applied is not None else "full",
@@ -391,6 +455,32 @@ def export_resource(
         "responses_429": after.responses_429 - before.responses_429,
         "seconds": progress.seconds,
     }
+    if resource.fan_out is not None:
+        manifest["child_path"] = resource.fan_out.child
+    if deletions:
+        from airflow_provider_bigcommerce.core.tombstones import export_deletions  # it builds on this module
+
+        manifest["deletions"] = export_deletions(client, resource, destination, window=window, compression=compression)
+    return manifest
+
+
+def _walk(client: PagedClient, resource: Resource, params: dict[str, str]) -> PageWalk | FanOutWalk:
+    """The walk of a plain list, or of a fan-out: the parents, then each parent's list with the date filter
+    where the resource applies it."""
+    fan_out = resource.fan_out
+    if fan_out is None:
+        return client.walk(resource.path, params)
+    dated = {name: params[name] for name in resource.date_modified_params or () if name in params}
+    fixed = {name: value for name, value in params.items() if name not in dated}
+    on_child = fan_out.filter_on == "child"
+    return FanOutWalk(
+        client,
+        resource.path,
+        fan_out,
+        fixed if on_child else params,
+        dated if on_child else {},
+        workers=getattr(client, "max_concurrency", 4),
+    )
 
 
 def _describe(window: Window | None, incremental: bool) -> str:

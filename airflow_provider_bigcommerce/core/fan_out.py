@@ -1,0 +1,107 @@
+"""Lists that exist only per parent record (an order's transactions, a price list's records): walk the parents,
+then each parent's list, several at a time.
+
+The children of one page of parents are walked concurrently on a pool of the client's ``max_concurrency``
+threads; every request still waits its turn at the store's rate limiter, so the fan-out spends the store's
+budget as fast as it allows and no faster, and never one request after another per parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from airflow_provider_bigcommerce.core.paging import Page
+
+if TYPE_CHECKING:
+    from airflow_provider_bigcommerce.core.paging import PageWalk, WalkOutcome
+
+
+class WalkingClient(Protocol):
+    def walk(self, path: str, params: Mapping[str, Any] | None = None) -> PageWalk: ...
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """``child`` is the per-parent list, ``{id}`` standing for the parent's id (``v3/orders/{id}/transactions``).
+
+    The resource's own path is the parent list. The date filter goes to the parents (``filter_on="parent"``: the
+    orders modified in the window) or to each child list (``"child"``: a price list's records modified in it).
+    """
+
+    child: str
+    filter_on: str = "parent"
+
+
+@dataclass(frozen=True)
+class FanOutOutcome:
+    """What a fan-out proved: the parents' walk outcome, and the children's counts summed. A child list that
+    answered 204 (nothing) counts as an exact zero."""
+
+    parents: WalkOutcome | None
+    expected: int | None
+    read: int
+    verified: bool
+
+    def as_manifest(self) -> dict[str, Any]:
+        return {
+            "expected": self.expected,
+            "read": self.read,
+            "verified": self.verified,
+            "passes": self.parents.passes if self.parents else None,
+            "parents": self.parents.as_manifest() if self.parents else None,
+        }
+
+
+class FanOutWalk:
+    """Pages of child records, one page per page of parents; iterate once, then read ``outcome``."""
+
+    def __init__(
+        self,
+        client: WalkingClient,
+        parent_path: str,
+        fan_out: FanOut,
+        parent_params: Mapping[str, Any],
+        child_params: Mapping[str, Any],
+        *,
+        workers: int,
+    ) -> None:
+        self._client = client
+        self._parent_path = parent_path
+        self._fan_out = fan_out
+        self._parent_params = dict(parent_params)
+        self._child_params = dict(child_params)
+        self._workers = max(1, workers)
+        self.outcome: FanOutOutcome | None = None
+
+    def __iter__(self) -> Iterator[Page]:
+        parents = self._client.walk(self._parent_path, self._parent_params)
+        expected: int | None = 0
+        read, verified, number = 0, True, 0
+        pages = iter(parents)
+        with closing(pages), ThreadPoolExecutor(self._workers, thread_name_prefix="bigcommerce-fan-out") as pool:
+            for page in pages:
+                children = [self._fan_out.child.format(id=parent["id"]) for parent in page.records]
+                records: list[Any] = []
+                for child_records, child in pool.map(self._drain, children):
+                    records += child_records
+                    known = child.expected if child is not None else None
+                    exact_zero = child is not None and known is None and child.read == 0
+                    verified &= child is not None and (child.verified or exact_zero)
+                    expected = (
+                        None if expected is None or (known is None and not exact_zero) else expected + (known or 0)
+                    )
+                read += len(records)
+                number += 1
+                yield Page(records, number)
+        parent_outcome = parents.outcome
+        verified &= parent_outcome is not None and parent_outcome.verified
+        self.outcome = FanOutOutcome(parent_outcome, expected, read, verified)
+
+    def _drain(self, path: str) -> tuple[list[Any], WalkOutcome | None]:
+        walk = self._client.walk(path, self._child_params)
+        records = [record for page in walk for record in page.records]
+        return records, walk.outcome

@@ -1,0 +1,235 @@
+"""Every catalogue resource exports through the core against the lookalike with exact counts, checked against
+another endpoint or an unfiltered read of the same list; tombstones appear after records are deleted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_bigcommerce.core.export import RESOURCES, ExportError, Window, export_resource, resource_for
+from airflow_provider_bigcommerce.core.tombstones import export_deletions, snapshot_file_name
+
+
+def _read(path: str) -> list[dict[str, Any]]:
+    data = Path(path).read_bytes()
+    if path.endswith(".gz"):
+        data = gzip.decompress(data)
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+def _moment(value: str) -> datetime:
+    return parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
+
+
+@pytest.fixture
+def store(make_sandbox):
+    return make_sandbox(seed=7, orders=400, products=60, customers=120, latency_ms=0)
+
+
+@pytest.fixture
+def client(store, make_client):
+    return make_client(store)
+
+
+@pytest.fixture
+def window(store) -> Window:
+    """A third of the data's time range, in its middle."""
+    first, last = store.data_time_range
+    third = (last - first) / 3
+    return Window(first + third, first + 2 * third)
+
+
+def _export(client, name: str, tmp_path: Path, window: Window | None = None, **options: Any) -> dict[str, Any]:
+    return export_resource(client, resource_for(name), tmp_path, window=window, **options)
+
+
+def test_order_line_items_are_the_lines_each_order_of_the_window_lists_on_its_own_endpoint(client, tmp_path, window):
+    manifest = _export(client, "order_line_items", tmp_path, window)
+
+    written = _read(manifest["files"][0]["path"])
+    start, end = window.inclusive_seconds()
+    orders = [order for order in client.paginate("v2/orders") if start <= _moment(order["date_modified"]) <= end]
+    expected = sorted(
+        (line["order_id"], line["id"])
+        for order in orders
+        for line in client.request("GET", f"v2/orders/{order['id']}/products")
+    )
+    assert orders and sorted((line["order_id"], line["id"]) for line in written) == expected
+    assert manifest["records"] == len(expected) and manifest["verification"]["verified"]
+    assert manifest["requests"] <= 3 + len(orders) // 250 * 2  # inline: no request per order
+
+
+def test_order_transactions_fan_out_over_the_windows_orders_concurrently(make_sandbox, make_client, tmp_path):
+    latency_ms = 60
+    store = make_sandbox(seed=7, orders=120, products=30, customers=40, latency_ms=latency_ms)
+    client = make_client(store, max_concurrency=8)
+    first, last = store.data_time_range
+    window = Window(first, last + timedelta(seconds=1))
+
+    started = time.monotonic()
+    manifest = _export(client, "order_transactions", tmp_path, window)
+    elapsed = time.monotonic() - started
+
+    written = _read(manifest["files"][0]["path"])
+    expected = []
+    for order_id in range(100, 220):
+        body = client.request("GET", f"v3/orders/{order_id}/transactions")
+        expected += [(t["order_id"], t["id"]) for t in (body or {"data": []})["data"]]
+    assert sorted((t["order_id"], t["id"]) for t in written) == sorted(expected) and expected
+    assert manifest["verification"]["verified"] and manifest["verification"]["expected"] == len(expected)
+    assert manifest["child_path"] == "v3/orders/{id}/transactions"
+    # One request per order at 60 ms each would take 7.2 s one after another.
+    assert elapsed < 120 * latency_ms / 1000 / 2
+
+
+def test_order_refunds_are_the_refunds_created_in_the_window(client, tmp_path, window):
+    manifest = _export(client, "order_refunds", tmp_path, window)
+
+    start, end = window.inclusive_seconds()
+    every = list(client.paginate("v3/orders/payment_actions/refunds"))
+    expected = sorted(r["id"] for r in every if start <= datetime.fromisoformat(r["created"]) <= end)
+    assert expected and sorted(r["id"] for r in _read(manifest["files"][0]["path"])) == expected
+    assert len(expected) < len(every)
+    assert manifest["mode"] == "incremental" and manifest["filter"]["created:min"] == start.isoformat()
+    assert manifest["verification"] == {"expected": len(expected), "read": len(expected), "verified": True, "passes": 1}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("coupons", 30),
+        ("pages", 9),
+        ("customer_addresses", 120),
+        ("store_information", 1),
+    ],
+)
+def test_snapshot_resources_export_every_record(client, tmp_path, name, expected):
+    manifest = _export(client, name, tmp_path, incremental=False)
+
+    written = _read(manifest["files"][0]["path"])
+    assert manifest["mode"] == "full" and manifest["records"] == len(written) == expected
+    assert len({json.dumps(record, sort_keys=True) for record in written}) == expected
+
+
+def test_categories_are_the_tree_categories_by_id(client, tmp_path):
+    manifest = _export(client, "categories", tmp_path, incremental=False)
+
+    tree_ids = sorted(c["category_id"] for c in client.paginate("v3/catalog/trees/categories"))
+    assert sorted(c["id"] for c in _read(manifest["files"][0]["path"])) == tree_ids
+    assert manifest["verification"]["verified"]
+
+
+def test_inventory_has_one_record_per_variant_and_location(client, tmp_path):
+    manifest = _export(client, "inventory", tmp_path, incremental=False)
+
+    variants = [v["id"] for v in client.paginate("v3/catalog/variants")]
+    written = _read(manifest["files"][0]["path"])
+    assert sorted((r["variant_id"], r["location_id"]) for r in written) == sorted(
+        (variant, location) for variant in variants for location in (1, 2)
+    )
+    assert all("available_to_sell" in r and "sku" in r for r in written)
+
+
+def test_channels_and_price_lists_are_incremental_on_date_modified(client, tmp_path, store):
+    first, last = store.data_time_range
+    everything = Window(first - timedelta(days=1), last + timedelta(days=1))
+    for name, path in (("channels", "v3/channels"), ("price_lists", "v3/pricelists")):
+        every = list(client.paginate(path))
+        newest = max(_moment(record["date_modified"]) for record in every)
+        manifest = _export(client, name, tmp_path, Window(everything.start, newest))
+
+        written = _read(manifest["files"][0]["path"])
+        assert sorted(r["id"] for r in written) == sorted(
+            r["id"] for r in every if _moment(r["date_modified"]) < newest
+        )
+        assert len(written) == len(every) - 1 and manifest["mode"] == "incremental"
+
+
+def test_price_list_records_are_each_lists_records_modified_in_the_window(client, tmp_path, window):
+    manifest = _export(client, "price_list_records", tmp_path, window)
+
+    start, end = window.inclusive_seconds()
+    expected = sorted(
+        (record["price_list_id"], record["variant_id"])
+        for price_list in client.paginate("v3/pricelists")
+        for record in client.paginate(f"v3/pricelists/{price_list['id']}/records")
+        if start <= _moment(record["date_modified"]) <= end
+    )
+    written = _read(manifest["files"][0]["path"])
+    assert expected and sorted((r["price_list_id"], r["variant_id"]) for r in written) == expected
+    assert manifest["verification"]["verified"] and manifest["verification"]["parents"]["read"] == 2
+
+
+def test_every_catalogue_resource_exports(client, tmp_path, window):
+    for name in RESOURCES:
+        manifest = _export(client, name, tmp_path, window)
+        assert manifest["records"] == len(_read(manifest["files"][0]["path"])), name
+        assert manifest["records"] > 0, name
+
+
+# -- tombstones ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "deleted"), [("products", "v3/catalog/products", [3, 50]), ("coupons", "v2/coupons", [7])]
+)
+def test_deleted_records_become_tombstones_on_the_next_run(store, client, tmp_path, name, key, deleted):
+    first = _export(client, name, tmp_path, incremental=False, deletions=True)
+    assert first["deletions"]["baseline"] and first["deletions"]["records"] == 0
+    assert (tmp_path / snapshot_file_name(resource_for(name))).exists()
+
+    store.changes.plan(key, after=0, delete=deleted)
+    second = _export(client, name, tmp_path, incremental=False, deletions=True)
+
+    tombstones = _read(second["deletions"]["path"])
+    assert [t["id"] for t in tombstones] == deleted
+    assert all(datetime.fromisoformat(t["_deleted_at"]).tzinfo is not None for t in tombstones)
+    assert second["deletions"]["baseline"] is False
+    assert second["deletions"]["ids_seen"] == first["deletions"]["ids_seen"] - len(deleted)
+    third = _export(client, name, tmp_path, incremental=False, deletions=True)
+    assert third["deletions"]["records"] == 0  # reported once
+
+
+def test_product_id_snapshot_costs_one_request_per_250_ids(make_sandbox, make_client, tmp_path):
+    store = make_sandbox(seed=3, products=600, orders=0, customers=0)
+    client = make_client(store)
+
+    result = export_deletions(client, resource_for("products"), tmp_path)
+
+    assert result["ids_seen"] == 600
+    # 3 pages of 250 ids (keyset, one per slice) plus at most two counts verifying the walk.
+    assert 3 <= result["requests"] <= 5
+
+
+def test_archived_orders_become_tombstones_dated_by_their_date_modified(store, client, tmp_path, window):
+    store.changes.plan("v2/orders", after=0, delete=[105, 333])
+
+    manifest = _export(client, "orders", tmp_path, window, deletions=True)
+
+    tombstones = _read(manifest["deletions"]["path"])
+    assert [t["id"] for t in tombstones] == [105, 333]
+    assert manifest["deletions"]["method"] == "archived"
+    assert all(t["_deleted_at"].endswith("+00:00") for t in tombstones)
+    assert 105 not in {o["id"] for o in _read(manifest["files"][0]["path"])}
+
+
+def test_a_resource_without_a_deletion_method_says_so(client, tmp_path):
+    with pytest.raises(ExportError):
+        export_deletions(client, resource_for("order_line_items"), tmp_path)
+
+
+def test_a_damaged_id_snapshot_is_a_typed_error_naming_the_file(client, tmp_path):
+    snapshot = tmp_path / snapshot_file_name(resource_for("pages"))
+    snapshot.parent.mkdir(parents=True)
+    snapshot.write_bytes(b"not gzip")
+
+    with pytest.raises(ExportError) as raised:
+        export_deletions(client, resource_for("pages"), tmp_path)
+    assert str(snapshot) in str(raised.value)
