@@ -1,4 +1,5 @@
-"""``airflow-bigcommerce``: the provider's command line. ``oauth`` always; ``sandbox`` when the lookalike ships."""
+"""``airflow-bigcommerce``: the provider's command line. ``oauth`` and ``export`` always; ``sandbox`` when the
+lookalike ships."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from airflow_provider_bigcommerce.cli import oauth
+from airflow_provider_bigcommerce.cli import export, oauth
 
 SANDBOX_CLI = "airflow_provider_bigcommerce.sandbox.cli"
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=oauth.PROGRAM, description="Apache Airflow provider for BigCommerce.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     oauth.add_parser(commands)
+    export.add_parser(commands)
     if importlib.util.find_spec(SANDBOX_CLI) is not None:
         _add_sandbox(commands, importlib.import_module(SANDBOX_CLI))
     return parser

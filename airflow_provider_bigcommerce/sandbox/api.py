@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, Picked, StoreChanges, View
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
-from airflow_provider_bigcommerce.sandbox.extras_api import ExtrasApi
 from airflow_provider_bigcommerce.sandbox.formats import parse_v2_datetime, parse_v3_datetime
 from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, join_array_utf8, with_member
 from airflow_provider_bigcommerce.sandbox.orders import FIRST_ORDER_ID, STATUS_NAMES
@@ -75,6 +74,8 @@ class StoreApi:
     """The GET resources of one store, over a ``StoreData``."""
 
     def __init__(self, data: StoreData, changes: StoreChanges | None = None) -> None:
+        from airflow_provider_bigcommerce.sandbox.extras_api import ExtrasApi  # builds on this module's helpers
+
         self.data = data
         self.changes = changes or StoreChanges()
         number = r"(\d+)"

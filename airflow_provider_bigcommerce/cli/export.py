@@ -1,0 +1,143 @@
+"""``airflow-bigcommerce export RESOURCE``: one export without Airflow, through the same core as the operator.
+
+The manifest goes to stdout as JSON (the operator's XCom, the same keys); progress and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyError
+from airflow_provider_bigcommerce.core.export import COMPRESSIONS, RESOURCES, ExportError, Window, export_resource
+from airflow_provider_bigcommerce.core.export import resource_for as catalogue_resource
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties, parse_connection_string
+
+CONNECTION_ENV = "BIGCOMMERCE_CONNECTION_STRING"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+EPILOG = f"""\
+resources: {", ".join(RESOURCES)} (or any list with --path v2/... or v3/...).
+
+The connection string holds the token (AuthScheme=PersonalAccessToken;StoreId=...;OAuthAccessToken=...), or an
+OAuth app's settings location. To keep the token off the command line, put the string in env {CONNECTION_ENV}.
+--since/--until are ISO 8601; without a timezone they are read as UTC.
+
+exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage or property error, 130 interrupted.
+"""
+
+
+class UsageError(Exception):
+    """A command line that cannot work; exit code 2."""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "export",
+        help="export one resource to newline-delimited JSON, without Airflow",
+        description="Export one BigCommerce resource to DESTINATION/RESOURCE/..., and print the manifest as JSON.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("resource", metavar="RESOURCE", help="a catalogue resource, or a name for --path")
+    parser.add_argument("--connection-string", metavar="'Key=Value;...'", help=f"default: env {CONNECTION_ENV}")
+    parser.add_argument("--destination", required=True, metavar="DIR", help="a folder, or a URL such as s3://...")
+    parser.add_argument("--since", metavar="ISO8601", help="window start (inclusive)")
+    parser.add_argument("--until", metavar="ISO8601", help="window end (exclusive)")
+    parser.add_argument("--full", action="store_true", help="read every record even where a date filter exists")
+    parser.add_argument("--compression", choices=COMPRESSIONS, help="compress the file")
+    parser.add_argument("--deletions", action="store_true", help="also write the resource's tombstones")
+    parser.add_argument("--path", help="read this list instead of a catalogue resource (v2/... or v3/...)")
+    parser.add_argument(
+        "--date-filter",
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        help="with --path: the list's date filter parameters, e.g. date_modified:min date_modified:max",
+    )
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="an extra query parameter")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        manifest = _export(args)
+    except (UsageError, PropertyError, ExportError) as error:
+        return _fail(EXIT_USAGE, error)
+    except BigCommerceError as error:
+        return _fail(EXIT_FAILED, error)
+    except KeyboardInterrupt:
+        return _fail(130, "interrupted; the destination keeps its previous file")
+    print(json.dumps(manifest, indent=2))
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> dict[str, Any]:
+    text = args.connection_string or os.environ.get(CONNECTION_ENV)
+    if not text:
+        raise UsageError(f"Give --connection-string or set env {CONNECTION_ENV}.")
+    properties = ConnectionProperties.from_mapping(parse_connection_string(text))
+    resource = catalogue_resource(
+        args.resource, path=args.path, params=_params(args.param), date_modified_params=args.date_filter
+    )
+    window = _window(args.since, args.until)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    with BigCommerceClient(properties, token_source_for(properties)) as client:
+        return export_resource(
+            client,
+            resource,
+            _destination(args.destination),
+            window=window,
+            incremental=not args.full,
+            compression=args.compression,
+            deletions=args.deletions,
+        )
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param takes NAME=VALUE, not {pair!r}.")
+        params[name] = value
+    return params
+
+
+def _window(since: str | None, until: str | None) -> Window | None:
+    if since is None and until is None:
+        return None
+    if since is None or until is None:
+        raise UsageError("Give both --since and --until, or neither (a full read needs --full).")
+    return Window(_moment("--since", since), _moment("--until", until))
+
+
+def _moment(flag: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not an ISO 8601 date or time (e.g. 2024-01-01T00:00:00Z).") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _destination(value: str) -> Any:
+    if "://" not in value:
+        return Path(value)
+    try:
+        from upath import UPath
+    except ImportError:
+        raise UsageError(f"--destination {value!r} is a URL; install universal_pathlib to write there.") from None
+    return UPath(value)
+
+
+def _fail(code: int, message: object) -> int:
+    print(f"airflow-bigcommerce export: {message}", file=sys.stderr)
+    return code

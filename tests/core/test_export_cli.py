@@ -1,0 +1,116 @@
+"""``airflow-bigcommerce export``: one export without Airflow, in a real subprocess against the lookalike; the
+manifest on stdout is the core's, and the file holds exactly what the same export through the core writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV
+from airflow_provider_bigcommerce.core.export import Window, export_resource, resource_for
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "airflow_provider_bigcommerce.cli.main", "export", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=REPO_ROOT,
+    )
+
+
+@pytest.fixture
+def store(make_sandbox):
+    return make_sandbox(seed=5, orders=300, products=40, customers=50)
+
+
+def _connection(store) -> str:
+    token = store.access_token
+    return f"AuthScheme=PersonalAccessToken;StoreId={store.store_id};OAuthAccessToken={token};URL={store.base_url}"
+
+
+def test_export_prints_the_cores_manifest_and_writes_the_same_records(store, make_client, tmp_path):
+    first, last = store.data_time_range
+    window = Window(first + (last - first) / 4, first + (last - first) / 2)
+
+    done = _cli(
+        "order_line_items",
+        "--since",
+        window.start.isoformat(),
+        "--until",
+        window.end.isoformat(),
+        "--destination",
+        str(tmp_path / "cli"),
+        env={CONNECTION_ENV: _connection(store)},
+    )
+
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads(done.stdout)
+    core = export_resource(make_client(store), resource_for("order_line_items"), tmp_path / "core", window=window)
+    assert {key: manifest[key] for key in ("resource", "mode", "window", "filter", "records", "verification")} == {
+        key: core[key] for key in ("resource", "mode", "window", "filter", "records", "verification")
+    }
+    assert manifest["records"] > 0
+    cli_file, core_file = Path(manifest["files"][0]["path"]), Path(core["files"][0]["path"])
+    assert cli_file.read_bytes() == core_file.read_bytes()
+    assert store.access_token not in done.stdout + done.stderr
+
+
+def test_full_export_with_deletions_writes_tombstones_after_a_delete(store, tmp_path):
+    args = ("coupons", "--full", "--deletions", "--compression", "gzip", "--destination", str(tmp_path))
+    env = {CONNECTION_ENV: _connection(store)}
+    assert _cli(*args, env=env).returncode == 0
+    store.changes.plan("v2/coupons", after=0, delete=[4, 9])
+
+    done = _cli(*args, env=env)
+
+    assert done.returncode == 0, done.stderr
+    deletions = json.loads(done.stdout)["deletions"]
+    assert deletions["records"] == 2 and deletions["path"].endswith("coupons_deleted_full.ndjson.gz")
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (("orders", "--since", "2024-01-01"), "--until"),
+        (("orders", "--since", "yesterday", "--until", "2024-01-02"), "--since"),
+        (("nope", "--full"), "nope"),
+        (("orders",), "since"),
+    ],
+)
+def test_bad_arguments_exit_2_naming_what_to_fix(store, tmp_path, args, names):
+    done = _cli(*args, "--destination", str(tmp_path), env={CONNECTION_ENV: _connection(store)})
+
+    assert done.returncode == 2 and names in done.stderr
+    assert done.stdout == ""
+
+
+def test_without_a_connection_string_the_command_says_where_to_put_it(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != CONNECTION_ENV}
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow_provider_bigcommerce.cli.main", "export", "orders", "--destination", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+
+    assert done.returncode == 2 and CONNECTION_ENV in done.stderr
+
+
+def test_a_rejected_token_exits_1_without_echoing_it(store, tmp_path):
+    bad = f"AuthScheme=PersonalAccessToken;StoreId={store.store_id};OAuthAccessToken=wrongtoken123;URL={store.base_url}"
+
+    done = _cli("pages", "--full", "--destination", str(tmp_path), env={CONNECTION_ENV: bad})
+
+    assert done.returncode == 1 and "wrongtoken123" not in done.stderr + done.stdout
