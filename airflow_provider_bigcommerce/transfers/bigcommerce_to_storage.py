@@ -51,6 +51,9 @@ class BigCommerceToStorageOperator(BaseOperator):
       keep their states. It never reaches into a later run's window: when a later successful run already
       covers part of the span (it ran while this one had failed, or before a backfill), the window ends where
       that run's window starts, and a run left with an empty window is skipped.
+    - While another run of the task between the previous and the next success is running, this try fails
+      (and retries) instead of exporting the same span: run point-in-time exports one at a time
+      (``max_active_runs=1``; ``airflow backfill create --max-active-runs 1``).
     - ``since`` / ``until`` replace either end; a window given this way is used as it is.
 
     Runs without a logical date (``airflow dags trigger`` without ``--logical-date``) are not ordered by Airflow,
@@ -177,9 +180,13 @@ class BigCommerceToStorageOperator(BaseOperator):
         ti = context["ti"]
         moment = context.get("logical_date") or context["dag_run"].run_after
         end = until or moment
+        previous = _previous_success(ti, moment)
+        later, later_start = None, None
         # Given ends are the user's choice; only a window worked out from the runs must keep out of later ones.
-        later = _next_success(ti, moment) if since is None and until is None else None
-        later_start = _recorded_window(ti, later)[0] if later is not None else None
+        if since is None and until is None:
+            later = _next_success(ti, moment)
+            _refuse_while_a_neighbour_runs(ti, moment, previous, later)
+            later_start = _recorded_window(ti, later)[0] if later is not None else None
         if later is not None and later_start is None:
             raise AirflowSkipException(
                 f"Run {later.run_id}, after this one, already exported {self.resource} in full (a snapshot); "
@@ -189,7 +196,7 @@ class BigCommerceToStorageOperator(BaseOperator):
             end = later_start
         if since is not None:
             start = since
-        elif (previous := _previous_success(ti, moment)) is not None:
+        elif previous is not None:
             start = _recorded_window(ti, previous)[1]
         elif self.initial_load == "full":
             self.log.info(
@@ -238,6 +245,41 @@ def _next_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> Previous
         f"More than {LATER_RUNS_LIMIT} successful runs follow this one's logical date ({moment.isoformat()}); "
         "pass since and until to export an old span explicitly."
     )
+
+
+def _refuse_while_a_neighbour_runs(
+    ti: RuntimeTaskInstanceProtocol,
+    moment: datetime,
+    previous: PreviousTIResponse | None,
+    later: PreviousTIResponse | None,
+) -> None:
+    """Fail this try (Airflow retries it) while another run between the previous and next success is running.
+
+    Such a run works out its window from the same successes, so both would read the span between them. Each
+    instance is marked running before it looks, so of two that start together at least one sees the other.
+    Runs waiting in other states need no wait: when they run they find this one's success and keep out of it.
+    """
+    from airflow.sdk import TaskInstanceState
+    from airflow.sdk.exceptions import AirflowException
+
+    running = TaskInstanceState.RUNNING
+    floor = previous.logical_date if previous is not None else None
+    ceiling = later.logical_date if later is not None and later.logical_date else _END_OF_TIME
+    earlier = ti.get_previous_ti(state=running, logical_date=moment, map_index=ti.map_index)
+    following = ti.get_previous_ti(state=running, logical_date=ceiling, map_index=ti.map_index)
+    for neighbour in (earlier, following):
+        if neighbour is None or neighbour.logical_date is None or neighbour.logical_date == moment:
+            continue
+        if neighbour is earlier and floor is not None and neighbour.logical_date <= floor:
+            continue
+        if neighbour is following and neighbour.logical_date < moment:
+            continue
+        raise AirflowException(
+            f"Run {neighbour.run_id} of {ti.task_id} is running and its window borders this one's; this try "
+            "stops so that the two do not export the same records, and its retry picks up from there. "
+            "Run point-in-time exports one at a time: max_active_runs=1 on the DAG, and "
+            "airflow backfill create --max-active-runs 1."
+        )
 
 
 def _recorded_window(ti: RuntimeTaskInstanceProtocol, run: PreviousTIResponse) -> tuple[datetime | None, datetime]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -180,6 +181,51 @@ def test_a_failed_run_covered_by_the_next_success_is_skipped_on_rerun_and_that_s
     assert _same_window_for_all(after) == (may(5), may(6))
     assert {path: data for path, data in _tree(destination).items() if path in files_before} == files_before
     assert len(_tree(destination)) == len(files_before) + len(PATHS)
+
+
+def _set_task_state(runs_env: dict[str, str], dag_id: str, day: datetime, state: str) -> str:
+    """Put the export's instances of one run in ``state`` in the metadata DB, as a worker running them would.
+
+    Returns the run's id.
+    """
+    database = runs_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        [(run_id,)] = db.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = ? AND logical_date LIKE ?", (dag_id, f"{day:%Y-%m-%d} %")
+        ).fetchall()
+        changed = db.execute(
+            "UPDATE task_instance SET state = ? WHERE dag_id = ? AND run_id = ? AND task_id = 'export'",
+            (state, dag_id, run_id),
+        ).rowcount
+    assert changed == len(PATHS)
+    return run_id
+
+
+def test_a_run_stops_while_a_neighbouring_run_of_the_task_is_running_and_goes_ahead_once_it_is_not(
+    run_dag: Callable[..., Any], export_env: dict[str, str], airflow_runs_home: dict[str, str]
+):
+    dag_id = "bc_test_pit_daily_busy"
+    broken = {**export_env, "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_CONN_ID": "bc_pit_no_such_connection"}
+    run_dag(dag_id, env=export_env, logical_date=may(3).isoformat())
+    run_dag(dag_id, env=broken, logical_date=may(4).isoformat())
+    busy = _set_task_state(airflow_runs_home, dag_id, may(4), "running")  # as if May 4 were exporting now
+
+    blocked = run_dag(dag_id, env=export_env, logical_date=may(5).isoformat())
+    assert {blocked.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"failed"}
+    assert f"Run {busy} of export is running" in blocked.output
+
+    _set_task_state(airflow_runs_home, dag_id, may(4), "failed")
+    ahead = run_dag(dag_id, env=export_env, logical_date=may(5).isoformat())
+    assert _same_window_for_all(ahead) == (may(3), may(5))
+
+    # The other way round: May 5 running, a retry of May 4 must not read the span May 5 is exporting.
+    ahead_id = _set_task_state(airflow_runs_home, dag_id, may(5), "running")
+    retried = run_dag(dag_id, env=export_env, logical_date=may(4).isoformat())
+    assert {retried.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"failed"}
+    assert f"Run {ahead_id} of export is running" in retried.output
+    _set_task_state(airflow_runs_home, dag_id, may(5), "success")
+    retried_again = run_dag(dag_id, env=export_env, logical_date=may(4).isoformat())
+    assert {retried_again.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"skipped"}
 
 
 def test_initial_load_full_reads_a_snapshot_first_and_the_next_run_starts_at_its_logical_date(
