@@ -1,0 +1,92 @@
+"""The resources added to the catalogue through dag.test() against the lookalike: exact counts, each checked
+against another endpoint or an unfiltered read of the same list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+
+CONN_ID = "bc_export_more"
+
+
+def _moment(value: str) -> datetime:
+    return parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
+
+
+def _read(path: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def store_client(sandbox: Any):
+    properties = ConnectionProperties.from_mapping(
+        {"StoreId": sandbox.store_id, "OAuthAccessToken": sandbox.access_token, "URL": sandbox.base_url}
+    )
+    with BigCommerceClient(properties, token_source_for(properties)) as client:
+        yield client
+
+
+def test_line_items_transactions_refunds_coupons_and_inventory_export_through_dag_test(
+    run_dag: Callable[..., Any],
+    sandbox: Any,
+    store_client: BigCommerceClient,
+    pat_extra: dict[str, str],
+    connection_env: Callable,
+    tmp_path: Path,
+):
+    first, last = sandbox.data_time_range
+    since, until = first + (last - first) * 0.4, first + (last - first) * 0.6
+    conf = {
+        "bigcommerce_conn_id": CONN_ID,
+        "destination": str(tmp_path / "more"),
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+    }
+
+    run = run_dag("bc_test_export_more_resources", env=connection_env(CONN_ID, sandbox, pat_extra), conf=conf)
+
+    assert run.state == "success", run.failure()
+    # The API filters on whole seconds: [since, until) holds the seconds from ceil(since) on.
+    low = since if since.microsecond == 0 else since.replace(microsecond=0) + timedelta(seconds=1)
+    high = until
+    orders = [o for o in store_client.paginate("v2/orders") if low <= _moment(o["date_modified"]) < high]
+    assert orders
+    lines = sorted(
+        (line["order_id"], line["id"])
+        for order in orders
+        for line in store_client.request("GET", f"v2/orders/{order['id']}/products")
+    )
+    transactions = sorted(
+        (t["order_id"], t["id"])
+        for order in orders
+        for t in (store_client.request("GET", f"v3/orders/{order['id']}/transactions") or {"data": []})["data"]
+    )
+    refunds = sorted(
+        r["id"]
+        for r in store_client.paginate("v3/orders/payment_actions/refunds")
+        if low <= _moment(r["created"]) < high
+    )
+    coupons = sorted(c["id"] for c in store_client.paginate("v2/coupons"))
+    variants = [v["id"] for v in store_client.paginate("v3/catalog/variants")]
+
+    written = {task: _read(run.xcom(task)["files"][0]["path"]) for task in run.tasks}
+    assert sorted((r["order_id"], r["id"]) for r in written["order_line_items"]) == lines
+    assert sorted((r["order_id"], r["id"]) for r in written["order_transactions"]) == transactions and transactions
+    assert sorted(r["id"] for r in written["order_refunds"]) == refunds and refunds
+    assert sorted(r["id"] for r in written["coupons"]) == coupons and coupons
+    assert len(written["inventory"]) == 2 * len(variants)
+    for task in run.tasks:
+        manifest = run.xcom(task)
+        assert manifest["records"] == len(written[task]), task
+    assert run.xcom("order_transactions")["verification"]["verified"]
+    assert run.xcom("order_refunds")["mode"] == "incremental" and run.xcom("coupons")["mode"] == "full"
