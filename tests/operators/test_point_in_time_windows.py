@@ -118,6 +118,19 @@ def test_daily_runs_start_at_start_date_then_where_the_previous_success_ended(
     assert any(r for r in store_records["orders"] if may(4) <= _modified(r) < may(6)), "no orders to export"
 
 
+def test_an_unmapped_export_on_a_cron_string_chains_its_runs_too(
+    run_dag: Callable[..., Any], export_env: dict[str, str]
+):
+    six = timedelta(hours=6)
+    first = run_dag("bc_test_pit_unmapped", env=export_env, logical_date=(may(3) + six).isoformat())
+    second = run_dag("bc_test_pit_unmapped", env=export_env, logical_date=(may(4) + six).isoformat())
+
+    assert second.state == "success", second.failure()
+    assert first.xcom("export")["window"] == {"start": START.isoformat(), "end": (may(3) + six).isoformat()}
+    assert second.xcom("export")["window"] == {"start": (may(3) + six).isoformat(), "end": (may(4) + six).isoformat()}
+    assert second.xcom("export")["files"][0]["path"].endswith("customers_20250503T060000Z_20250504T060000Z.ndjson.gz")
+
+
 def test_a_rerun_of_an_old_run_gets_the_same_window_and_rewrites_the_same_files(
     run_dag: Callable[..., Any], export_env: dict[str, str], destination: Path
 ):

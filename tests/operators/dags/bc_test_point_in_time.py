@@ -32,6 +32,21 @@ def _export_dag(dag_id: str, schedule: str | None, **export: Any) -> Any:
 
 
 bc_test_pit_daily = _export_dag("bc_test_pit_daily", "@daily")
+
+
+@dag(schedule="0 6 * * *", start_date=START, catchup=False, max_active_runs=1)
+def bc_test_pit_unmapped():
+    """One export, not mapped: its previous run is found under map index -1."""
+    BigCommerceToStorageOperator(
+        task_id="export",
+        resource="customers",
+        bigcommerce_conn_id="{{ var.value.bigcommerce_export_conn_id }}",
+        destination="{{ var.value.bigcommerce_export_destination }}",
+        compression="gzip",
+    )
+
+
+bc_test_pit_unmapped()
 bc_test_pit_daily_rerun = _export_dag("bc_test_pit_daily_rerun", "@daily")
 bc_test_pit_daily_backfill = _export_dag("bc_test_pit_daily_backfill", "@daily")
 bc_test_pit_daily_gap = _export_dag("bc_test_pit_daily_gap", "@daily")
