@@ -303,6 +303,18 @@ def test_a_data_interval_timetable_exports_its_interval_whatever_ran_before(
         assert later.xcom(f"export[{index}]")["window"] == {"start": may(7).isoformat(), "end": may(8).isoformat()}
 
 
+def test_a_first_run_with_no_start_date_to_begin_from_fails_without_retrying(
+    run_dag: Callable[..., Any], export_env: dict[str, str], destination: Path, sandbox: Any
+):
+    requests_before = sandbox.stats.requests
+    run = run_dag("bc_test_pit_no_start_date", env=export_env, logical_date=may(3).isoformat())
+
+    assert run.state == "failed"
+    assert (run.task_state("export"), run.tasks["export"]["try_number"]) == ("failed", 1)  # retries=2 unused
+    assert "initial_load='full'" in run.output  # the error names the ways out
+    assert sandbox.stats.requests == requests_before and not destination.exists()
+
+
 def test_an_unknown_initial_load_is_refused_when_the_dag_is_parsed():
     from airflow_provider_bigcommerce.core.export import ExportError
     from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator

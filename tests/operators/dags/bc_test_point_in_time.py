@@ -54,3 +54,18 @@ bc_test_pit_daily_busy = _export_dag("bc_test_pit_daily_busy", "@daily")
 bc_test_pit_full_first = _export_dag("bc_test_pit_full_first", "@daily", initial_load="full")
 bc_test_pit_manual = _export_dag("bc_test_pit_manual", None)
 bc_test_pit_manual_no_date = _export_dag("bc_test_pit_manual_no_date", None)
+
+
+@dag(schedule=None, catchup=False)
+def bc_test_pit_no_start_date():
+    """No start_date and no previous success: nothing says where the first window begins."""
+    BigCommerceToStorageOperator(
+        task_id="export",
+        resource="orders",
+        bigcommerce_conn_id="{{ var.value.bigcommerce_export_conn_id }}",
+        destination="{{ var.value.bigcommerce_export_destination }}",
+        retries=2,
+    )
+
+
+bc_test_pit_no_start_date()
