@@ -14,6 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, PagingError
 from airflow_provider_bigcommerce.core.paging import Page
 
 if TYPE_CHECKING:
@@ -39,12 +40,14 @@ class FanOut:
 @dataclass(frozen=True)
 class FanOutOutcome:
     """What a fan-out proved: the parents' walk outcome, and the children's counts summed. A child list that
-    answered 204 (nothing) counts as an exact zero."""
+    answered 204 (nothing) counts as an exact zero, and so does one whose parent was deleted after the parents'
+    page was read (404); ``parents_gone`` counts those."""
 
     parents: WalkOutcome | None
     expected: int | None
     read: int
     verified: bool
+    parents_gone: int = 0
 
     def as_manifest(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class FanOutOutcome:
             "verified": self.verified,
             "passes": self.parents.passes if self.parents else None,
             "parents": self.parents.as_manifest() if self.parents else None,
+            "parents_gone": self.parents_gone,
         }
 
 
@@ -80,17 +84,20 @@ class FanOutWalk:
     def __iter__(self) -> Iterator[Page]:
         parents = self._client.walk(self._parent_path, self._parent_params)
         expected: int | None = 0
-        read, verified, number = 0, True, 0
+        read, verified, number, gone = 0, True, 0, 0
         pages = iter(parents)
         with closing(pages), ThreadPoolExecutor(self._workers, thread_name_prefix="bigcommerce-fan-out") as pool:
             for page in pages:
-                children = [self._fan_out.child.format(id=parent["id"]) for parent in page.records]
+                children = [self._child_path(parent) for parent in page.records]
                 records: list[Any] = []
                 for child_records, child in pool.map(self._drain, children):
                     records += child_records
-                    known = child.expected if child is not None else None
-                    exact_zero = child is not None and known is None and child.read == 0
-                    verified &= child is not None and (child.verified or exact_zero)
+                    if child is None:  # the parent is gone: it has nothing left to export
+                        gone += 1
+                        continue
+                    known = child.expected
+                    exact_zero = known is None and child.read == 0
+                    verified &= child.verified or exact_zero
                     expected = (
                         None if expected is None or (known is None and not exact_zero) else expected + (known or 0)
                     )
@@ -99,9 +106,21 @@ class FanOutWalk:
                 yield Page(records, number)
         parent_outcome = parents.outcome
         verified &= parent_outcome is not None and parent_outcome.verified
-        self.outcome = FanOutOutcome(parent_outcome, expected, read, verified)
+        self.outcome = FanOutOutcome(parent_outcome, expected, read, verified, gone)
+
+    def _child_path(self, parent: Any) -> str:
+        value = parent.get("id") if isinstance(parent, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PagingError("bad_record", self._parent_path, f"a parent has no whole-number id ({str(value)[:40]!r})")
+        return self._fan_out.child.format(id=value)
 
     def _drain(self, path: str) -> tuple[list[Any], WalkOutcome | None]:
+        """The child list's records and outcome; no records and no outcome when its parent no longer exists."""
         walk = self._client.walk(path, self._child_params)
-        records = [record for page in walk for record in page.records]
+        try:
+            records = [record for page in walk for record in page.records]
+        except BigCommerceApiError as error:
+            if error.status != 404:
+                raise
+            return [], None
         return records, walk.outcome

@@ -210,8 +210,15 @@ class StoreApi:
     # -- v3 ---------------------------------------------------------------------------------------------------
 
     def transactions(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
-        """``GET /v3/orders/{id}/transactions``: 204 when the order has none (orders.v3.yml)."""
-        records = self.data.orders.transactions_json(self._order_index(args))
+        """``GET /v3/orders/{id}/transactions``: 204 when the order has none (orders.v3.yml); 404 once the order
+        is deleted (``changes``: under ``v2/orders``, or under this route's key to delete it for this list only,
+        as if it went between reading the orders and their transactions)."""
+        index = self._order_index(args)
+        key = "v3/orders/{order_id}/transactions"
+        self._misbehaviour(key)
+        if index in self.changes.deleted("v2/orders") or index in self.changes.deleted(key):
+            raise not_found()
+        records = self.data.orders.transactions_json(index)
         if not records:
             return NO_CONTENT
         return _v3_list(records, {"pagination": offset_meta(query, len(records), 1, 50)})

@@ -17,7 +17,7 @@ from airflow_provider_bigcommerce.sandbox.paging import Selection
 
 # The first id of a list: ids are ``index + FIRST_ID`` (orders are numbered from 100 like a real store's; the
 # rest from 1).
-FIRST_ID = {"v2/orders": 100}
+FIRST_ID = {"v2/orders": 100, "v3/orders/{order_id}/transactions": 100}
 
 
 @dataclass

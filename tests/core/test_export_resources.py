@@ -30,7 +30,7 @@ def _moment(value: str) -> datetime:
 
 @pytest.fixture
 def store(make_sandbox):
-    return make_sandbox(seed=7, orders=400, products=60, customers=120, latency_ms=0)
+    return make_sandbox(seed=7, orders=400, products=60, customers=120, quota=5000)
 
 
 @pytest.fixture
@@ -67,26 +67,50 @@ def test_order_line_items_are_the_lines_each_order_of_the_window_lists_on_its_ow
 
 
 def test_order_transactions_fan_out_over_the_windows_orders_concurrently(make_sandbox, make_client, tmp_path):
-    latency_ms = 60
-    store = make_sandbox(seed=7, orders=120, products=30, customers=40, latency_ms=latency_ms)
+    store = make_sandbox(seed=7, orders=120, products=30, customers=40, quota=5000)
     client = make_client(store, max_concurrency=8)
     first, last = store.data_time_range
     window = Window(first, last + timedelta(seconds=1))
+    expected = []
+    for order_id in range(100, 220):
+        body = client.request("GET", f"v3/orders/{order_id}/transactions")
+        expected += [(t["order_id"], t["id"]) for t in (body or {"data": []})["data"]]
+    latency_ms = 60
+    store.set_faults(latency_ms=latency_ms)
 
     started = time.monotonic()
     manifest = _export(client, "order_transactions", tmp_path, window)
     elapsed = time.monotonic() - started
 
     written = _read(manifest["files"][0]["path"])
-    expected = []
-    for order_id in range(100, 220):
-        body = client.request("GET", f"v3/orders/{order_id}/transactions")
-        expected += [(t["order_id"], t["id"]) for t in (body or {"data": []})["data"]]
     assert sorted((t["order_id"], t["id"]) for t in written) == sorted(expected) and expected
     assert manifest["verification"]["verified"] and manifest["verification"]["expected"] == len(expected)
     assert manifest["child_path"] == "v3/orders/{id}/transactions"
+    assert manifest["requests"] == 120 + 2  # one per order, the one page of orders and its count
     # One request per order at 60 ms each would take 7.2 s one after another.
     assert elapsed < 120 * latency_ms / 1000 / 2
+
+
+def test_an_order_deleted_after_its_page_was_read_leaves_no_transactions_and_is_counted(
+    make_sandbox, make_client, tmp_path
+):
+    store = make_sandbox(seed=7, orders=120, products=30, customers=40, quota=5000)
+    client = make_client(store)
+    first, last = store.data_time_range
+    window = Window(first, last + timedelta(seconds=1))
+    with_transactions = [
+        order_id for order_id in range(100, 220) if client.request("GET", f"v3/orders/{order_id}/transactions")
+    ]
+    gone = with_transactions[0]
+    # Listed with the orders, gone when its transactions are asked for.
+    store.changes.plan("v3/orders/{order_id}/transactions", after=0, delete=[gone])
+
+    manifest = _export(client, "order_transactions", tmp_path, window)
+
+    written = _read(manifest["files"][0]["path"])
+    assert gone not in {int(t["order_id"]) for t in written}
+    assert {int(t["order_id"]) for t in written} == set(with_transactions) - {gone}
+    assert manifest["verification"]["parents_gone"] == 1 and manifest["verification"]["verified"]
 
 
 def test_order_refunds_are_the_refunds_created_in_the_window(client, tmp_path, window):
