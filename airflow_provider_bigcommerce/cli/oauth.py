@@ -7,22 +7,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shlex
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
+    BigCommerceApiError,
     BigCommerceError,
+    BigCommerceTransportError,
     NextStep,
     OAuthError,
     PropertyError,
     SettingsStoreError,
 )
 from airflow_provider_bigcommerce.core.oauth.crypto import PASSPHRASE, SettingsCipher, SettingsKey, parse_keys
+from airflow_provider_bigcommerce.core.oauth.desktop import callback_address
 from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.oauth.settings_store import (
     FileSettingsStore,
@@ -31,9 +36,11 @@ from airflow_provider_bigcommerce.core.oauth.settings_store import (
 )
 from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
 from airflow_provider_bigcommerce.core.properties import (
+    DEFAULT_API_URL,
     DEFAULT_LOGIN_URL,
     DEFAULT_SCOPE,
     FIELD_TO_DRIVER,
+    AuthScheme,
     ConnectionProperties,
     InitiateOAuth,
     canonical_name,
@@ -124,6 +131,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     import_ = add_command("import", "save settings exported on another machine into OAuthSettingsLocation")
     import_.add_argument("--input", required=True, metavar="PATH")
+    import_.add_argument("--force", action="store_true", help="replace settings already saved at the location")
     _key_options(import_, "from", "the file is encrypted with")
 
     parser.set_defaults(handler=run)
@@ -137,14 +145,15 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, PropertyError) as exc:
         return _fail(EXIT_USAGE, exc)
     except AuthorizationRequiredError as exc:
-        arguments = command_arguments(getattr(args, "resolved_properties", None), args.conn_id)
-        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, arguments)}")
+        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, _arguments(args))}")
     except OAuthError as exc:
         return _fail(EXIT_OAUTH, exc)
     except SettingsStoreError as exc:
+        if exc.code == "no_key":
+            return _fail(EXIT_SETTINGS, f"{exc} From the command line: a passphrase in env {PASSPHRASE_ENV}.")
         return _fail(EXIT_SETTINGS, exc)
     except BigCommerceError as exc:
-        return _fail(EXIT_FAILED, exc)
+        return _fail(EXIT_FAILED, api_problem(exc, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:
         return _fail(130, "interrupted; nothing more was saved")
 
@@ -153,14 +162,36 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _authorize_url(args: argparse.Namespace) -> int:
-    properties, _, _ = _properties(args, InitiateOAuth.REFRESH)
-    print(get_oauth_authorization_url(properties, state=args.state, install=args.install))
+    # A URL needs only the app's client id: no settings location, no secret (InitiateOAuth=OFF, the web app's mode).
+    properties, _, _ = _properties(args, InitiateOAuth.OFF)
+    print(get_oauth_authorization_url(properties, state=args.state, install=args.install), flush=True)
+    _say(
+        f"Open the URL in any browser and approve the app. The browser then goes to CallbackURL "
+        f"({properties.callback_url}); when nothing listens there it shows an error page such as 'This site can't "
+        "be reached'. That is expected: copy the value after 'code=' in its address bar (up to the next '&') and "
+        f"pass it, within a few minutes and once, to{_command_line('exchange', _arguments(args), '--verifier', '-')}"
+        "and paste the code on its input (or use --verifier CODE)."
+    )
     return EXIT_OK
 
 
 def _login(args: argparse.Namespace) -> int:
     source = _token_source(args, InitiateOAuth.GETANDREFRESH, interactive=True)
-    settings = source.authorize_interactively(open_browser=not args.no_browser, timeout_s=args.timeout)
+    callback_url = source.properties.callback_url
+    port = callback_address(callback_url).port
+
+    def show_url(url: str) -> None:
+        _say(
+            f"Open this URL in a browser and approve the app:\n{url}\n"
+            f"Listening on CallbackURL {callback_url} (this machine's loopback, port {port}) for "
+            f"{args.timeout:.0f} s. If the browser runs on another machine, forward the port first, from that "
+            f"machine:\n    ssh -N -L {port}:localhost:{port} USER@THIS_HOST\nthen open the URL there. Without a "
+            "way to forward it, use 'oauth authorize-url' and 'oauth exchange' instead."
+        )
+
+    settings = source.authorize_interactively(
+        open_browser=not args.no_browser, show_url=show_url if args.no_browser else None, timeout_s=args.timeout
+    )
     _say(f"Authorized store {settings.store_id}; saved to {source.store.location}.")
     return _print(source.status(settings))
 
@@ -185,7 +216,13 @@ def _status(args: argparse.Namespace) -> int:
     source = _token_source(args, InitiateOAuth.REFRESH, read_only=True)
     status = source.status()
     _print(status)
-    return EXIT_OK if status["authorized"] and not status.get("expired") else EXIT_AUTHORIZATION_REQUIRED
+    if status["authorized"] and not status.get("expired"):
+        return EXIT_OK
+    try:
+        source.access_token()  # read-only: raises what a person must do, judged by the token source
+    except AuthorizationRequiredError as exc:
+        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, _arguments(args))}")
+    return EXIT_OK  # saved by another process since status() read it
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -210,9 +247,22 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     store, source = _file_store(args)
     cipher = _cipher_from_env(args.from_key_env, args.from_passphrase_env) or store.cipher
-    settings = read_settings_file(os.path.abspath(args.input), cipher)
+    try:
+        settings = read_settings_file(os.path.abspath(args.input), cipher)
+    except SettingsStoreError as exc:
+        if exc.code not in ("wrong_key", "key_missing"):
+            raise
+        raise SettingsStoreError(
+            f"{args.input} cannot be decrypted with {cipher.description}. Pass what it was exported with: "
+            "--from-passphrase-env NAME (its passphrase in env NAME) or --from-key-env NAME (its key in env NAME). "
+            "Nothing was imported.",
+            location=exc.location,
+            code=exc.code,
+        ) from None
     if settings is None:
         raise UsageError(f"{args.input} does not exist or is empty.")
+    if not args.force and store.load() is not None:
+        raise UsageError(f"{store.location} already holds saved settings; pass --force to replace them.")
     store.adopt(settings)
     _say(f"Imported the settings of store {settings.store_id} into {store.location}.")
     return _print(source.status())
@@ -276,12 +326,33 @@ def _properties(
         for name, value in vars(args).items()
         if name.startswith("property_") and value is not None
     }
-    overrides.update(extra, auth_scheme="OAuth")
-    given_mode = next((value for key, value in base.items() if canonical_name(key) == "initiate_oauth"), None)
+    overrides.update(extra)
+    given = {canonical_name(key): value for key, value in base.items() if value not in (None, "")}
+    scheme = str(given.get("auth_scheme", AuthScheme.OAUTH.value)).strip()
+    if scheme.lower() == AuthScheme.PERSONAL_ACCESS_TOKEN.value.lower():
+        raise PropertyError(
+            "AuthScheme",
+            "auth_scheme",
+            f"is {AuthScheme.PERSONAL_ACCESS_TOKEN.value}",
+            "The oauth commands authorize custom apps (AuthScheme=OAuth); a personal access token needs none.",
+        )
+    overrides.setdefault("auth_scheme", scheme)  # an unknown scheme fails below, as on the connection
+    given_mode = given.get("initiate_oauth")
     if given_mode is None or str(given_mode).strip().upper() == InitiateOAuth.OFF:
         overrides["initiate_oauth"] = mode.value  # a connection's own GETANDREFRESH/REFRESH is kept
+        if mode is not InitiateOAuth.OFF and not overrides.get(
+            "oauth_settings_location", given.get("oauth_settings_location")
+        ):
+            # The user chose no InitiateOAuth: say what this command needs, not what the mode it got needs.
+            raise PropertyError(
+                "OAuthSettingsLocation",
+                "oauth_settings_location",
+                "is missing",
+                "The oauth commands save and read the token there: pass --settings-location PATH, or set it on "
+                "the connection or in --connection-string (e.g. /shared/bigcommerce/OAuthSettings.txt).",
+            )
     for field, env in (("oauth_client_secret", CLIENT_SECRET_ENV), ("oauth_settings_passphrase", PASSPHRASE_ENV)):
-        if os.environ.get(env) and field not in {canonical_name(key) for key in base}:
+        if os.environ.get(env) and field not in given:
             overrides[field] = os.environ[env]
     properties = ConnectionProperties.from_mapping(_merged(base, overrides))
     args.resolved_properties = properties  # what an "authorization required" message may repeat, minus secrets
@@ -323,16 +394,43 @@ def _cipher_from_env(key_env: str | None, passphrase_env: str | None) -> Setting
 
 def _airflow_connection(conn_id: str) -> tuple[dict[str, Any], str | None]:
     try:
-        from airflow.sdk import BaseHook
-
         from airflow_provider_bigcommerce.hooks.connection_properties import airflow_fernet_key, connection_values
     except ImportError:
         raise UsageError("--conn-id needs Apache Airflow in this environment; use --connection-string.") from None
     try:
-        connection = BaseHook.get_connection(conn_id)
-    except Exception as exc:  # the SDK raises several types for a missing or unreadable connection
-        raise UsageError(f"Cannot read the Airflow connection '{conn_id}' ({type(exc).__name__}).") from None
+        connection = _read_connection(conn_id)
+    except Exception as exc:  # Airflow raises several types for a missing or unreadable connection
+        raise UsageError(
+            f"Cannot read the Airflow connection '{conn_id}' ({type(exc).__name__}): it is not in a secrets "
+            f"backend, env AIRFLOW_CONN_{conn_id.upper()} or the metadata database this environment's Airflow "
+            "configuration points at (check AIRFLOW_HOME and `airflow connections get ID`)."
+        ) from None
     return connection_values(connection), airflow_fernet_key()
+
+
+def _read_connection(conn_id: str) -> Any:
+    """The connection as ``airflow connections get`` finds it: secrets backends, env, then the metadata database.
+
+    Outside a task the SDK's ``BaseHook.get_connection`` skips the metadata database, where ``airflow connections
+    add`` and the UI store connections. A worker-only install (the Task SDK without airflow-core) has only the SDK.
+    """
+    try:
+        from airflow.models.connection import Connection
+    except ImportError:
+        from airflow.sdk import BaseHook
+
+        return BaseHook.get_connection(conn_id)
+    # The Airflow CLI marks itself a server process so that its secrets lookup includes the metadata database.
+    os.environ.setdefault("_AIRFLOW_PROCESS_CONTEXT", "server")
+    # Airflow logs to stdout, which carries only our result: quiet it for the lookup, as `airflow connections get`
+    # does (a missing fernet key, for one, is logged as a warning on every read).
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Connection.get_connection_from_secrets(conn_id)
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -348,10 +446,11 @@ def command(name: str, arguments: str, *options: str) -> str:
     return " ".join((PROGRAM, "oauth", name, *options, arguments))
 
 
-def command_arguments(properties: ConnectionProperties | None, conn_id: str | None) -> str:
-    """The connection part of a suggested command: ``--conn-id``, or the properties without their secrets."""
+def command_arguments(properties: ConnectionProperties | None, conn_id: str | None, flags: tuple[str, ...] = ()) -> str:
+    """The connection part of a suggested command: ``--conn-id`` and the property ``flags`` the user passed with
+    it, or the properties without their secrets."""
     if conn_id:
-        return f"--conn-id {shlex.quote(conn_id)}"
+        return " ".join((f"--conn-id {shlex.quote(conn_id)}", *(shlex.quote(flag) for flag in flags)))
     if properties is None:
         return "--connection-string ..."
     pairs = {
@@ -362,6 +461,7 @@ def command_arguments(properties: ConnectionProperties | None, conn_id: str | No
         "Scope": properties.scope if properties.scope != DEFAULT_SCOPE else None,
         "OAuthSettingsLocation": properties.oauth_settings_location,
         "LoginURL": properties.login_url if properties.login_url != DEFAULT_LOGIN_URL else None,
+        "URL": properties.api_url if properties.api_url != DEFAULT_API_URL else None,
     }
     text = ";".join(f"{key}={_quoted(value)}" for key, value in pairs.items() if value)
     return f"--connection-string {shlex.quote(text)}"
@@ -393,6 +493,45 @@ def how_to_proceed(error: AuthorizationRequiredError, arguments: str) -> str:
         text += "" if text.endswith("\n") else " "
         text += f"The client secret comes from env {CLIENT_SECRET_ENV}, a passphrase from env {PASSPHRASE_ENV}."
     return text
+
+
+def api_problem(error: BigCommerceError, properties: ConnectionProperties | None) -> str:
+    """``error`` in a few words a person can act on (the hook's Test button uses it too)."""
+    where = properties.api_url if properties is not None else "the API URL"
+    if isinstance(error, BigCommerceTransportError):
+        # requests' own text is a dozen lines of urllib3 internals: name the host and the kind of failure instead.
+        kind = {
+            "ConnectionError": "the connection failed (nothing listens there, or the host name is unknown)",
+            "ConnectTimeout": "connecting timed out",
+            "ReadTimeout": "no answer came within Timeout",
+            "AnswerTooSlow": "the answer kept trickling past its deadline",
+            "AnswerTooLarge": "the answer was larger than 64 MiB",
+        }.get(error.cause, error.cause or "the request failed")
+        tries = f" ({error.attempts} attempts)" if error.attempts > 1 else ""
+        return (
+            f"Cannot reach BigCommerce at {where}: {kind}{tries}. Check the API URL (URL, the connection's host) "
+            "and that this machine can reach it."
+        )
+    if isinstance(error, BigCommerceApiError) and error.status == 404 and properties is not None:
+        return (
+            f"{error} No store answers at {properties.store_api_url}: check StoreId (store_id) "
+            f"'{properties.store_id}', the hash between 'stores/' and '/v3' of the API path, and the API URL."
+        )
+    return str(error)
+
+
+def _arguments(args: argparse.Namespace) -> str:
+    """The connection part of commands suggested to the user of ``args``: what they passed, minus secrets."""
+    flags: list[str] = []
+    for option in _property_options()._actions:
+        value = getattr(args, option.dest, None)
+        if option.dest.startswith("property_") and value is not None:
+            flags += [option.option_strings[0], value]
+    return command_arguments(getattr(args, "resolved_properties", None), args.conn_id, tuple(flags))
+
+
+def _command_line(name: str, arguments: str, *options: str) -> str:
+    return f"\n    {command(name, arguments, *options)}\n"
 
 
 def _quoted(value: str) -> str:

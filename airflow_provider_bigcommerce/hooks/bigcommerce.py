@@ -146,6 +146,10 @@ class BigCommerceHook(BaseHook):
             # The code and step in brackets let a log search or a test tell the cases apart without reading prose.
             next_step = self._next_step_text(error, self.bigcommerce_conn_id)
             return f"{type(error).__name__} [{error.code}, {error.next_step}]: {error} {next_step}"
+        if isinstance(error, BigCommerceError):
+            from airflow_provider_bigcommerce.cli.oauth import api_problem
+
+            return f"{type(error).__name__}: {api_problem(error, self.__dict__.get('properties'))}"
         return f"{type(error).__name__}: {error}"
 
     def test_connection(self) -> tuple[bool, str]:
@@ -177,7 +181,10 @@ class BigCommerceHook(BaseHook):
             # The button runs under a throwaway connection id (docs/airflow.md "The Test button"): name none.
             return False, _without_secrets(f"{error} {self._next_step_text(error, None)}", properties)
         except BigCommerceError as error:
-            return False, _without_secrets(str(error), properties)
+            from airflow_provider_bigcommerce.cli.oauth import api_problem
+
+            # A toast, not a log: a short sentence naming the property to fix (a dead host, a wrong StoreId).
+            return False, _without_secrets(api_problem(error, properties), properties)
         except Exception as error:
             return False, _without_secrets(f"Unexpected {type(error).__name__}: {error}", properties)
         name = store.get("name") or "(unnamed)"

@@ -168,7 +168,7 @@ PROBLEMS = [
     (_other_store, SettingsStoreError, r"for store 'abc123', but StoreId is 'otherstore'"),
     (_other_app, SettingsStoreError, r"issued to the app with client id 'client-1', but OAuthClientId is 'client-2'"),
     (_missing_passphrase, SettingsStoreError, r"encrypted with a passphrase, but OAuthSettingsPassphrase"),
-    (_no_key_at_all, SettingsStoreError, r"No key to encrypt the OAuth settings location"),
+    (_no_key_at_all, SettingsStoreError, r"No key is configured for the OAuth settings location"),
     (_unknown_initiate_oauth, PropertyError, r"InitiateOAuth \(initiate_oauth\) 'SOMETIMES' is not a known value"),
 ]
 

@@ -230,7 +230,7 @@ def _token_error(
             )
         else:
             message = (
-                f"{answer}. The authorization code was already used or has expired (codes are single use and "
+                f"{answer}. The authorization code was already used, expired or mistyped (codes are single use and "
                 "short-lived): a new authorization is needed to get a new code."
             )
         return OAuthError(message, error_code=error, status=status)

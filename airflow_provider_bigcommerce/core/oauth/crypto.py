@@ -248,9 +248,10 @@ def settings_cipher(
                 on_secret(secret)
     if not keys:
         raise SettingsStoreError(
-            "No key to encrypt the OAuth settings location with, and it is never written in plaintext. Set "
-            f"OAuthSettingsPassphrase (oauth_settings_passphrase) on the connection, or env {KEY_ENV_VAR} to a key "
-            "(see generate_key()), or Airflow's [core] fernet_key."
+            "No key is configured for the OAuth settings location, which is always encrypted: it can be neither "
+            f"read nor written. Set OAuthSettingsPassphrase (oauth_settings_passphrase) on the connection, or env "
+            f"{KEY_ENV_VAR} to a key (see generate_key()), or Airflow's [core] fernet_key.",
+            code="no_key",
         )
     return SettingsCipher(keys)
 
