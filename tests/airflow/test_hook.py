@@ -151,6 +151,24 @@ def test_test_connection_to_an_unreachable_host_fails_without_raising(sandbox, b
     assert sandbox.access_token not in message
 
 
+def test_the_test_button_says_a_dead_host_cannot_be_reached_in_one_short_line(sandbox, bigcommerce_connection):
+    """The toast used to be requests' and urllib3's whole exception text."""
+    ok, message = BigCommerceHook(bigcommerce_connection(host="http://127.0.0.1:9")).test_connection()
+
+    assert not ok
+    assert message.startswith("Cannot reach BigCommerce at http://127.0.0.1:9:"), message
+    assert "\n" not in message and len(message) < 300
+    assert "urllib3" not in message and "HTTPConnectionPool" not in message
+
+
+def test_the_test_button_names_store_id_when_no_store_answers_there(sandbox, bigcommerce_connection):
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": "nosuchstore1", "oauth_access_token": "t" * 31}
+    ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
+
+    assert not ok
+    assert "404" in message and "StoreId (store_id) 'nosuchstore1'" in message, message
+
+
 def test_test_connection_never_exchanges_a_verifier_or_writes_settings(sandbox, bigcommerce_connection, tmp_path):
     # The Test button runs in the api-server: a pending OAuthVerifier must stay pending for the workers.
     settings_file = tmp_path / "OAuthSettings.txt"
