@@ -68,6 +68,8 @@ KEYSETS = {
     re.compile(r"^v3/catalog/products/?$"): Keyset("id:min", "id:max", (("sort", "id"), ("direction", "asc"))),
     # brands_catalog.v3.yml sorts only by name; unsorted, brands come in id order, which every page is checked for.
     re.compile(r"^v3/catalog/brands/?$"): Keyset("id:min", "id:max", ()),
+    # categories_catalog.v3.yml: ``id:min``/``id:max``, ``sort=id`` (ascending; the list takes no direction).
+    re.compile(r"^v3/catalog/categories/?$"): Keyset("id:min", "id:max", (("sort", "id"),)),
 }
 _V2_LIST_SHAPING = frozenset(("page", "limit", "sort", "include", "consignment_structure"))
 _ID_SORTS = frozenset(("id", "id:asc"))
