@@ -89,6 +89,8 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
         args.resource, path=args.path, params=_params(args.param), date_modified_params=args.date_filter
     )
     window = _window(args.since, args.until)
+    if window is None and not args.full and resource.incremental:
+        raise UsageError(f"{resource.name} is read incrementally: give --since and --until, or --full for a full read.")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     with BigCommerceClient(properties, token_source_for(properties)) as client:
         return export_resource(

@@ -419,6 +419,11 @@ def export_resource(
             f"{resource.name} is read incrementally, but this run has no data interval. Pass since/until, "
             "or set incremental=False for a full read."
         )
+    if deletions and resource.deletions is None:
+        raise ExportError(
+            f"{resource.name} has no way to find deleted records; export it without deletions (line items and "
+            "addresses follow their order's tombstones, price list records their price list's)."
+        )
     params = resource.query(applied)
     target = destination / export_file_name(resource, window, compression)
     before = client.stats

@@ -84,7 +84,7 @@ def test_full_export_with_deletions_writes_tombstones_after_a_delete(store, tmp_
         (("orders", "--since", "2024-01-01"), "--until"),
         (("orders", "--since", "yesterday", "--until", "2024-01-02"), "--since"),
         (("nope", "--full"), "nope"),
-        (("orders",), "since"),
+        (("orders",), "--full"),
     ],
 )
 def test_bad_arguments_exit_2_naming_what_to_fix(store, tmp_path, args, names):

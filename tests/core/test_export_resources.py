@@ -258,9 +258,12 @@ def test_archived_orders_become_tombstones_dated_by_their_date_modified(store, c
     assert 105 not in {o["id"] for o in _read(manifest["files"][0]["path"])}
 
 
-def test_a_resource_without_a_deletion_method_says_so(client, tmp_path):
+def test_a_resource_without_a_deletion_method_says_so_before_exporting_anything(client, tmp_path):
     with pytest.raises(ExportError):
         export_deletions(client, resource_for("order_line_items"), tmp_path)
+    with pytest.raises(ExportError):
+        _export(client, "inventory", tmp_path, incremental=False, deletions=True)
+    assert not list(tmp_path.rglob("*.ndjson"))
 
 
 def test_a_damaged_id_snapshot_is_a_typed_error_naming_the_file(client, tmp_path):
