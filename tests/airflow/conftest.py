@@ -5,8 +5,9 @@ Connections reach Airflow the way a deployment would pass them: as ``AIRFLOW_CON
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,9 +24,8 @@ def store_config() -> SandboxConfig:
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(STORE) as store:
-        yield store
+def sandbox(make_shared_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return make_shared_sandbox(**dataclasses.asdict(STORE))
 
 
 def connection_json(host: str, extra: dict[str, Any]) -> str:
