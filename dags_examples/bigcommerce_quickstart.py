@@ -1,11 +1,17 @@
 """Quickstart: read the store behind ``bigcommerce_default`` and count its orders, products and customers.
 
 Any connection of type ``bigcommerce`` works: a real store with a store-level API token, or the local lookalike
-(``airflow-bigcommerce sandbox``). For a one-off run without a scheduler::
+(``airflow-bigcommerce sandbox`` prints the three values). For a one-off run without a scheduler, from a checkout:
+``dag.test()`` runs a DAG found in the DAGs folder and records the run in the metadata database, so point the one
+at this folder and create the other first::
 
+    export AIRFLOW__CORE__DAGS_FOLDER="$PWD/dags_examples"
+    airflow db migrate
     export AIRFLOW_CONN_BIGCOMMERCE_DEFAULT='{"conn_type": "bigcommerce", "host": "<base_url>",
         "extra": {"auth_scheme": "PersonalAccessToken", "store_id": "<store_id>", "oauth_access_token": "<token>"}}'
     python dags_examples/bigcommerce_quickstart.py
+
+Or copy this file into your DAGs folder and run it from there.
 """
 
 from __future__ import annotations
@@ -54,4 +60,17 @@ def bigcommerce_quickstart():
 quickstart = bigcommerce_quickstart()
 
 if __name__ == "__main__":
-    quickstart.test()
+    import sys
+    from pathlib import Path
+
+    from airflow.configuration import conf
+
+    here = Path(__file__).resolve()
+    dags_folder = Path(conf.get("core", "dags_folder")).expanduser().resolve()
+    if dags_folder not in here.parents:
+        # dag.test() would fail later with "the dag is not serialized": say what to change instead.
+        sys.exit(
+            f"The DAGs folder is {dags_folder}, which does not hold {here.name}; dag.test() only runs DAGs from it. "
+            f'Run `export AIRFLOW__CORE__DAGS_FOLDER="{here.parent}"` (or copy this file there) and try again.'
+        )
+    sys.exit(0 if quickstart.test().state == "success" else 1)

@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
 
 RESULT_MARKER = "QUICKSTART_RESULT "
+REPO_ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = REPO_ROOT / "dags_examples" / "bigcommerce_quickstart.py"
 
 # dag.test() needs the DAG file inside the configured dags folder (tests/conftest.py points it at dags_examples/).
 _RUN_QUICKSTART = f"""
@@ -55,3 +58,46 @@ def test_quickstart_counts_orders_products_and_customers(
     }
     assert sandbox.access_token not in json.dumps(summary)
     assert f"Store {summary['store_name']!r} ({sandbox.store_id})" in result.stdout
+
+
+def _instructions(module_doc: str) -> str:
+    """The shell lines of the DAG's own docstring (its ``::`` block), as a person would paste them."""
+    block = module_doc.split("::", 1)[1].split("\n\n")[1]
+    return "\n".join(line.strip() for line in block.splitlines())
+
+
+def test_the_quickstart_docstring_commands_work_as_pasted(airflow_db, sandbox: Sandbox, store_config):
+    script = _instructions(QUICKSTART.read_text().split('"""')[1])
+    for placeholder, value in (
+        ("<base_url>", sandbox.base_url),
+        ("<store_id>", sandbox.store_id),
+        ("<token>", sandbox.access_token),
+    ):
+        assert placeholder in script
+        script = script.replace(placeholder, value)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("AIRFLOW__CORE__DAGS_FOLDER")  # the instructions set it themselves
+
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"({sandbox.store_id}): {store_config.orders} orders" in result.stdout + result.stderr
+
+
+def test_the_quickstart_run_outside_the_dags_folder_says_which_folder_to_set(airflow_db, tmp_path):
+    env = {**os.environ, "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path)}
+
+    result = subprocess.run(
+        [sys.executable, str(QUICKSTART)], cwd=REPO_ROOT, capture_output=True, text=True, env=env, timeout=300
+    )
+
+    assert result.returncode == 1
+    assert f'AIRFLOW__CORE__DAGS_FOLDER="{QUICKSTART.parent}"' in result.stderr, result.stderr[-2000:]
+    assert "not serialized" not in result.stderr
