@@ -114,7 +114,7 @@ class Sandbox:
     @property
     def access_token(self) -> str:
         """A store-level API account token with read scopes for orders, products, customers, store
-        information and transactions; it never expires."""
+        information, transactions, marketing, content, channel settings and inventory; it never expires."""
         return self.services.access_token
 
     @property
