@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_bigcommerce.cli.oauth import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyError
@@ -22,7 +23,6 @@ from airflow_provider_bigcommerce.core.export import resource_for as catalogue_r
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties, parse_connection_string
 
 CONNECTION_ENV = "BIGCOMMERCE_CONNECTION_STRING"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 EPILOG = f"""\
 resources: {", ".join(RESOURCES)} (or any list with --path v2/... or v3/...).
@@ -33,10 +33,6 @@ OAuth app's settings location. To keep the token off the command line, put the s
 
 exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage or property error, 130 interrupted.
 """
-
-
-class UsageError(Exception):
-    """A command line that cannot work; exit code 2."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
