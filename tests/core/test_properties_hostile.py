@@ -53,11 +53,13 @@ def test_plain_http_to_loopback_and_https_anywhere_stay_allowed(url: str) -> Non
         ("LoginURL", "https://login.example.com/#pass-secret-9"),
     ],
 )
-def test_urls_with_credentials_or_a_query_are_refused_without_echoing_them(name: str, url: str) -> None:
+def test_urls_with_credentials_or_a_query_are_refused_without_echoing_them(
+    name: str, url: str, assert_no_secret
+) -> None:
     error = _refused({**PAT, name: url})
 
     assert error.property_name == name
-    assert "pass-secret-9" not in str(error)
+    assert_no_secret(str(error), "pass-secret-9")
 
 
 @pytest.mark.parametrize("host", ["http://[::1", "https://[not-an-ip]/", "http://[::1]:port"])
@@ -68,19 +70,20 @@ def test_a_malformed_host_is_a_property_error_not_a_raw_value_error(host: str) -
 
 
 @pytest.mark.parametrize("token", ["tok\r\nX-Evil: 1", "tok\nsecret-4711", "tok\x00en", "tok\ten"])
-def test_a_token_with_a_control_character_is_refused_without_echoing_it(token: str) -> None:
+def test_a_token_with_a_control_character_is_refused_without_echoing_it(token: str, assert_no_secret) -> None:
     error = _refused({"StoreId": "abc123", "OAuthAccessToken": token})
 
     assert error.property_name == "OAuthAccessToken"
-    assert token not in str(error) and "secret-4711" not in str(error) and "X-Evil" not in str(error)
+    assert_no_secret(str(error), token, "secret-4711")
+    assert "X-Evil" not in str(error)
 
 
 @pytest.mark.parametrize("token", ["tök-secret-4711", "tok-secret-4711-€", "tok secret-4711"])
-def test_a_token_that_cannot_travel_as_a_header_is_refused_without_echoing_it(token: str) -> None:
+def test_a_token_that_cannot_travel_as_a_header_is_refused_without_echoing_it(token: str, assert_no_secret) -> None:
     error = _refused({"StoreId": "abc123", "OAuthAccessToken": token})
 
     assert error.property_name == "OAuthAccessToken"
-    assert "secret-4711" not in str(error)
+    assert_no_secret(str(error), "secret-4711")
 
 
 @pytest.mark.parametrize("value", [4711, 47.11, {"token": "tok-secret-4711"}, ["tok-secret-4711"], True])
