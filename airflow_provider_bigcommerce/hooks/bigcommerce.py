@@ -75,11 +75,22 @@ class BigCommerceHook(BaseHook):
 
     def paginate(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Every record of a v2 or v3 list (offset or cursor paging), each exactly once."""
+        self.add_input_lineage(path)
         return self.client.paginate(path, params=params)
 
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Page]:
         """The same records as :meth:`paginate`, one page at a time (``page.records``)."""
+        self.add_input_lineage(path)
         return self.client.pages(path, params=params)
+
+    def add_input_lineage(self, path: str) -> None:
+        """Report the list ``path`` as read to Airflow's hook lineage collector (a no-op unless a lineage reader,
+        such as the OpenLineage provider, is installed): asset ``bigcommerce://{store_id}/{path}``."""
+        from airflow.sdk.lineage import get_hook_lineage_collector
+
+        from airflow_provider_bigcommerce.assets.bigcommerce import asset_uri
+
+        get_hook_lineage_collector().add_input_asset(context=self, uri=asset_uri(self.properties.store_id, path))
 
     def close(self) -> None:
         """End the client's session and paging threads, if a client was made."""

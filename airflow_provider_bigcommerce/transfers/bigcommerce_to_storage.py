@@ -56,6 +56,13 @@ class BigCommerceToStorageOperator(BaseOperator):
       (``max_active_runs=1``; ``airflow backfill create --max-active-runs 1``).
     - ``since`` / ``until`` replace either end; a window given this way is used as it is.
 
+    Assets and lineage: each run emits an asset event for ``bigcommerce://{store_id}/{resource}`` (the store
+    of the connection) whose ``extra`` holds the window, the record count, the manifest's ``verification`` and
+    the files, so a DAG scheduled on that asset knows what arrived. Pass ``store_id`` to declare the asset at
+    parse time too (the DAG's graph then shows it; otherwise it is added when the run knows the store). With the
+    OpenLineage provider installed, the run reports the store's list as input and the written file as output,
+    with the fields of the records.
+
     Runs without a logical date (``airflow dags trigger`` without ``--logical-date``) are not ordered by Airflow,
     so they do not chain with each other: give manual runs a logical date to make them incremental. Mapped
     exports find their previous run by map index: keep the expanded list's order. A rerun of the same window
@@ -75,6 +82,8 @@ class BigCommerceToStorageOperator(BaseOperator):
     :param since: window start (ISO 8601); replaces the start worked out above. Templated.
     :param until: window end, exclusive (ISO 8601); replaces the end worked out above. Templated.
     :param compression: ``None`` or ``"gzip"``.
+    :param store_id: the connection's store hash, to declare the outlet asset when the DAG is parsed; a run
+        whose connection names another store fails before reading.
     """
 
     template_fields: Sequence[str] = (
@@ -103,9 +112,18 @@ class BigCommerceToStorageOperator(BaseOperator):
         since: str | datetime | None = None,
         until: str | datetime | None = None,
         compression: str | None = None,
+        store_id: str | None = None,
         **kwargs: Any,
     ) -> None:
+        if store_id and isinstance(resource, str) and "{{" not in resource:
+            from airflow_provider_bigcommerce.assets.bigcommerce import create_asset
+
+            given = kwargs.get("outlets")
+            outlets = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+            kwargs["outlets"] = [*outlets, create_asset(store_id=store_id, name=resource)]
         super().__init__(**kwargs)
+        self.store_id = store_id
+        self._lineage: dict[str, Any] | None = None
         self.resource = resource
         self.destination = destination
         self.bigcommerce_conn_id = bigcommerce_conn_id
@@ -144,8 +162,9 @@ class BigCommerceToStorageOperator(BaseOperator):
         incremental = self.incremental and window is not None
         hook = BigCommerceHook(self.bigcommerce_conn_id)
         try:
+            self._check_store(hook.properties.store_id)
             destination = ObjectStoragePath(self.destination)
-            return export_resource(
+            manifest = export_resource(
                 hook.client,
                 resource,
                 destination,
@@ -159,6 +178,73 @@ class BigCommerceToStorageOperator(BaseOperator):
             raise AirflowFailException(str(error)) from error
         finally:
             hook.close()
+        self._record_lineage(context, hook, manifest)
+        return manifest
+
+    def _check_store(self, store_id: str) -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        if self.store_id and self.store_id != store_id:
+            raise AirflowFailException(
+                f"store_id='{self.store_id}' declares the asset of another store than connection "
+                f"'{self.bigcommerce_conn_id}' reads (StoreId {store_id}); make them agree."
+            )
+
+    def _record_lineage(self, context: Context, hook: Any, manifest: dict[str, Any]) -> None:
+        """The run's asset event with its metadata, the hook's lineage, and what OpenLineage asks for afterwards."""
+        from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError, create_asset
+        from airflow_provider_bigcommerce.lineage import asset_event_extra
+
+        store_id = hook.properties.store_id
+        api_paths = [manifest["api_path"], *([manifest["child_path"]] if manifest.get("child_path") else [])]
+        for path in api_paths:
+            hook.add_input_lineage(path)
+        self._lineage = {
+            "store_id": store_id,
+            "api_paths": api_paths,
+            "files": [file["path"] for file in manifest["files"]],
+            "records": manifest["records"],
+            "compression": manifest.get("compression"),
+            # Derived (line items) and fanned-out records have fields of their own, not the list's.
+            "input_schema": self._resource_is_as_read(),
+        }
+        try:
+            asset = create_asset(store_id=store_id, name=manifest["resource"])
+        except AssetUriError as error:
+            self.log.warning("No asset event: %s", error)
+            return
+        if asset not in self.outlets:
+            self.outlets.append(asset)  # read after execute: the event goes to every DAG scheduled on it
+        context["outlet_events"][asset].extra = asset_event_extra(manifest)
+
+    def _resource_is_as_read(self) -> bool:
+        from airflow_provider_bigcommerce.core.export import RESOURCES
+
+        known = RESOURCES.get(self.resource) if self.path is None else None
+        return known is None or (known.derive is None and known.fan_out is None)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage's listener calls this after a success: the store's list in, the written file out."""
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        from airflow_provider_bigcommerce.lineage import first_record, operator_lineage, record_fields
+
+        facts = self._lineage
+        if facts is None:
+            return OperatorLineage()
+        fields: list[tuple[str, str]] = []
+        if facts["files"] and facts["records"]:
+            from airflow.sdk import ObjectStoragePath
+
+            fields = record_fields(first_record(ObjectStoragePath(facts["files"][0]), facts["compression"]))
+        return operator_lineage(
+            store_id=facts["store_id"],
+            api_paths=facts["api_paths"],
+            files=facts["files"],
+            fields=fields,
+            records=facts["records"],
+            input_schema=facts["input_schema"],
+        )
 
     def _window(self, context: Context) -> Window | None:
         """The run's window (see the class docstring); ``None`` for an initial full load."""

@@ -1,0 +1,1 @@
+"""Airflow assets for BigCommerce data: ``bigcommerce://{store_id}/{name}``."""

@@ -1,0 +1,69 @@
+"""The ``bigcommerce://`` asset URI: ``bigcommerce://{store_id}/{name}``, a store (its hash) and a list in it.
+
+``name`` is an export resource (``orders``) for what the export operator writes, or an API path (``v2/orders``)
+for what a hook read. Airflow registers the scheme through ``get_provider_info()["asset-uris"]``: this module's
+``sanitize_uri`` checks every such URI when an ``Asset`` is made, ``create_asset`` builds one, and
+``convert_asset_to_openlineage`` turns one into an OpenLineage dataset (namespace ``bigcommerce://{store_id}``,
+name the rest), the naming the operator's own lineage uses too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, urlsplit
+
+from airflow_provider_bigcommerce.core.errors import BigCommerceError
+
+if TYPE_CHECKING:
+    from airflow.sdk import Asset
+
+SCHEME = "bigcommerce"
+_STORE_HASH = re.compile(r"[A-Za-z0-9]+")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./{}-]*")
+
+
+class AssetUriError(BigCommerceError, ValueError):
+    """A ``bigcommerce://`` URI without a store hash or a list name. ``uri`` is the URI as given.
+
+    A ``ValueError`` too: Airflow's asset URI handlers report a malformed URI that way.
+    """
+
+    def __init__(self, uri: str, problem: str) -> None:
+        self.uri = uri
+        super().__init__(f"Asset URI '{uri}' {problem}. Use bigcommerce://{{store_id}}/{{resource}}.")
+
+
+def asset_uri(store_id: str, name: str) -> str:
+    """``bigcommerce://abc123/orders``; checked the way Airflow checks it."""
+    uri = f"{SCHEME}://{store_id}/{name.strip('/')}"
+    sanitize_uri(urlsplit(uri))
+    return uri
+
+
+def create_asset(*, store_id: str, name: str, extra: dict[str, Any] | None = None) -> Asset:
+    """The asset for a store's list; its name is its URI, so ``Asset.ref(name=uri)`` finds it too."""
+    from airflow.sdk import Asset
+
+    return Asset(uri=asset_uri(store_id, name), extra=extra or {})
+
+
+def sanitize_uri(parts: SplitResult) -> SplitResult:
+    """Airflow's normalizer for the scheme: a store hash as host, a list name as path, nothing else."""
+    uri = parts.geturl()
+    if parts.username or parts.password or parts.port:
+        raise AssetUriError(uri, "carries a user, password or port")
+    if not _STORE_HASH.fullmatch(parts.netloc or ""):
+        raise AssetUriError(uri, "has no store hash (letters and digits) where the host goes")
+    name = parts.path.strip("/")
+    if not _NAME.fullmatch(name):
+        raise AssetUriError(uri, "names no list after the store")
+    return parts._replace(path=f"/{name}", query="", fragment="")
+
+
+def convert_asset_to_openlineage(asset: Asset, lineage_context: Any = None) -> Any:
+    """The OpenLineage dataset of a ``bigcommerce://`` asset (needs the OpenLineage provider)."""
+    from airflow.providers.common.compat.openlineage.facet import Dataset
+
+    parts = sanitize_uri(urlsplit(asset.uri))
+    return Dataset(namespace=f"{SCHEME}://{parts.netloc}", name=parts.path.lstrip("/"))

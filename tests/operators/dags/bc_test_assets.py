@@ -1,0 +1,50 @@
+"""Test DAG: exports that emit asset events, and a task that reads those events back as its inlets.
+
+``orders`` declares its asset at parse time (``store_id``); ``order_line_items`` gets its asset when the run
+knows the store. The store hash comes from env ``BC_TEST_ASSET_STORE`` (the test's lookalike).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from airflow.sdk import Param, dag, task
+
+from airflow_provider_bigcommerce.assets.bigcommerce import create_asset
+from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator
+
+STORE = os.environ.get("BC_TEST_ASSET_STORE", "nostore")
+ORDERS = create_asset(store_id=STORE, name="orders")
+LINE_ITEMS = create_asset(store_id=STORE, name="order_line_items")
+
+
+@dag(
+    schedule=None,
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    params={
+        "bigcommerce_conn_id": Param("bigcommerce_default"),
+        "destination": Param("/tmp/bc-test-assets"),
+        "since": Param(""),
+        "until": Param(""),
+    },
+)
+def bc_test_assets():
+    common = {
+        "bigcommerce_conn_id": "{{ params.bigcommerce_conn_id }}",
+        "destination": "{{ params.destination }}",
+        "since": "{{ params.since }}",
+        "until": "{{ params.until }}",
+    }
+    orders = BigCommerceToStorageOperator(task_id="orders", resource="orders", store_id=STORE, **common)
+    line_items = BigCommerceToStorageOperator(task_id="order_line_items", resource="order_line_items", **common)
+
+    @task(inlets=[ORDERS, LINE_ITEMS])
+    def read_events(inlet_events=None) -> dict:
+        return {asset.uri: [event.extra for event in inlet_events[asset]] for asset in (ORDERS, LINE_ITEMS)}
+
+    [orders, line_items] >> read_events()
+
+
+bc_test_assets()

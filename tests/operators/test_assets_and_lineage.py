@@ -1,0 +1,104 @@
+"""Asset events and OpenLineage from the export operator, through dag.test() against the lookalike.
+
+The runs here go through a ``dag_runner`` process of their own, started with the OpenLineage provider's file
+transport configured: OpenLineage reads its settings once per process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.operators.conftest import DagSession
+
+CONN_ID = "bc_assets"
+pytest.importorskip("airflow.providers.openlineage", reason="the dev extra installs the OpenLineage provider")
+
+
+@pytest.fixture(scope="module")
+def lineage_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("openlineage") / "events.jsonl"
+
+
+@pytest.fixture(scope="module")
+def lineage_session(airflow_runs_home: dict[str, str], lineage_file: Path) -> Iterator[DagSession]:
+    env = {
+        **airflow_runs_home,
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(lineage_file), "append": True}
+        ),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "bigcommerce-tests",
+    }
+    session = DagSession(env)
+    yield session
+    session.close()
+
+
+def _events(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+def test_exports_emit_asset_events_with_window_counts_and_verification_and_openlineage_datasets(
+    lineage_session: DagSession,
+    lineage_file: Path,
+    sandbox: Any,
+    pat_extra: dict[str, str],
+    connection_env: Callable,
+    tmp_path: Path,
+):
+    first, last = sandbox.data_time_range
+    since, until = first + (last - first) * 0.3, first + (last - first) * 0.5
+    destination = tmp_path / "assets"
+    conf = {
+        "bigcommerce_conn_id": CONN_ID,
+        "destination": str(destination),
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+    }
+    env = {**connection_env(CONN_ID, sandbox, pat_extra), "BC_TEST_ASSET_STORE": sandbox.store_id}
+
+    run = lineage_session.start("bc_test_assets", env=env, logical_date=None, conf=conf).result()
+
+    assert run.state == "success", run.failure()
+    store = sandbox.store_id
+    events = run.xcom("read_events")
+    for resource in ("orders", "order_line_items"):
+        manifest = run.xcom(resource)
+        (extra,) = events[f"bigcommerce://{store}/{resource}"]
+        assert extra["resource"] == resource
+        assert extra["window"] == {"start": since.isoformat(), "end": until.isoformat()}
+        assert extra["records"] == manifest["records"] > 0
+        assert extra["files"] == [manifest["files"][0]["path"]]
+        verification = manifest["verification"]
+        assert extra["verification"] == {key: verification[key] for key in ("expected", "read", "verified", "passes")}
+        assert extra["verification"]["verified"] is True
+
+    complete = [
+        event
+        for event in _events(lineage_file)
+        if event.get("eventType") == "COMPLETE" and event["job"]["name"].startswith("bc_test_assets.")
+    ]
+    by_task = {event["job"]["name"].split(".", 1)[1]: event for event in complete}
+    assert {"orders", "order_line_items"} <= set(by_task), sorted(by_task)
+    orders = by_task["orders"]
+    (source,) = orders["inputs"]
+    assert (source["namespace"], source["name"]) == (f"bigcommerce://{store}", "v2/orders")
+    (target,) = orders["outputs"]
+    assert (target["namespace"], target["name"]) == ("file", run.xcom("orders")["files"][0]["path"])
+    assert target["outputFacets"]["outputStatistics"]["rowCount"] == run.xcom("orders")["records"]
+    first_order = json.loads(Path(target["name"]).read_text().splitlines()[0])
+    fields = {field["name"]: field["type"] for field in target["facets"]["schema"]["fields"]}
+    assert list(fields) == list(first_order)
+    assert fields["id"] == "integer" and fields["date_modified"] == "string"
+    assert {field["name"] for field in source["facets"]["schema"]["fields"]} == set(first_order)
+    # Line items are derived from the orders: the output has their fields, the orders list no schema of theirs.
+    line_items = by_task["order_line_items"]
+    (source,) = line_items["inputs"]
+    assert (source["namespace"], source["name"]) == (f"bigcommerce://{store}", "v2/orders")
+    assert "schema" not in source.get("facets", {})
+    line_fields = {field["name"] for field in line_items["outputs"][0]["facets"]["schema"]["fields"]}
+    assert "order_id" in line_fields and "product_id" in line_fields
