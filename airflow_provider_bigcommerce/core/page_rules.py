@@ -61,7 +61,11 @@ _ORDER_FILTERS = frozenset(
     )
 )
 ORDERS_COUNT = CountCompanion("v2/orders/count", _ORDER_FILTERS)
-COUNT_COMPANIONS = {re.compile(r"^v2/orders/?$"): ORDERS_COUNT}
+# marketing.v2.yml ``getCouponsCount`` takes no filters, so it only checks an unfiltered walk.
+COUNT_COMPANIONS = {
+    re.compile(r"^v2/orders/?$"): ORDERS_COUNT,
+    re.compile(r"^v2/coupons/?$"): CountCompanion("v2/coupons/count", frozenset()),
+}
 # orders.v2.oas2.yml: ``min_id``/``max_id``, ``sort=id``; products_catalog.v3.yml: ``id:min``/``id:max``, ``sort=id``.
 KEYSETS = {
     re.compile(r"^v2/orders/?$"): Keyset("min_id", "max_id", (("sort", "id:asc"),), ORDERS_COUNT),

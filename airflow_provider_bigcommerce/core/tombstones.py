@@ -8,13 +8,16 @@ Two ways, chosen by the resource's ``Deletions``:
 - ``ids``: every id of the list is read (250 a page, ``include_fields=id`` where the list documents it) and
   compared with the previous run's ids, kept sorted, one per line, in ``{resource}/_ids/{resource}_ids.txt.gz``.
   The first run only writes that snapshot. The snapshot is replaced after the tombstones are written, so a run
-  that dies between the two reports the same deletions again rather than losing them.
+  that dies between the two reports the same deletions again rather than losing them. An id read the API's count
+  cannot confirm writes no tombstones and keeps the old snapshot: a short read would report live records as
+  deleted, while waiting only delays the report to the next run.
 Memory stays flat in the number of deletions: the ids are kept as 8-byte integers and the diff is a merge.
 """
 
 from __future__ import annotations
 
 import gzip
+import logging
 from array import array
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -33,6 +36,7 @@ from airflow_provider_bigcommerce.core.export import (
 )
 
 SNAPSHOT_FOLDER = "_ids"
+log = logging.getLogger(__name__)
 
 
 def deleted_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
@@ -63,29 +67,33 @@ def export_deletions(
         )
     before = client.stats.requests
     target = destination / deleted_file_name(resource, window, compression)
+    snapshot_path = destination / snapshot_file_name(resource)
+    new_snapshot: array | None = None
     if how.kind == "archived":
         tombstones: Iterator[dict[str, Any]] = _archived(client, resource, how.params)
-        snapshot = None
+        ids = {"ids_seen": None, "baseline": None, "verified": None}
     else:
-        current = _all_ids(client, resource, how.params)
-        previous = _read_snapshot(destination / snapshot_file_name(resource))
+        current, verified = _all_ids(client, resource, how.params)
+        previous = _read_snapshot(snapshot_path) if verified else None
+        if not verified:
+            log.warning("%s: the id read was not confirmed by a count; no tombstones this run", resource.name)
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         tombstones = ({"id": key, "_deleted_at": moment} for key in _gone(previous, current))
-        snapshot = (previous is None, current)
+        new_snapshot = current if verified else None
+        ids = {"ids_seen": len(current), "baseline": verified and previous is None, "verified": verified}
     with atomic_file(target) as raw:
         writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
         try:
             writer.write(tombstones)
         finally:
             writer.close()
-    if snapshot is not None:
-        _write_snapshot(destination / snapshot_file_name(resource), snapshot[1])
+    if new_snapshot is not None:
+        _write_snapshot(snapshot_path, new_snapshot)
     return {
         "method": how.kind,
         "path": str(target),
         "records": writer.records,
-        "ids_seen": None if snapshot is None else len(snapshot[1]),
-        "baseline": None if snapshot is None else snapshot[0],
+        **ids,
         "requests": client.stats.requests - before,
     }
 
@@ -93,7 +101,7 @@ def export_deletions(
 def _archived(client: PagedClient, resource: Resource, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     for page in client.walk(resource.path, dict(params)):
         for record in page.records:
-            yield {"id": record["id"], "_deleted_at": _iso(record.get("date_modified"))}
+            yield {"id": _whole_id(resource, record), "_deleted_at": _iso(record.get("date_modified"))}
 
 
 def _iso(value: Any) -> str | None:
@@ -107,15 +115,21 @@ def _iso(value: Any) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _all_ids(client: PagedClient, resource: Resource, params: Mapping[str, str]) -> array:
+def _all_ids(client: PagedClient, resource: Resource, params: Mapping[str, str]) -> tuple[array, bool]:
+    """Every id of the list, sorted, and whether the walk proved it read them all."""
     ids = array("q")
-    for page in client.walk(resource.path, dict(params)):
+    walk = client.walk(resource.path, dict(params))
+    for page in walk:
         for record in page.records:
-            value = record.get("id") if isinstance(record, dict) else None
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise PagingError("bad_record", resource.path, f"a record has no whole-number id ({str(value)[:40]!r})")
-            ids.append(value)
-    return array("q", sorted(ids))
+            ids.append(_whole_id(resource, record))
+    return array("q", sorted(ids)), walk.outcome is not None and walk.outcome.verified
+
+
+def _whole_id(resource: Resource, record: Any) -> int:
+    value = record.get("id") if isinstance(record, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PagingError("bad_record", resource.path, f"a record has no whole-number id ({str(value)[:40]!r})")
+    return value
 
 
 def _read_snapshot(path: StoragePath) -> array | None:

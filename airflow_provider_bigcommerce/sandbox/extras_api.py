@@ -51,6 +51,7 @@ class ExtrasApi:
     def table(self) -> list[tuple[str, str | None, Callable[..., ApiResult]]]:
         return [
             ("v2/coupons", MARKETING, self.coupons),
+            ("v2/coupons/count", MARKETING, self.coupons_count),
             ("v3/channels", CHANNELS, self.channels),
             ("v3/content/pages", CONTENT, self.pages),
             ("v3/pricelists", store_api.PRODUCTS, self.price_lists),
@@ -94,6 +95,12 @@ class ExtrasApi:
             return store_api.NO_CONTENT
         coupons = self.extras.coupons
         return store_api.ApiResult(200, join_array([coupons[index] for index in indexes]))
+
+    def coupons_count(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
+        """``GET /v2/coupons/count``: ``{"count": N}`` of the whole list (it takes no filters)."""
+        view = self.store._changed("v2/coupons", Selection(0, COUPONS), query, ())
+        stale = self.store.changes.misbehaviour("v2/coupons").stale_count
+        return store_api.ApiResult(200, encode({"count": max(0, len(view) - stale)}))
 
     def channels(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         extras = self.extras

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -13,8 +14,16 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigcommerce.core.export import RESOURCES, ExportError, Window, export_resource, resource_for
+from airflow_provider_bigcommerce.core.export import (
+    RESOURCES,
+    Deletions,
+    ExportError,
+    Window,
+    export_resource,
+    resource_for,
+)
 from airflow_provider_bigcommerce.core.tombstones import export_deletions, snapshot_file_name
+from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
 
 
 def _read(path: str) -> list[dict[str, Any]]:
@@ -274,3 +283,29 @@ def test_a_damaged_id_snapshot_is_a_typed_error_naming_the_file(client, tmp_path
     with pytest.raises(ExportError) as raised:
         export_deletions(client, resource_for("pages"), tmp_path)
     assert str(snapshot) in str(raised.value)
+
+
+def test_a_blank_page_in_the_id_read_is_read_again_not_reported_as_deletions(store, client, tmp_path):
+    _export(client, "coupons", tmp_path, incremental=False, deletions=True)
+    store.changes.misbehave("v2/coupons", Misbehaviour(blank_requests=frozenset({2})))  # the id read's first page
+
+    second = _export(client, "coupons", tmp_path, incremental=False, deletions=True)
+
+    assert second["records"] == 30
+    assert second["deletions"]["records"] == 0 and second["deletions"]["verified"]
+    assert second["deletions"]["ids_seen"] == 30
+
+
+def test_an_id_read_no_count_confirms_writes_no_tombstones_and_keeps_the_snapshot(store, client, tmp_path):
+    # min_id is a filter the coupon count does not take, so nothing can confirm this read.
+    unconfirmed = replace(resource_for("coupons"), deletions=Deletions("ids", {"min_id": "1"}))
+    export_deletions(client, resource_for("coupons"), tmp_path)
+    snapshot = tmp_path / snapshot_file_name(unconfirmed)
+    kept = snapshot.read_bytes()
+    store.changes.plan("v2/coupons", after=0, delete=[2])
+
+    result = export_deletions(client, unconfirmed, tmp_path)
+
+    assert result["verified"] is False and result["records"] == 0 and result["ids_seen"] == 29
+    assert snapshot.read_bytes() == kept
+    assert [t["id"] for t in _read(export_deletions(client, resource_for("coupons"), tmp_path)["path"])] == [2]

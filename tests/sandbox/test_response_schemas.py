@@ -25,6 +25,7 @@ ENDPOINTS = [
     ),
     ("v3/customers/addresses", {"limit": 100}, "customers.v3.yml", "/customers/addresses"),
     ("v2/coupons", {"limit": 250}, "marketing.v2.yml", "/coupons"),
+    ("v2/coupons/count", {}, "marketing.v2.yml", "/coupons/count"),
     ("v3/channels", {}, "channels.v3.yml", "/channels"),
     ("v3/content/pages", {}, "pages.v3.yml", "/content/pages"),
     ("v3/pricelists", {}, "price_lists.v3.yml", "/pricelists"),
