@@ -18,12 +18,12 @@ from airflow_provider_bigcommerce.core.oauth.crypto import (
 PLAINTEXT = b'{"OAuthAccessToken":"tok-secret-123"}'
 
 
-def test_the_file_is_one_authenticated_line_without_the_plaintext() -> None:
+def test_the_file_is_one_authenticated_line_without_the_plaintext(assert_no_secret) -> None:
     data = settings_cipher(environ={KEY_ENV_VAR: generate_key()}).encrypt(PLAINTEXT)
 
     text = data.decode("ascii")
     assert text.startswith(MAGIC) and text.endswith("\n") and text.count("\n") == 1
-    assert b"tok-secret-123" not in data
+    assert_no_secret(text, "tok-secret-123")
 
 
 def test_a_passphrase_is_stretched_with_a_salt_of_each_file() -> None:
@@ -64,10 +64,10 @@ def test_no_key_is_refused_rather_than_writing_plaintext() -> None:
     assert "OAuthSettingsPassphrase" in str(caught.value) and KEY_ENV_VAR in str(caught.value)
 
 
-def test_a_malformed_key_is_named_by_position_without_its_value() -> None:
+def test_a_malformed_key_is_named_by_position_without_its_value(assert_no_secret) -> None:
     with pytest.raises(SettingsStoreError, match=f"Entry 2 of env {KEY_ENV_VAR} is not a key") as caught:
         settings_cipher(environ={KEY_ENV_VAR: f"{generate_key()},not-a-key-but-secret"})
-    assert "not-a-key-but-secret" not in str(caught.value)
+    assert_no_secret(str(caught.value), "not-a-key-but-secret")
 
 
 def test_a_changed_header_is_detected() -> None:
