@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,22 +103,27 @@ def unused_port() -> int:
     return free_port()
 
 
-def assert_no_secret(text: str, *secrets: str | Iterable[str] | None) -> None:
-    """Fail if any of ``secrets`` (strings, or lists of them; ``None`` = not set) occurs in ``text``.
+def assert_no_secret(
+    text: str, *secrets: str | Iterable[str | None] | Mapping[str, str | None] | None, where: str = "the text"
+) -> None:
+    """Fail if any of ``secrets`` occurs in ``text``: strings, lists of them, or ``{name: secret}`` (``None`` = unset).
 
-    The failure names the secret by its position and length only, so the check never prints what it guards.
+    The failure names the secret (its key, or its position and length) and never prints it.
     """
-    flat: list[str | None] = []
+    named: list[tuple[str, str | None]] = []
     for secret in secrets:
-        flat.extend([secret] if secret is None or isinstance(secret, str) else secret)
-    for position, secret in enumerate(flat):
+        if isinstance(secret, Mapping):
+            named.extend((repr(name), value) for name, value in secret.items())
+        else:
+            values = [secret] if secret is None or isinstance(secret, str) else list(secret)
+            named += [(f"#{len(named) + offset}", value) for offset, value in enumerate(values)]
+    for name, secret in named:
         if secret is None:
             continue
-        assert secret, f"secret #{position} is empty: an empty string cannot be checked for (pass None if unset)"
+        assert secret, f"secret {name} is empty: an empty string cannot be looked for (pass None when unset)"
         if secret in text:
-            at = text.index(secret)
             pytest.fail(
-                f"secret #{position} ({len(secret)} characters) leaked at offset {at} of a {len(text)}-character text",
+                f"secret {name} ({len(secret)} characters) leaked into {where} at offset {text.index(secret)}",
                 pytrace=False,
             )
 

@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -36,7 +35,7 @@ from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_
 from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 DAG_ID = "bc_real_scheduler"
 DAG_FILE = '''
@@ -85,12 +84,6 @@ COMPONENTS = {
     "dag-processor": ["dag-processor"],
     "triggerer": ["triggerer"],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_until(condition: Callable[[], Any], what: str, timeout: float, logs: Path) -> Any:
@@ -167,12 +160,14 @@ class Airflow:
 
 
 @pytest.fixture
-def airflow(tmp_path: Path, sandbox_for_scheduler: Any, apps: dict[str, dict[str, Any]]) -> Iterator[Airflow]:
+def airflow(
+    tmp_path: Path, sandbox_for_scheduler: Any, apps: dict[str, dict[str, Any]], free_port: Callable[[], int]
+) -> Iterator[Airflow]:
     home = tmp_path / "airflow-home"
     dags = home / "dags"
     dags.mkdir(parents=True)
     (dags / f"{DAG_ID}.py").write_text(textwrap.dedent(DAG_FILE))
-    api_port = _free_port()
+    api_port = free_port()
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -188,8 +183,8 @@ def airflow(tmp_path: Path, sandbox_for_scheduler: Any, apps: dict[str, dict[str
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "2",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
@@ -207,16 +202,13 @@ def airflow(tmp_path: Path, sandbox_for_scheduler: Any, apps: dict[str, dict[str
 
 
 @pytest.fixture
-def sandbox_for_scheduler() -> Iterator[Any]:
+def sandbox_for_scheduler(make_sandbox: Callable[..., Any]) -> Any:
     """The lookalike with 300 ms per call, so the two refresh tasks are certainly busy at the same time."""
-    from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
-
-    with Sandbox(SandboxConfig(seed=21, orders=5, latency_ms=300, port=0)) as running:
-        yield running
+    return make_sandbox(seed=21, orders=5, latency_ms=300)
 
 
 @pytest.fixture
-def apps(sandbox_for_scheduler: Any, tmp_path: Path) -> dict[str, dict[str, Any]]:
+def apps(sandbox_for_scheduler: Any, tmp_path: Path, free_port: Callable[[], int]) -> dict[str, dict[str, Any]]:
     """Connection extras: two workers' connections sharing one app, one settings file and one pending verifier;
     and a web-authorization connection (another app, another settings file) with nothing saved yet."""
     sandbox = sandbox_for_scheduler
@@ -224,7 +216,7 @@ def apps(sandbox_for_scheduler: Any, tmp_path: Path) -> dict[str, dict[str, Any]
     shared.mkdir()
 
     def app_extra(name: str) -> dict[str, Any]:
-        callback_url = f"http://localhost:{_free_port()}/callback"
+        callback_url = f"http://localhost:{free_port()}/callback"
         client_id, client_secret = sandbox.register_app(callback_url=callback_url)
         return {
             "auth_scheme": "OAuth",
@@ -256,7 +248,7 @@ def _approve(sandbox: Any, extra: dict[str, Any]) -> str:
 
 
 def test_parallel_refresh_deferred_sensor_and_masked_logs_under_a_real_scheduler(
-    airflow: Airflow, sandbox_for_scheduler: Any, apps: dict[str, dict[str, Any]]
+    airflow: Airflow, sandbox_for_scheduler: Any, apps: dict[str, dict[str, Any]], assert_no_secret: Callable[..., None]
 ):
     sandbox = sandbox_for_scheduler
     logs = airflow.process_logs
@@ -308,16 +300,13 @@ def test_parallel_refresh_deferred_sensor_and_masked_logs_under_a_real_scheduler
     assert "verifier=***" in careless[0].read_text()
     assert any("task_id=wait_for_authorization" in str(path) for path in task_logs)
     for path in task_logs:
-        text = path.read_text(errors="replace")
-        leaked = [name for name, value in secrets_.items() if value in text]
-        assert not leaked, f"{leaked} in {path.relative_to(airflow.home)}"
+        assert_no_secret(path.read_text(errors="replace"), secrets_, where=str(path.relative_to(airflow.home)))
     # The components' consoles: Airflow 3.3's LocalExecutor echoes what a task *prints* to the scheduler's stdout
     # without masking ("[task.stdout]" lines, supervise(subprocess_logs_to_stdout=True)); the careless task's
     # prints land there by Airflow's doing. Nothing this provider logs may.
     for path in sorted(logs.glob("*.log")):
         text = "\n".join(line for line in path.read_text(errors="replace").splitlines() if "[task.stdout]" not in line)
-        leaked = [name for name, value in secrets_.items() if value in text]
-        assert not leaked, f"{leaked} in {path.relative_to(airflow.home)}"
+        assert_no_secret(text, secrets_, where=str(path.relative_to(airflow.home)))
 
 
 def _every_secret(sandbox: Any, apps: dict[str, dict[str, Any]]) -> dict[str, str]:
