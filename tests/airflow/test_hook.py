@@ -116,14 +116,16 @@ def test_test_connection_with_oauth_off_succeeds(sandbox, bigcommerce_connection
     assert ok, message
 
 
-def test_test_connection_with_a_bad_token_fails_clearly_without_the_token(sandbox, bigcommerce_connection):
+def test_test_connection_with_a_bad_token_fails_clearly_without_the_token(
+    sandbox, bigcommerce_connection, assert_no_secret
+):
     bad_token = "bad-token-" + "z" * 20
     extra = {"auth_scheme": "PersonalAccessToken", "store_id": sandbox.store_id, "oauth_access_token": bad_token}
     ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
     assert not ok
     assert "401" in message
     assert "OAuthAccessToken" in message
-    assert bad_token not in message
+    assert_no_secret(message, bad_token)
 
 
 def test_request_with_a_bad_token_raises_an_auth_error(sandbox, bigcommerce_connection):
@@ -136,19 +138,21 @@ def test_request_with_a_bad_token_raises_an_auth_error(sandbox, bigcommerce_conn
     hook.close()
 
 
-def test_test_connection_names_a_missing_property(sandbox, bigcommerce_connection):
+def test_test_connection_names_a_missing_property(sandbox, bigcommerce_connection, assert_no_secret):
     extra = {"auth_scheme": "PersonalAccessToken", "oauth_access_token": sandbox.access_token}
     ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
     assert not ok
     assert "StoreId (store_id) is missing" in message
-    assert sandbox.access_token not in message
+    assert_no_secret(message, sandbox.access_token)
 
 
-def test_test_connection_to_an_unreachable_host_fails_without_raising(sandbox, bigcommerce_connection):
+def test_test_connection_to_an_unreachable_host_fails_without_raising(
+    sandbox, bigcommerce_connection, assert_no_secret
+):
     ok, message = BigCommerceHook(bigcommerce_connection(host="http://127.0.0.1:9")).test_connection()
     assert not ok
     assert "127.0.0.1:9" in message
-    assert sandbox.access_token not in message
+    assert_no_secret(message, sandbox.access_token)
 
 
 def test_the_test_button_says_a_dead_host_cannot_be_reached_in_one_short_line(sandbox, bigcommerce_connection):
@@ -169,7 +173,9 @@ def test_the_test_button_names_store_id_when_no_store_answers_there(sandbox, big
     assert "404" in message and "StoreId (store_id) 'nosuchstore1'" in message, message
 
 
-def test_test_connection_never_exchanges_a_verifier_or_writes_settings(sandbox, bigcommerce_connection, tmp_path):
+def test_test_connection_never_exchanges_a_verifier_or_writes_settings(
+    sandbox, bigcommerce_connection, tmp_path, assert_no_secret
+):
     # The Test button runs in the api-server: a pending OAuthVerifier must stay pending for the workers.
     settings_file = tmp_path / "OAuthSettings.txt"
     verifier = "pending-code-" + "v" * 20
@@ -187,8 +193,7 @@ def test_test_connection_never_exchanges_a_verifier_or_writes_settings(sandbox, 
     ok, message = BigCommerceHook(bigcommerce_connection(extra)).test_connection()
     assert not ok
     assert not Path(settings_file).exists()
-    for secret in (verifier, sandbox.client_secret, "correct horse battery staple"):
-        assert secret not in message
+    assert_no_secret(message, verifier, sandbox.client_secret, "correct horse battery staple")
 
 
 def test_web_flow_token_works_as_oauth_with_initiate_oauth_off(sandbox, bigcommerce_connection):

@@ -61,7 +61,7 @@ def test_web_authorization_dag_defers_until_the_merchant_approves(
     assert_no_secret(result.all_xcom_json, app.secrets())
 
 
-def test_an_unanswered_token_check_counts_as_not_yet(monkeypatch, connection_env, pat_extra, sandbox):
+def test_an_unanswered_token_check_counts_as_not_yet(monkeypatch, connection_env, pat_extra, sandbox, assert_no_secret):
     """5xx on every retry is the store's trouble, not the token's: the sensor looks again instead of failing."""
     from airflow_provider_bigcommerce.hooks.bigcommerce import read_token_status
 
@@ -75,4 +75,4 @@ def test_an_unanswered_token_check_counts_as_not_yet(monkeypatch, connection_env
 
     assert usable is False
     assert status["check"] == "inconclusive (BigCommerceApiError)"
-    assert sandbox.access_token not in repr(status)
+    assert_no_secret(repr(status), sandbox.access_token)
