@@ -44,7 +44,9 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "Auth Scheme (AuthScheme)",
         "PersonalAccessToken: the Access Token of a store-level API account (control panel: Settings > "
         "Store-level API accounts). OAuth: a custom app from the BigCommerce Developer Portal, with its "
-        "Client ID and Client Secret; choose how the token is obtained under Initiate OAuth.",
+        "Client ID and Client Secret; choose how the token is obtained under Initiate OAuth. To test a saved "
+        "connection on Airflow 3.3.2, run `airflow connections test <connection id>`: that version's Test button "
+        "on the connection list answers 400 for every connection without a port (this type has none).",
         default=AuthScheme.PERSONAL_ACCESS_TOKEN.value,
         enum=[scheme.value for scheme in AuthScheme],
     ),
@@ -54,6 +56,9 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "account was created, e.g. abc123 in https://api.bigcommerce.com/stores/abc123/v3/. The control panel's "
         "address also shows it: store-abc123.mybigcommerce.com.",
         pattern="^[A-Za-z0-9]+$",
+        # Not nullable: the form marks the field required and will not save the connection without it.
+        type="string",
+        minLength=1,
     ),
     "oauth_access_token": _secret(
         "Access Token (OAuthAccessToken)",

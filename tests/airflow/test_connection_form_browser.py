@@ -85,19 +85,8 @@ def page(browser, api_server):
     context = browser.new_context(base_url=api_server, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.route("**/api/v2/connections/test", _send_portless_connections_without_port_zero)
     yield page
     context.close()
-
-
-def _send_portless_connections_without_port_zero(route) -> None:
-    # Airflow 3.3.2's list page posts ``port: Number(null)`` = 0 for a connection without a port, and the API then
-    # answers 400 "The host or port to test differs from the stored connection" for every such connection.
-    # Fixed upstream in apache/airflow#73298 by treating port 0 as no port; this does the same on the way out.
-    body = route.request.post_data_json
-    if body.get("port") == 0:
-        body["port"] = None
-    route.continue_(post_data=json.dumps(body))
 
 
 def _open_add_connection_form(page):
@@ -168,13 +157,23 @@ def _stored_connection(conn_id: str) -> dict:
     return connection
 
 
-def _press_test(page, conn_id: str) -> dict:
+def _press_list_page_test(page, conn_id: str):
+    """Click the connection list's Test button, unpatched; returns the API's response."""
     row = page.get_by_role("row").filter(has_text=conn_id)
     with page.expect_response("**/api/v2/connections/test") as response_info:
         row.get_by_role("button", name="Test Connection").click()
-    response = response_info.value
-    assert response.status == 200, response.text()
-    return response.json()
+    return response_info.value
+
+
+def _airflow_connections_test(conn_id: str) -> subprocess.CompletedProcess[str]:
+    """What the README and the form's help text say to run on Airflow 3.3.2: ``airflow connections test ID``."""
+    return subprocess.run(
+        [str(AIRFLOW_CLI), "connections", "test", conn_id],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRFLOW__CORE__TEST_CONNECTION": "Enabled"},
+        timeout=180,
+    )
 
 
 def test_bigcommerce_form_offers_every_field_with_labels_choices_and_masked_secrets(page):
@@ -190,8 +189,10 @@ def test_bigcommerce_form_offers_every_field_with_labels_choices_and_masked_secr
     _open_extra_fields(dialog)
 
     for name, spec in CONN_FIELDS.items():
-        expect(dialog.get_by_text(spec["label"], exact=True)).to_be_visible()
-        expect(dialog.get_by_text(spec["description"], exact=True)).to_be_visible()
+        # A required field (a schema type without null) gets a marker after its label and a note after its help.
+        exact = "null" in spec["schema"]["type"]
+        expect(dialog.get_by_text(spec["label"], exact=exact).first).to_be_visible()
+        expect(dialog.get_by_text(spec["description"], exact=exact).first).to_be_visible()
         if name in ENUM_CHOICES:
             continue
         field_type = dialog.locator(f'input[name="element_{name}"]').evaluate("input => input.type")
@@ -205,7 +206,7 @@ def test_bigcommerce_form_offers_every_field_with_labels_choices_and_masked_secr
     assert dialog.locator('input[name="element_timeout"]').input_value() == "30"
 
 
-def test_connection_saved_through_the_form_round_trips_and_tests_green(page, api_server, sandbox):
+def test_connection_saved_through_the_form_round_trips_and_airflow_connections_test_passes(page, api_server, sandbox):
     conn_id = "bigcommerce_form_saved"
     _save_pat_connection(
         page,
@@ -231,28 +232,52 @@ def test_connection_saved_through_the_form_round_trips_and_tests_green(page, api
     shown = requests.get(f"{api_server}/api/v2/connections/{conn_id}", timeout=10).json()
     assert json.loads(shown["extra"])["oauth_access_token"] == "***"
 
-    outcome = _press_test(page, conn_id)
-    assert outcome["status"] is True, outcome
-    store_name = requests.get(
-        f"{sandbox.base_url}/stores/{sandbox.store_id}/v2/store",
-        headers={"X-Auth-Token": sandbox.access_token, "Accept": "application/json"},
-        timeout=10,
-    ).json()["name"]
-    assert store_name in outcome["message"]
-    expect(page.get_by_text(outcome["message"]).first).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "connection-test-success.png"))
+    tested = _airflow_connections_test(conn_id)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "Connection success!" in tested.stdout
 
 
-def test_test_button_reports_a_bad_token_clearly_without_showing_it(page, sandbox):
+def test_the_list_pages_test_button_on_airflow_3_3_2_answers_400_so_the_docs_send_users_to_the_cli(page, sandbox):
+    """What a user clicks, unpatched. Airflow 3.3.2's list page posts ``port: 0`` for a connection without a port and
+    its API refuses that as a different endpoint, before any provider code runs. The README and the Auth Scheme help
+    text say so and point to ``airflow connections test ID``. When this fails, Airflow fixed the button: drop both."""
+    conn_id = "bigcommerce_form_list_test"
+    _save_pat_connection(page, conn_id, sandbox.base_url, sandbox.store_id, sandbox.access_token)
+
+    response = _press_list_page_test(page, conn_id)
+
+    assert response.request.post_data_json["port"] == 0
+    assert response.status == 400 and "differs from the stored connection" in response.text()
+    assert "airflow connections test" in CONN_FIELDS["auth_scheme"]["description"]
+    assert "airflow connections test" in (REPO_ROOT / "README.md").read_text()
+    page.screenshot(path=str(ARTIFACTS / "connection-list-test-button.png"))
+
+
+def test_a_connection_without_store_id_cannot_be_saved_from_the_form(page, api_server, sandbox):
+    conn_id = "bigcommerce_form_no_store"
+    dialog = _open_add_connection_form(page)
+    _choose_bigcommerce(page, dialog)
+    dialog.locator('input[name="connection_id"]').fill(conn_id)
+    dialog.locator('input[name="host"]').fill(sandbox.base_url)
+    _open_extra_fields(dialog)
+    _choose(page, dialog, "auth_scheme", "PersonalAccessToken")
+    dialog.locator('input[name="element_oauth_access_token"]').fill(sandbox.access_token)
+
+    expect(dialog.locator('input[name="element_store_id"]')).to_have_attribute("aria-invalid", "true")
+    expect(dialog.get_by_text("This field is required")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Save")).to_be_disabled()
+
+    assert requests.get(f"{api_server}/api/v2/connections/{conn_id}", timeout=10).status_code == 404
+
+
+def test_airflow_connections_test_reports_a_bad_token_clearly_without_showing_it(page, sandbox):
     conn_id = "bigcommerce_form_bad_token"
     bad_token = "not-a-valid-token-" + "q" * 16
     _save_pat_connection(page, conn_id, sandbox.base_url, sandbox.store_id, bad_token)
 
-    outcome = _press_test(page, conn_id)
-    assert outcome["status"] is False, outcome
-    assert "401" in outcome["message"]
-    assert "OAuthAccessToken" in outcome["message"]
-    assert bad_token not in outcome["message"]
-    expect(page.get_by_text(outcome["message"]).first).to_be_visible()
+    tested = _airflow_connections_test(conn_id)
+    assert tested.returncode == 1
+    assert "Connection failed!" in tested.stdout
+    assert "401" in tested.stdout and "OAuthAccessToken" in tested.stdout
+    assert bad_token not in tested.stdout + tested.stderr
     assert bad_token not in page.content()
-    page.screenshot(path=str(ARTIFACTS / "connection-test-failure.png"))

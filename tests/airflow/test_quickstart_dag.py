@@ -34,7 +34,7 @@ print({RESULT_MARKER!r} + json.dumps({{"state": str(run.state), "tasks": states,
 
 
 def test_quickstart_counts_orders_products_and_customers(
-    airflow_db, sandbox: Sandbox, store_config: SandboxConfig, bigcommerce_connection
+    airflow_db, sandbox: Sandbox, store_config: SandboxConfig, bigcommerce_connection, assert_no_secret
 ):
     bigcommerce_connection(conn_id="bigcommerce_default")
     result = subprocess.run(
@@ -56,7 +56,7 @@ def test_quickstart_counts_orders_products_and_customers(
         "products": store_config.products,
         "customers": store_config.customers,
     }
-    assert sandbox.access_token not in json.dumps(summary)
+    assert_no_secret(json.dumps(summary), sandbox.access_token)
     assert f"Store {summary['store_name']!r} ({sandbox.store_id})" in result.stdout
 
 

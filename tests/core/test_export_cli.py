@@ -38,7 +38,7 @@ def _connection(store) -> str:
     return f"AuthScheme=PersonalAccessToken;StoreId={store.store_id};OAuthAccessToken={token};URL={store.base_url}"
 
 
-def test_export_prints_the_cores_manifest_and_writes_the_same_records(store, make_client, tmp_path):
+def test_export_prints_the_cores_manifest_and_writes_the_same_records(store, make_client, tmp_path, assert_no_secret):
     first, last = store.data_time_range
     window = Window(first + (last - first) / 4, first + (last - first) / 2)
 
@@ -62,7 +62,7 @@ def test_export_prints_the_cores_manifest_and_writes_the_same_records(store, mak
     assert manifest["records"] > 0
     cli_file, core_file = Path(manifest["files"][0]["path"]), Path(core["files"][0]["path"])
     assert cli_file.read_bytes() == core_file.read_bytes()
-    assert store.access_token not in done.stdout + done.stderr
+    assert_no_secret(done.stdout + done.stderr, store.access_token)
 
 
 def test_full_export_with_deletions_writes_tombstones_after_a_delete(store, tmp_path):
@@ -108,9 +108,10 @@ def test_without_a_connection_string_the_command_says_where_to_put_it(tmp_path):
     assert done.returncode == 2 and CONNECTION_ENV in done.stderr
 
 
-def test_a_rejected_token_exits_1_without_echoing_it(store, tmp_path):
+def test_a_rejected_token_exits_1_without_echoing_it(store, tmp_path, assert_no_secret):
     bad = f"AuthScheme=PersonalAccessToken;StoreId={store.store_id};OAuthAccessToken=wrongtoken123;URL={store.base_url}"
 
     done = _cli("pages", "--full", "--destination", str(tmp_path), env={CONNECTION_ENV: bad})
 
-    assert done.returncode == 1 and "wrongtoken123" not in done.stderr + done.stdout
+    assert done.returncode == 1
+    assert_no_secret(done.stderr + done.stdout, "wrongtoken123")
