@@ -276,7 +276,8 @@ class BigCommerceClient:
         if status == 401:
             raise BigCommerceAuthError(status, method, path, message, hint=self._hint_401())
         if status == 403:
-            raise BigCommerceAuthError(status, method, path, message, hint=_hint_403(path))
+            scope = required_scope(path)
+            raise BigCommerceAuthError(status, method, path, message, hint=_hint_403(scope), required_scope=scope)
         raise BigCommerceApiError(status, method, path, message)
 
     def _hint_401(self) -> str:
@@ -296,17 +297,24 @@ class BigCommerceClient:
 
 # Which scope a resource needs (docs/bigcommerce.md "Authentication"); used only to make a 403 actionable.
 _SCOPES = (
-    (re.compile(r"^v3/orders/[^/]+/transactions"), "store_v2_transactions"),
+    (re.compile(r"^v3/orders/([^/]+/transactions|payment_actions)"), "store_v2_transactions"),
     (re.compile(r"^v[23]/orders"), "store_v2_orders"),
-    (re.compile(r"^(v3/catalog|v2/products|v2/brands|v2/categories)"), "store_v2_products"),
+    (re.compile(r"^(v3/catalog|v3/pricelists|v2/products|v2/brands|v2/categories)"), "store_v2_products"),
     (re.compile(r"^v[23]/customers"), "store_v2_customers"),
     (re.compile(r"^v2/(store|time)"), "store_v2_information"),
     (re.compile(r"^v2/coupons"), "store_v2_marketing"),
+    (re.compile(r"^v3/channels"), "store_channel_settings"),
+    (re.compile(r"^v3/content"), "store_v2_content"),
+    (re.compile(r"^v3/inventory"), "store_inventory"),
 )
 
 
-def _hint_403(path: str) -> str:
-    scope = next((name for pattern, name in _SCOPES if pattern.match(path)), None)
+def required_scope(path: str) -> str | None:
+    """The OAuth scope (its full name; ``_read_only`` is enough to read) an API path needs, when known."""
+    return next((name for pattern, name in _SCOPES if pattern.match(path)), None)
+
+
+def _hint_403(scope: str | None) -> str:
     needed = f" ({scope}_read_only or {scope})" if scope else ""
     return (
         f"The token lacks the OAuth scope this endpoint needs{needed}. Add the scope: a store-level API account "

@@ -34,7 +34,11 @@ class BigCommerceApiError(BigCommerceError):
 
 
 class BigCommerceAuthError(BigCommerceApiError):
-    """401 (token missing, wrong or revoked) or 403 (token lacks a scope)."""
+    """401 (token missing, wrong or revoked) or 403 (token lacks a scope; ``required_scope`` names it when known)."""
+
+    def __init__(self, *args: object, required_scope: str | None = None, **kwargs: str) -> None:
+        self.required_scope = required_scope
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class BigCommerceRateLimitError(BigCommerceApiError):

@@ -207,3 +207,24 @@ def test_logs_warn_about_retries_without_any_header_or_token(make_sandbox, make_
     assert any(record.levelno == logging.WARNING for record in caplog.records)
     assert_no_secret(caplog.text, sandbox.access_token)
     assert "X-Auth-Token" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [
+        ("v3/channels", "store_channel_settings"),
+        ("v3/content/pages", "store_v2_content"),
+        ("v3/inventory/items", "store_inventory"),
+        ("v3/orders/payment_actions/refunds", "store_v2_transactions"),
+        ("v3/pricelists", "store_v2_products"),
+        ("v2/coupons", "store_v2_marketing"),
+    ],
+)
+def test_403_on_the_newer_lists_names_the_scope_they_need(make_sandbox, make_client, path, scope):
+    sandbox = make_sandbox()
+    client = make_client(sandbox, token=sandbox.add_api_account(scopes=["store_v2_information_read_only"]))
+
+    with pytest.raises(BigCommerceAuthError) as caught:
+        client.request("GET", path)
+
+    assert (caught.value.status, caught.value.required_scope) == (403, scope)
