@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
 
 RESULT_MARKER = "QUICKSTART_RESULT "
@@ -33,6 +35,7 @@ print({RESULT_MARKER!r} + json.dumps({{"state": str(run.state), "tasks": states,
 """
 
 
+@pytest.mark.slow  # a DAG run in a fresh Airflow process: ~30 s
 def test_quickstart_counts_orders_products_and_customers(
     airflow_db, sandbox: Sandbox, store_config: SandboxConfig, bigcommerce_connection, assert_no_secret
 ):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_bigcommerce.core.auth import token_source_for
 
 WORKERS = 16
@@ -43,6 +45,7 @@ print(json.dumps({"calls": calls, "failures": failures, "tokens": seen}))
 """
 
 
+@pytest.mark.slow  # sixteen processes
 def test_sixteen_processes_at_once_make_one_refresh_per_expiry_and_never_fail(expiring_oauth, tmp_path: Path) -> None:
     location = tmp_path / "OAuthSettings.txt"
     code = expiring_oauth.approved_code(expiring_oauth.properties(location))
