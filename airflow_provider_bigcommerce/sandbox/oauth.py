@@ -41,7 +41,18 @@ from airflow_provider_bigcommerce.sandbox.tokens import SCOPE_NAME, TokenRegistr
 
 CODE_LIFETIME_S = 600
 CONSENT_LIFETIME_S = 1800
-DEFAULT_APP_SCOPES = ("store_v2_orders", "store_v2_customers", "store_v2_products", "store_v2_information")
+# What a pipeline reads, the newer lists included (coupons, pages, channels, inventory, refunds).
+DEFAULT_APP_SCOPES = (
+    "store_v2_orders",
+    "store_v2_customers",
+    "store_v2_products",
+    "store_v2_information",
+    "store_v2_transactions",
+    "store_v2_marketing",
+    "store_v2_content",
+    "store_channel_settings",
+    "store_inventory",
+)
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
 

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from airflow_provider_bigcommerce.sandbox import ConsentError
+from airflow_provider_bigcommerce.sandbox.oauth import DEFAULT_APP_SCOPES
 
 SCOPE = "store_v2_orders store_v2_products_read_only"
 
@@ -89,7 +90,7 @@ def test_install_url_uses_the_registered_callback_and_scopes(sandbox):
     query = parse_qs(urlsplit(redirect).query)
 
     assert redirect.startswith(sandbox.callback_url + "?")
-    assert query["scope"] == ["store_v2_orders store_v2_customers store_v2_products store_v2_information"]
+    assert query["scope"] == [" ".join(DEFAULT_APP_SCOPES)]
 
 
 def test_authorize_with_unknown_client_shows_an_error_page(sandbox):
