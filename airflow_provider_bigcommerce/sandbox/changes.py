@@ -138,7 +138,23 @@ class StoreChanges:
         state.edited |= plan.edit
 
 
-class View:
+class _Listed:
+    """Record indexes in a fixed order, with the interface of a ``Selection``."""
+
+    _order: list[int]
+    descending: bool
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def index_at(self, position: int) -> int:
+        return self._order[position]
+
+    def indexes(self, start: int, stop: int) -> list[int]:
+        return self._order[max(0, start) : min(stop, len(self._order))]
+
+
+class View(_Listed):
     """A ``Selection`` with some records removed and edited ones moved: the same interface, materialized."""
 
     def __init__(
@@ -163,15 +179,6 @@ class View:
         self._moved = len(moved)
         self.low, self.high = selection.low, selection.high
 
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def index_at(self, position: int) -> int:
-        return self._order[position]
-
-    def indexes(self, start: int, stop: int) -> list[int]:
-        return self._order[max(0, start) : min(stop, len(self._order))]
-
     def position_of(self, index: int) -> int:
         """The position of ``index``, or of the last record before where it would be (cursor paging)."""
         try:
@@ -183,18 +190,9 @@ class View:
         return offset + bisect.bisect_right(self._sorted, key) - 1
 
 
-class Picked:
+class Picked(_Listed):
     """Some record indexes in ascending order, with the interface of a ``Selection`` (archived orders)."""
 
     def __init__(self, indexes: list[int]) -> None:
         self._order = sorted(indexes)
         self.descending = False
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def index_at(self, position: int) -> int:
-        return self._order[position]
-
-    def indexes(self, start: int, stop: int) -> list[int]:
-        return self._order[max(0, start) : min(stop, len(self._order))]
