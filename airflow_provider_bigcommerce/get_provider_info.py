@@ -22,13 +22,16 @@ from airflow_provider_bigcommerce.core.properties import (
     DEFAULT_API_URL,
     DEFAULT_CALLBACK_URL,
     DEFAULT_LOGIN_URL,
+    DEFAULT_RESERVE,
     DEFAULT_SCOPE,
     DEFAULT_TIMEOUT_S,
+    MAX_RESERVE,
     AuthScheme,
     InitiateOAuth,
 )
 
 _NULLABLE_STRING = ["string", "null"]
+_ASSETS = "airflow_provider_bigcommerce.assets.bigcommerce"
 
 
 def _field(label: str, description: str, **schema: Any) -> dict[str, Any]:
@@ -126,6 +129,13 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "description": "Seconds to wait for each HTTP response before retrying (1 to 600).",
         "schema": {"type": ["number", "null"], "default": DEFAULT_TIMEOUT_S, "minimum": 1, "maximum": 600},
     },
+    "reserve": {
+        "label": "Reserve (Reserve)",
+        "description": "Share of the store's request quota left for its other apps (0 to 0.9). Requests up to the "
+        "rest go at once; the reserve is spread over the rest of each window, and what other apps spend comes out "
+        "of it. Every task reading the store shares the quota (README 'Fleet').",
+        "schema": {"type": ["number", "null"], "default": DEFAULT_RESERVE, "minimum": 0, "maximum": MAX_RESERVE},
+    },
 }
 """Form field name (also the extra JSON key) -> field definition; one per property a user sets."""
 
@@ -153,6 +163,43 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": "BigCommerce",
                 "python-modules": ["airflow_provider_bigcommerce.hooks.bigcommerce"],
+            }
+        ],
+        "operators": [
+            {
+                "integration-name": "BigCommerce",
+                "python-modules": ["airflow_provider_bigcommerce.operators.refresh_token"],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": "BigCommerce",
+                "python-modules": ["airflow_provider_bigcommerce.sensors.token"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "BigCommerce",
+                "python-modules": [
+                    "airflow_provider_bigcommerce.triggers.token",
+                    "airflow_provider_bigcommerce.triggers.changes",
+                ],
+            }
+        ],
+        "transfers": [
+            {
+                "source-integration-name": "BigCommerce",
+                "target-integration-name": "Common IO",  # ObjectStoragePath: any fsspec store
+                "python-module": "airflow_provider_bigcommerce.transfers.bigcommerce_to_storage",
+            }
+        ],
+        # bigcommerce://{store_id}/{name}: checked when an Asset is made, and named for OpenLineage.
+        "asset-uris": [
+            {
+                "schemes": ["bigcommerce"],
+                "handler": f"{_ASSETS}.sanitize_uri",
+                "factory": f"{_ASSETS}.create_asset",
+                "to_openlineage_converter": f"{_ASSETS}.convert_asset_to_openlineage",
             }
         ],
         "connection-types": [

@@ -26,7 +26,8 @@ from airflow_provider_bigcommerce.core.errors import (
 )
 from airflow_provider_bigcommerce.core.paging import Page, PageWalk
 from airflow_provider_bigcommerce.core.properties import AuthScheme, ConnectionProperties
-from airflow_provider_bigcommerce.core.rate_limit import RateLimiter, RateLimitReading, RequestCancelled
+from airflow_provider_bigcommerce.core.quota_ledger import store_limiter
+from airflow_provider_bigcommerce.core.rate_limit import RateLimitReading, RequestCancelled
 from airflow_provider_bigcommerce.core.retry import RetryBudget, RetryPolicy
 from airflow_provider_bigcommerce.core.token_source import TokenSource
 from airflow_provider_bigcommerce.core.wire import (
@@ -90,7 +91,7 @@ class _StatsRecorder:
 class BigCommerceClient:
     """Calls one store's v2/v3 API: ``request`` for one call, ``pages``/``paginate`` for whole lists.
 
-    One limiter per store is shared by every client of this process (``RateLimiter.for_store``). Paging reads
+    One limiter per store is shared by every client of this process, and by the fleet (``quota_ledger``). Paging reads
     ahead on a thread pool of ``max_concurrency`` threads owned by the client; ``close()`` (or ``with``) ends both
     the pool and the session.
     """
@@ -115,7 +116,7 @@ class BigCommerceClient:
             f"Check that URL ({properties.api_url}) is reachable from this machine and that "
             f"Timeout ({properties.timeout:g} s) is long enough."
         )
-        self._limiter = RateLimiter.for_store(self._base_url)
+        self._limiter = store_limiter(self._base_url, reserve=properties.reserve)
         self._stats = _StatsRecorder()
         self._owns_session = session is None
         self._session = session if session is not None else self._new_session()

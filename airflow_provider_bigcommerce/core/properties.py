@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_bigcommerce.core.errors import PropertyError
+from airflow_provider_bigcommerce.core.rate_limit import DEFAULT_RESERVE
 
 DEFAULT_API_URL = "https://api.bigcommerce.com"
 DEFAULT_LOGIN_URL = "https://login.bigcommerce.com"
@@ -58,9 +59,11 @@ DRIVER_NAMES: dict[str, str] = {
     "LoginURL": "login_url",
     "URL": "api_url",
     "Timeout": "timeout",
+    "Reserve": "reserve",
 }
 FIELD_TO_DRIVER = {snake: driver for driver, snake in DRIVER_NAMES.items()}
-NUMBER_FIELDS = frozenset({"oauth_expires_in", "oauth_token_timestamp", "timeout"})
+NUMBER_FIELDS = frozenset({"oauth_expires_in", "oauth_token_timestamp", "timeout", "reserve"})
+MAX_RESERVE = 0.9
 SECRET_FIELDS = frozenset(
     {
         "oauth_access_token",
@@ -113,6 +116,7 @@ class ConnectionProperties:
     login_url: str = DEFAULT_LOGIN_URL
     api_url: str = DEFAULT_API_URL
     timeout: float = DEFAULT_TIMEOUT_S
+    reserve: float = DEFAULT_RESERVE  # share of the store's quota left for its other apps (rate_limit.py)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ConnectionProperties:
@@ -203,6 +207,8 @@ class ConnectionProperties:
                 fields[number_field] = _integer(number_field, fields[number_field])
         if "timeout" in fields:
             fields["timeout"] = _timeout(fields["timeout"])
+        if "reserve" in fields:
+            fields["reserve"] = _reserve(fields["reserve"])
         if "scope" in fields:
             fields["scope"] = " ".join(str(fields["scope"]).replace(",", " ").split())
         properties = cls(**fields)
@@ -383,6 +389,17 @@ def _timeout(value: Any) -> float:
     if not 1 <= seconds <= 600:  # NaN fails every comparison
         raise _error("timeout", f"'{value}' is not a timeout in seconds", "Give a number of seconds between 1 and 600.")
     return seconds
+
+
+def _reserve(value: Any) -> float:
+    fraction = parse_number(value)
+    if not 0 <= fraction <= MAX_RESERVE:  # NaN fails every comparison
+        raise _error(
+            "reserve",
+            f"'{value}' is not a fraction of the quota between 0 and {MAX_RESERVE:g}",
+            "Give the share of the store's quota to leave to its other apps, e.g. 0.1 (the default) or 0.25.",
+        )
+    return fraction
 
 
 def parse_number(value: Any) -> float:

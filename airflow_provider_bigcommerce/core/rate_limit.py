@@ -2,19 +2,25 @@
 
 Every answer says the quota, what is left and when the window resets (docs/bigcommerce.md "Rate limits"). From
 those figures: no figures yet -> one request at a time to learn them; plenty left -> send at once; little left ->
-spread it over the rest of the window; nothing left -> wait for the reset. "Left" also discounts our requests in
-flight and what the store's other apps will likely spend before the reset. A 429 pauses every thread of the store.
+spread it over the rest of the window; nothing left -> wait for the reset. "Little" is the connection's ``Reserve``
+(a fraction of the quota): it is never burst into but handed out at an even pace until the reset, so the store's
+other apps always find requests left, and what they spend comes out of it. "Left" also discounts our requests in
+flight and what the other apps will likely spend before the reset. A 429 pauses every thread of the store.
 No header can make one wait longer than the window (at most ``MAX_WAIT_S``); garbage figures are ignored.
+
+This limiter's figures live in the process. ``quota_ledger.LedgerRateLimiter`` keeps the same figures in a file
+that every process of a fleet locks in turn, so tasks reading one store at once share one budget (README "Fleet").
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 _WINDOW_MS = "x-rate-limit-time-window-ms"
 _RESET_MS = "x-rate-limit-time-reset-ms"
@@ -24,7 +30,7 @@ _RETRY_AFTER = "x-retry-after"
 
 MAX_WAIT_S = 30.0  # a window on every plan is 30 s: a longer announced wait or window is capped at this
 MAX_WAIT_MARGIN_S = 0.05 + 0.01 * MAX_WAIT_S  # the most slack added after an announced reset (``_margin_s``)
-_RESERVE_FRACTION = 0.1  # below this share of the quota left, pace instead of bursting
+DEFAULT_RESERVE = 0.1  # share of the quota not burst into (the ``Reserve`` property)
 _MAX_NAP_S = 1.0  # re-check at least this often while waiting, whatever woke us
 
 
@@ -116,22 +122,14 @@ class Permit:
 
 
 class RateLimiter:
-    """Decides when the next request to one store may be sent. Thread-safe; get one with :meth:`for_store`."""
+    """Decides when the next request to one store may be sent. Thread-safe; clients get theirs from
+    ``quota_ledger.store_limiter``, one per store and process."""
 
-    _stores: ClassVar[dict[str, RateLimiter]] = {}
-    _stores_lock: ClassVar[threading.Lock] = threading.Lock()
+    _probe_nap_s = _MAX_NAP_S  # how often a waiter re-checks while the first request learns the figures
 
-    @classmethod
-    def for_store(cls, key: str) -> RateLimiter:
-        """The process-wide limiter for a store (key: its API URL), so all its clients share one budget."""
-        with cls._stores_lock:
-            limiter = cls._stores.get(key)
-            if limiter is None:
-                limiter = cls._stores[key] = cls()
-            return limiter
-
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, reserve: float = DEFAULT_RESERVE) -> None:
         self._clock = clock or SystemClock()
+        self.reserve = reserve
         self._cond = threading.Condition()
         self._quota: int | None = None
         self._left = 0  # the server's lowest figure for the current window
@@ -157,18 +155,18 @@ class RateLimiter:
             while True:
                 if cancelled is not None and cancelled.is_set():
                     raise RequestCancelled
-                delay = self._delay_before_send(now)
-                if delay <= 0:
-                    break
+                with self._shared_figures():
+                    delay = self._delay_before_send(now)
+                    if delay <= 0:
+                        self._sent(now)
+                        break
                 self._clock.wait(self._cond, min(delay, _MAX_NAP_S))
                 now = self._clock.monotonic()
-            self._in_flight += 1
-            self._last_send = now
         return Permit(sent_at=now, waited_s=now - started)
 
     def send_delay(self) -> float:
         """Seconds a request would wait if it asked now (0: it may go at once)."""
-        with self._cond:
+        with self._cond, self._shared_figures():
             return max(self._delay_before_send(self._clock.monotonic()), 0.0)
 
     def note_response(
@@ -184,9 +182,9 @@ class RateLimiter:
         ``bare_429_backoff(n)`` gives the pause after the n-th header-less 429 in a row; 429s to requests sent
         before the previous one arrived were one burst and do not escalate it.
         """
-        with self._cond:
+        with self._cond, self._shared_figures():
             now = self._clock.monotonic()
-            self._in_flight -= 1
+            self._answered(permit)
             latency = now - permit.sent_at
             self._latency_s = latency if self._latency_s == 0 else 0.8 * self._latency_s + 0.2 * latency
             if reading.has_quota:
@@ -213,8 +211,8 @@ class RateLimiter:
 
     def note_no_response(self, permit: Permit) -> None:
         """The request got no answer. It may still have been counted, so assume it was."""
-        with self._cond:
-            self._in_flight -= 1
+        with self._cond, self._shared_figures():
+            self._answered(permit)
             self._left = max(self._left - 1, 0)
             self._cond.notify_all()
 
@@ -225,7 +223,7 @@ class RateLimiter:
 
     def allowed_concurrency(self) -> int:
         """How many requests may usefully be in flight now; paging sizes its read-ahead with it."""
-        with self._cond:
+        with self._cond, self._shared_figures():
             now = self._clock.monotonic()
             if self._quota is None or now < self._blocked_until:
                 return 1
@@ -238,11 +236,23 @@ class RateLimiter:
             interval = max(self._reset_at + self._margin_s() - now, 1e-3) / self._left
             return max(1, math.ceil(self._latency_s / interval))
 
+    @contextlib.contextmanager
+    def _shared_figures(self) -> Iterator[None]:
+        """Held around every decision; the ledger subclass loads the fleet's figures here and saves them after."""
+        yield
+
+    def _sent(self, now: float) -> None:
+        self._in_flight += 1
+        self._last_send = now
+
+    def _answered(self, permit: Permit) -> None:
+        self._in_flight -= 1
+
     def _delay_before_send(self, now: float) -> float:
         if now < self._blocked_until:
             return self._blocked_until - now
         if self._quota is None:
-            return _MAX_NAP_S if self._in_flight else 0.0  # probe alone; its answer wakes the others
+            return self._probe_nap_s if self._in_flight else 0.0  # probe alone; its answer wakes the others
         self._roll_window(now)
         reopen = self._reset_at + self._margin_s()
         available = self._left - self._in_flight - self._others_expected(now)
@@ -291,7 +301,7 @@ class RateLimiter:
             self._assumed_since = now
 
     def _reserve(self) -> int:
-        return max(1, math.ceil((self._quota or 0) * _RESERVE_FRACTION))
+        return max(1, math.ceil((self._quota or 0) * self.reserve))
 
     def _margin_s(self) -> float:
         """Slack after the announced reset: our clock and the server's never agree exactly."""

@@ -1,0 +1,227 @@
+"""One store's quota shared by a fleet: the ledger file every process decides on, and the ``Reserve`` property.
+
+Two ``LedgerRateLimiter`` objects on one path stand for two processes (each opens the file itself, and ``flock``
+excludes open files, not processes); the last test runs real processes against the lookalike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_bigcommerce.core.errors import PropertyError
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.core.quota_ledger import (
+    FOLDER_ENV,
+    STALE_SEND_S,
+    LedgerRateLimiter,
+    ledger_folder,
+    store_limiter,
+)
+from airflow_provider_bigcommerce.core.rate_limit import (
+    DEFAULT_RESERVE,
+    MAX_WAIT_S,
+    Permit,
+    RateLimiter,
+    RateLimitReading,
+)
+
+
+def _headers(quota=100, left=100, window_ms=30_000, reset_ms=30_000) -> dict[str, str]:
+    return {
+        "X-Rate-Limit-Requests-Quota": str(quota),
+        "X-Rate-Limit-Requests-Left": str(left),
+        "X-Rate-Limit-Time-Window-Ms": str(window_ms),
+        "X-Rate-Limit-Time-Reset-Ms": str(reset_ms),
+    }
+
+
+def _answer(limiter: RateLimiter, permit: Permit, status: int = 200, **figures: int) -> float:
+    reading = RateLimitReading.from_headers(_headers(**figures))
+    return limiter.note_response(permit, status, reading, bare_429_backoff=lambda n: 0.1)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    return tmp_path / "quota" / "store.json"
+
+
+def test_a_second_process_sees_the_firsts_sends_in_flight_and_waits(ledger):
+    first, second = LedgerRateLimiter(str(ledger)), LedgerRateLimiter(str(ledger))
+    _answer(first, first.acquire(), quota=100, left=100)
+    burst = [first.acquire() for _ in range(90)]  # up to the reserve (10 of 100)
+
+    assert [permit.waited_s for permit in burst] == [0] * 90
+    assert second.send_delay() > 0
+
+
+def test_without_a_ledger_the_same_two_processes_would_both_burst(ledger):
+    """What the ledger prevents: each process alone sees the whole quota left."""
+    first, second = RateLimiter(), RateLimiter()
+    for limiter in (first, second):
+        _answer(limiter, limiter.acquire(), quota=100, left=100)
+    for _ in range(90):
+        first.acquire()
+
+    assert second.send_delay() == 0
+
+
+def test_an_answer_in_one_process_ends_its_send_in_flight_for_the_fleet(ledger):
+    first, second = LedgerRateLimiter(str(ledger)), LedgerRateLimiter(str(ledger))
+    _answer(first, first.acquire(), quota=100, left=100)
+    burst = [first.acquire() for _ in range(90)]
+    for number, permit in enumerate(burst[:30], start=2):
+        _answer(first, permit, quota=100, left=100 - number)
+
+    assert json.loads(ledger.read_text())["sends"] == [permit.sent_at for permit in burst[30:]]
+    assert second.send_delay() > 0  # 68 left, 60 in flight: within the reserve
+
+
+def test_a_429_in_one_process_pauses_the_other(ledger):
+    first, second = LedgerRateLimiter(str(ledger)), LedgerRateLimiter(str(ledger))
+    _answer(first, first.acquire(), quota=100, left=100)
+
+    pause = _answer(first, first.acquire(), 429, quota=100, left=0, reset_ms=2000)
+
+    assert 2 <= pause <= 2.5
+    assert second.send_delay() == pytest.approx(pause, abs=0.1)
+
+
+def test_the_reserve_is_not_burst_into(ledger):
+    limiter = LedgerRateLimiter(str(ledger), reserve=0.3)
+    _answer(limiter, limiter.acquire(), quota=100, left=100)
+
+    burst = [limiter.acquire() for _ in range(70)]
+
+    assert [permit.waited_s for permit in burst] == [0] * 70
+    assert limiter.send_delay() > 0
+
+
+def test_connections_to_one_store_with_different_reserves_get_the_largest(monkeypatch, tmp_path):
+    monkeypatch.setenv(FOLDER_ENV, str(tmp_path))
+    key = f"http://127.0.0.1:1/stores/reserve{time.monotonic_ns()}"
+
+    assert store_limiter(key, reserve=0.3).reserve == 0.3
+    assert store_limiter(key, reserve=0.1).reserve == 0.3
+    assert isinstance(store_limiter(key), LedgerRateLimiter)
+
+
+def test_folder_off_keeps_every_process_on_its_own(monkeypatch):
+    monkeypatch.setenv(FOLDER_ENV, "off")
+    key = f"http://127.0.0.1:1/stores/alone{time.monotonic_ns()}"
+
+    assert ledger_folder() is None
+    assert type(store_limiter(key)) is RateLimiter
+
+
+def test_a_damaged_ledger_is_taken_for_empty_and_rewritten(ledger):
+    ledger.parent.mkdir(parents=True)
+    ledger.write_bytes(b"\x00{not json")
+    limiter = LedgerRateLimiter(str(ledger))
+
+    _answer(limiter, limiter.acquire(), quota=100, left=99)
+
+    assert json.loads(ledger.read_text())["quota"] == 100
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        {"quota": 100, "left": 0, "reset_at": 1e300, "window_s": 30},
+        {"quota": 100, "left": 50, "blocked_until": 1e18, "window_s": 30},
+        {"quota": 100, "left": 50, "last_send": 1e18, "window_s": 1e9},
+        {"quota": True, "left": "x", "reset_at": "soon", "sends": "many"},
+        {"quota": -5, "sends": [1e300, -1, "x", None]},
+        [1, 2, 3],
+    ],
+)
+def test_figures_from_a_ledger_never_make_a_wait_longer_than_the_window(ledger, garbage):
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text(json.dumps(garbage))
+
+    delay = LedgerRateLimiter(str(ledger)).send_delay()
+
+    assert 0 <= delay <= MAX_WAIT_S + 1
+
+
+def test_sends_of_a_process_that_died_stop_counting_after_the_longest_call(ledger):
+    ledger.parent.mkdir(parents=True)
+    now = time.time()
+    died = [now - STALE_SEND_S - 1] * 95
+    ledger.write_text(json.dumps({"quota": 100, "left": 100, "window_s": 30, "reset_at": now + 20, "sends": died}))
+    limiter = LedgerRateLimiter(str(ledger))
+
+    assert limiter.send_delay() == 0
+    assert json.loads(ledger.read_text())["sends"] == []
+
+
+def test_a_ledger_that_cannot_be_opened_leaves_the_process_on_its_own_figures(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    limiter = LedgerRateLimiter(str(blocker / "store.json"))  # its folder is a file
+
+    _answer(limiter, limiter.acquire(), quota=100, left=100)
+
+    assert limiter.send_delay() == 0
+    assert [record.levelname for record in caplog.records] == ["WARNING"]
+
+
+@pytest.mark.parametrize("value", ["-0.1", "0.95", "1", "abc", "nan", "inf", True, [0.1]])
+def test_a_bad_reserve_is_a_property_error(value):
+    with pytest.raises(PropertyError) as caught:
+        ConnectionProperties.from_mapping({"StoreId": "abc", "OAuthAccessToken": "t" * 20, "Reserve": value})
+
+    assert (caught.value.property_name, caught.value.field_name) == ("Reserve", "reserve")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, DEFAULT_RESERVE), ("0", 0.0), ("0.25", 0.25), (0.9, 0.9)])
+def test_reserve_accepts_fractions_up_to_nine_tenths(value, expected):
+    properties = ConnectionProperties.from_mapping({"StoreId": "abc", "OAuthAccessToken": "t" * 20, "reserve": value})
+
+    assert properties.reserve == expected
+
+
+_READER = """
+import json, os, sys
+from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
+
+info = json.loads(sys.argv[1])
+properties = ConnectionProperties.from_mapping(
+    {"StoreId": info["store_id"], "OAuthAccessToken": info["token"], "URL": info["base_url"]}
+)
+statuses = []
+with BigCommerceClient(properties, StaticTokenSource(info["token"])) as client:
+    client.session.hooks["response"].append(lambda response, *args, **kwargs: statuses.append(response.status_code))
+    records = sum(1 for _ in client.paginate("v3/catalog/products"))
+print(json.dumps({"records": records, "statuses": statuses}))
+"""
+
+
+def test_four_processes_reading_one_store_draw_no_429_on_a_shared_ledger(make_sandbox, tmp_path):
+    """A quota of 10 per second, below the 4 x 8 read-ahead threads of 4 processes reading at once: not one 429."""
+    sandbox = make_sandbox(orders=0, products=2500, customers=0, quota=10, window_ms=1000, latency_ms=100)
+    info = json.dumps({"store_id": sandbox.store_id, "token": sandbox.access_token, "base_url": sandbox.base_url})
+    env = {**os.environ, FOLDER_ENV: str(tmp_path)}
+    readers = [
+        subprocess.Popen([sys.executable, "-c", _READER, info], stdout=subprocess.PIPE, text=True, env=env)
+        for _ in range(4)
+    ]
+    try:
+        reports = [json.loads(reader.communicate(timeout=120)[0]) for reader in readers]
+    finally:
+        for reader in readers:
+            if reader.poll() is None:
+                reader.kill()
+                reader.wait(10)
+
+    assert [report["records"] for report in reports] == [2500] * 4
+    assert sum(report["statuses"].count(429) for report in reports) == 0
+    assert sandbox.stats.responses_429 == 0
