@@ -40,6 +40,8 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
 # A fixed key, so every process of the suite can decrypt the connections another one stored.
 os.environ["AIRFLOW__CORE__FERNET_KEY"] = "dGVzdC1zdWl0ZS1mZXJuZXQta2V5LTMyLWJ5dGVzISE="
+# BigCommerce's OpenAPI files (tests/sandbox/conftest.py says why they are not in the repository): by default the
+# copy beside this checkout; a clone of github.com/bigcommerce/docs works too (point this at its reference/).
 os.environ.setdefault("BIGCOMMERCE_OPENAPI_DIR", str(REPO_ROOT.parent / "shared" / "bigcommerce" / "openapi"))
 
 
@@ -76,6 +78,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     needs_tools = item.get_closest_marker("browser") or "openapi" in getattr(item, "fixturenames", ())
     if IN_CI and report.skipped and needs_tools and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
         report.outcome = "failed"
         report.longrepr = f"CI=true and this test would be skipped: {reason}"
     return report
