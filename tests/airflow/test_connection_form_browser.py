@@ -270,7 +270,7 @@ def test_a_connection_without_store_id_cannot_be_saved_from_the_form(page, api_s
     assert requests.get(f"{api_server}/api/v2/connections/{conn_id}", timeout=10).status_code == 404
 
 
-def test_airflow_connections_test_reports_a_bad_token_clearly_without_showing_it(page, sandbox):
+def test_airflow_connections_test_reports_a_bad_token_clearly_without_showing_it(page, sandbox, assert_no_secret):
     conn_id = "bigcommerce_form_bad_token"
     bad_token = "not-a-valid-token-" + "q" * 16
     _save_pat_connection(page, conn_id, sandbox.base_url, sandbox.store_id, bad_token)
@@ -279,5 +279,5 @@ def test_airflow_connections_test_reports_a_bad_token_clearly_without_showing_it
     assert tested.returncode == 1
     assert "Connection failed!" in tested.stdout
     assert "401" in tested.stdout and "OAuthAccessToken" in tested.stdout
-    assert bad_token not in tested.stdout + tested.stderr
-    assert bad_token not in page.content()
+    assert_no_secret(tested.stdout + tested.stderr, bad_token)
+    assert_no_secret(page.content(), bad_token, where="the page")
