@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks import BENCHMARKS, fleet_quota, import_cost, memory, order_lines, soak, throughput, token_path
+from benchmarks import (
+    BENCHMARKS,
+    fleet_quota,
+    import_cost,
+    many_stores,
+    memory,
+    order_lines,
+    soak,
+    throughput,
+    token_path,
+)
 from benchmarks.report import BenchmarkResult, format_result, machine_info, markdown_report
 
 TOY_SIZES = {
@@ -17,6 +27,7 @@ TOY_SIZES = {
     memory: {"small": 250, "large": 500, "orders": 20},
     token_path: {"processes": 2, "blocks": 2, "calls": 50, "api_calls": 2, "token_lifetime_s": 2},
     fleet_quota: {"windows": 1.5, "fleets": (2,), "settings": (fleet_quota.Setting("toy", 20, 1000, 20),)},
+    many_stores: {"counts": (1, 3), "quota": 5, "window_ms": 1000, "brands": 300, "windows": 1.5},
     import_cost: {
         "repetitions": 1,
         "modules": ("airflow_provider_bigcommerce.core.properties",),
@@ -31,6 +42,7 @@ FIGURES = {
     token_path: {"added_us", "verifier_token_requests", "refresh_token_requests"},
     import_cost: {"beyond_sdk_ms", "sdk_ms"},
     soak: {"lost", "doubled", "stray", "hangs", "expected", "read"},
+    many_stores: {"ceiling_requests_per_s", "most_stores_ratio", "rss_growth_second_half"},
     fleet_quota: {"toy_2_shared_utilization", "toy_2_unshared_utilization", "toy_other_app_429s"},
 }
 
