@@ -50,7 +50,7 @@ def create_asset(*, store_id: str, name: str, extra: dict[str, Any] | None = Non
 
 def sanitize_uri(parts: SplitResult) -> SplitResult:
     """Airflow's normalizer for the scheme: a store hash as host, a list name as path, nothing else."""
-    uri = parts.geturl()
+    uri = f"{parts.scheme}://{parts.netloc}{parts.path}"
     if parts.username or parts.password or parts.port:
         raise AssetUriError(uri, "carries a user, password or port")
     if not _STORE_HASH.fullmatch(parts.netloc or ""):

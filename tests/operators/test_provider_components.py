@@ -1,0 +1,110 @@
+"""What get_provider_info declares beyond the connection: operators, sensors, triggers, transfers, the
+``bigcommerce://`` asset scheme, and example DAGs inside the built wheel."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import airflow
+import jsonschema
+import pytest
+
+from airflow_provider_bigcommerce.get_provider_info import get_provider_info
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_NOT_PACKAGED = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests", "benchmarks")
+EXPECTED_CLASSES = {
+    "operators": {"airflow_provider_bigcommerce.operators.refresh_token": "BigCommerceRefreshTokenOperator"},
+    "sensors": {"airflow_provider_bigcommerce.sensors.token": "BigCommerceTokenSensor"},
+    "triggers": {
+        "airflow_provider_bigcommerce.triggers.token": "BigCommerceTokenTrigger",
+        "airflow_provider_bigcommerce.triggers.changes": "BigCommerceChangeTrigger",
+    },
+}
+
+
+def test_provider_info_with_its_components_matches_airflows_schemas():
+    info = get_provider_info()
+    for schema_file in ("provider.yaml.schema.json", "provider_info.schema.json"):
+        jsonschema.validate(info, json.loads((Path(airflow.__file__).parent / schema_file).read_text()))
+
+
+def test_every_listed_module_imports_and_holds_its_class_under_a_declared_integration():
+    info = get_provider_info()
+    integrations = {integration["integration-name"] for integration in info["integrations"]}
+    for kind, classes in EXPECTED_CLASSES.items():
+        modules = [module for entry in info[kind] for module in entry["python-modules"]]
+        assert sorted(modules) == sorted(classes), kind
+        assert {entry["integration-name"] for entry in info[kind]} <= integrations
+        for module, name in classes.items():
+            assert hasattr(importlib.import_module(module), name), f"{module}.{name}"
+    (transfer,) = info["transfers"]
+    assert transfer["source-integration-name"] in integrations
+    module = importlib.import_module(transfer["python-module"])
+    assert hasattr(module, "BigCommerceToStorageOperator")
+
+
+def test_airflow_registers_the_bigcommerce_asset_scheme_normalizer_and_openlineage_converter():
+    from airflow.sdk import Asset
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    from airflow_provider_bigcommerce.assets import bigcommerce
+
+    manager = ProvidersManagerTaskRuntime()
+    assert manager.asset_uri_handlers["bigcommerce"] is bigcommerce.sanitize_uri
+    assert manager.asset_factories["bigcommerce"] is bigcommerce.create_asset
+    assert manager.asset_to_openlineage_converters["bigcommerce"] is bigcommerce.convert_asset_to_openlineage
+    assert Asset(uri="bigcommerce://abc123/orders/").uri == "bigcommerce://abc123/orders"
+    for bad in ("bigcommerce:///orders", "bigcommerce://abc123/", "bigcommerce://abc-123/orders"):
+        with pytest.raises(bigcommerce.AssetUriError) as raised:
+            Asset(uri=bad)
+        assert raised.value.uri.startswith("bigcommerce://")
+
+
+def test_an_asset_of_the_store_becomes_an_openlineage_dataset_named_by_store_and_list():
+    pytest.importorskip("airflow.providers.openlineage")
+    from airflow.providers.openlineage.utils.utils import translate_airflow_asset
+    from airflow.sdk import Asset
+
+    dataset = translate_airflow_asset(Asset(uri="bigcommerce://abc123/v2/orders"), None)
+    assert (dataset.namespace, dataset.name) == ("bigcommerce://abc123", "v2/orders")
+
+
+def test_airflow_lists_the_providers_triggers():
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "providers", "triggers", "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    ours = {row["class"] for row in json.loads(result.stdout) if row["package_name"] == "airflow-provider-bigcommerce"}
+    assert ours == set(EXPECTED_CLASSES["triggers"])
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_example_dags_inside_the_package(tmp_path: Path):
+    # A copy: setuptools builds in the source tree (build/, *.egg-info), which must stay as the developer left it.
+    source = tmp_path / "source"
+    shutil.copytree(REPO_ROOT, source, ignore=shutil.ignore_patterns(*_NOT_PACKAGED))
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "--wheel-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    examples = {path.name for path in (REPO_ROOT / "dags_examples").glob("*.py")}
+    prefix = "airflow_provider_bigcommerce/example_dags/"
+    shipped = {name.removeprefix(prefix) for name in names if name.startswith(prefix)}
+    assert examples and shipped == examples
+    assert "airflow_provider_bigcommerce/triggers/changes.py" in names
+    assert not any(name.startswith(("dags_examples/", "tests/")) for name in names)
