@@ -189,6 +189,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
                     await self._save_marker(marker)
                     yield TriggerEvent({**marker, "previous": previous})
                 elif previous is None:
+                    self.log.info("First look at %s of %s: %s", self.resource, marker["store"], _brief(marker))
                     await self._save_marker(marker)
                 previous = marker
             await asyncio.sleep(self.poll_interval)

@@ -1,0 +1,191 @@
+"""Asset-driven and change-driven runs of the example DAGs under a real Airflow (scheduler, dag-processor,
+triggerer, api-server; LocalExecutor, SQLite), against the lookalike on a thread of this process.
+
+- ``bigcommerce_orders_export`` exports a day of orders; its asset event (window, records, verification, files)
+  starts ``bigcommerce_orders_arrived``, which reads them from the event.
+- ``bigcommerce_orders_on_change`` is scheduled on an ``AssetWatcher``: the triggerer polls the store every 30 s
+  (the minimum), and a new order in the store starts a run that exports exactly the orders that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from tests.scheduler.test_real_scheduler import Airflow, _wait_until
+
+pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ("bigcommerce_asset_driven.py", "bigcommerce_orders_on_change.py")
+CONN_ID = "bc_store"
+ORDERS = 60
+
+
+@pytest.fixture
+def store(make_sandbox: Callable[..., Any]) -> Any:
+    return make_sandbox(seed=41, orders=ORDERS)
+
+
+@pytest.fixture
+def orders(store: Any) -> list[dict[str, Any]]:
+    properties = ConnectionProperties.from_mapping(
+        {"StoreId": store.store_id, "OAuthAccessToken": store.access_token, "URL": store.base_url}
+    )
+    with BigCommerceClient(properties, token_source_for(properties)) as client:
+        return list(client.paginate("v2/orders"))
+
+
+@pytest.fixture
+def airflow(tmp_path: Path, store: Any, free_port: Callable[[], int]) -> Iterator[Airflow]:
+    home = tmp_path / "airflow-home"
+    dags = home / "dags"
+    dags.mkdir(parents=True)
+    for name in EXAMPLES:
+        (dags / name).symlink_to(REPO_ROOT / "dags_examples" / name)
+    api_port = free_port()
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": store.access_token}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "8",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "2",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+        f"AIRFLOW_CONN_{CONN_ID.upper()}": json.dumps(
+            {"conn_type": "bigcommerce", "host": store.base_url, "extra": extra}
+        ),
+        "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_CONN_ID": CONN_ID,
+        "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_DESTINATION": str(tmp_path / "export"),
+        # What the example DAGs read when parsed.
+        "BIGCOMMERCE_STORE_ID": store.store_id,
+        "BIGCOMMERCE_CONN_ID": CONN_ID,
+        "BIGCOMMERCE_POLL_INTERVAL_S": "30",
+    }
+    running = Airflow(home, env, api_port)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+def _runs(airflow: Airflow, dag_id: str) -> list[dict[str, Any]]:
+    return (airflow.get(f"/dags/{dag_id}/dagRuns") or {}).get("dag_runs", [])
+
+
+def _xcom(airflow: Airflow, dag_id: str, run_id: str, task_id: str) -> Any:
+    entry = airflow.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value")
+    return entry["value"] if entry else None
+
+
+def _unpause(airflow: Airflow, dag_id: str) -> None:
+    response = requests.patch(f"{airflow.api}/dags/{dag_id}", json={"is_paused": False}, timeout=10)
+    assert response.ok, response.text
+
+
+def _modified(order: dict[str, Any]) -> datetime:
+    return parsedate_to_datetime(order["date_modified"])
+
+
+def _busiest_day(orders: list[dict[str, Any]]) -> datetime:
+    day, _ = Counter(_modified(order).replace(hour=0, minute=0, second=0) for order in orders).most_common(1)[0]
+    return day
+
+
+def _first_look(airflow: Airflow, store_id: str) -> bool:
+    """The triggerer logged the trigger's first look at the store (a watcher's trigger logs to the triggerer)."""
+    line = f"First look at orders of {store_id}"
+    logs = [airflow.process_logs / "triggerer.log", *(airflow.home / "logs").rglob("*.log")]
+    return any(line in path.read_text(errors="replace") for path in logs if path.is_file())
+
+
+def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_the_watching_dag(
+    airflow: Airflow, store: Any, orders: list[dict[str, Any]]
+):
+    logs = airflow.process_logs
+    newest = max(orders, key=_modified)
+    store.changes.plan("v2/orders", after=10**9, insert=[newest["id"]])  # not placed yet
+    _wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
+    for dag_id in ("bigcommerce_orders_export", "bigcommerce_orders_arrived", "bigcommerce_orders_on_change"):
+        _wait_until(lambda d=dag_id: airflow.get(f"/dags/{d}"), f"the dag-processor to parse {dag_id}", 90, logs)
+        _unpause(airflow, dag_id)  # the export's catchup=False run exports yesterday too (no orders then)
+
+    # Asset-driven: export a busy day (not the new order's); the DAG on the orders asset gets the event's metadata.
+    new_day = _modified(newest).replace(hour=0, minute=0, second=0)
+    day = _busiest_day([order for order in orders if _modified(order) < new_day])
+    expected = sorted(order["id"] for order in orders if day <= _modified(order) < day + timedelta(days=1))
+    started = requests.post(
+        f"{airflow.api}/dags/bigcommerce_orders_export/dagRuns",
+        json={"logical_date": (day + timedelta(days=1)).astimezone(UTC).isoformat()},
+        timeout=10,
+    )
+    assert started.ok, started.text
+    export_run = started.json()["dag_run_id"]
+
+    # Change-driven, meanwhile: once the watcher's trigger has taken its first look, an order arrives.
+    _wait_until(lambda: _first_look(airflow, store.store_id), "the triggerer's first look at the orders", 120, logs)
+    assert not _runs(airflow, "bigcommerce_orders_on_change"), "a run before any change"
+    store.changes.plan("v2/orders", after=0, insert=[newest["id"]])  # the order is placed
+
+    def export_done() -> str | None:
+        state = (airflow.get(f"/dags/bigcommerce_orders_export/dagRuns/{export_run}") or {}).get("state")
+        return state if state in ("success", "failed") else None
+
+    assert _wait_until(export_done, "the day's export", 150, logs) == "success"
+    manifest = _xcom(airflow, "bigcommerce_orders_export", export_run, "export_orders")
+    written = [json.loads(line)["id"] for line in Path(manifest["files"][0]["path"]).read_text().splitlines()]
+    assert sorted(written) == expected and manifest["records"] == len(expected) > 0
+
+    def arrived() -> dict[str, Any] | None:
+        for run in _runs(airflow, "bigcommerce_orders_arrived"):
+            if run["state"] == "success" and run["run_type"] == "asset_triggered":
+                for row in _xcom(airflow, "bigcommerce_orders_arrived", run["dag_run_id"], "load") or []:
+                    if row["files"] == [manifest["files"][0]["path"]]:
+                        return row
+        return None
+
+    row = _wait_until(arrived, "the DAG scheduled on the orders asset to run with the export's event", 120, logs)
+    assert row["records"] == manifest["records"]
+    assert row["window"] == manifest["window"]
+    assert row["verification"]["verified"] is True and row["verification"]["read"] == len(expected)
+
+    def changed_run() -> dict[str, Any] | None:
+        runs = [run for run in _runs(airflow, "bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
+        return runs[0] if runs else None
+
+    run = _wait_until(changed_run, "a run of the watching DAG after the change", 150, logs)
+    assert run["state"] == "success" and run["run_type"] == "asset_triggered"
+    changed = _xcom(airflow, "bigcommerce_orders_on_change", run["dag_run_id"], "export_changed_orders")
+    exported = [json.loads(line)["id"] for line in Path(changed["files"][0]["path"]).read_text().splitlines()]
+    assert newest["id"] in exported
+    window_start = datetime.fromisoformat(changed["window"]["start"])
+    assert all(_modified(order) >= window_start for order in orders if order["id"] in exported)
+    assert len(_runs(airflow, "bigcommerce_orders_on_change")) == 1  # one change, one run
