@@ -42,7 +42,7 @@ def _events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
-def test_exports_emit_asset_events_with_window_counts_and_verification_and_openlineage_datasets(
+def test_exports_emit_asset_events_with_window_counts_and_verification_and_openlineage_datasets_and_hook_lineage(
     lineage_session: DagSession,
     lineage_file: Path,
     sandbox: Any,
@@ -83,7 +83,7 @@ def test_exports_emit_asset_events_with_window_counts_and_verification_and_openl
         if event.get("eventType") == "COMPLETE" and event["job"]["name"].startswith("bc_test_assets.")
     ]
     by_task = {event["job"]["name"].split(".", 1)[1]: event for event in complete}
-    assert {"orders", "order_line_items"} <= set(by_task), sorted(by_task)
+    assert {"orders", "order_line_items", "count_coupons"} <= set(by_task), sorted(by_task)
     orders = by_task["orders"]
     (source,) = orders["inputs"]
     assert (source["namespace"], source["name"]) == (f"bigcommerce://{store}", "v2/orders")
@@ -102,3 +102,7 @@ def test_exports_emit_asset_events_with_window_counts_and_verification_and_openl
     assert "schema" not in source.get("facets", {})
     line_fields = {field["name"] for field in line_items["outputs"][0]["facets"]["schema"]["fields"]}
     assert "order_id" in line_fields and "product_id" in line_fields
+    # A task that only calls the hook: the hook's lineage names the store's list it read.
+    (coupons,) = by_task["count_coupons"]["inputs"]
+    assert (coupons["namespace"], coupons["name"]) == (f"bigcommerce://{store}", "v2/coupons")
+    assert run.xcom("count_coupons") > 0

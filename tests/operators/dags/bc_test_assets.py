@@ -46,5 +46,18 @@ def bc_test_assets():
 
     [orders, line_items] >> read_events()
 
+    @task
+    def count_coupons(params=None) -> int:
+        """Plain hook use in a task: its lineage comes from the hook (Airflow's hook lineage collector)."""
+        from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
+
+        hook = BigCommerceHook(params["bigcommerce_conn_id"])
+        try:
+            return sum(1 for _ in hook.paginate("v2/coupons"))
+        finally:
+            hook.close()
+
+    count_coupons()
+
 
 bc_test_assets()
