@@ -60,7 +60,8 @@ def test_a_reused_code_says_a_new_authorization_is_needed(oauth, assert_no_secre
         client.exchange_code(code, **arguments)
 
     assert caught.value.error_code == "invalid_grant"
-    assert "already used, expired or mistyped" in str(caught.value) and "new authorization is needed" in str(caught.value)
+    assert "already used, expired or mistyped" in str(caught.value)
+    assert "new authorization is needed" in str(caught.value)
     assert_no_secret(str(caught.value), code, oauth.client_secret)
 
 
