@@ -7,6 +7,8 @@ transport configured: OpenLineage reads its settings once per process.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +108,52 @@ def test_exports_emit_asset_events_with_window_counts_and_verification_and_openl
     (coupons,) = by_task["count_coupons"]["inputs"]
     assert (coupons["namespace"], coupons["name"]) == (f"bigcommerce://{store}", "v2/coupons")
     assert run.xcom("count_coupons") > 0
+
+
+def test_an_export_declaring_another_store_than_its_connections_fails_before_reading_without_retries(
+    lineage_session: DagSession, sandbox: Any, pat_extra: dict[str, str], connection_env: Callable, tmp_path: Path
+):
+    before = sandbox.stats.requests
+    conf = {"bigcommerce_conn_id": CONN_ID, "destination": str(tmp_path / "mismatch")}
+    env = connection_env(CONN_ID, sandbox, pat_extra)
+
+    run = lineage_session.start("bc_test_asset_store_mismatch", env=env, logical_date=None, conf=conf).result()
+
+    assert run.state == "failed"
+    assert run.task_state("orders") == "failed" and run.tasks["orders"]["try_number"] == 1  # no retry can help
+    assert "store_id='anotherstore'" in run.output and sandbox.store_id in run.output
+    assert sandbox.stats.requests == before
+    assert not (tmp_path / "mismatch").exists()
+
+
+def test_the_provider_works_where_openlineage_cannot_be_imported():
+    code = (
+        "import importlib.abc, sys\n"
+        "class NoOpenLineage(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.startswith(('openlineage', 'airflow.providers.openlineage')):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        # Airflow itself reads every installed provider's info first; from then on nothing may import OpenLineage.
+        "from airflow.configuration import conf\n"
+        "from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime\n"
+        "conf.get('core', 'dags_folder'); ProvidersManagerTaskRuntime().asset_uri_handlers\n"
+        "for name in [name for name in sys.modules if 'openlineage' in name]:\n"
+        "    del sys.modules[name]\n"
+        "sys.meta_path.insert(0, NoOpenLineage())\n"
+        "from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator\n"
+        "from airflow_provider_bigcommerce.triggers.changes import watched_asset\n"
+        "from airflow_provider_bigcommerce.get_provider_info import get_provider_info\n"
+        "from airflow_provider_bigcommerce.lineage import asset_event_extra, record_fields\n"
+        "get_provider_info()\n"
+        "task = BigCommerceToStorageOperator(task_id='t', resource='orders', destination='/x', store_id='abc123')\n"
+        "print([asset.uri for asset in task.outlets], watched_asset('abc123', 'orders').uri)\n"
+        "print(asset_event_extra({'resource': 'orders', 'records': 1, 'files': [{'path': '/x'}]})['records'])\n"
+        "print(record_fields({'id': 1}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-3:] == [
+        "['bigcommerce://abc123/orders'] bigcommerce://abc123/v2/orders",
+        "1",
+        "[('id', 'integer')]",
+    ]
