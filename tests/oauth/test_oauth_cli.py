@@ -347,3 +347,16 @@ def test_a_dead_api_host_is_one_short_sentence_naming_the_url(oauth, tmp_path: P
     (error,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]  # the retries log above it
     assert error.startswith(f"error: Cannot reach BigCommerce at {dead}:") and len(error) < 300, done.stderr
     assert "urllib3" not in done.stderr and "HTTPConnectionPool" not in done.stderr
+
+
+def test_a_store_that_does_not_exist_at_the_api_url_is_named_by_store_id(
+    oauth, expiring_sandbox, tmp_path: Path, run_cli
+) -> None:
+    """Another lookalike stands in for an API host that has no store with this hash: it answers 404."""
+    location = tmp_path / "OAuthSettings.txt"
+    _authorized(oauth, location, run_cli)
+
+    done = run_cli("refresh", "--connection-string", oauth.connection_string(location, URL=expiring_sandbox.base_url))
+
+    assert done.returncode == 1
+    assert "404" in done.stderr and f"StoreId (store_id) '{oauth.sandbox.store_id}'" in done.stderr, done.stderr
