@@ -189,8 +189,10 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
                     await self._save_marker(marker)
                     yield TriggerEvent({**marker, "previous": previous})
                 elif previous is None:
-                    self.log.info("First look at %s of %s: %s", self.resource, marker["store"], _brief(marker))
-                    await self._save_marker(marker)
+                    kept = "the asset's state store" if await self._save_marker(marker) else "memory"
+                    self.log.info(
+                        "First look at %s of %s: %s (kept in %s)", self.resource, marker["store"], _brief(marker), kept
+                    )
                 previous = marker
             await asyncio.sleep(self.poll_interval)
 
@@ -207,14 +209,17 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
             return dict(saved)
         return None
 
-    async def _save_marker(self, marker: dict[str, Any]) -> None:
+    async def _save_marker(self, marker: dict[str, Any]) -> bool:
+        """Whether the marker went to the state store (else it lives only as long as this run())."""
         store = self.asset_state_store
         if store is None:
-            return
+            return False
         try:
             await store.aset(MARKER_KEY, marker)
         except Exception as error:
             self.log.info("Marker not saved (%s); it stays in memory", type(error).__name__)
+            return False
+        return True
 
 
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:

@@ -120,11 +120,16 @@ def _busiest_day(orders: list[dict[str, Any]]) -> datetime:
     return day
 
 
-def _first_look(airflow: Airflow, store_id: str) -> bool:
-    """The triggerer logged the trigger's first look at the store (a watcher's trigger logs to the triggerer)."""
-    line = f"First look at orders of {store_id}"
+def _first_look(airflow: Airflow, store_id: str) -> str | None:
+    """The triggerer's log line of the trigger's first look at the store (a watcher's trigger logs there)."""
+    text = f"First look at orders of {store_id}"
     logs = [airflow.process_logs / "triggerer.log", *(airflow.home / "logs").rglob("*.log")]
-    return any(line in path.read_text(errors="replace") for path in logs if path.is_file())
+    for path in logs:
+        if path.is_file():
+            for line in path.read_text(errors="replace").splitlines():
+                if text in line:
+                    return line
+    return None
 
 
 def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_the_watching_dag(
@@ -151,7 +156,8 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
     export_run = started.json()["dag_run_id"]
 
     # Change-driven, meanwhile: once the watcher's trigger has taken its first look, an order arrives.
-    _wait_until(lambda: _first_look(airflow, store.store_id), "the triggerer's first look at the orders", 120, logs)
+    first_look = _wait_until(lambda: _first_look(airflow, store.store_id), "the trigger's first look", 120, logs)
+    assert "kept in the asset's state store" in first_look  # a restarted triggerer compares with it
     assert not _runs(airflow, "bigcommerce_orders_on_change"), "a run before any change"
     store.changes.plan("v2/orders", after=0, insert=[newest["id"]])  # the order is placed
 
