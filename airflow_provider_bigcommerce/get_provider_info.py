@@ -1,4 +1,5 @@
-"""What Airflow learns about this provider without importing it: the hook and the ``bigcommerce`` connection form.
+"""What Airflow learns about this provider without importing it: the hook and the ``bigcommerce`` connection form,
+the operators, sensors, triggers and transfer, and the ``bigcommerce://`` asset scheme.
 
 Airflow reads this through the ``apache_airflow_provider`` entry point in every process that lists providers,
 so it stays import-light (no airflow, no requests). The form is declarative (Airflow 3.2+ ``conn-fields``):
