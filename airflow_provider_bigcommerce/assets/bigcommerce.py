@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceError
 
@@ -36,9 +36,7 @@ class AssetUriError(BigCommerceError, ValueError):
 
 def asset_uri(store_id: str, name: str) -> str:
     """``bigcommerce://abc123/orders``; checked the way Airflow checks it."""
-    uri = f"{SCHEME}://{store_id}/{name.strip('/')}"
-    sanitize_uri(urlsplit(uri))
-    return uri
+    return urlunsplit(sanitize_uri(urlsplit(f"{SCHEME}://{store_id}/{name.strip('/')}")))
 
 
 def create_asset(*, store_id: str, name: str, extra: dict[str, Any] | None = None) -> Asset:

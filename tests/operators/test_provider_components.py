@@ -108,3 +108,26 @@ def test_the_wheel_ships_the_example_dags_inside_the_package(tmp_path: Path):
     assert examples and shipped == examples
     assert "airflow_provider_bigcommerce/triggers/changes.py" in names
     assert not any(name.startswith(("dags_examples/", "tests/")) for name in names)
+
+
+def test_hook_lineage_names_the_list_without_its_query_and_skips_a_path_no_uri_can_name(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from airflow.sdk.lineage import HookLineageCollector
+
+    from airflow_provider_bigcommerce.assets.bigcommerce import asset_uri
+    from airflow_provider_bigcommerce.hooks import bigcommerce as hook_module
+
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": "abc123", "oauth_access_token": "not-used"}
+    monkeypatch.setenv("AIRFLOW_CONN_BC_LINEAGE", json.dumps({"conn_type": "bigcommerce", "extra": extra}))
+    collector = HookLineageCollector()
+    monkeypatch.setattr("airflow.sdk.lineage.get_hook_lineage_collector", lambda: collector)
+    hook = hook_module.BigCommerceHook("bc_lineage")
+
+    hook.add_input_lineage("v3/catalog/products?include=variants")
+    hook.add_input_lineage("v3/no such list")
+
+    assert asset_uri("abc123", "v2/orders?limit=1") == "bigcommerce://abc123/v2/orders"
+    assert [entry.asset.uri for entry in collector.collected_assets.inputs] == [
+        "bigcommerce://abc123/v3/catalog/products"
+    ]
