@@ -282,21 +282,25 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 # ------------------------------------------------------------------------------------------------ properties
 
 
+PROPERTY_FLAGS = (
+    ("--store-id", "store_id", "StoreId: the store hash"),
+    ("--client-id", "oauth_client_id", "OAuthClientId"),
+    ("--callback-url", "callback_url", "CallbackURL (default http://localhost:33333)"),
+    ("--scope", "scope", "Scope, space separated"),
+    ("--settings-location", "oauth_settings_location", "OAuthSettingsLocation: the settings file"),
+    ("--login-url", "login_url", "LoginURL: the OAuth host (default https://login.bigcommerce.com)"),
+    ("--api-url", "api_url", "URL: the API host (default https://api.bigcommerce.com)"),
+)
+"""(flag, property field, help): the properties a flag may set, each stored as ``args.property_<field>``."""
+
+
 def _property_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     source = common.add_argument_group("connection")
     source.add_argument("--conn-id", help="read the properties from this Airflow connection")
     source.add_argument("--connection-string", metavar="'Key=Value;...'", help="the driver's connection string")
     flags = common.add_argument_group("properties (override the connection)")
-    for flag, field, help_text in (
-        ("--store-id", "store_id", "StoreId: the store hash"),
-        ("--client-id", "oauth_client_id", "OAuthClientId"),
-        ("--callback-url", "callback_url", "CallbackURL (default http://localhost:33333)"),
-        ("--scope", "scope", "Scope, space separated"),
-        ("--settings-location", "oauth_settings_location", "OAuthSettingsLocation: the settings file"),
-        ("--login-url", "login_url", "LoginURL: the OAuth host (default https://login.bigcommerce.com)"),
-        ("--api-url", "api_url", "URL: the API host (default https://api.bigcommerce.com)"),
-    ):
+    for flag, field, help_text in PROPERTY_FLAGS:
         flags.add_argument(flag, dest=f"property_{field}", metavar=FIELD_TO_DRIVER[field], help=help_text)
     return common
 
@@ -523,10 +527,9 @@ def api_problem(error: BigCommerceError, properties: ConnectionProperties | None
 def _arguments(args: argparse.Namespace) -> str:
     """The connection part of commands suggested to the user of ``args``: what they passed, minus secrets."""
     flags: list[str] = []
-    for option in _property_options()._actions:
-        value = getattr(args, option.dest, None)
-        if option.dest.startswith("property_") and value is not None:
-            flags += [option.option_strings[0], value]
+    for flag, field, _ in PROPERTY_FLAGS:
+        if (value := getattr(args, f"property_{field}", None)) is not None:
+            flags += [flag, value]
     return command_arguments(getattr(args, "resolved_properties", None), args.conn_id, tuple(flags))
 
 
