@@ -26,6 +26,8 @@ try:
 except ImportError:  # the ``browser`` fixture (tests/conftest.py) skips with the reason, or fails in CI
     expect = None
 
+pytestmark = pytest.mark.slow  # an airflow api-server takes ~20 s to start
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 AIRFLOW_CLI = Path(sys.executable).with_name("airflow")

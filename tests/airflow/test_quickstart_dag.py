@@ -69,6 +69,7 @@ def _instructions(module_doc: str) -> str:
     return "\n".join(line.strip() for line in block.splitlines())
 
 
+@pytest.mark.slow  # over 20 s: the docstring's airflow commands, each a fresh process
 def test_the_quickstart_docstring_commands_work_as_pasted(airflow_db, sandbox: Sandbox, store_config):
     script = _instructions(QUICKSTART.read_text().split('"""')[1])
     for placeholder, value in (

@@ -44,6 +44,7 @@ def _events(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
+@pytest.mark.slow  # over 20 s: a DAG run in a runner of its own, with OpenLineage
 def test_exports_emit_asset_events_with_window_counts_and_verification_and_openlineage_datasets_and_hook_lineage(
     lineage_session: DagSession,
     lineage_file: Path,

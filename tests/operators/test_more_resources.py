@@ -36,6 +36,7 @@ def store_client(sandbox: Any):
         yield client
 
 
+@pytest.mark.slow  # over 20 s: a DAG run exporting every added resource
 def test_line_items_transactions_refunds_coupons_and_inventory_export_through_dag_test(
     run_dag: Callable[..., Any],
     sandbox: Any,
