@@ -4,7 +4,9 @@ triggerer, api-server; LocalExecutor, SQLite), against the lookalike on a thread
 - ``bigcommerce_orders_export`` exports a day of orders; its asset event (window, records, verification, files)
   starts ``bigcommerce_orders_arrived``, which reads them from the event.
 - ``bigcommerce_orders_on_change`` is scheduled on an ``AssetWatcher``: the triggerer polls the store every 30 s
-  (the minimum), and a new order in the store starts a run that exports exactly the orders that changed.
+  (the minimum), and a new order in the store starts a run that exports exactly the orders that changed. An
+  order deleted while the triggerer is down starts a run once a new triggerer is up: the trigger compares with
+  the marker it saved in the watched asset's state store.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,7 +30,7 @@ import requests
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from tests.scheduler.test_real_scheduler import Airflow, _wait_until
+from tests.scheduler.test_real_scheduler import COMPONENTS, Airflow, _wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +83,8 @@ def airflow(tmp_path: Path, store: Any, free_port: Callable[[], int]) -> Iterato
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "2",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+        # A restarted triggerer takes over the watcher's trigger once the old one counts as gone.
+        "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "5",
         f"AIRFLOW_CONN_{CONN_ID.upper()}": json.dumps(
             {"conn_type": "bigcommerce", "host": store.base_url, "extra": extra}
         ),
@@ -109,6 +115,24 @@ def _xcom(airflow: Airflow, dag_id: str, run_id: str, task_id: str) -> Any:
 def _unpause(airflow: Airflow, dag_id: str) -> None:
     response = requests.patch(f"{airflow.api}/dags/{dag_id}", json={"is_paused": False}, timeout=10)
     assert response.ok, response.text
+
+
+def _restart_triggerer(airflow: Airflow, during: Callable[[], None]) -> None:
+    """Stop the triggerer (its process group, by id), run ``during``, start a new one logging beside the old."""
+    index = list(COMPONENTS).index("triggerer")
+    old = airflow._processes[index]
+    os.killpg(old.pid, signal.SIGTERM)
+    try:
+        old.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(old.pid, signal.SIGKILL)
+        old.wait()
+    during()
+    command = [str(Path(sys.executable).with_name("airflow")), *COMPONENTS["triggerer"]]
+    with (airflow.process_logs / "triggerer-restarted.log").open("wb") as output:
+        airflow._processes[index] = subprocess.Popen(
+            command, env=airflow.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _modified(order: dict[str, Any]) -> datetime:
@@ -195,3 +219,19 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
     window_start = datetime.fromisoformat(changed["window"]["start"])
     assert all(_modified(order) >= window_start for order in orders if order["id"] in exported)
     assert len(_runs(airflow, "bigcommerce_orders_on_change")) == 1  # one change, one run
+
+    # An order is deleted while the triggerer is down: the restarted trigger compares with the saved marker.
+    _restart_triggerer(airflow, during=lambda: store.changes.plan("v2/orders", after=0, delete=[newest["id"]]))
+
+    def second_run() -> dict[str, Any] | None:
+        runs = [run for run in _runs(airflow, "bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
+        return runs[0] if len(runs) == 2 else None
+
+    _wait_until(second_run, "a run for the change made while the triggerer was down", 120, logs)
+    (latest,) = [
+        other for other in _runs(airflow, "bigcommerce_orders_on_change") if other["dag_run_id"] != run["dag_run_id"]
+    ]
+    assert latest["state"] == "success" and latest["run_type"] == "asset_triggered"
+    tis = airflow.get(f"/dags/bigcommerce_orders_on_change/dagRuns/{latest['dag_run_id']}/taskInstances") or {}
+    states = {ti["task_id"]: ti["state"] for ti in tis.get("task_instances", [])}
+    assert states == {"changed_window": "skipped", "export_changed_orders": "skipped"}  # only a deletion
