@@ -27,7 +27,7 @@ ORDERS_CHANGED = watched_asset(
     STORE_ID,
     "orders",
     bigcommerce_conn_id=CONN_ID,
-    poll_interval=float(os.environ.get("BIGCOMMERCE_POLL_INTERVAL_S", "300")),
+    poll_interval=os.environ.get("BIGCOMMERCE_POLL_INTERVAL_S", "300"),  # the trigger checks it
 )
 
 

@@ -126,7 +126,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
         self,
         bigcommerce_conn_id: str = "bigcommerce_default",
         resource: str = "orders",
-        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        poll_interval: float | str = DEFAULT_POLL_INTERVAL_S,
     ) -> None:
         super().__init__()
         if resource not in WATCHES:
