@@ -213,7 +213,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         except AssetUriError as error:
             self.log.warning("No asset event: %s", error)
             return
-        if asset not in self.outlets:
+        if all(getattr(outlet, "uri", None) != asset.uri for outlet in self.outlets):
             self.outlets.append(asset)  # read after execute: the event goes to every DAG scheduled on it
         context["outlet_events"][asset].extra = asset_event_extra(manifest)
 
