@@ -84,6 +84,9 @@ class BigCommerceToStorageOperator(BaseOperator):
     :param compression: ``None`` or ``"gzip"``.
     :param store_id: the connection's store hash, to declare the outlet asset when the DAG is parsed; a run
         whose connection names another store fails before reading.
+    :param deletions: also write tombstones (``{resource}_deleted`` file, ``{"id", "_deleted_at"}`` records): the
+        orders archived in the window, or the ids gone since the previous run's id snapshot. README "Resources"
+        lists what each resource costs in requests.
     """
 
     template_fields: Sequence[str] = (
@@ -113,6 +116,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         until: str | datetime | None = None,
         compression: str | None = None,
         store_id: str | None = None,
+        deletions: bool = False,
         **kwargs: Any,
     ) -> None:
         if store_id and isinstance(resource, str) and "{{" not in resource:
@@ -139,6 +143,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         self.since = since
         self.until = until
         self.compression = compression
+        self.deletions = deletions
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk import ObjectStoragePath
@@ -172,6 +177,7 @@ class BigCommerceToStorageOperator(BaseOperator):
                 incremental=incremental,
                 compression=self.compression or None,  # a template may render "no compression" as ""
                 log=self.log,
+                deletions=self.deletions,
             )
         except (ExportError, PropertyError) as error:
             # Wrong arguments or connection properties: a retry would fail the same way.

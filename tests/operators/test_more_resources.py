@@ -91,3 +91,26 @@ def test_line_items_transactions_refunds_coupons_and_inventory_export_through_da
         assert manifest["records"] == len(written[task]), task
     assert run.xcom("order_transactions")["verification"]["verified"]
     assert run.xcom("order_refunds")["mode"] == "incremental" and run.xcom("coupons")["mode"] == "full"
+
+
+def test_deletions_true_writes_tombstones_for_coupons_deleted_since_the_previous_run(
+    run_dag: Callable[..., Any],
+    make_sandbox: Callable[..., Any],
+    connection_env: Callable,
+    tmp_path: Path,
+):
+    store = make_sandbox(seed=11)  # its own store: the deletes must not reach other tests' counts
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": store.access_token}
+    env = connection_env("bc_deletions", store, extra)
+    conf = {"bigcommerce_conn_id": "bc_deletions", "destination": str(tmp_path)}
+
+    first = run_dag("bc_test_export_deletions", env=env, conf=conf, logical_date="2025-01-01T00:00:00+00:00")
+    store.changes.plan("v2/coupons", after=0, delete=[3, 7])
+    second = run_dag("bc_test_export_deletions", env=env, conf=conf, logical_date="2025-01-02T00:00:00+00:00")
+
+    assert first.state == "success" and second.state == "success", first.failure() + second.failure()
+    assert first.xcom("coupons")["deletions"]["records"] == 0  # the first run only records the ids it saw
+    tombstones = second.xcom("coupons")["deletions"]
+    assert tombstones["records"] == 2 and tombstones["verified"]
+    deleted_files = sorted(tmp_path.rglob("coupons_deleted_*"))
+    assert [record["id"] for record in _read(str(deleted_files[-1]))] == [3, 7]
