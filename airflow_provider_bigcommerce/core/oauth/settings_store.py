@@ -340,6 +340,11 @@ def open_settings_store(
     if location.startswith(MEMORY_PREFIX):
         return MemorySettingsStore(location, **binding)
     cipher = settings_cipher(properties.oauth_settings_passphrase, fernet_key=fernet_key, on_secret=on_secret)
+    scheme, separator, _ = location.partition("://")
+    if separator and scheme.isalnum():  # object storage: s3://bucket/key
+        from airflow_provider_bigcommerce.core.oauth import object_store  # it builds on this module
+
+        return object_store.open_object_store(location, cipher, **binding)
     return FileSettingsStore(location, cipher, **binding)
 
 

@@ -1,0 +1,407 @@
+"""OAuthSettingsLocation on object storage: a real S3 server (moto's server mode, its own process, a free
+loopback port), conditional writes on the ETag, a lease object for the lock, and 16 processes racing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
+from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key
+from airflow_provider_bigcommerce.core.oauth.object_store import ObjectSettingsStore
+from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings, now_ms
+from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+
+pytest.importorskip("s3fs")
+pytest.importorskip("moto")
+
+STORE_ID = "abc123"
+BUCKET = "bigcommerce-settings"
+SECRETS = ("tok-secret-1", "refresh-secret-1", "client-secret-1")
+READY_TIMEOUT_S = 60.0
+
+
+@pytest.fixture(scope="module")
+def s3_server(free_port) -> Iterator[dict[str, str]]:
+    """moto in server mode on 127.0.0.1; yields the AWS settings every client (and child process) uses."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, "moto server exited"
+                assert time.monotonic() < deadline, "moto server did not start"
+                time.sleep(0.05)
+        aws = {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        yield aws
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+
+
+@pytest.fixture
+def s3(s3_server: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A boto3 client on the server, the bucket made, and this process's AWS settings pointed at it."""
+    import boto3
+
+    for name, value in s3_server.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=s3_server["AWS_ENDPOINT_URL"])
+    if BUCKET not in {bucket["Name"] for bucket in client.list_buckets()["Buckets"]}:
+        client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.fixture
+def location(request: pytest.FixtureRequest) -> str:
+    return f"s3://{BUCKET}/{request.node.name.replace('[', '-').replace(']', '')}/OAuthSettings.txt"
+
+
+def _key(location: str) -> str:
+    return location.removeprefix(f"s3://{BUCKET}/")
+
+
+def _properties(location: str, **extra: str) -> ConnectionProperties:
+    values = {
+        "AuthScheme": "OAuth",
+        "StoreId": STORE_ID,
+        "InitiateOAuth": "REFRESH",
+        "OAuthClientId": "client-1",
+        "OAuthClientSecret": "client-secret-1",
+        "OAuthSettingsLocation": location,
+        **extra,
+    }
+    return ConnectionProperties.from_mapping({key: value for key, value in values.items() if value})
+
+
+def _settings(token: str = "tok-secret-1", **changes: object) -> OAuthSettings:
+    settings = OAuthSettings(
+        store_id=STORE_ID,
+        client_id="client-1",
+        access_token=token,
+        refresh_token="refresh-secret-1",
+        expires_in=3600,
+        token_timestamp=now_ms(),
+        scope="store_v2_orders",
+    )
+    return settings.replace(**changes)
+
+
+def _object(s3: Any, location: str) -> tuple[bytes, str]:
+    answer = s3.get_object(Bucket=BUCKET, Key=_key(location))
+    return answer["Body"].read(), answer["ETag"]
+
+
+def test_an_s3_location_opens_an_object_store_that_round_trips_encrypted(s3, location):
+    store = open_settings_store(_properties(location))
+    store.save(_settings())
+
+    data, _ = _object(s3, location)
+    assert isinstance(store, ObjectSettingsStore)
+    assert all(secret.encode() not in data for secret in SECRETS)
+    assert open_settings_store(_properties(location)).load(fresh=True) == _settings().replace(
+        token_timestamp=store.load().token_timestamp
+    )
+
+
+def test_a_write_based_on_a_stale_read_is_refused_and_the_newer_settings_kept(s3, location):
+    open_settings_store(_properties(location)).save(_settings("tok-1"))
+    slow, fast = open_settings_store(_properties(location)), open_settings_store(_properties(location))
+
+    with slow.transaction() as transaction:  # holds the lease; ``fast`` writes around it, as a stuck lease would
+        fast._write({"etag": _object(s3, location)[1], "salt": None}, _settings("tok-fast"))
+        with pytest.raises(SettingsStoreError) as caught:
+            transaction.save(_settings("tok-slow"))
+
+    assert caught.value.code == "concurrent_write"
+    assert open_settings_store(_properties(location)).load(fresh=True).access_token == "tok-fast"
+
+
+def test_two_first_writes_cannot_both_create_the_object(s3, location):
+    first, second = open_settings_store(_properties(location)), open_settings_store(_properties(location))
+    first._write({"etag": None, "salt": None}, _settings("tok-first"))
+
+    with pytest.raises(SettingsStoreError) as caught:
+        second._write({"etag": None, "salt": None}, _settings("tok-second"))
+
+    assert caught.value.code == "concurrent_write"
+    assert second.load(fresh=True).access_token == "tok-first"
+
+
+def test_a_held_lease_makes_the_next_transaction_wait_and_then_time_out(s3, location):
+    holder = open_settings_store(_properties(location))
+    waiting = ObjectSettingsStore(location, holder.cipher, store_id=STORE_ID, lock_timeout_s=0.5)
+
+    with holder.transaction(), pytest.raises(SettingsStoreError) as caught, waiting.transaction():
+        pass
+
+    assert caught.value.code == "lock_timeout"
+    with waiting.transaction() as transaction:  # released by the holder
+        transaction.save(_settings("tok-after"))
+
+
+@pytest.mark.parametrize("lease", [{"owner": "dead", "until": 0}, b"\x00not json"], ids=["expired", "damaged"])
+def test_the_lease_of_a_dead_process_is_taken_over(s3, location, lease):
+    body = lease if isinstance(lease, bytes) else json.dumps(lease).encode()
+    s3.put_object(Bucket=BUCKET, Key=_key(location) + ".lock", Body=body)
+    store = ObjectSettingsStore(location, open_settings_store(_properties(location)).cipher, store_id=STORE_ID)
+    started = time.monotonic()
+
+    with store.transaction() as transaction:
+        transaction.save(_settings("tok-taken-over"))
+
+    assert time.monotonic() - started < 5
+    assert store.load(fresh=True).access_token == "tok-taken-over"
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=_key(location) + ".lock")
+
+
+def _wrong_key(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv(KEY_ENV_VAR, generate_key())
+    return {}
+
+
+def _corrupt(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    data = bytearray(_object(s3, location)[0])
+    data[len(data) // 2] = ord("A") if data[len(data) // 2] != ord("A") else ord("B")
+    s3.put_object(Bucket=BUCKET, Key=_key(location), Body=bytes(data))
+    return {}
+
+
+def _truncated(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    data = _object(s3, location)[0]
+    s3.put_object(Bucket=BUCKET, Key=_key(location), Body=data[: len(data) // 2])
+    return {}
+
+
+def _foreign(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    s3.put_object(Bucket=BUCKET, Key=_key(location), Body=b"[OAuth]\nOAuthAccessToken=tok-secret-1\n")
+    return {}
+
+
+def _empty(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    s3.put_object(Bucket=BUCKET, Key=_key(location), Body=b"")
+    return {}
+
+
+def _other_store(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return {"StoreId": "otherstore"}
+
+
+def _other_app(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return {"OAuthClientId": "client-2"}
+
+
+PROBLEMS = [
+    (_wrong_key, r"encrypted with a different key than the ones configured"),
+    (_corrupt, r"is altered or corrupt: it cannot be decrypted"),
+    (_truncated, r"is truncated: it cannot be decrypted"),
+    (_foreign, r"is not an OAuth settings file written by this provider"),
+    (_empty, r"is empty \(0 bytes\)"),
+    (_other_store, r"for store 'abc123', but StoreId is 'otherstore'"),
+    (_other_app, r"issued to the app with client id 'client-1', but OAuthClientId is 'client-2'"),
+]
+
+
+@pytest.mark.parametrize(("damage", "message"), PROBLEMS, ids=[damage.__name__.strip("_") for damage, _ in PROBLEMS])
+def test_each_problem_has_its_own_clear_error_and_the_object_is_unchanged(
+    s3, location, monkeypatch, assert_no_secret, damage, message
+):
+    # Near expiry, so using it would refresh and write, if the problem did not stop everything first.
+    open_settings_store(_properties(location)).save(_settings(token_timestamp=now_ms() - 3590_000))
+    changes = damage(s3, location, monkeypatch)
+    before = _object(s3, location)
+
+    with pytest.raises(SettingsStoreError) as caught:
+        token_source_for(_properties(location, **changes)).access_token()
+
+    assert re.search(message, str(caught.value)), str(caught.value)
+    assert_no_secret(str(caught.value), *SECRETS)
+    assert _object(s3, location) == before
+
+
+@pytest.mark.parametrize("location", ["gs://bucket/OAuthSettings.txt", "s3://bucket-only", "s3:///OAuthSettings.txt"])
+def test_a_store_without_conditional_writes_or_without_an_object_key_is_a_property_error(location):
+    with pytest.raises(PropertyError) as caught:
+        open_settings_store(_properties(location))
+
+    assert caught.value.property_name == "OAuthSettingsLocation"
+
+
+def test_a_missing_bucket_is_a_typed_error_naming_the_location(s3):
+    location = "s3://no-such-bucket-here/OAuthSettings.txt"
+
+    with pytest.raises(SettingsStoreError) as caught:
+        open_settings_store(_properties(location)).save(_settings())
+
+    assert (caught.value.code, caught.value.location) == ("object_store_error", location)
+
+
+# -------------------------------------------------------------------------------- 16 processes racing
+
+RACER = """
+import json, sys
+from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+
+values, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
+store = open_settings_store(ConnectionProperties.from_mapping(values))
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(rounds):
+    with store.transaction() as transaction:
+        count = int(transaction.current.access_token.removeprefix("count-"))
+        transaction.save(transaction.current.replace(access_token=f"count-{count + 1}"))
+print("done", flush=True)
+"""
+
+
+def _values(location: str) -> dict[str, str]:
+    return {"AuthScheme": "OAuth", "StoreId": STORE_ID, "InitiateOAuth": "REFRESH", "OAuthSettingsLocation": location}
+
+
+@pytest.mark.slow  # sixteen processes
+def test_sixteen_processes_incrementing_at_once_lose_no_update(s3, location):
+    open_settings_store(_properties(location)).save(_settings("count-0"))
+    rounds = 5
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, json.dumps(_values(location)), str(rounds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        for _ in range(16)
+    ]
+    try:
+        for racer in racers:
+            assert racer.stdout.readline().strip() == "ready", racer.stderr.read()
+        for racer in racers:  # all at once
+            racer.stdin.write("go\n")
+            racer.stdin.flush()
+        finished = [racer.communicate(timeout=240) for racer in racers]
+    finally:
+        for racer in racers:
+            if racer.poll() is None:
+                racer.kill()
+                racer.wait(10)
+
+    assert [racer.returncode for racer in racers] == [0] * 16, [errors[-800:] for _, errors in finished if errors]
+    assert open_settings_store(_properties(location)).load(fresh=True).access_token == f"count-{16 * rounds}"
+
+
+WORKER = """
+import hashlib, json, os, sys, time
+from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+
+values, run_s = json.loads(sys.argv[1]), float(sys.argv[2])
+properties = ConnectionProperties.from_mapping(values)
+source = token_source_for(properties)
+client = BigCommerceClient(properties, source, max_concurrency=1)
+source.store.load(fresh=True)  # the S3 client is made (imports, session) before the race, not during it
+print("ready", flush=True)
+sys.stdin.readline()
+deadline, calls, failures, seen = time.monotonic() + run_s, 0, [], []
+while time.monotonic() < deadline:
+    try:
+        client.request("GET", "v2/time")
+        calls += 1
+        digest = hashlib.sha256(source.access_token().encode()).hexdigest()[:12]
+        if digest not in seen:
+            seen.append(digest)
+    except Exception as exc:
+        failures.append(f"{type(exc).__name__}: {exc}"[:300])
+    time.sleep(0.1)
+client.close()
+print(json.dumps({"calls": calls, "failures": failures, "tokens": seen}))
+"""
+
+
+@pytest.mark.slow  # sixteen processes
+def test_sixteen_processes_on_s3_make_one_refresh_per_expiry_and_one_exchange(expiring_oauth, s3, location):
+    """The file location's fleet test, on the object store: one token request per need, no failure."""
+    run_s = 6.0
+    code = expiring_oauth.approved_code(expiring_oauth.properties(location))
+    exchanges_before = expiring_oauth.token_requests("authorization_code")
+    first = token_source_for(expiring_oauth.properties(location, OAuthVerifier=code))
+    first_token = first.access_token()
+    refreshes_before = expiring_oauth.token_requests("refresh_token")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, json.dumps(expiring_oauth.values(location)), str(run_s)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        for _ in range(16)
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
+        for worker in workers:
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        finished = [worker.communicate(timeout=120) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(10)
+
+    results = []
+    for worker, (output, errors) in zip(workers, finished, strict=True):
+        assert worker.returncode == 0, errors[-2000:]
+        results.append(json.loads(output))
+    assert [failure for result in results for failure in result["failures"]] == []
+    # Every worker got its token; how many calls fit in the run depends on the S3 server's speed: a lease costs a
+    # few object requests where flock costs microseconds, and tokens here live 4 s (README "Fleet").
+    assert all(result["calls"] >= 1 for result in results), [result["calls"] for result in results]
+    refreshes = expiring_oauth.token_requests("refresh_token") - refreshes_before
+    tokens = {hashlib.sha256(first_token.encode()).hexdigest()[:12]}
+    tokens.update(token for result in results for token in result["tokens"])
+    assert refreshes >= 1, results
+    assert len(tokens) == refreshes + 1  # each refresh made one new token, each new token one refresh
+    assert expiring_oauth.token_requests("authorization_code") - exchanges_before == 1
+
+
+def test_the_object_store_module_imports_no_airflow():
+    code = (
+        "import sys\nimport airflow_provider_bigcommerce.core.oauth.object_store\n"
+        "print(sorted(m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
