@@ -6,7 +6,9 @@
    browser would, and the code becomes the connection's OAuthVerifier;
 4. run the token refresh DAG (InitiateOAuth=REFRESH: the verifier is exchanged once and saved, encrypted);
 5. run two daily intervals of the incremental export DAG with that app connection;
-6. print a summary table, and the steps that point the same DAGs at a real store.
+6. export more of the store without Airflow (``airflow-bigcommerce export``): a day of order line items, and
+   coupons twice with a deletion between, which the second run reports as tombstones;
+7. print a summary table, and the steps that point the same DAGs at a real store.
 Everything lands under ``demo-output/``. What it prints avoids the property names: a newcomer reads it first.
 """
 
@@ -147,6 +149,20 @@ def main() -> int:
             for row in _xcom(run, "summarize")[0]:
                 rows.append({"day": day.date().isoformat(), **row})
 
+        _step("More of the store, without Airflow: order line items, and coupons with what was deleted")
+        os.environ["BIGCOMMERCE_CONNECTION_STRING"] = (
+            f"AuthScheme=PersonalAccessToken;StoreId={sb.store_id};OAuthAccessToken={sb.access_token};URL={sb.base_url}"
+        )
+        window = ["--since", last_day.isoformat(), "--until", (last_day + timedelta(days=1)).isoformat()]
+        lines = _export_cli("order_line_items", *window)
+        print(f"  order line items of {last_day.date()}: {lines['records']} in {lines['requests']} requests")
+        first = _export_cli("coupons", "--deletions")
+        sb.changes.plan("v2/coupons", after=0, delete=[3, 7])  # the merchant deletes two coupons
+        second = _export_cli("coupons", "--deletions")
+        tombstones = second["deletions"]
+        print(f"  coupons: {first['records']}, then {second['records']} after two were deleted;")
+        print(f'  the second run wrote {tombstones["records"]} tombstones ({{"id", "_deleted_at"}} records)')
+
     _step(f"Summary (files under {EXPORT_DIR})")
     header = f"{'day':<11} {'resource':<10} {'records':>8} {'files':>5} {'requests':>8} {'429s':>5} {'seconds':>8}"
     print(header)
@@ -175,6 +191,13 @@ NEXT_STEPS = """\
      cp dags_examples/*.py "$(airflow config get-value core dags_folder)/"
      airflow dags test bigcommerce_quickstart
 The README's "Connecting" section covers custom apps (OAuth)."""
+
+
+def _export_cli(resource: str, *arguments: str) -> dict:
+    """``airflow-bigcommerce export``: the same core as the export operator; returns the manifest it prints."""
+    command = [Path(sys.executable).with_name("airflow-bigcommerce"), "export", resource, *arguments]
+    done = subprocess.run([*command, "--destination", str(EXPORT_DIR)], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def _token_line(status: dict) -> str:
