@@ -37,7 +37,7 @@ def store_client(sandbox: Any):
 
 
 @pytest.mark.slow  # over 20 s: a DAG run exporting every added resource
-def test_line_items_transactions_refunds_coupons_and_inventory_export_through_dag_test(
+def test_every_added_resource_exports_through_dag_test_with_exact_counts(
     run_dag: Callable[..., Any],
     sandbox: Any,
     store_client: BigCommerceClient,
@@ -89,6 +89,25 @@ def test_line_items_transactions_refunds_coupons_and_inventory_export_through_da
     for task in run.tasks:
         manifest = run.xcom(task)
         assert manifest["records"] == len(written[task]), task
+    price_lists = sorted(
+        r["id"] for r in store_client.paginate("v3/pricelists") if low <= _moment(r["date_modified"]) < high
+    )
+    assert sorted(r["id"] for r in written["price_lists"]) == price_lists and price_lists
+    records = sorted(
+        (record["price_list_id"], record["variant_id"])
+        for price_list in store_client.paginate("v3/pricelists")
+        for record in store_client.paginate(f"v3/pricelists/{price_list['id']}/records")
+        if low <= _moment(record["date_modified"]) < high
+    )
+    assert sorted((r["price_list_id"], r["variant_id"]) for r in written["price_list_records"]) == records and records
+    for task, path in (
+        ("channels", "v3/channels"),
+        ("customer_addresses", "v3/customers/addresses"),
+        ("categories", "v3/catalog/categories"),
+        ("pages", "v3/content/pages"),
+    ):
+        assert sorted(r["id"] for r in written[task]) == sorted(r["id"] for r in store_client.paginate(path)), task
+    assert [r["id"] for r in written["store_information"]] == [store_client.request("GET", "v2/store")["id"]]
     assert run.xcom("order_transactions")["verification"]["verified"]
     assert run.xcom("order_refunds")["mode"] == "incremental" and run.xcom("coupons")["mode"] == "full"
 

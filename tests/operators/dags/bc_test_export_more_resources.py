@@ -1,5 +1,5 @@
-"""Test DAG: the resources added to the catalogue (line items, transactions, refunds, coupons, inventory), each
-through the transfer operator. ``since``/``until`` (conf) give the incremental ones their window."""
+"""Test DAG: every resource added to the catalogue, each through the transfer operator. ``since``/``until``
+(conf) give the incremental ones their window."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCom
 def bc_test_export_more_resources():
     common = {"bigcommerce_conn_id": "{{ params.bigcommerce_conn_id }}", "destination": "{{ params.destination }}"}
     window = {"since": "{{ params.since }}", "until": "{{ params.until }}"}
-    for resource in ("order_line_items", "order_transactions", "order_refunds"):
+    incremental = ("order_line_items", "order_transactions", "order_refunds", "price_lists")
+    for resource in (*incremental, "price_list_records"):
         BigCommerceToStorageOperator(task_id=resource, resource=resource, **common, **window)
-    for resource in ("coupons", "inventory"):
+    snapshots = ("coupons", "inventory", "channels", "customer_addresses", "categories", "pages", "store_information")
+    for resource in snapshots:
         BigCommerceToStorageOperator(task_id=resource, resource=resource, incremental=False, **common, **window)
 
 
