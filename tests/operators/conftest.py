@@ -121,7 +121,8 @@ class DagSession:
     def result(self, timeout: float = RUN_TIMEOUT_S) -> DagRun:
         while not (line := self._next(timeout, "the run's result")).startswith(RESULT_MARKER):
             pass
-        result = json.loads(line[len(RESULT_MARKER) :])
+        # A task's thread may write to stdout between the result and its newline: read the JSON, not the line.
+        result, _ = json.JSONDecoder().raw_decode(line[len(RESULT_MARKER) :])
         output = "".join(self._seen)
         assert result["state"] != "runner-error", result.get("error")
         return DagRun(
