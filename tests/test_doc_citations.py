@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ["airflow_provider_bigcommerce", "tests", "benchmarks", "scripts"]
 CITATION = re.compile(r'(docs/[a-z_]+\.md)\b[^"\n]{0,3}"([^"\n]+)"((?:, "[^"\n]+")*)')

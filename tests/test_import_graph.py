@@ -5,6 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.unit
+
 PACKAGE = "airflow_provider_bigcommerce"
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 

@@ -21,6 +21,8 @@ from airflow_provider_bigcommerce.core.page_rules import (
     whole_number,
 )
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("value", "expected"),

@@ -16,6 +16,8 @@ from airflow_provider_bigcommerce.core.properties import (
     parse_connection_string,
 )
 
+pytestmark = pytest.mark.unit
+
 PAT = {"StoreId": "abc123", "OAuthAccessToken": "tok-secret-1"}
 OAUTH_REFRESH = {
     "AuthScheme": "OAuth",

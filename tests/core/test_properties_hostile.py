@@ -9,6 +9,8 @@ import pytest
 from airflow_provider_bigcommerce.core.errors import PropertyError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
+pytestmark = pytest.mark.unit
+
 SECRET = "tok-secret-4711"
 PAT = {"StoreId": "abc123", "OAuthAccessToken": SECRET}
 

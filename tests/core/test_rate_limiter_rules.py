@@ -14,6 +14,8 @@ from airflow_provider_bigcommerce.core.rate_limit import (
     RateLimitReading,
 )
 
+pytestmark = pytest.mark.unit
+
 
 class FakeClock:
     """Time that passes only when the limiter waits or the test says so."""
