@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -55,34 +54,15 @@ def orders(store: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def airflow(tmp_path: Path, store: Any, free_port: Callable[[], int]) -> Iterator[Airflow]:
+def airflow(tmp_path: Path, store: Any, scheduler_env: Callable[[Path, Path], dict[str, str]]) -> Iterator[Airflow]:
     home = tmp_path / "airflow-home"
     dags = home / "dags"
     dags.mkdir(parents=True)
     for name in EXAMPLES:
         (dags / name).symlink_to(REPO_ROOT / "dags_examples" / name)
-    api_port = free_port()
     extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": store.access_token}
     env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "8",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "2",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-        "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
+        **scheduler_env(home, dags),
         # A restarted triggerer takes over the watcher's trigger once the old one counts as gone.
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "5",
         f"AIRFLOW_CONN_{CONN_ID.upper()}": json.dumps(
@@ -95,7 +75,7 @@ def airflow(tmp_path: Path, store: Any, free_port: Callable[[], int]) -> Iterato
         "BIGCOMMERCE_CONN_ID": CONN_ID,
         "BIGCOMMERCE_POLL_INTERVAL_S": "30",
     }
-    running = Airflow(home, env, api_port)
+    running = Airflow(home, env, int(env["AIRFLOW__API__PORT"]))
     try:
         running.start()
         yield running

@@ -161,39 +161,21 @@ class Airflow:
 
 @pytest.fixture
 def airflow(
-    tmp_path: Path, sandbox_for_scheduler: Any, apps: dict[str, dict[str, Any]], free_port: Callable[[], int]
+    tmp_path: Path,
+    sandbox_for_scheduler: Any,
+    apps: dict[str, dict[str, Any]],
+    scheduler_env: Callable[[Path, Path], dict[str, str]],
 ) -> Iterator[Airflow]:
     home = tmp_path / "airflow-home"
     dags = home / "dags"
     dags.mkdir(parents=True)
     (dags / f"{DAG_ID}.py").write_text(textwrap.dedent(DAG_FILE))
-    api_port = free_port()
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "8",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "2",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-        "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
-    }
+    env = scheduler_env(home, dags)
     for conn_id, extra in apps.items():
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(
             {"conn_type": "bigcommerce", "host": sandbox_for_scheduler.base_url, "extra": extra}
         )
-    running = Airflow(home, env, api_port)
+    running = Airflow(home, env, int(env["AIRFLOW__API__PORT"]))
     try:
         running.start()
         yield running
