@@ -157,7 +157,6 @@ class BigCommerceClient:
             executor=self._executor,
             concurrency=lambda: min(self.max_concurrency, self._limiter.allowed_concurrency()),
             wake=self._limiter.wake,
-            max_slices=self.max_concurrency,
             on_page=lambda page: self._stats.add(pages=1, records=len(page.records)),
         )
 

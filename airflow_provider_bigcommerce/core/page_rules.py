@@ -192,23 +192,20 @@ class Slice:
     high: int | None
 
 
-def plan_slices(first_id: int, last_id: int, records: int, remaining: int, limit: int, most: int) -> list[Slice]:
-    """Split the ids after a full first page into slices that can be read in parallel.
+def plan_slices(first_id: int, last_id: int, records: int, remaining: int, limit: int) -> list[Slice]:
+    """Split the ids after a full first page into slices of about one page each, to be read in parallel.
 
     ``remaining`` records are expected after ``last_id``; the first page's id density estimates where they lie.
-    Each bounded slice holds about one page of ids per page it should take, and the last slice is open-ended,
-    so the plan is only ever a guess about speed, never about which records exist.
+    The last slice is open-ended, so the plan is only ever a guess about speed, never about which records exist:
+    a slice holding more than a page goes on page by page, one holding fewer ends on a short page.
     """
     start = last_id + 1
     pages = math.ceil(max(remaining, 0) / limit)
-    if pages <= 1 or most <= 1:
+    if pages <= 1:
         return [Slice(start, None)]
-    density = max(1.0, (last_id - first_id + 1) / max(records, 1))
-    slices = min(most, pages)
-    pages_each = math.ceil(pages / slices)
-    width = max(1, math.floor(pages_each * limit * density))
-    plan = [Slice(start + n * width, start + (n + 1) * width - 1) for n in range(slices - 1)]
-    plan.append(Slice(start + (slices - 1) * width, None))
+    width = max(1, math.floor(limit * max(1.0, (last_id - first_id + 1) / max(records, 1))))
+    plan = [Slice(start + n * width, start + (n + 1) * width - 1) for n in range(pages - 1)]
+    plan.append(Slice(start + (pages - 1) * width, None))
     return plan
 
 

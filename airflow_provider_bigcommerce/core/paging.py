@@ -77,8 +77,7 @@ class PageWalk:
     """One walk over one list endpoint; iterate it once, then read ``outcome``.
 
     ``concurrency()`` is how many requests may be in flight now (the limiter's view, capped by the client's
-    pool); ``max_slices`` caps how many keyset slices are planned; ``wake()`` makes waiting requests notice a
-    cancel.
+    pool); ``wake()`` makes waiting requests notice a cancel.
     """
 
     def __init__(
@@ -90,7 +89,6 @@ class PageWalk:
         executor: Executor,
         concurrency: Callable[[], int],
         wake: Callable[[], None],
-        max_slices: int = 8,
         on_page: Callable[[Page], None] | None = None,
     ) -> None:
         self._path = path
@@ -100,7 +98,6 @@ class PageWalk:
         self._executor = executor
         self._concurrency = concurrency
         self._wake = wake
-        self._max_slices = max_slices
         self._on_page = on_page
         self._cancelled = threading.Event()
         self._in_flight: list[Future[Any]] = []
@@ -238,7 +235,7 @@ class PageWalk:
             self._pass_count = self._keyset_recount(keyset)
         remaining = self._limit if self._pass_count is None else self._pass_count - len(records)
         first_id = record_id(self._path, records[0])
-        plan = plan_slices(first_id, chain.low - 1, len(records), remaining, self._limit, self._max_slices)
+        plan = plan_slices(first_id, chain.low - 1, len(records), remaining, self._limit)
         high = _int_param(self._params, keyset.max_param)
         if high is not None:
             plan = [_clamped(part, high) for part in plan if part.low <= high]
@@ -267,6 +264,8 @@ class PageWalk:
         return _Chain(part, part.low)
 
     def _slices(self, keyset: Keyset, chains: list[_Chain], repeat: bool) -> Iterator[Page]:
+        """Read the slices in order, as many ahead of the current one as the budget allows, each ahead holding at
+        most one page until its turn: yielded in id order, buffering no more pages than requests in flight."""
         current = 0
         while current < len(chains):
             chain = chains[current]
@@ -276,15 +275,13 @@ class PageWalk:
             if chain.done:
                 current += 1
                 continue
-            allowed = max(1, self._concurrency())
-            for waiting in chains[current:]:
-                if sum(c.future is not None for c in chains) >= allowed:
+            ahead = chains[current : current + max(1, self._concurrency())]
+            for waiting in ahead:
+                if waiting is not chain and len(self._in_flight) >= len(ahead):
                     break
                 if not waiting.done and waiting.future is None and not waiting.ready:
                     waiting.future = self._submit(self._keyset_params(keyset, waiting.low, waiting.part.high))
-            if chain.future is None:
-                chain.future = self._submit(self._keyset_params(keyset, chain.low, chain.part.high))
-            for finished in [c for c in chains[current:] if c.future is not None and (c is chain or c.future.done())]:
+            for finished in [c for c in ahead if c.future is not None and (c is chain or c.future.done())]:
                 future, finished.future = finished.future, None
                 fresh = self._accept(finished, self._keyset_records(self._result(future)), repeat)
                 if fresh:

@@ -83,19 +83,19 @@ def test_keyset_walks_apply_where_the_api_filters_and_sorts_by_id(path, params, 
 
 
 def test_one_page_or_less_left_is_one_open_ended_slice():
-    assert plan_slices(100, 349, 250, 200, 250, 8) == [Slice(350, None)]
-    assert plan_slices(100, 349, 250, 0, 250, 8) == [Slice(350, None)]
+    assert plan_slices(100, 349, 250, 200, 250) == [Slice(350, None)]
+    assert plan_slices(100, 349, 250, 0, 250) == [Slice(350, None)]
 
 
 def test_dense_ids_split_into_one_page_per_slice_and_an_open_tail():
-    plan = plan_slices(100, 349, 250, 750, 250, 8)
+    plan = plan_slices(100, 349, 250, 750, 250)
     assert plan == [Slice(350, 599), Slice(600, 849), Slice(850, None)]
 
 
-def test_sparse_ids_widen_the_slices_and_the_slice_count_is_capped():
-    plan = plan_slices(1, 1000, 250, 250 * 20, 250, 4)  # 4 ids per record, 20 pages left, 4 slices at most
-    assert len(plan) == 4
-    assert plan[0] == Slice(1001, 1001 + 5 * 250 * 4 - 1)
+def test_sparse_ids_widen_each_one_page_slice():
+    plan = plan_slices(1, 1000, 250, 250 * 20, 250)  # 4 ids per record, 20 pages left
+    assert len(plan) == 20
+    assert plan[0] == Slice(1001, 1001 + 250 * 4 - 1)
     assert plan[-1].high is None
     assert all(a.high + 1 == b.low for a, b in zip(plan, plan[1:], strict=False))
 
