@@ -1,6 +1,6 @@
 """Walking BigCommerce list endpoints so that every record that matches throughout is yielded exactly once.
 
-- keyset (v2 orders, v3 products and brands): by id, each request asking for the ids above the last one read,
+- keyset (v2 orders, v3 products, brands, categories): by id, each request asking for the ids above the last one read,
   so changes elsewhere cannot shift a page; after a full first page the ids left are split into slices read in
   parallel. Never ends on a full page; a slice that ends on an empty page is asked once more.
 - v3 cursor (customers): ``after=<end_cursor>``; a cursor seen before is a cycle, an error.
