@@ -48,6 +48,7 @@ __all__ = ["MAX_PAGE_SIZE", "V2_READ_AHEAD", "Page", "PageWalk", "WalkOutcome", 
 
 V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
 EMPTY_PAGE_RETRIES = 1  # a cursor page with no records but a next link is asked for again this often
+MAX_WALK_RECORDS = 50_000_000  # a list without a count that answers more than this is not a store's list
 
 Fetch = Callable[[str, dict[str, Any], threading.Event], Any]
 """GET this path with these params; raises ``RequestCancelled`` once the event is set."""
@@ -171,6 +172,20 @@ class PageWalk:
         verdict = judge(start, end, self._pass_seen, passes)
         counts = [count for count in (start, end) if count is not None]
         return verdict, (end if verdict == "done" or not counts else min(counts))
+
+    def _met(self, records: int) -> None:
+        """Count records the pass met; a list that keeps growing far past its count (or, with none, past
+        ``MAX_WALK_RECORDS``) is an error, so no server can keep a walk going for ever with new ids or cursors."""
+        self._pass_seen += records
+        ceiling = MAX_WALK_RECORDS if self._pass_count is None else 2 * self._pass_count + 10 * self._limit
+        if self._pass_seen > ceiling:
+            raise PagingError(
+                "list_unstable",
+                self._path,
+                f"the list kept answering new records past {ceiling}",
+                expected=self._pass_count,
+                read=self._pass_seen,
+            )
 
     def _keyset_page(self, records: list[Any]) -> Page:
         for record in records:  # ids come in ascending order here, which SeenKeys stores as ranges
@@ -298,7 +313,7 @@ class PageWalk:
         high = chain.part.high
         if high is not None and ids and ids[-1] > high:
             raise PagingError("page_repeated", self._path, "the list answered ids above the requested maximum")
-        self._pass_seen += len(ids)
+        self._met(len(ids))
         if ids:
             chain.low = ids[-1] + 1
         chain.done = len(records) < self._limit or (high is not None and chain.low > high)
@@ -336,7 +351,7 @@ class PageWalk:
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, "the list answered the same page twice")
             previous = keys
-            self._pass_seen += sum(pass_seen.add(key) for key in keys)
+            self._met(sum(pass_seen.add(key) for key in keys))
             fresh = first_new(records, self._seen)
             if fresh:
                 yield self._page(fresh)
@@ -382,7 +397,7 @@ class PageWalk:
         start = int(params.get("page", 1))
         previous = [identity(record) for record in v3_records(self._path, first)]
         pass_seen = SeenKeys()
-        self._pass_seen += sum(pass_seen.add(key) for key in previous)
+        self._met(sum(pass_seen.add(key) for key in previous))
         fresh = first_new(v3_records(self._path, first), self._seen)
         if fresh:
             yield self._page(fresh)
@@ -399,7 +414,7 @@ class PageWalk:
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, f"page {page_number} repeated the page before it")
             previous = keys
-            self._pass_seen += sum(pass_seen.add(key) for key in keys)
+            self._met(sum(pass_seen.add(key) for key in keys))
             # Deletes before the current position skip as many records as they remove, which no count can
             # tell apart: a total that moved means the positions moved, so this pass proves nothing.
             page_total = offset_totals(self._path, meta_of(body).get("pagination") or {}, self._limit)[0]
@@ -423,7 +438,7 @@ class PageWalk:
                 body = self._result(self._submit(params))
                 continue
             empty_pages = 0
-            self._pass_seen += sum(pass_seen.add(identity(record)) for record in records)
+            self._met(sum(pass_seen.add(identity(record)) for record in records))
             fresh = first_new(records, self._seen)
             if fresh:
                 yield self._page(fresh)

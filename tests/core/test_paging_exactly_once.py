@@ -208,3 +208,16 @@ def test_an_unchanged_store_costs_what_it_did_before_and_says_it_is_verified(mak
     assert (outcome.expected, outcome.read, outcome.verified, outcome.passes) == (1100, 1100, True, 1)
     # page 1, the count, then four slices of ids; the last one short: no request past the end
     assert sandbox.stats.requests_by_path == {"v2/orders": 5, "v2/orders/count": 1}
+
+
+def test_a_list_that_keeps_answering_far_past_its_count_is_stopped_not_followed_for_ever(make_sandbox, make_client):
+    sandbox = make_sandbox(orders=3000)
+    sandbox.changes.misbehave("v2/orders", Misbehaviour(stale_count=2990))  # the count says 10
+    client = make_client(sandbox)
+
+    with pytest.raises(PagingError) as caught:
+        _read(client, "v2/orders")
+
+    assert caught.value.code == "list_unstable"
+    assert caught.value.expected == 10 and caught.value.read > 2 * 10 + 10 * 250
+    assert sandbox.stats.requests_by_path["v2/orders"] < 3000 / 250 + 10
