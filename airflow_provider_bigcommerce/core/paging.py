@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from airflow_provider_bigcommerce.core.errors import PagingError
@@ -244,7 +245,7 @@ class PageWalk:
         if fresh:
             yield self._keyset_page(fresh)
         if chain.done:
-            yield from self._recheck_empty(keyset, [chain], repeat)
+            yield from self._recheck_empty(keyset, [chain] if chain.ended_empty else [], repeat)
             return
         if keyset.count is not None:
             self._pass_count = self._keyset_recount(keyset)
@@ -254,9 +255,9 @@ class PageWalk:
         high = _int_param(self._params, keyset.max_param)
         if high is not None:
             plan = [_clamped(part, high) for part in plan if part.low <= high]
-        chains = [self._chain(part) for part in plan]
-        yield from self._slices(keyset, chains, repeat)
-        yield from self._recheck_empty(keyset, chains, repeat)
+        ended_empty: list[_Chain] = []
+        yield from self._slices(keyset, plan, repeat, ended_empty)
+        yield from self._recheck_empty(keyset, ended_empty, repeat)
 
     def _recheck_empty(self, keyset: Keyset, chains: list[_Chain], repeat: bool) -> Iterator[Page]:
         """Slices that ended on an empty page are asked once more: a 204 or an empty page from a proxy or a lagging
@@ -264,33 +265,39 @@ class PageWalk:
         pass needs anyway. Whatever still disagrees with the counts is left to the pass's verdict."""
         retry = []
         for chain in chains:
-            if not chain.ended_empty:
-                continue
-            chain.ended_empty = False
             if chain.part == Slice(0, None):
                 left = self._keyset_recount(keyset)
                 self._pass_count = left if self._pass_count is None else self._pass_count
                 if not left:
                     continue
-            retry.append(self._chain(Slice(chain.low, chain.part.high)))
-        yield from self._slices(keyset, retry, repeat)
+            retry.append(Slice(chain.low, chain.part.high))
+        yield from self._slices(keyset, retry, repeat, [])
 
     def _chain(self, part: Slice) -> _Chain:
         return _Chain(part, part.low)
 
-    def _slices(self, keyset: Keyset, chains: list[_Chain], repeat: bool) -> Iterator[Page]:
+    def _slices(self, keyset: Keyset, parts: list[Slice], repeat: bool, ended_empty: list[_Chain]) -> Iterator[Page]:
         """Read the slices in order, as many ahead of the current one as the budget allows, each ahead holding at
-        most one page until its turn: yielded in id order, buffering no more pages than requests in flight."""
-        current = 0
-        while current < len(chains):
-            chain = chains[current]
+        most one page until its turn: yielded in id order, buffering no more pages than requests in flight. Only
+        the slices within the budget exist as chains, so a long list costs no memory per slice."""
+        upcoming = iter(parts)
+        chains: deque[_Chain] = deque()
+        while True:
+            budget = max(1, self._concurrency())
+            while len(chains) < budget and (part := next(upcoming, None)) is not None:
+                chains.append(self._chain(part))
+            if not chains:
+                return
+            chain = chains[0]
             if chain.ready:
                 yield self._keyset_page(chain.ready.popleft())
                 continue
             if chain.done:
-                current += 1
+                chains.popleft()
+                if chain.ended_empty:
+                    ended_empty.append(chain)
                 continue
-            ahead = chains[current : current + max(1, self._concurrency())]
+            ahead = list(islice(chains, budget))
             for waiting in ahead:
                 if waiting is not chain and len(self._in_flight) >= len(ahead):
                     break
