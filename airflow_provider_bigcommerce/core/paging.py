@@ -220,8 +220,8 @@ class PageWalk:
     def _keyset_params(self, keyset: Keyset, low: int | None, high: int | None) -> dict[str, Any]:
         params = {name: value for name, value in self._params.items() if name not in ("sort", "direction")}
         params.update(keyset.sort)
-        lows = [x for x in (low, _int_param(params, keyset.min_param)) if x is not None]
-        highs = [x for x in (high, _int_param(params, keyset.max_param)) if x is not None]
+        lows = [x for x in (low, _int_param(self._path, params, keyset.min_param)) if x is not None]
+        highs = [x for x in (high, _int_param(self._path, params, keyset.max_param)) if x is not None]
         if lows:
             params[keyset.min_param] = max(lows)
         if highs:
@@ -252,7 +252,7 @@ class PageWalk:
         remaining = self._limit if self._pass_count is None else self._pass_count - len(records)
         first_id = record_id(self._path, records[0])
         plan = plan_slices(first_id, chain.low - 1, len(records), remaining, self._limit)
-        high = _int_param(self._params, keyset.max_param)
+        high = _int_param(self._path, self._params, keyset.max_param)
         if high is not None:
             plan = [_clamped(part, high) for part in plan if part.low <= high]
         ended_empty: list[_Chain] = []
@@ -467,14 +467,15 @@ class PageWalk:
         return offset_totals(self._path, pagination, 1)[0]
 
 
-def _int_param(params: dict[str, Any], name: str) -> int | None:
+def _int_param(path: str, params: dict[str, Any], name: str) -> int | None:
+    """The caller's id bound ``name``; one that is not a whole number is named with the list it was meant for."""
     value = params.get(name)
     if value is None or value == "":
         return None
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise PagingError("bad_meta", "", f"the {name} parameter {str(value)[:20]!r} is not a whole number") from None
+        raise PagingError("bad_meta", path, f"the {name} parameter {str(value)[:20]!r} is not a whole number") from None
 
 
 def _clamped(part: Slice, high: int) -> Slice:

@@ -221,3 +221,12 @@ def test_a_list_that_keeps_answering_far_past_its_count_is_stopped_not_followed_
     assert caught.value.code == "list_unstable"
     assert caught.value.expected == 10 and caught.value.read > 2 * 10 + 10 * 250
     assert sandbox.stats.requests_by_path["v2/orders"] < 3000 / 250 + 10
+
+
+def test_an_id_bound_that_is_not_a_whole_number_is_a_paging_error_naming_the_list(make_sandbox, make_client):
+    client = make_client(make_sandbox(orders=10))
+
+    with pytest.raises(PagingError) as caught:
+        _read(client, "v2/orders", {"min_id": "ten"})
+
+    assert (caught.value.code, caught.value.path) == ("bad_meta", "v2/orders")
