@@ -6,6 +6,10 @@ parses the dags folder again and sees exactly the ``env`` of its request (connec
 ``DAG_RUN_RESULT {...}`` when done. Importing Airflow and starting ``dag.test()``'s in-process execution API
 cost about 15 s, paid once here instead of per run. What a provider caches in memory between runs is keyed on
 content (the OAuth settings cache checks the file's identity), so a reused process sees what a fresh one would.
+
+A worker runs each task in a process of its own, so Airflow's hook lineage collector (a process-wide singleton)
+starts empty for every task there; here one process runs them all, so :class:`FreshLineagePerTask` empties it as
+each task starts, or a task's lineage would carry the lists that earlier tasks read.
 """
 
 from __future__ import annotations
@@ -17,7 +21,19 @@ import traceback
 from datetime import datetime
 from typing import Any
 
+from airflow.sdk._shared.listeners import hookimpl
+
 RESULT_MARKER = "DAG_RUN_RESULT "
+
+
+class FreshLineagePerTask:
+    """A task listener that gives every task a new hook lineage collector, as a worker's fresh process would."""
+
+    @hookimpl
+    def on_task_instance_running(self, previous_state, task_instance) -> None:
+        from airflow.sdk.lineage import get_hook_lineage_collector
+
+        get_hook_lineage_collector.cache_clear()
 
 
 def run_once(dag_id: str, logical_date: str | None, conf: dict[str, Any] | None) -> dict[str, Any]:
@@ -51,6 +67,9 @@ def run_once(dag_id: str, logical_date: str | None, conf: dict[str, Any] | None)
 
 
 def serve() -> None:
+    from airflow.sdk.listener import get_listener_manager
+
+    get_listener_manager().add_listener(FreshLineagePerTask())
     base_env = dict(os.environ)
     for line in sys.stdin:
         request = json.loads(line)
