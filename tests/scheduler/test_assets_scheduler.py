@@ -12,10 +12,6 @@ triggerer, api-server; LocalExecutor, SQLite), against the lookalike on a thread
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from tests.scheduler.test_real_scheduler import COMPONENTS, Airflow, _wait_until
+from tests.scheduler.components import COMPONENTS, Airflow, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -92,27 +87,11 @@ def _xcom(airflow: Airflow, dag_id: str, run_id: str, task_id: str) -> Any:
     return entry["value"] if entry else None
 
 
-def _unpause(airflow: Airflow, dag_id: str) -> None:
-    response = requests.patch(f"{airflow.api}/dags/{dag_id}", json={"is_paused": False}, timeout=10)
-    assert response.ok, response.text
-
-
 def _restart_triggerer(airflow: Airflow, during: Callable[[], None]) -> None:
     """Stop the triggerer (its process group, by id), run ``during``, start a new one logging beside the old."""
-    index = list(COMPONENTS).index("triggerer")
-    old = airflow._processes[index]
-    os.killpg(old.pid, signal.SIGTERM)
-    try:
-        old.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(old.pid, signal.SIGKILL)
-        old.wait()
+    airflow.stop_one("triggerer")
     during()
-    command = [str(Path(sys.executable).with_name("airflow")), *COMPONENTS["triggerer"]]
-    with (airflow.process_logs / "triggerer-restarted.log").open("wb") as output:
-        airflow._processes[index] = subprocess.Popen(
-            command, env=airflow.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    airflow.spawn("triggerer-restarted", COMPONENTS["triggerer"])
 
 
 def _modified(order: dict[str, Any]) -> datetime:
@@ -142,25 +121,19 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
     logs = airflow.process_logs
     newest = max(orders, key=_modified)
     store.changes.plan("v2/orders", after=10**9, insert=[newest["id"]])  # not placed yet
-    _wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
+    wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
     for dag_id in ("bigcommerce_orders_export", "bigcommerce_orders_arrived", "bigcommerce_orders_on_change"):
-        _wait_until(lambda d=dag_id: airflow.get(f"/dags/{d}"), f"the dag-processor to parse {dag_id}", 90, logs)
-        _unpause(airflow, dag_id)  # the export's catchup=False run exports yesterday too (no orders then)
+        wait_until(lambda d=dag_id: airflow.get(f"/dags/{d}"), f"the dag-processor to parse {dag_id}", 90, logs)
+        airflow.unpause(dag_id)  # the export's catchup=False run exports yesterday too (no orders then)
 
     # Asset-driven: export a busy day (not the new order's); the DAG on the orders asset gets the event's metadata.
     new_day = _modified(newest).replace(hour=0, minute=0, second=0)
     day = _busiest_day([order for order in orders if _modified(order) < new_day])
     expected = sorted(order["id"] for order in orders if day <= _modified(order) < day + timedelta(days=1))
-    started = requests.post(
-        f"{airflow.api}/dags/bigcommerce_orders_export/dagRuns",
-        json={"logical_date": (day + timedelta(days=1)).astimezone(UTC).isoformat()},
-        timeout=10,
-    )
-    assert started.ok, started.text
-    export_run = started.json()["dag_run_id"]
+    export_run = airflow.trigger("bigcommerce_orders_export", (day + timedelta(days=1)).astimezone(UTC).isoformat())
 
     # Change-driven, meanwhile: once the watcher's trigger has taken its first look, an order arrives.
-    first_look = _wait_until(lambda: _first_look(airflow, store.store_id), "the trigger's first look", 120, logs)
+    first_look = wait_until(lambda: _first_look(airflow, store.store_id), "the trigger's first look", 120, logs)
     assert "kept in the asset's state store" in first_look  # a restarted triggerer compares with it
     assert not _runs(airflow, "bigcommerce_orders_on_change"), "a run before any change"
     store.changes.plan("v2/orders", after=0, insert=[newest["id"]])  # the order is placed
@@ -169,7 +142,7 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
         state = (airflow.get(f"/dags/bigcommerce_orders_export/dagRuns/{export_run}") or {}).get("state")
         return state if state in ("success", "failed") else None
 
-    assert _wait_until(export_done, "the day's export", 150, logs) == "success"
+    assert wait_until(export_done, "the day's export", 150, logs) == "success"
     manifest = _xcom(airflow, "bigcommerce_orders_export", export_run, "export_orders")
     written = [json.loads(line)["id"] for line in Path(manifest["files"][0]["path"]).read_text().splitlines()]
     assert sorted(written) == expected and manifest["records"] == len(expected) > 0
@@ -182,7 +155,7 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
                         return row
         return None
 
-    row = _wait_until(arrived, "the DAG scheduled on the orders asset to run with the export's event", 120, logs)
+    row = wait_until(arrived, "the DAG scheduled on the orders asset to run with the export's event", 120, logs)
     assert row["records"] == manifest["records"]
     assert row["window"] == manifest["window"]
     assert row["verification"]["verified"] is True and row["verification"]["read"] == len(expected)
@@ -191,7 +164,7 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
         runs = [run for run in _runs(airflow, "bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
         return runs[0] if runs else None
 
-    run = _wait_until(changed_run, "a run of the watching DAG after the change", 150, logs)
+    run = wait_until(changed_run, "a run of the watching DAG after the change", 150, logs)
     assert run["state"] == "success" and run["run_type"] == "asset_triggered"
     changed = _xcom(airflow, "bigcommerce_orders_on_change", run["dag_run_id"], "export_changed_orders")
     exported = [json.loads(line)["id"] for line in Path(changed["files"][0]["path"]).read_text().splitlines()]
@@ -207,7 +180,7 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
         runs = [run for run in _runs(airflow, "bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
         return runs[0] if len(runs) == 2 else None
 
-    _wait_until(second_run, "a run for the change made while the triggerer was down", 120, logs)
+    wait_until(second_run, "a run for the change made while the triggerer was down", 120, logs)
     (latest,) = [
         other for other in _runs(airflow, "bigcommerce_orders_on_change") if other["dag_run_id"] != run["dag_run_id"]
     ]

@@ -15,13 +15,8 @@ SQLite serializes the metadata writes, not the tasks: the LocalExecutor still ru
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -29,11 +24,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token, get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from tests.scheduler.components import Airflow, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -78,85 +73,6 @@ def bc_real_scheduler():
 
 bc_real_scheduler()
 '''
-COMPONENTS = {
-    "api-server": ["api-server", "--host", "127.0.0.1", "--port", "{api_port}", "--workers", "1"],
-    "scheduler": ["scheduler"],
-    "dag-processor": ["dag-processor"],
-    "triggerer": ["triggerer"],
-}
-
-
-def _wait_until(condition: Callable[[], Any], what: str, timeout: float, logs: Path) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail with the components' log tails."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.5)
-    tails = "\n".join(f"--- {path.name}\n{path.read_text()[-3000:]}" for path in sorted(logs.glob("*.log")))
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{tails}")
-
-
-class Airflow:
-    """The four components as process groups of their own, stopped by their ids."""
-
-    def __init__(self, home: Path, env: dict[str, str], api_port: int) -> None:
-        self.home = home
-        self.env = env
-        self.api = f"http://127.0.0.1:{api_port}/api/v2"
-        self.process_logs = home / "process-logs"
-        self.process_logs.mkdir()
-        self._processes: list[subprocess.Popen[bytes]] = []
-        self._api_port = api_port
-
-    def start(self) -> None:
-        airflow = str(Path(sys.executable).with_name("airflow"))
-        subprocess.run([airflow, "db", "migrate"], env=self.env, check=True, capture_output=True, timeout=180)
-        for name, arguments in COMPONENTS.items():
-            command = [airflow, *(argument.format(api_port=self._api_port) for argument in arguments)]
-            with (self.process_logs / f"{name}.log").open("wb") as output:
-                self._processes.append(
-                    subprocess.Popen(
-                        command, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-                    )
-                )
-
-    def stop(self) -> None:
-        for process in self._processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for process in self._processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-    def get(self, path: str) -> Any:
-        try:
-            response = requests.get(f"{self.api}{path}", timeout=10)
-        except requests.RequestException:  # not listening yet, or busy starting
-            return None
-        return response.json() if response.status_code == 200 else None
-
-    def healthy(self) -> bool:
-        health = self.get("/monitor/health") or {}
-        parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
-        return all((health.get(part) or {}).get("status") == "healthy" for part in parts)
-
-    def task_instances(self, run_id: str) -> dict[str, dict[str, Any]]:
-        listing = self.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances") or {"task_instances": []}
-        return {
-            ti["task_id"] if ti["map_index"] < 0 else f"{ti['task_id']}[{ti['map_index']}]": ti
-            for ti in listing["task_instances"]
-        }
-
-    def xcom(self, run_id: str, task_id: str, map_index: int = -1) -> Any:
-        entry = self.get(
-            f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value?map_index={map_index}"
-        )
-        return entry["value"] if entry else None
 
 
 @pytest.fixture
@@ -234,44 +150,39 @@ def test_parallel_refresh_deferred_sensor_and_masked_logs_under_a_real_scheduler
 ):
     sandbox = sandbox_for_scheduler
     logs = airflow.process_logs
-    _wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
-    _wait_until(lambda: airflow.get(f"/dags/{DAG_ID}"), f"the dag-processor to parse {DAG_ID}", 90, logs)
-    assert requests.patch(f"{airflow.api}/dags/{DAG_ID}", json={"is_paused": False}, timeout=10).ok
+    wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
+    wait_until(lambda: airflow.get(f"/dags/{DAG_ID}"), f"the dag-processor to parse {DAG_ID}", 90, logs)
+    airflow.unpause(DAG_ID)
     exchanges_before = sandbox.stats.token_requests_by_grant.get("authorization_code", 0)
-    started = requests.post(f"{airflow.api}/dags/{DAG_ID}/dagRuns", json={"logical_date": None}, timeout=10)
-    assert started.ok, started.text
-    run_id = started.json()["dag_run_id"]
+    run_id = airflow.trigger(DAG_ID)
 
     def sensor_state() -> str | None:
-        state = airflow.task_instances(run_id).get("wait_for_authorization", {}).get("state")
+        state = airflow.task_instances(DAG_ID, run_id).get("wait_for_authorization", {}).get("state")
         return state if state in ("deferred", "success", "failed") else None
 
-    assert _wait_until(sensor_state, "the sensor to defer", 120, logs) == "deferred"
+    assert wait_until(sensor_state, "the sensor to defer", 120, logs) == "deferred"
 
     def trigger_polling() -> bool:
         trigger_logs = (airflow.home / "logs").rglob("task_id=wait_for_authorization/*.trigger.*.log")
         return any("Not authorized yet for bc_web" in path.read_text() for path in trigger_logs)
 
-    _wait_until(trigger_polling, "the triggerer to run the sensor's trigger", 60, logs)
+    wait_until(trigger_polling, "the triggerer to run the sensor's trigger", 60, logs)
     web = apps["bc_web"]
     get_oauth_access_token(_properties(sandbox, web), _approve(sandbox, web))  # the app's callback saves the token
 
-    def finished() -> str | None:
-        state = (airflow.get(f"/dags/{DAG_ID}/dagRuns/{run_id}") or {}).get("state")
-        return state if state in ("success", "failed") else None
+    state = wait_until(lambda: airflow.run_state(DAG_ID, run_id), "the run to finish", 150, logs)
+    assert state == "success", airflow.task_instances(DAG_ID, run_id)
 
-    assert _wait_until(finished, "the run to finish", 150, logs) == "success", airflow.task_instances(run_id)
-
-    tis = airflow.task_instances(run_id)
+    tis = airflow.task_instances(DAG_ID, run_id)
     first, second = tis["refresh[0]"], tis["refresh[1]"]
     starts = [datetime.fromisoformat(ti["start_date"]) for ti in (first, second)]
     ends = [datetime.fromisoformat(ti["end_date"]) for ti in (first, second)]
     assert max(starts) < min(ends), f"the refresh tasks did not overlap: {starts} / {ends}"
     assert first["pid"] != second["pid"]
-    actions = sorted(airflow.xcom(run_id, "refresh", index)["action"] for index in (0, 1))
+    actions = sorted(airflow.xcom(DAG_ID, run_id, "refresh", index)["action"] for index in (0, 1))
     assert actions == ["exchanged", "none"]
     assert sandbox.stats.token_requests_by_grant.get("authorization_code", 0) == exchanges_before + 2  # fleet + web
-    assert airflow.xcom(run_id, "wait_for_authorization")["authorized"] is True
+    assert airflow.xcom(DAG_ID, run_id, "wait_for_authorization")["authorized"] is True
     assert tis["wait_for_authorization"]["state"] == "success"
 
     secrets_ = _every_secret(sandbox, apps)
