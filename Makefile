@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint format bench soak browser clean
+.PHONY: demo test lint format bench soak browser redis clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,16 +16,22 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-# Debian's chromium for the browser tests (Playwright cannot download its own browser here).
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here), and Debian's
+# redis-server, the Celery broker of the CeleryExecutor fleet test (the test starts and stops its own instance).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) browser
+test: $(STAMP) browser redis
 	$(BIN)/python -m pytest tests
 
 lint: $(STAMP)

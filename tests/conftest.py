@@ -62,7 +62,8 @@ def airflow_db(airflow_home: Path) -> Path:
 # -------------------------------------------------------------------------------------------- CI is strict
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-"""CI sets ``CI=true`` (``.ci/run`` does too): there a browser or spec file the suite needs is never optional."""
+"""CI sets ``CI=true`` (``.ci/run`` does too): there a browser, spec file or redis-server the suite needs is never
+optional."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,9 +74,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
-    """In CI a browser test or an OpenAPI check that would skip fails instead, with the skip's reason."""
+    """In CI a browser test, an OpenAPI check or a test needing redis-server that would skip fails instead, with
+    the skip's reason."""
     report = yield
-    needs_tools = item.get_closest_marker("browser") or "openapi" in getattr(item, "fixturenames", ())
+    fixtures = getattr(item, "fixturenames", ())
+    needs_tools = item.get_closest_marker("browser") or "openapi" in fixtures or "redis_server" in fixtures
     if IN_CI and report.skipped and needs_tools and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         reason = reason.removeprefix("Skipped: ")
