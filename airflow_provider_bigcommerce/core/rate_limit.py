@@ -3,9 +3,10 @@
 Every answer says the quota, what is left and when the window resets (docs/bigcommerce.md "Rate limits"). From
 those figures: no figures yet -> one request at a time to learn them; plenty left -> send at once; little left ->
 spread it over the rest of the window; nothing left -> wait for the reset. "Little" is the connection's ``Reserve``
-(a fraction of the quota): it is never burst into but handed out at an even pace until the reset, so the store's
-other apps always find requests left, and what they spend comes out of it. "Left" also discounts our requests in
-flight and what the other apps will likely spend before the reset. A 429 pauses every thread of the store.
+(a fraction of the quota): it is never burst into but handed out at an even pace until the reset, all but its last
+request, so the store's other apps always find one left, and what they spend comes out of it. "Left" also discounts
+our requests in flight and what the other apps will likely spend before the reset. A 429 pauses every thread of
+the store.
 No header can make one wait longer than the window (at most ``MAX_WAIT_S``); garbage figures are ignored.
 
 This limiter's figures live in the process. ``quota_ledger.LedgerRateLimiter`` keeps the same figures in a file
@@ -256,11 +257,12 @@ class RateLimiter:
         self._roll_window(now)
         reopen = self._reset_at + self._margin_s()
         available = self._left - self._in_flight - self._others_expected(now)
-        if available <= 0:
-            return max(reopen - now, 1e-3)
         if available > self._reserve():
             return 0.0
-        return self._last_send + (reopen - now) / available - now
+        paced = available - self._kept_for_others()
+        if paced <= 0:
+            return max(reopen - now, 1e-3)
+        return self._last_send + (reopen - now) / paced - now
 
     def _others_expected(self, now: float) -> float:
         """Requests other apps will likely spend before the reset, at the rate they have spent so far.
@@ -302,6 +304,11 @@ class RateLimiter:
 
     def _reserve(self) -> int:
         return max(1, math.ceil((self._quota or 0) * self.reserve))
+
+    def _kept_for_others(self) -> int:
+        """The last request of a window is never ours: paced down to zero, the reserve would leave another app
+        that asks just before the reset nothing (a ``Reserve`` of one request or less keeps none)."""
+        return 1 if self._reserve() >= 2 else 0
 
     def _margin_s(self) -> float:
         """Slack after the announced reset: our clock and the server's never agree exactly."""

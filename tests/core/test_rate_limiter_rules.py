@@ -101,6 +101,26 @@ def test_a_burst_while_plenty_is_left_then_the_last_requests_spread_over_the_win
     assert len(sent) - len(first_window) == 60 - used[0]  # after the reset it goes on
 
 
+def test_the_last_request_of_a_window_is_left_for_the_stores_other_apps(limiter, clock):
+    """Paced through the reserve, we stop one short of zero: an app asking just before the reset finds one left."""
+    _answer(limiter, limiter.acquire(), headers=_headers(quota=30, left=3, window_ms=3000, reset_ms=3000))
+
+    first, second = limiter.acquire(), limiter.acquire()
+    _answer(limiter, first, headers=_headers(quota=30, left=2, window_ms=3000, reset_ms=2000))
+    _answer(limiter, second, headers=_headers(quota=30, left=1, window_ms=3000, reset_ms=1000))
+
+    assert first.sent_at < second.sent_at < clock.now + 1  # the reserve is handed out, at a pace
+    third = limiter.acquire()
+    assert third.waited_s >= 1.0  # the last one is not ours: the next request waits for the reset
+
+
+def test_a_reserve_of_one_request_or_none_keeps_nothing_back(clock):
+    limiter = RateLimiter(clock, reserve=0)
+    _answer(limiter, limiter.acquire(), headers=_headers(quota=30, left=1, window_ms=3000, reset_ms=3000))
+
+    assert limiter.acquire().waited_s < 3.0  # the window's last request is ours to take
+
+
 def test_nothing_left_waits_for_the_announced_reset(limiter):
     _answer(limiter, limiter.acquire(), headers=_headers(quota=100, left=0, reset_ms=800))
 
