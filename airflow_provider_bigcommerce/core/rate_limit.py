@@ -303,7 +303,7 @@ class RateLimiter:
             self._assumed_since = now
 
     def _reserve(self) -> int:
-        return max(1, math.ceil((self._quota or 0) * self.reserve))
+        return max(1, math.ceil((self._quota or 0) * self.reserve - 1e-9))  # 30 * 0.1 is 3, not 3.0000000000000004
 
     def _kept_for_others(self) -> int:
         """The last request of a window is never ours: paced down to zero, the reserve would leave another app

@@ -101,24 +101,27 @@ def test_a_burst_while_plenty_is_left_then_the_last_requests_spread_over_the_win
     assert len(sent) - len(first_window) == 60 - used[0]  # after the reset it goes on
 
 
-def test_the_last_request_of_a_window_is_left_for_the_stores_other_apps(limiter, clock):
-    """Paced through the reserve, we stop one short of zero: an app asking just before the reset finds one left."""
-    _answer(limiter, limiter.acquire(), headers=_headers(quota=30, left=3, window_ms=3000, reset_ms=3000))
+def _sends_in_one_window(limiter: RateLimiter, clock: FakeClock) -> list[float]:
+    """Ask for requests without end in a fresh 30-per-3-s window answering at once; when each went (s from the
+    start) until one has to wait for the reset."""
+    start, sent = clock.now, []
+    while (at := (permit := limiter.acquire()).sent_at - start) < 3:
+        sent.append(round(at, 2))
+        _answer(limiter, permit, headers=_headers(30, 30 - len(sent), 3000, round((3 - at) * 1000)))
+    return sent
 
-    first, second = limiter.acquire(), limiter.acquire()
-    _answer(limiter, first, headers=_headers(quota=30, left=2, window_ms=3000, reset_ms=2000))
-    _answer(limiter, second, headers=_headers(quota=30, left=1, window_ms=3000, reset_ms=1000))
 
-    assert first.sent_at < second.sent_at < clock.now + 1  # the reserve is handed out, at a pace
-    third = limiter.acquire()
-    assert third.waited_s >= 1.0  # the last one is not ours: the next request waits for the reset
+def test_pacing_through_the_reserve_leaves_the_windows_last_request_to_the_stores_other_apps(limiter, clock):
+    """Reserve 0.1 of 30 is 3: 27 at once, 2 paced over the window, and the 30th waits for the reset, so another
+    app asking at any moment finds one left (even one our answers, a latency old, cannot see yet)."""
+    sent = _sends_in_one_window(limiter, clock)
+
+    assert len(sent) == 29
+    assert sent[:27] == [0.0] * 27 and 0 < sent[27] < sent[28] < 3
 
 
 def test_a_reserve_of_one_request_or_none_keeps_nothing_back(clock):
-    limiter = RateLimiter(clock, reserve=0)
-    _answer(limiter, limiter.acquire(), headers=_headers(quota=30, left=1, window_ms=3000, reset_ms=3000))
-
-    assert limiter.acquire().waited_s < 3.0  # the window's last request is ours to take
+    assert len(_sends_in_one_window(RateLimiter(clock, reserve=0), clock)) == 30
 
 
 def test_nothing_left_waits_for_the_announced_reset(limiter):
