@@ -7,6 +7,7 @@ importing this hook parses fast.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,9 @@ from airflow_provider_bigcommerce.hooks.connection_properties import (
     airflow_fernet_key,
     properties_from_airflow_connection,
 )
+
+TEST_BUTTON_TIMEOUTS = 2  # the Test button answers within this many Timeouts ...
+TEST_BUTTON_MAX_S = 60.0  # ... and never later than this: an HTTP proxy in front of the api-server gives up too
 
 if TYPE_CHECKING:
     import requests
@@ -172,12 +176,29 @@ class BigCommerceHook(BaseHook):
         """Run :meth:`check`, then ``GET v2/store`` for the store's name; never raises, never changes saved state.
 
         The UI's Test button runs this inside the api-server under a throwaway connection id, so the token comes
-        from a read-only source: a verifier is not exchanged and nothing is written.
+        from a read-only source: a verifier is not exchanged and nothing is written. A person is waiting: the
+        answer comes within ``TEST_BUTTON_TIMEOUTS`` x ``Timeout`` (at most ``TEST_BUTTON_MAX_S``); calls still
+        running then end on their own bounds, in the background.
         """
         try:
             properties = self.properties
         except Exception as error:
             return False, f"The connection's properties are not usable: {error}"
+        deadline_s = min(TEST_BUTTON_TIMEOUTS * properties.timeout, TEST_BUTTON_MAX_S)
+        outcome: list[tuple[bool, str]] = []
+        worker = threading.Thread(
+            target=lambda: outcome.append(self._test_store(properties)), name="bigcommerce-test-button", daemon=True
+        )
+        worker.start()
+        worker.join(deadline_s)
+        if not outcome:
+            return False, (
+                f"BigCommerce at {properties.api_url} did not answer within {deadline_s:g} s "
+                f"({TEST_BUTTON_TIMEOUTS} x Timeout). Check the host, or raise Timeout (timeout) for a slow network."
+            )
+        return outcome[0]
+
+    def _test_store(self, properties: ConnectionProperties) -> tuple[bool, str]:
         try:
             from airflow_provider_bigcommerce.core.client import BigCommerceClient
             from airflow_provider_bigcommerce.core.retry import RetryPolicy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -163,6 +164,29 @@ def test_the_test_button_says_a_dead_host_cannot_be_reached_in_one_short_line(sa
     assert message.startswith("Cannot reach BigCommerce at http://127.0.0.1:9:"), message
     assert "\n" not in message and len(message) < 300
     assert "urllib3" not in message and "HTTPConnectionPool" not in message
+
+
+def test_the_test_button_answers_within_two_timeouts_while_the_store_trickles_endlessly(
+    sandbox, bigcommerce_connection
+):
+    """Each call would end on its own bounds (two tries of a 4 s whole-answer deadline, then the next call: 9 s
+    or more): the person at the button hears back after 2 x Timeout instead."""
+    extra = {
+        "auth_scheme": "PersonalAccessToken",
+        "store_id": sandbox.store_id,
+        "oauth_access_token": sandbox.access_token,
+        "timeout": "2",
+    }
+    conn_id = bigcommerce_connection(extra)
+    sandbox.spoil(answers=10, trickle_bytes_per_s=1, endless=True)
+
+    started = time.monotonic()
+    ok, message = BigCommerceHook(conn_id).test_connection()
+    elapsed = time.monotonic() - started
+
+    assert not ok
+    assert 4 <= elapsed < 7, elapsed
+    assert "within 4 s" in message and "Timeout (timeout)" in message, message
 
 
 def test_the_test_button_names_store_id_when_no_store_answers_there(sandbox, bigcommerce_connection):
