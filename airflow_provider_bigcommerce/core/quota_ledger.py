@@ -11,6 +11,7 @@ few microseconds it takes to read, decide and write back. The decisions are thos
 * A send counts as in flight until it is answered, or ``STALE_SEND_S`` has passed (its process died).
 * A damaged file is taken for empty and overwritten: it holds figures only, nothing secret, nothing lasting.
 * The lock is waited for at most ``LOCK_TIMEOUT_S``; past that the process decides on its own figures.
+* The first ledger a process opens in a folder prunes the folder: ledgers unused for ``UNUSED_LEDGER_S`` go.
 
 The folder: env ``BIGCOMMERCE_QUOTA_FOLDER``; unset, a per-user folder under the temp dir (one machine's fleet);
 ``off`` keeps every process on its own. Processes on several machines share a folder on storage that honours
@@ -42,6 +43,7 @@ FOLDER_ENV = "BIGCOMMERCE_QUOTA_FOLDER"
 LOCK_TIMEOUT_S = 2.0
 STALE_SEND_S = 4 * MAX_WAIT_S  # longer than any call is allowed to take
 _MAX_BYTES = 1 << 16
+UNUSED_LEDGER_S = 7 * 24 * 3600.0  # a ledger no process has used for a week is deleted (``prune_ledgers``)
 _POLL_NAP_S = 0.02  # waiters in other processes are not woken by our answers, so they look this often
 
 _NUMBERS = ("left", "ours", "window_s", "reset_at", "last_send", "blocked_until", "bare_429s", "last_bare_429_at")
@@ -137,17 +139,22 @@ class LedgerRateLimiter(RateLimiter):
 
     def _locked_file(self) -> int | None:
         try:
-            if self._fd is None:
-                self._fd = _open_ledger(self.path)
             deadline = time.monotonic() + self.lock_timeout_s
             while True:
+                if self._fd is None:
+                    self._fd = _open_ledger(self.path)
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return self._fd
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise TimeoutError(errno.ETIMEDOUT, "lock held too long") from None
                     time.sleep(0.001)
+                    continue
+                if _same_file(self._fd, self.path):
+                    return self._fd
+                # Pruned as unused (``prune_ledgers``) while this process held it open: the fleet is on a new file.
+                os.close(self._fd)
+                self._fd = None
         except OSError as exc:
             if not self._warned:
                 self._warned = True
@@ -226,8 +233,52 @@ def _checked(document: dict[str, Any], now: float) -> tuple[int | None, dict[str
 def _open_ledger(path: str) -> int:
     folder = os.path.dirname(path)
     os.makedirs(folder, mode=0o700, exist_ok=True)
+    if folder not in _PRUNED:
+        _PRUNED.add(folder)
+        prune_ledgers(folder)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise OSError(errno.EINVAL, "the ledger is not a regular file")
     return fd
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        opened, named = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
+
+
+_PRUNED: set[str] = set()  # folders this process has pruned once
+
+
+def prune_ledgers(folder: str, *, unused_for_s: float = UNUSED_LEDGER_S) -> int:
+    """Delete the ledgers in ``folder`` no process has decided on for ``unused_for_s``; how many went.
+
+    A ledger is rewritten on every decision, so its mtime is its last use. Each is deleted under its own lock,
+    and a process still holding a deleted one open notices (``_same_file``) and moves to the new file.
+    """
+    removed = 0
+    try:
+        names = [name for name in os.listdir(folder) if name.endswith(".json")]
+    except OSError:
+        return 0
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime > unused_for_s and _same_file(fd, path):
+                os.unlink(path)
+                removed += 1
+        except OSError:  # in use right now, or gone already
+            pass
+        finally:
+            os.close(fd)
+    return removed

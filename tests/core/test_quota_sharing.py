@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_bigcommerce.core import quota_ledger
 from airflow_provider_bigcommerce.core.errors import PropertyError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.core.quota_ledger import (
     FOLDER_ENV,
     STALE_SEND_S,
+    UNUSED_LEDGER_S,
     LedgerRateLimiter,
     ledger_folder,
+    prune_ledgers,
     store_limiter,
 )
 from airflow_provider_bigcommerce.core.rate_limit import (
@@ -81,6 +84,36 @@ def test_an_answer_in_one_process_ends_its_send_in_flight_for_the_fleet(ledger):
 
     assert json.loads(ledger.read_text())["sends"] == [permit.sent_at for permit in burst[30:]]
     assert second.send_delay() > 0  # 68 left, 60 in flight: within the reserve
+
+
+def test_ledgers_unused_for_a_week_are_pruned_when_a_process_first_opens_the_folder(ledger):
+    folder = ledger.parent
+    folder.mkdir(parents=True)
+    old, recent = folder / "old-store.json", folder / "recent-store.json"
+    for path in (old, recent):
+        path.write_text(json.dumps({"quota": 100, "left": 5}))
+    week_ago = time.time() - UNUSED_LEDGER_S - 60
+    os.utime(old, (week_ago, week_ago))
+    quota_ledger._PRUNED.discard(str(folder))
+
+    limiter = LedgerRateLimiter(str(ledger))
+    _answer(limiter, limiter.acquire(), quota=100, left=99)
+
+    assert sorted(path.name for path in folder.iterdir()) == ["recent-store.json", "store.json"]
+
+
+def test_a_process_holding_a_pruned_ledger_moves_to_the_fleets_new_one(ledger):
+    first = LedgerRateLimiter(str(ledger))
+    _answer(first, first.acquire(), quota=100, left=100)
+    assert prune_ledgers(str(ledger.parent), unused_for_s=-1) == 1  # as if a week had passed
+
+    second = LedgerRateLimiter(str(ledger))  # a new process: a new file at the path
+    _answer(second, second.acquire(), quota=100, left=100)
+    for _ in range(90):
+        second.acquire()
+
+    assert first.send_delay() > 0  # it sees the new file's sends in flight, not its deleted file's figures
+    assert ledger.exists()
 
 
 def test_a_429_in_one_process_pauses_the_other(ledger):
