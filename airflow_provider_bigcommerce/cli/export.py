@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_bigcommerce.cli.oauth import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from airflow_provider_bigcommerce.cli.problems import api_problem
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyError
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, PropertyError, ExportError) as error:
         return _fail(EXIT_USAGE, error)
     except BigCommerceError as error:
-        return _fail(EXIT_FAILED, error)
+        return _fail(EXIT_FAILED, api_problem(error, None))
     except KeyboardInterrupt:
         return _fail(130, "interrupted; the destination keeps its previous file")
     print(json.dumps(manifest, indent=2))

@@ -15,12 +15,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from airflow_provider_bigcommerce.cli.problems import api_problem
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
-    BigCommerceApiError,
     BigCommerceError,
-    BigCommerceTransportError,
     NextStep,
     OAuthError,
     PropertyError,
@@ -497,31 +496,6 @@ def how_to_proceed(error: AuthorizationRequiredError, arguments: str) -> str:
         text += "" if text.endswith("\n") else " "
         text += f"The client secret comes from env {CLIENT_SECRET_ENV}, a passphrase from env {PASSPHRASE_ENV}."
     return text
-
-
-def api_problem(error: BigCommerceError, properties: ConnectionProperties | None) -> str:
-    """``error`` in a few words a person can act on (the hook's Test button uses it too)."""
-    where = properties.api_url if properties is not None else "the API URL"
-    if isinstance(error, BigCommerceTransportError):
-        # requests' own text is a dozen lines of urllib3 internals: name the host and the kind of failure instead.
-        kind = {
-            "ConnectionError": "the connection failed (nothing listens there, or the host name is unknown)",
-            "ConnectTimeout": "connecting timed out",
-            "ReadTimeout": "no answer came within Timeout",
-            "AnswerTooSlow": "the answer kept trickling past its deadline",
-            "AnswerTooLarge": "the answer was larger than 64 MiB",
-        }.get(error.cause, error.cause or "the request failed")
-        tries = f" ({error.attempts} attempts)" if error.attempts > 1 else ""
-        return (
-            f"Cannot reach BigCommerce at {where}: {kind}{tries}. Check the API URL (URL, the connection's host) "
-            "and that this machine can reach it."
-        )
-    if isinstance(error, BigCommerceApiError) and error.status == 404 and properties is not None:
-        return (
-            f"{error} No store answers at {properties.store_api_url}: check StoreId (store_id) "
-            f"'{properties.store_id}', the hash between 'stores/' and '/v3' of the API path, and the API URL."
-        )
-    return str(error)
 
 
 def _arguments(args: argparse.Namespace) -> str:

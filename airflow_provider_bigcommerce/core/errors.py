@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class BigCommerceError(Exception):
@@ -148,19 +149,34 @@ class SignedPayloadError(BigCommerceError):
 class PagingError(BigCommerceError):
     """A list walk could not prove it read every record exactly once; nothing was returned as complete.
 
-    ``code`` says what went wrong (``PagingError.CODES``); ``path`` the list; ``expected`` the API's own count
-    for the same filter (None when the list has none) and ``read`` how many distinct records the walk got.
+    ``code`` says what went wrong (``PagingError.CODES``) and ``reason`` what was seen (``REASONS[code]``), with
+    its ``facts`` (a value, a page number, how many passes); ``path`` is the list; ``expected`` the API's own count
+    for the same filter (None when the list has none) and ``read`` how many distinct records the walk got. The
+    CLI and the hook put them in words (``cli.problems.paging_problem``).
     """
 
-    CODES = frozenset(("count_mismatch", "page_repeated", "cursor_cycle", "list_unstable", "bad_meta", "bad_record"))
+    REASONS: dict[str, frozenset[str]] = {
+        "count_mismatch": frozenset({"short_after_passes"}),
+        "list_unstable": frozenset({"moved_under_position_reads", "grew_past_ceiling"}),
+        "bad_meta": frozenset({"object_for_list", "not_whole_number", "no_count", "bound_not_whole"}),
+        "bad_record": frozenset({"id_not_whole", "parent_id_not_whole"}),
+        "page_repeated": frozenset({"ids_out_of_order", "ids_above_max", "same_page_twice", "page_repeats_previous"}),
+        "cursor_cycle": frozenset({"cursor_seen_before"}),
+    }
+    CODES = frozenset(REASONS)
 
     def __init__(
-        self, code: str, path: str, detail: str, *, expected: int | None = None, read: int | None = None
+        self, code: str, path: str, reason: str, *, expected: int | None = None, read: int | None = None, **facts: Any
     ) -> None:
+        if reason not in self.REASONS.get(code, ()):
+            raise ValueError(f"PagingError: {reason!r} is not a reason of code {code!r}")
         self.code = code
         self.path = path
+        self.reason = reason
         self.expected = expected
         self.read = read
-        self.detail = detail
-        figures = f" (expected {expected}, read {read})" if expected is not None and read is not None else ""
-        super().__init__(f"Reading {path} failed ({code}): {detail}{figures}.")
+        self.facts = facts
+        figures = [f"{name}={value!r}" for name, value in facts.items()]
+        if expected is not None:
+            figures += [f"expected={expected}", f"read={read}"]
+        super().__init__(f"Reading {path} failed ({code}: {reason}{''.join(', ' + f for f in figures)})")

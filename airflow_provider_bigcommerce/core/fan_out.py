@@ -111,7 +111,7 @@ class FanOutWalk:
     def _child_path(self, parent: Any) -> str:
         value = parent.get("id") if isinstance(parent, dict) else None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise PagingError("bad_record", self._parent_path, f"a parent has no whole-number id ({str(value)[:40]!r})")
+            raise PagingError("bad_record", self._parent_path, "parent_id_not_whole", value=str(value)[:40])
         return self._fan_out.child.format(id=value)
 
     def _drain(self, path: str) -> tuple[list[Any], WalkOutcome | None]:

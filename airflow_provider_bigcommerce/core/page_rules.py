@@ -140,9 +140,9 @@ def whole_number(path: str, name: str, value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise PagingError("bad_meta", path, f"the answer's {name} is {str(value)[:40]!r}, not a whole number")
+        raise PagingError("bad_meta", path, "not_whole_number", name=name, value=str(value)[:40])
     if value != int(value):
-        raise PagingError("bad_meta", path, f"the answer's {name} is {value!r}, not a whole number")
+        raise PagingError("bad_meta", path, "not_whole_number", name=name, value=str(value)[:40])
     return int(value)
 
 
@@ -150,7 +150,7 @@ def count_of(path: str, body: Any) -> int:
     """``count`` of a count companion's answer."""
     count = whole_number(path, "count", body.get("count") if isinstance(body, dict) else None)
     if count is None:
-        raise PagingError("bad_meta", path, "the count request answered without a count")
+        raise PagingError("bad_meta", path, "no_count")
     return count
 
 
@@ -168,7 +168,7 @@ def record_id(path: str, record: Any) -> int:
     """The ``id`` of a record of a keyset-paged list; a record without a whole-number id cannot be placed."""
     value = record.get("id") if isinstance(record, dict) else None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PagingError("bad_record", path, f"a record has no whole-number id ({str(value)[:40]!r})")
+        raise PagingError("bad_record", path, "id_not_whole", value=str(value)[:40])
     return value
 
 

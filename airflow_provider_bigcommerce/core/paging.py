@@ -148,15 +148,16 @@ class PageWalk:
             if self._pass_shifted:  # positions moved: this pass proves nothing, whatever the counts say
                 if passes < MAX_PASSES:
                     continue
-                raise PagingError("list_unstable", self._path, f"the list kept moving under {passes} reads by position")
+                raise PagingError("list_unstable", self._path, "moved_under_position_reads", passes=passes)
             verdict, expected = settle(passes)
             if verdict == "fail":
                 raise PagingError(
                     "count_mismatch",
                     self._path,
-                    f"after {passes} reads the list still holds fewer records than its count says",
+                    "short_after_passes",
                     expected=expected,
                     read=self._pass_seen,
+                    passes=passes,
                 )
             if verdict == "done":
                 self.outcome = WalkOutcome(expected, self._read, expected is not None, passes)
@@ -183,9 +184,10 @@ class PageWalk:
             raise PagingError(
                 "list_unstable",
                 self._path,
-                f"the list kept answering new records past {ceiling}",
+                "grew_past_ceiling",
                 expected=self._pass_count,
                 read=self._pass_seen,
+                ceiling=ceiling,
             )
 
     def _keyset_page(self, records: list[Any]) -> Page:
@@ -231,7 +233,7 @@ class PageWalk:
     def _keyset_records(self, body: Any) -> list[Any]:
         records = v2_records(self._path, body) if self._path.startswith("v2/") else v3_records(self._path, body)
         if records is None:
-            raise PagingError("bad_meta", self._path, "a page answered one object where a list was expected")
+            raise PagingError("bad_meta", self._path, "object_for_list")
         return records
 
     def _keyset_pass(self, keyset: Keyset, number: int) -> Iterator[Page]:
@@ -314,12 +316,10 @@ class PageWalk:
         the records an earlier pass did not yield."""
         ids = [record_id(self._path, record) for record in records]
         if any(later <= earlier for earlier, later in zip(ids, ids[1:], strict=False)) or (ids and ids[0] < chain.low):
-            raise PagingError(
-                "page_repeated", self._path, "the list answered ids out of order or below the requested minimum"
-            )
+            raise PagingError("page_repeated", self._path, "ids_out_of_order")
         high = chain.part.high
         if high is not None and ids and ids[-1] > high:
-            raise PagingError("page_repeated", self._path, "the list answered ids above the requested maximum")
+            raise PagingError("page_repeated", self._path, "ids_above_max")
         self._met(len(ids))
         if ids:
             chain.low = ids[-1] + 1
@@ -356,7 +356,7 @@ class PageWalk:
                 return
             keys = [identity(record) for record in records]
             if records and keys == previous:
-                raise PagingError("page_repeated", self._path, "the list answered the same page twice")
+                raise PagingError("page_repeated", self._path, "same_page_twice")
             previous = keys
             self._met(sum(pass_seen.add(key) for key in keys))
             fresh = first_new(records, self._seen)
@@ -419,7 +419,7 @@ class PageWalk:
             records = v3_records(self._path, body)
             keys = [identity(record) for record in records]
             if records and keys == previous:
-                raise PagingError("page_repeated", self._path, f"page {page_number} repeated the page before it")
+                raise PagingError("page_repeated", self._path, "page_repeats_previous", page=page_number)
             previous = keys
             self._met(sum(pass_seen.add(key) for key in keys))
             # Deletes before the current position skip as many records as they remove, which no count can
@@ -452,7 +452,7 @@ class PageWalk:
             if not has_next or not end_cursor:
                 return
             if end_cursor in cursors:
-                raise PagingError("cursor_cycle", self._path, "the list's cursors lead back to one already followed")
+                raise PagingError("cursor_cycle", self._path, "cursor_seen_before")
             cursors.add(end_cursor)
             params = {**params, "after": end_cursor}
             body = self._result(self._submit(params))
@@ -475,7 +475,7 @@ def _int_param(path: str, params: dict[str, Any], name: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise PagingError("bad_meta", path, f"the {name} parameter {str(value)[:20]!r} is not a whole number") from None
+        raise PagingError("bad_meta", path, "bound_not_whole", name=name, value=str(value)[:20]) from None
 
 
 def _clamped(part: Slice, high: int) -> Slice:

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from airflow_provider_bigcommerce.core.errors import PagingError
 from airflow_provider_bigcommerce.core.export import (
     ExportError,
     NdjsonWriter,
@@ -34,6 +33,7 @@ from airflow_provider_bigcommerce.core.export import (
     Window,
     atomic_file,
 )
+from airflow_provider_bigcommerce.core.page_rules import record_id
 
 SNAPSHOT_FOLDER = "_ids"
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def export_deletions(
 def _archived(client: PagedClient, resource: Resource, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     for page in client.walk(resource.path, dict(params)):
         for record in page.records:
-            yield {"id": _whole_id(resource, record), "_deleted_at": _iso(record.get("date_modified"))}
+            yield {"id": record_id(resource.path, record), "_deleted_at": _iso(record.get("date_modified"))}
 
 
 def _iso(value: Any) -> str | None:
@@ -121,15 +121,8 @@ def _all_ids(client: PagedClient, resource: Resource, params: Mapping[str, str])
     walk = client.walk(resource.path, dict(params))
     for page in walk:
         for record in page.records:
-            ids.append(_whole_id(resource, record))
+            ids.append(record_id(resource.path, record))
     return array("q", sorted(ids)), walk.outcome is not None and walk.outcome.verified
-
-
-def _whole_id(resource: Resource, record: Any) -> int:
-    value = record.get("id") if isinstance(record, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PagingError("bad_record", resource.path, f"a record has no whole-number id ({str(value)[:40]!r})")
-    return value
 
 
 def _read_snapshot(path: StoragePath) -> array | None:

@@ -167,7 +167,7 @@ class BigCommerceHook(BaseHook):
             next_step = self._next_step_text(error, self.bigcommerce_conn_id)
             return f"{type(error).__name__} [{error.code}, {error.next_step}]: {error} {next_step}"
         if isinstance(error, BigCommerceError):
-            from airflow_provider_bigcommerce.cli.oauth import api_problem
+            from airflow_provider_bigcommerce.cli.problems import api_problem
 
             return f"{type(error).__name__}: {api_problem(error, self.__dict__.get('properties'))}"
         return f"{type(error).__name__}: {error}"
@@ -218,7 +218,7 @@ class BigCommerceHook(BaseHook):
             # The button runs under a throwaway connection id (docs/airflow.md "The Test button"): name none.
             return False, _without_secrets(f"{error} {self._next_step_text(error, None)}", properties)
         except BigCommerceError as error:
-            from airflow_provider_bigcommerce.cli.oauth import api_problem
+            from airflow_provider_bigcommerce.cli.problems import api_problem
 
             # A toast, not a log: a short sentence naming the property to fix (a dead host, a wrong StoreId).
             return False, _without_secrets(api_problem(error, properties), properties)

@@ -147,9 +147,9 @@ class BigCommerceToStorageOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk import ObjectStoragePath
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-        from airflow_provider_bigcommerce.core.errors import PropertyError
+        from airflow_provider_bigcommerce.core.errors import PagingError, PropertyError
         from airflow_provider_bigcommerce.core.export import ExportError, export_resource, resource_for
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
@@ -182,6 +182,9 @@ class BigCommerceToStorageOperator(BaseOperator):
         except (ExportError, PropertyError) as error:
             # Wrong arguments or connection properties: a retry would fail the same way.
             raise AirflowFailException(str(error)) from error
+        except PagingError as error:
+            # The list changed or misbehaved under the walk: nothing was written; a retry reads it again.
+            raise AirflowException(hook.explain(error)) from error
         finally:
             hook.close()
         self._record_lineage(context, hook, manifest)

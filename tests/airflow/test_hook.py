@@ -13,7 +13,12 @@ import requests
 from airflow.sdk._shared.secrets_masker import redact
 
 from airflow_provider_bigcommerce.cli.main import build_parser
-from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, BigCommerceAuthError, NextStep
+from airflow_provider_bigcommerce.core.errors import (
+    AuthorizationRequiredError,
+    BigCommerceAuthError,
+    NextStep,
+    PagingError,
+)
 from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
 
@@ -167,18 +172,19 @@ def test_the_test_button_says_a_dead_host_cannot_be_reached_in_one_short_line(sa
 
 
 def test_the_test_button_answers_within_two_timeouts_while_the_store_trickles_endlessly(
-    sandbox, bigcommerce_connection
+    make_sandbox, bigcommerce_connection
 ):
     """Each call would end on its own bounds (two tries of a 4 s whole-answer deadline, then the next call: 9 s
     or more): the person at the button hears back after 2 x Timeout instead."""
+    trickling = make_sandbox(orders=1)  # a store of its own: its spoiled answers must not reach other tests
     extra = {
         "auth_scheme": "PersonalAccessToken",
-        "store_id": sandbox.store_id,
-        "oauth_access_token": sandbox.access_token,
+        "store_id": trickling.store_id,
+        "oauth_access_token": trickling.access_token,
         "timeout": "2",
     }
-    conn_id = bigcommerce_connection(extra)
-    sandbox.spoil(answers=10, trickle_bytes_per_s=1, endless=True)
+    conn_id = bigcommerce_connection(extra, host=trickling.base_url)
+    trickling.spoil(answers=10, trickle_bytes_per_s=1, endless=True)
 
     started = time.monotonic()
     ok, message = BigCommerceHook(conn_id).test_connection()
@@ -275,3 +281,11 @@ def test_the_hooks_authorization_advice_names_only_commands_the_cli_accepts(next
     assert commands and all("--conn-id bc_shop" in line for line in commands)
     for line in commands:
         build_parser().parse_args(shlex.split(line)[1:])  # argparse exits on an unknown command or flag
+
+
+def test_explain_puts_a_paging_error_in_words_for_the_task_log(bigcommerce_connection):
+    error = PagingError("page_repeated", "v3/catalog/products", "page_repeats_previous", page=4)
+
+    explained = BigCommerceHook(bigcommerce_connection()).explain(error)
+
+    assert explained.startswith("PagingError: Reading v3/catalog/products failed (page_repeated): page 4 "), explained

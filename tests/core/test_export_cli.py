@@ -13,6 +13,7 @@ import pytest
 
 from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV
 from airflow_provider_bigcommerce.core.export import Window, export_resource, resource_for
+from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,3 +116,14 @@ def test_a_rejected_token_exits_1_without_echoing_it(store, tmp_path, assert_no_
 
     assert done.returncode == 1
     assert_no_secret(done.stderr + done.stdout, "wrongtoken123")
+
+
+def test_a_list_that_cannot_be_read_exactly_once_exits_1_in_words_and_writes_no_file(store, tmp_path):
+    store.changes.misbehave("v2/orders", Misbehaviour(stale_count=-300))  # the count says 600; 300 are there
+
+    done = _cli("orders", "--full", "--destination", str(tmp_path / "out"), env={CONNECTION_ENV: _connection(store)})
+
+    assert done.returncode == 1, done.stderr
+    assert "Reading v2/orders failed (count_mismatch)" in done.stderr, done.stderr
+    assert "(expected 600, read 300)" in done.stderr and "retry" in done.stderr
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
