@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import socket
 import subprocess
@@ -288,35 +287,41 @@ def _values(location: str) -> dict[str, str]:
     return {"AuthScheme": "OAuth", "StoreId": STORE_ID, "InitiateOAuth": "REFRESH", "OAuthSettingsLocation": location}
 
 
-@pytest.mark.slow  # sixteen processes
-def test_sixteen_processes_incrementing_at_once_lose_no_update(s3, location):
-    open_settings_store(_properties(location)).save(_settings("count-0"))
-    rounds = 5
-    racers = [
+def _sixteen_at_once(script: str, *args: str, timeout: float) -> list[tuple[int, str, str]]:
+    """Sixteen processes running ``script``, each told "go" once all printed "ready"; (returncode, stdout, stderr)."""
+    processes = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, json.dumps(_values(location)), str(rounds)],
+            [sys.executable, "-c", script, *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=os.environ.copy(),
         )
         for _ in range(16)
     ]
     try:
-        for racer in racers:
-            assert racer.stdout.readline().strip() == "ready", racer.stderr.read()
-        for racer in racers:  # all at once
-            racer.stdin.write("go\n")
-            racer.stdin.flush()
-        finished = [racer.communicate(timeout=240) for racer in racers]
+        for process in processes:
+            assert process.stdout.readline().strip() == "ready", process.stderr.read()
+        for process in processes:  # all at once
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        finished = [process.communicate(timeout=timeout) for process in processes]
     finally:
-        for racer in racers:
-            if racer.poll() is None:
-                racer.kill()
-                racer.wait(10)
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+    return [(process.returncode, *outputs) for process, outputs in zip(processes, finished, strict=True)]
 
-    assert [racer.returncode for racer in racers] == [0] * 16, [errors[-800:] for _, errors in finished if errors]
+
+@pytest.mark.slow  # sixteen processes
+def test_sixteen_processes_incrementing_at_once_lose_no_update(s3, location):
+    open_settings_store(_properties(location)).save(_settings("count-0"))
+    rounds = 5
+
+    done = _sixteen_at_once(RACER, json.dumps(_values(location)), str(rounds), timeout=240)
+
+    assert [returncode for returncode, _, _ in done] == [0] * 16, [errors[-800:] for _, _, errors in done if errors]
     assert open_settings_store(_properties(location)).load(fresh=True).access_token == f"count-{16 * rounds}"
 
 
@@ -358,33 +363,12 @@ def test_sixteen_processes_on_s3_make_one_refresh_per_expiry_and_one_exchange(ex
     first = token_source_for(expiring_oauth.properties(location, OAuthVerifier=code))
     first_token = first.access_token()
     refreshes_before = expiring_oauth.token_requests("refresh_token")
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, json.dumps(expiring_oauth.values(location)), str(run_s)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=os.environ.copy(),
-        )
-        for _ in range(16)
-    ]
-    try:
-        for worker in workers:
-            assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
-        for worker in workers:
-            worker.stdin.write("go\n")
-            worker.stdin.flush()
-        finished = [worker.communicate(timeout=120) for worker in workers]
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait(10)
 
     results = []
-    for worker, (output, errors) in zip(workers, finished, strict=True):
-        assert worker.returncode == 0, errors[-2000:]
+    for returncode, output, errors in _sixteen_at_once(
+        WORKER, json.dumps(expiring_oauth.values(location)), str(run_s), timeout=120
+    ):
+        assert returncode == 0, errors[-2000:]
         results.append(json.loads(output))
     assert [failure for result in results for failure in result["failures"]] == []
     # Every worker got its token; how many calls fit in the run depends on the S3 server's speed: a lease costs a
