@@ -146,15 +146,15 @@ class LedgerRateLimiter(RateLimiter):
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(errno.ETIMEDOUT, "lock held too long") from None
                     time.sleep(0.001)
-                    continue
-                if _same_file(self._fd, self.path):
-                    return self._fd
-                # Pruned as unused (``prune_ledgers``) while this process held it open: the fleet is on a new file.
-                os.close(self._fd)
-                self._fd = None
+                else:
+                    if _same_file(self._fd, self.path):
+                        return self._fd
+                    # Pruned (``prune_ledgers``) while this process held it open: the fleet is on a new file.
+                    os.close(self._fd)
+                    self._fd = None
+                if time.monotonic() > deadline:  # held by others, or replaced under us, for too long
+                    raise TimeoutError(errno.ETIMEDOUT, "lock held too long")
         except OSError as exc:
             if not self._warned:
                 self._warned = True
