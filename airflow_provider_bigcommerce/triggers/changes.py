@@ -184,15 +184,16 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
                     "No marker this time (%s); next look in %g s", type(error).__name__, self.poll_interval
                 )
             else:
-                if previous is not None and _changed(previous, marker):
-                    self.log.info("%s changed: %s -> %s", self.resource, _brief(previous), _brief(marker))
-                    await self._save_marker(marker)
-                    yield TriggerEvent({**marker, "previous": previous})
-                elif previous is None:
+                if previous is None or previous.get("store") != marker["store"]:
+                    # A first look, or the connection was repointed: a new baseline, not a change of this store.
                     kept = "the asset's state store" if await self._save_marker(marker) else "memory"
                     self.log.info(
                         "First look at %s of %s: %s (kept in %s)", self.resource, marker["store"], _brief(marker), kept
                     )
+                elif _changed(previous, marker):
+                    self.log.info("%s changed: %s -> %s", self.resource, _brief(previous), _brief(marker))
+                    await self._save_marker(marker)
+                    yield TriggerEvent({**marker, "previous": previous})
                 previous = marker
             await asyncio.sleep(self.poll_interval)
 
@@ -223,10 +224,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
 
 
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-    """A change of the newest record or of the count. A different store (the connection was repointed) is not
-    a change of this one's data, but a new baseline."""
-    if before.get("store") != after.get("store"):
-        return False
+    """A change of one store's list: of its newest record or of its count."""
     return before.get("newest") != after.get("newest") or before.get("count") != after.get("count")
 
 

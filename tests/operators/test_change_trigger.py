@@ -15,6 +15,7 @@ import pytest
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
 from airflow_provider_bigcommerce.triggers.changes import (
+    MARKER_KEY,
     MIN_POLL_INTERVAL_S,
     REQUESTS_PER_POLL,
     BigCommerceChangeTrigger,
@@ -178,3 +179,29 @@ def test_a_rejected_token_ends_the_trigger_with_the_auth_error(store: Any, monke
     with pytest.raises(BigCommerceAuthError) as raised:
         asyncio.run(asyncio.wait_for(first(), 60))
     assert raised.value.status == 401
+
+
+class _StateStore:
+    """Airflow's asset state store accessors as the triggerer injects them: ``aget`` and ``aset`` by key."""
+
+    def __init__(self, saved: dict[str, Any]) -> None:
+        self.saved = saved
+
+    async def aget(self, key: str) -> Any:
+        return self.saved.get(key)
+
+    async def aset(self, key: str, value: Any) -> None:
+        self.saved[key] = value
+
+
+def test_a_marker_of_another_store_is_replaced_by_this_stores_baseline_without_an_event(store: Any):
+    """The connection was repointed: no event, and the new store's marker is saved, so a change made while the
+    triggerer restarts is compared with this store's list rather than taken for a new baseline again."""
+    other = {"store": "otherstore1", "resource": "orders", "count": 3, "newest": {"id": 1, "date_modified": None}}
+    state = _StateStore({MARKER_KEY: other})
+    trigger = QuickChangeTrigger(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2)
+    trigger.asset_state_store = state
+
+    assert asyncio.run(_next_event(trigger, store, after_polls=1, change=None)) is None
+    saved = state.saved[MARKER_KEY]
+    assert saved["store"] == store.store_id and saved["count"] == ORDERS
