@@ -102,10 +102,10 @@ def test_a_burst_while_plenty_is_left_then_the_last_requests_spread_over_the_win
 
 
 def _sends_in_one_window(limiter: RateLimiter, clock: FakeClock) -> list[float]:
-    """Ask for requests without end in a fresh 30-per-3-s window answering at once; when each went (s from the
-    start) until one has to wait for the reset."""
+    """Ask for requests in a fresh 30-per-3-s window answering at once; when each went (s from the start) until
+    one has to wait for the reset (at most 100, so a limiter that never waits fails instead of hanging)."""
     start, sent = clock.now, []
-    while (at := (permit := limiter.acquire()).sent_at - start) < 3:
+    while len(sent) < 100 and (at := (permit := limiter.acquire()).sent_at - start) < 3:
         sent.append(round(at, 2))
         _answer(limiter, permit, headers=_headers(30, 30 - len(sent), 3000, round((3 - at) * 1000)))
     return sent
