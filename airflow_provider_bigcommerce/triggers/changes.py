@@ -28,7 +28,8 @@ from typing import Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from airflow_provider_bigcommerce.core.errors import BigCommerceError
+from airflow_provider_bigcommerce.core import page_rules
+from airflow_provider_bigcommerce.core.errors import BigCommerceError, PagingError
 
 MIN_POLL_INTERVAL_S = 30.0
 DEFAULT_POLL_INTERVAL_S = 300.0
@@ -50,7 +51,7 @@ class Watch:
 
 
 WATCHES: dict[str, Watch] = {
-    "orders": Watch("v2/orders", {"sort": "date_modified:desc", "limit": "1"}, count_path="v2/orders/count"),
+    "orders": Watch("v2/orders", {"sort": "date_modified:desc", "limit": "1"}, count_path=page_rules.ORDERS_COUNT.path),
     "products": Watch("v3/catalog/products", {"sort": "date_modified", "direction": "desc", "limit": "1"}),
     "customers": Watch("v3/customers", {"sort": "date_modified:desc", "limit": "1", "page": "1"}),
 }
@@ -68,7 +69,8 @@ class ChangeTriggerError(BigCommerceError, ValueError):
 def read_marker(bigcommerce_conn_id: str, resource: str) -> dict[str, Any]:
     """The list's marker now: ``{"store", "resource", "count", "newest": {"id", "date_modified"} | None}``.
 
-    Blocking (connection lookup, one or two HTTP calls through the client's retries and rate limits).
+    Blocking (connection lookup, one or two HTTP calls through the client's retries and rate limits). A body
+    that is not a list page or count raises ``PagingError``.
     """
     from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
@@ -76,14 +78,17 @@ def read_marker(bigcommerce_conn_id: str, resource: str) -> dict[str, Any]:
     hook = BigCommerceHook(bigcommerce_conn_id, read_only=True)
     try:
         answer = hook.request("GET", watch.path, params=dict(watch.newest_params))
-        if isinstance(answer, Mapping):  # v3: {"data": [...], "meta": {"pagination": {"total": n}}}
-            records = answer.get("data") or []
-            count = ((answer.get("meta") or {}).get("pagination") or {}).get("total")
-        else:  # v2: a bare array, or None (204) for an empty list
-            records = answer or []
-            count = None
-        if watch.count_path is not None:
-            count = (hook.request("GET", watch.count_path) or {}).get("count", 0)
+        # The bodies are read by the paging rules' readers: a malformed one is a PagingError, not a false marker.
+        if watch.count_path is None:  # v3: {"data": [...], "meta": {"pagination": {"total": n}}}
+            records = page_rules.v3_records(watch.path, answer)
+            pagination = page_rules.meta_of(answer).get("pagination")
+            total = pagination.get("total") if isinstance(pagination, Mapping) else None
+            count = page_rules.whole_number(watch.path, "total", total)
+        else:  # v2: a bare array, or None (204) for an empty list; the count from its companion request
+            records = page_rules.v2_records(watch.path, answer)
+            if records is None:
+                raise PagingError("bad_meta", watch.path, "object_for_list")
+            count = page_rules.count_of(watch.count_path, hook.request("GET", watch.count_path))
         newest = records[0] if records else None
         return {
             "store": hook.properties.store_id,
@@ -176,7 +181,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
         while True:
             try:
                 marker = await asyncio.to_thread(read_marker, self.bigcommerce_conn_id, self.resource)
-            except (BigCommerceTransportError, BigCommerceApiError) as error:
+            except (BigCommerceTransportError, BigCommerceApiError, PagingError) as error:
                 permanent = isinstance(error, BigCommerceApiError) and error.status < 500 and error.status != 429
                 if permanent:
                     raise  # a wrong StoreId, a revoked token, a missing scope: polling again cannot help
