@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     except (UsageError, PropertyError, ExportError) as error:
         return _fail(EXIT_USAGE, error)
     except BigCommerceError as error:
-        return _fail(EXIT_FAILED, api_problem(error, None))
+        return _fail(EXIT_FAILED, api_problem(error, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:
         return _fail(130, "interrupted; the destination keeps its previous file")
     print(json.dumps(manifest, indent=2))
@@ -81,7 +81,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     text = args.connection_string or os.environ.get(CONNECTION_ENV)
     if not text:
         raise UsageError(f"Give --connection-string or set env {CONNECTION_ENV}.")
-    properties = ConnectionProperties.from_mapping(parse_connection_string(text))
+    properties = args.resolved_properties = ConnectionProperties.from_mapping(parse_connection_string(text))
     resource = catalogue_resource(
         args.resource, path=args.path, params=_params(args.param), date_modified_params=args.date_filter
     )

@@ -127,3 +127,15 @@ def test_a_list_that_cannot_be_read_exactly_once_exits_1_in_words_and_writes_no_
     assert "Reading v2/orders failed (count_mismatch)" in done.stderr, done.stderr
     assert "(expected 600, read 300)" in done.stderr and "retry" in done.stderr
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+
+def test_a_dead_api_host_is_named_in_the_failure(tmp_path, unused_port, assert_no_secret):
+    dead = f"http://127.0.0.1:{unused_port}"
+    token = "t" * 31
+    connection = f"AuthScheme=PersonalAccessToken;StoreId=abc123;OAuthAccessToken={token};URL={dead};Timeout=1"
+
+    done = _cli("pages", "--full", "--destination", str(tmp_path), env={CONNECTION_ENV: connection})
+
+    assert done.returncode == 1
+    assert f"export: Cannot reach BigCommerce at {dead}:" in done.stderr, done.stderr
+    assert_no_secret(done.stderr + done.stdout, token)
