@@ -133,7 +133,10 @@ class LedgerRateLimiter(RateLimiter):
         try:
             self._load(fd)
             yield
-            self._save(fd)
+            try:
+                self._save(fd)
+            except OSError as exc:  # a full disk, a quota: the decision stands, the fleet just does not hear of it
+                self._warn_unusable(exc)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
@@ -156,16 +159,19 @@ class LedgerRateLimiter(RateLimiter):
                 if time.monotonic() > deadline:  # held by others, or replaced under us, for too long
                     raise TimeoutError(errno.ETIMEDOUT, "lock held too long")
         except OSError as exc:
-            if not self._warned:
-                self._warned = True
-                log.warning(
-                    "The quota ledger %s cannot be used (%s); this process paces the store on its own figures. "
-                    "Check the folder (env %s), or set it to off.",
-                    self.path,
-                    exc.strerror or exc,
-                    FOLDER_ENV,
-                )
+            self._warn_unusable(exc)
             return None
+
+    def _warn_unusable(self, exc: OSError) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "The quota ledger %s cannot be used (%s); this process paces the store on its own figures. "
+                "Check the folder (env %s), or set it to off.",
+                self.path,
+                exc.strerror or exc,
+                FOLDER_ENV,
+            )
 
     def _load(self, fd: int) -> None:
         now = self._clock.monotonic()
@@ -191,8 +197,10 @@ class LedgerRateLimiter(RateLimiter):
         data = json.dumps(
             {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in document.items()}
         )
+        encoded = data.encode()
         os.ftruncate(fd, 0)
-        os.pwrite(fd, data.encode(), 0)
+        if os.pwrite(fd, encoded, 0) < len(encoded):  # a full disk or a file-size limit cut it short
+            raise OSError(errno.EFBIG, "the ledger was only partly written")
 
 
 def _checked(document: dict[str, Any], now: float) -> tuple[int | None, dict[str, Any], list[float]]:

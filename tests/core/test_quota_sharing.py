@@ -153,6 +153,33 @@ def test_folder_off_keeps_every_process_on_its_own(monkeypatch):
     assert type(store_limiter(key)) is RateLimiter
 
 
+UNWRITABLE_LEDGER = """
+import logging, resource, signal, sys
+from airflow_provider_bigcommerce.core.quota_ledger import LedgerRateLimiter
+from airflow_provider_bigcommerce.core.rate_limit import RateLimitReading
+
+logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (8, 8))
+limiter = LedgerRateLimiter(sys.argv[1])
+reading = RateLimitReading(100, 99, 30_000, 30_000, None)
+limiter.note_response(limiter.acquire(), 200, reading, bare_429_backoff=lambda n: 0.1)
+permits = [limiter.acquire() for _ in range(5)]
+print("sent", 1 + len(permits), "waited", max(permit.waited_s for permit in permits))
+"""
+
+
+def test_a_ledger_that_cannot_be_written_leaves_the_process_on_its_own_figures_with_one_warning(ledger):
+    done = subprocess.run(
+        [sys.executable, "-c", UNWRITABLE_LEDGER, str(ledger)], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    sent, waited = done.stdout.split()[1], float(done.stdout.split()[3])
+    assert sent == "6" and waited < 1
+    assert done.stderr.count("cannot be used") == 1, done.stderr
+
+
 def test_a_damaged_ledger_is_taken_for_empty_and_rewritten(ledger):
     ledger.parent.mkdir(parents=True)
     ledger.write_bytes(b"\x00{not json")
