@@ -38,10 +38,8 @@ PAGING_WORDS = {
 }
 
 # What to do about it: a store that changed too fast settles; answers that break the paging rules are the store's.
-_PAGING_NEXT = {
-    "count_mismatch": "The store changed faster than it could be read; a retry reads the list again.",
-    "list_unstable": "The store changed faster than it could be read; a retry reads the list again.",
-}
+_SETTLES = "The store changed faster than it could be read; a retry reads the list again."
+_PAGING_NEXT = {"count_mismatch": _SETTLES, "list_unstable": _SETTLES}
 _PAGING_NEXT_DEFAULT = (
     "The store's answers broke BigCommerce's paging rules; a retry may get good ones. If it persists, report the "
     "list and this message to BigCommerce support."
