@@ -338,6 +338,9 @@ class PageWalk:
     # -- v2 by position ----------------------------------------------------------------------------------------
 
     def _v2_pass(self, number: int) -> Iterator[Page]:
+        # A delete before the current position makes the next page skip a record, which the end count alone
+        # cannot tell from the delete itself: as with a v3 total, a count that moved means this pass proves nothing.
+        self._pass_count = self._v2_recount(self._params)
         pass_seen = SeenKeys()
         start = int(self._params.get("page", 1))
         next_number, window = start, 1
@@ -365,6 +368,8 @@ class PageWalk:
             if len(records) < self._limit:
                 for future in ahead:
                     future.cancel()
+                if self._pass_count is not None:
+                    self._pass_shifted |= self._v2_recount(self._params) != self._pass_count
                 return
             window = min(2 * window, V2_READ_AHEAD)
 

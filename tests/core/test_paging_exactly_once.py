@@ -230,3 +230,14 @@ def test_an_id_bound_that_is_not_a_whole_number_is_a_paging_error_naming_the_lis
         _read(client, "v2/orders", {"min_id": "ten"})
 
     assert (caught.value.code, caught.value.path) == ("bad_meta", "v2/orders")
+
+
+def test_a_delete_before_the_position_of_a_v2_walk_by_page_loses_no_other_record(make_sandbox, make_client):
+    sandbox = make_sandbox()
+    sandbox.changes.plan("v2/coupons", after=1, delete=[3])  # after page 1: page 2 would start one record later
+    client = make_client(sandbox, max_concurrency=1)
+
+    ids, outcome = _read(client, "v2/coupons", {"limit": 10})
+
+    _exactly_once(ids, [n for n in range(1, 31) if n != 3])
+    assert outcome.verified and outcome.passes == 2
