@@ -37,9 +37,11 @@ class BigCommerceApiError(BigCommerceError):
 class BigCommerceAuthError(BigCommerceApiError):
     """401 (token missing, wrong or revoked) or 403 (token lacks a scope; ``required_scope`` names it when known)."""
 
-    def __init__(self, *args: object, required_scope: str | None = None, **kwargs: str) -> None:
+    def __init__(
+        self, status: int, method: str, path: str, message: str, *, hint: str = "", required_scope: str | None = None
+    ) -> None:
         self.required_scope = required_scope
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(status, method, path, message, hint=hint)
 
 
 class BigCommerceRateLimitError(BigCommerceApiError):
