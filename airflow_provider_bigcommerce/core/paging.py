@@ -329,8 +329,8 @@ class PageWalk:
             return records
         return [record for record, key in zip(records, ids, strict=True) if key not in self._seen]
 
-    def _keyset_recount(self, keyset: Keyset, low: int | None = None, high: int | None = None) -> int | None:
-        params = self._keyset_params(keyset, low, high)
+    def _keyset_recount(self, keyset: Keyset) -> int | None:
+        params = self._keyset_params(keyset, None, None)
         if self._path.startswith("v2/"):
             return self._v2_recount(params)
         return self._v3_recount(params)
