@@ -139,9 +139,8 @@ def whole_number(path: str, name: str, value: Any) -> int | None:
     """A count or total from a body: None when absent, a ``PagingError`` when it is not a whole number >= 0."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise PagingError("bad_meta", path, "not_whole_number", name=name, value=str(value)[:40])
-    if value != int(value):
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not number or value < 0 or value != int(value):
         raise PagingError("bad_meta", path, "not_whole_number", name=name, value=str(value)[:40])
     return int(value)
 
