@@ -294,7 +294,8 @@ def run(
     )
     result.notes.append(
         f"ceiling: the same {ceiling.stores} stores without a practical quota: {ceiling.rate:.0f} requests/s "
-        f"({ceiling.rate * 250:,.0f} brands/s), client at {ceiling.cpu_s / ceiling.seconds:.0%} of a core; "
+        f"({ceiling.records / ceiling.seconds:,.0f} brands/s), "
+        f"client at {ceiling.cpu_s / ceiling.seconds:.0%} of a core; "
         "the machine's CPU, shared by client and stores, is the limit there"
     )
     result.seconds = time.perf_counter() - started
