@@ -1,18 +1,24 @@
 """A real Airflow's components as processes of a test: started in a throwaway AIRFLOW_HOME, stopped by their ids.
 
-Used by every real-scheduler test: ``Airflow.start()`` migrates the metadata DB and starts the api-server,
-scheduler, dag-processor and triggerer; ``spawn`` adds any other process (a Celery worker with a home of its own);
-``stop`` ends them all, each as a process group, SIGTERM then SIGKILL after 20 s.
+Used by every real-scheduler test: ``with Airflow(home, env) as airflow:`` migrates the metadata DB and starts the
+api-server, scheduler, dag-processor and triggerer; ``spawn`` adds any other process (a Celery worker with a home of
+its own); leaving the block ends them all, each as a process group, SIGTERM then SIGKILL after 20 s.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,22 +44,54 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float, logs: Pa
     raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{tails}")
 
 
-class Airflow:
-    """The components as process groups of their own, each logging to ``process_logs/{name}.log``."""
+def modified_at(order: dict[str, Any]) -> datetime:
+    """When a v2 order was last modified, in UTC."""
+    return parsedate_to_datetime(order["date_modified"]).astimezone(UTC)
 
-    def __init__(self, home: Path, env: dict[str, str], api_port: int) -> None:
+
+def busiest_day(orders: Iterable[dict[str, Any]]) -> datetime:
+    """The day (UTC midnight) on which most of ``orders`` were last modified (on a tie, the first seen)."""
+    days = Counter(modified_at(order).replace(hour=0, minute=0, second=0, microsecond=0) for order in orders)
+    day, _ = days.most_common(1)[0]
+    return day
+
+
+def exported_ids(manifest: dict[str, Any]) -> list[int]:
+    """The record ids in a manifest's gzipped JSON-lines files, in file order."""
+    return [
+        json.loads(line)["id"]
+        for file in manifest["files"]
+        for line in gzip.decompress(Path(file["path"]).read_bytes()).decode().splitlines()
+    ]
+
+
+class Airflow:
+    """The components as process groups of their own, each logging to ``process_logs/{name}.log``; the api-server
+    on ``env``'s ``AIRFLOW__API__PORT``."""
+
+    def __init__(self, home: Path, env: dict[str, str]) -> None:
         self.home = home
         self.env = env
-        self.api = f"http://127.0.0.1:{api_port}/api/v2"
+        self.api = f"http://127.0.0.1:{env['AIRFLOW__API__PORT']}/api/v2"
         self.process_logs = home / "process-logs"
         self.process_logs.mkdir()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self._api_port = api_port
+
+    def __enter__(self) -> Airflow:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def start(self) -> None:
         subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, check=True, capture_output=True, timeout=180)
         for name, arguments in COMPONENTS.items():
-            self.spawn(name, [argument.format(api_port=self._api_port) for argument in arguments])
+            self.spawn(name, [argument.format(api_port=self.env["AIRFLOW__API__PORT"]) for argument in arguments])
 
     def spawn(self, name: str, arguments: list[str], env: Mapping[str, str] | None = None) -> None:
         """Start ``airflow {arguments}`` as ``name`` (its log: ``process_logs/{name}.log``), with ``env`` or the
@@ -76,8 +114,8 @@ class Airflow:
 
     @staticmethod
     def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-        for process in processes:
-            if process.poll() is None:
+        for process in processes:  # the group even when its leader has died: its children may not have
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + 20
         for process in processes:
@@ -94,6 +132,15 @@ class Airflow:
             return None
         return response.json() if response.status_code == 200 else None
 
+    def ready(self, *dag_ids: str) -> None:
+        """Wait until the components report healthy and the dag-processor has parsed ``dag_ids``."""
+        what = "api-server, scheduler, dag-processor and triggerer to report healthy"
+        wait_until(self.healthy, what, 120, self.process_logs)
+        for dag_id in dag_ids:
+            wait_until(
+                lambda d=dag_id: self.get(f"/dags/{d}"), f"the dag-processor to parse {dag_id}", 120, self.process_logs
+            )
+
     def healthy(self) -> bool:
         health = self.get("/monitor/health") or {}
         parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
@@ -108,6 +155,10 @@ class Airflow:
         started = requests.post(f"{self.api}/dags/{dag_id}/dagRuns", json={"logical_date": logical_date}, timeout=10)
         assert started.ok, started.text
         return started.json()["dag_run_id"]
+
+    def runs(self, dag_id: str) -> list[dict[str, Any]]:
+        """The DAG's runs, oldest first."""
+        return (self.get(f"/dags/{dag_id}/dagRuns?order_by=id&limit=100") or {}).get("dag_runs", [])
 
     def run_state(self, dag_id: str, run_id: str) -> str | None:
         """The run's state once it has finished (``success`` or ``failed``), else None."""

@@ -1,4 +1,5 @@
-"""What every real-scheduler test gives its Airflow: one SQLite home, loopback ports, fast heartbeats."""
+"""What every real-scheduler test gives its Airflow: one SQLite home, loopback ports, fast heartbeats; and the
+orders of the test's ``store`` as the v2 API lists them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +43,9 @@ def scheduler_env(free_port: Callable[[], int]) -> Callable[[Path, Path], dict[s
         }
 
     return env
+
+
+@pytest.fixture
+def orders(store: Any, make_client: Callable[..., Any]) -> list[dict[str, Any]]:
+    """Every order of the test's ``store`` (a lookalike), read before the test changes anything."""
+    return list(make_client(store).paginate("v2/orders"))

@@ -12,19 +12,14 @@ triggerer, api-server; LocalExecutor, SQLite), against the lookalike on a thread
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
-from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from tests.scheduler.components import COMPONENTS, Airflow, wait_until
+from tests.scheduler.components import COMPONENTS, Airflow, busiest_day, modified_at, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -37,15 +32,6 @@ ORDERS = 60
 @pytest.fixture
 def store(make_sandbox: Callable[..., Any]) -> Any:
     return make_sandbox(seed=41, orders=ORDERS)
-
-
-@pytest.fixture
-def orders(store: Any) -> list[dict[str, Any]]:
-    properties = ConnectionProperties.from_mapping(
-        {"StoreId": store.store_id, "OAuthAccessToken": store.access_token, "URL": store.base_url}
-    )
-    with BigCommerceClient(properties, token_source_for(properties)) as client:
-        return list(client.paginate("v2/orders"))
 
 
 @pytest.fixture
@@ -70,21 +56,8 @@ def airflow(tmp_path: Path, store: Any, scheduler_env: Callable[[Path, Path], di
         "BIGCOMMERCE_CONN_ID": CONN_ID,
         "BIGCOMMERCE_POLL_INTERVAL_S": "30",
     }
-    running = Airflow(home, env, int(env["AIRFLOW__API__PORT"]))
-    try:
-        running.start()
+    with Airflow(home, env) as running:
         yield running
-    finally:
-        running.stop()
-
-
-def _runs(airflow: Airflow, dag_id: str) -> list[dict[str, Any]]:
-    return (airflow.get(f"/dags/{dag_id}/dagRuns") or {}).get("dag_runs", [])
-
-
-def _xcom(airflow: Airflow, dag_id: str, run_id: str, task_id: str) -> Any:
-    entry = airflow.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value")
-    return entry["value"] if entry else None
 
 
 def _restart_triggerer(airflow: Airflow, during: Callable[[], None]) -> None:
@@ -92,15 +65,6 @@ def _restart_triggerer(airflow: Airflow, during: Callable[[], None]) -> None:
     airflow.stop_one("triggerer")
     during()
     airflow.spawn("triggerer-restarted", COMPONENTS["triggerer"])
-
-
-def _modified(order: dict[str, Any]) -> datetime:
-    return parsedate_to_datetime(order["date_modified"])
-
-
-def _busiest_day(orders: list[dict[str, Any]]) -> datetime:
-    day, _ = Counter(_modified(order).replace(hour=0, minute=0, second=0) for order in orders).most_common(1)[0]
-    return day
 
 
 def _first_look(airflow: Airflow, store_id: str) -> str | None:
@@ -119,38 +83,37 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
     airflow: Airflow, store: Any, orders: list[dict[str, Any]]
 ):
     logs = airflow.process_logs
-    newest = max(orders, key=_modified)
+    newest = max(orders, key=modified_at)
     store.changes.plan("v2/orders", after=10**9, insert=[newest["id"]])  # not placed yet
-    wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
-    for dag_id in ("bigcommerce_orders_export", "bigcommerce_orders_arrived", "bigcommerce_orders_on_change"):
-        wait_until(lambda d=dag_id: airflow.get(f"/dags/{d}"), f"the dag-processor to parse {dag_id}", 90, logs)
+    dag_ids = ("bigcommerce_orders_export", "bigcommerce_orders_arrived", "bigcommerce_orders_on_change")
+    airflow.ready(*dag_ids)
+    for dag_id in dag_ids:
         airflow.unpause(dag_id)  # the export's catchup=False run exports yesterday too (no orders then)
 
     # Asset-driven: export a busy day (not the new order's); the DAG on the orders asset gets the event's metadata.
-    new_day = _modified(newest).replace(hour=0, minute=0, second=0)
-    day = _busiest_day([order for order in orders if _modified(order) < new_day])
-    expected = sorted(order["id"] for order in orders if day <= _modified(order) < day + timedelta(days=1))
-    export_run = airflow.trigger("bigcommerce_orders_export", (day + timedelta(days=1)).astimezone(UTC).isoformat())
+    new_day = modified_at(newest).replace(hour=0, minute=0, second=0)
+    day = busiest_day(order for order in orders if modified_at(order) < new_day)
+    expected = sorted(order["id"] for order in orders if day <= modified_at(order) < day + timedelta(days=1))
+    export_run = airflow.trigger("bigcommerce_orders_export", (day + timedelta(days=1)).isoformat())
 
     # Change-driven, meanwhile: once the watcher's trigger has taken its first look, an order arrives.
     first_look = wait_until(lambda: _first_look(airflow, store.store_id), "the trigger's first look", 120, logs)
     assert "kept in the asset's state store" in first_look  # a restarted triggerer compares with it
-    assert not _runs(airflow, "bigcommerce_orders_on_change"), "a run before any change"
+    assert not airflow.runs("bigcommerce_orders_on_change"), "a run before any change"
     store.changes.plan("v2/orders", after=0, insert=[newest["id"]])  # the order is placed
 
-    def export_done() -> str | None:
-        state = (airflow.get(f"/dags/bigcommerce_orders_export/dagRuns/{export_run}") or {}).get("state")
-        return state if state in ("success", "failed") else None
-
-    assert wait_until(export_done, "the day's export", 150, logs) == "success"
-    manifest = _xcom(airflow, "bigcommerce_orders_export", export_run, "export_orders")
+    export_done = wait_until(
+        lambda: airflow.run_state("bigcommerce_orders_export", export_run), "the export", 150, logs
+    )
+    assert export_done == "success"
+    manifest = airflow.xcom("bigcommerce_orders_export", export_run, "export_orders")
     written = [json.loads(line)["id"] for line in Path(manifest["files"][0]["path"]).read_text().splitlines()]
     assert sorted(written) == expected and manifest["records"] == len(expected) > 0
 
     def arrived() -> dict[str, Any] | None:
-        for run in _runs(airflow, "bigcommerce_orders_arrived"):
+        for run in airflow.runs("bigcommerce_orders_arrived"):
             if run["state"] == "success" and run["run_type"] == "asset_triggered":
-                for row in _xcom(airflow, "bigcommerce_orders_arrived", run["dag_run_id"], "load") or []:
+                for row in airflow.xcom("bigcommerce_orders_arrived", run["dag_run_id"], "load") or []:
                     if row["files"] == [manifest["files"][0]["path"]]:
                         return row
         return None
@@ -161,30 +124,30 @@ def test_an_export_starts_the_dag_scheduled_on_its_asset_and_a_new_order_starts_
     assert row["verification"]["verified"] is True and row["verification"]["read"] == len(expected)
 
     def changed_run() -> dict[str, Any] | None:
-        runs = [run for run in _runs(airflow, "bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
+        runs = [run for run in airflow.runs("bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
         return runs[0] if runs else None
 
     run = wait_until(changed_run, "a run of the watching DAG after the change", 150, logs)
     assert run["state"] == "success" and run["run_type"] == "asset_triggered"
-    changed = _xcom(airflow, "bigcommerce_orders_on_change", run["dag_run_id"], "export_changed_orders")
+    changed = airflow.xcom("bigcommerce_orders_on_change", run["dag_run_id"], "export_changed_orders")
     exported = [json.loads(line)["id"] for line in Path(changed["files"][0]["path"]).read_text().splitlines()]
     assert newest["id"] in exported
     window_start = datetime.fromisoformat(changed["window"]["start"])
-    assert all(_modified(order) >= window_start for order in orders if order["id"] in exported)
-    assert len(_runs(airflow, "bigcommerce_orders_on_change")) == 1  # one change, one run
+    assert all(modified_at(order) >= window_start for order in orders if order["id"] in exported)
+    assert len(airflow.runs("bigcommerce_orders_on_change")) == 1  # one change, one run
 
     # An order is deleted while the triggerer is down: the restarted trigger compares with the saved marker.
     _restart_triggerer(airflow, during=lambda: store.changes.plan("v2/orders", after=0, delete=[newest["id"]]))
 
     def second_run() -> dict[str, Any] | None:
-        runs = [run for run in _runs(airflow, "bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
+        runs = [run for run in airflow.runs("bigcommerce_orders_on_change") if run["state"] in ("success", "failed")]
         return runs[0] if len(runs) == 2 else None
 
     wait_until(second_run, "a run for the change made while the triggerer was down", 120, logs)
     (latest,) = [
-        other for other in _runs(airflow, "bigcommerce_orders_on_change") if other["dag_run_id"] != run["dag_run_id"]
+        other for other in airflow.runs("bigcommerce_orders_on_change") if other["dag_run_id"] != run["dag_run_id"]
     ]
     assert latest["state"] == "success" and latest["run_type"] == "asset_triggered"
-    tis = airflow.get(f"/dags/bigcommerce_orders_on_change/dagRuns/{latest['dag_run_id']}/taskInstances") or {}
-    states = {ti["task_id"]: ti["state"] for ti in tis.get("task_instances", [])}
+    tis = airflow.task_instances("bigcommerce_orders_on_change", latest["dag_run_id"])
+    states = {task_id: ti["state"] for task_id, ti in tis.items()}
     assert states == {"changed_window": "skipped", "export_changed_orders": "skipped"}  # only a deletion

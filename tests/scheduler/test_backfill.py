@@ -7,21 +7,16 @@ files, none missing from the range.
 
 from __future__ import annotations
 
-import gzip
 import json
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
-from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from tests.scheduler.components import AIRFLOW, Airflow, wait_until
+from tests.scheduler.components import AIRFLOW, Airflow, busiest_day, exported_ids, modified_at, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
 
@@ -37,16 +32,9 @@ def store(make_sandbox: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
-def modified(store: Any) -> dict[int, datetime]:
+def modified(orders: list[dict[str, Any]]) -> dict[int, datetime]:
     """Every order's id and when it was last modified."""
-    properties = ConnectionProperties.from_mapping(
-        {"StoreId": store.store_id, "OAuthAccessToken": store.access_token, "URL": store.base_url}
-    )
-    with BigCommerceClient(properties, token_source_for(properties)) as client:
-        return {
-            order["id"]: parsedate_to_datetime(order["date_modified"]).astimezone(UTC)
-            for order in client.paginate("v2/orders")
-        }
+    return {order["id"]: modified_at(order) for order in orders}
 
 
 @pytest.fixture
@@ -64,22 +52,17 @@ def airflow(tmp_path: Path, store: Any, scheduler_env: Callable[[Path, Path], di
         "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_CONN_ID": CONN_ID,
         "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_DESTINATION": str(tmp_path / "export"),
     }
-    running = Airflow(home, env, int(env["AIRFLOW__API__PORT"]))
-    try:
-        running.start()
+    with Airflow(home, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_a_backfill_of_three_days_exports_each_days_orders_once_in_runs_side_by_side(
-    airflow: Airflow, modified: dict[int, datetime]
+    airflow: Airflow, orders: list[dict[str, Any]], modified: dict[int, datetime]
 ):
     logs = airflow.process_logs
-    first_day = _busiest_day(modified) - timedelta(days=1)
+    first_day = busiest_day(orders) - timedelta(days=1)
     last_day = first_day + timedelta(days=DAYS - 1)
-    wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
-    wait_until(lambda: airflow.get(f"/dags/{DAG_ID}"), f"the dag-processor to parse {DAG_ID}", 90, logs)
+    airflow.ready(DAG_ID)
 
     airflow.unpause(DAG_ID)  # a paused DAG's backfill runs wait; unpaused, its schedule adds yesterday's run too
     command = [AIRFLOW, "backfill", "create", "--dag-id", DAG_ID, "--max-active-runs", str(DAYS)]
@@ -88,7 +71,7 @@ def test_a_backfill_of_three_days_exports_each_days_orders_once_in_runs_side_by_
     assert created.returncode == 0, created.stdout + created.stderr
 
     def backfill_runs() -> list[dict[str, Any]] | None:
-        runs = [run for run in _runs(airflow) if run["run_type"] == "backfill"]
+        runs = [run for run in airflow.runs(DAG_ID) if run["run_type"] == "backfill"]
         done = len(runs) == DAYS and all(run["state"] in ("success", "failed") for run in runs)
         return runs if done else None
 
@@ -110,28 +93,9 @@ def test_a_backfill_of_three_days_exports_each_days_orders_once_in_runs_side_by_
         end = datetime.fromisoformat(run["data_interval_end"])
         manifest = airflow.xcom(DAG_ID, run["dag_run_id"], "export", 0)
         assert manifest["resource"] == "orders" and manifest["verification"]["verified"] is True
-        ids = [json.loads(line)["id"] for line in _lines(manifest)]
+        ids = exported_ids(manifest)
         assert sorted(ids) == sorted(order for order, at in modified.items() if start <= at < end), (start, end)
         read += ids
     assert len(read) == len(set(read)) > 0
     window = (first_day, last_day + timedelta(days=1))
     assert sorted(read) == sorted(order for order, at in modified.items() if window[0] <= at < window[1])
-
-
-def _runs(airflow: Airflow) -> list[dict[str, Any]]:
-    return (airflow.get(f"/dags/{DAG_ID}/dagRuns?limit=100") or {}).get("dag_runs", [])
-
-
-def _lines(manifest: dict[str, Any]) -> list[str]:
-    lines: list[str] = []
-    for file in manifest["files"]:
-        lines += gzip.decompress(Path(file["path"]).read_bytes()).decode().splitlines()
-    return lines
-
-
-def _busiest_day(modified: dict[int, datetime]) -> datetime:
-    days: dict[datetime, int] = {}
-    for at in modified.values():
-        day = at.replace(hour=0, minute=0, second=0, microsecond=0)
-        days[day] = days.get(day, 0) + 1
-    return max(days, key=lambda day: days[day])

@@ -26,20 +26,17 @@ import subprocess
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from tests.scheduler.components import Airflow, wait_until
+from tests.scheduler.components import Airflow, busiest_day, exported_ids, modified_at, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -146,9 +143,7 @@ def airflow(
 ) -> Iterator[Airflow]:
     home = tmp_path / "airflow-home"
     env = {**scheduler_env(home, _dags_folder(home)), **_fleet_env(tmp_path, store, fleet, redis_server)}
-    running = Airflow(home, env, int(env["AIRFLOW__API__PORT"]))
-    try:
-        running.start()
+    with Airflow(home, env) as running:
         for name in WORKERS:
             worker_home = tmp_path / name
             worker_env = {
@@ -164,8 +159,6 @@ def airflow(
             arguments = ["celery", "worker", "--concurrency", str(CONCURRENCY), "--celery-hostname", f"{name}@%h"]
             running.spawn(name, arguments, worker_env)
         yield running
-    finally:
-        running.stop()
 
 
 def _dags_folder(home: Path) -> Path:
@@ -204,21 +197,22 @@ def test_twenty_refresh_tasks_and_an_export_on_two_celery_workers_exchange_each_
     store: Any,
     fleet: dict[str, dict[str, Any]],
     tmp_path: Path,
+    orders: list[dict[str, Any]],
     assert_no_secret: Callable[..., None],
 ):
     logs = airflow.process_logs
-    wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
-    for dag_id in ("bigcommerce_token_refresh", "bigcommerce_incremental_export"):
-        wait_until(lambda d=dag_id: airflow.get(f"/dags/{d}"), f"the dag-processor to parse {dag_id}", 120, logs)
+    airflow.ready("bigcommerce_token_refresh", "bigcommerce_incremental_export")
     exchanges_before = store.stats.token_requests_by_grant.get("authorization_code", 0)
-    day, expected_orders = _busiest_day(store)
+    day = busiest_day(orders)
+    expected_orders = [order["id"] for order in orders if day <= modified_at(order) < day + timedelta(days=1)]
 
     # The refresh DAG runs as deployed: unpaused, its hourly schedule starts one run. The export runs the busiest
     # day on request (its own schedule adds yesterday's run, which finds nothing to export).
     airflow.unpause("bigcommerce_token_refresh")
     export_run = airflow.trigger("bigcommerce_incremental_export", (day + timedelta(days=1)).isoformat())
     airflow.unpause("bigcommerce_incremental_export")
-    refresh_run = wait_until(lambda: _first_run(airflow, "bigcommerce_token_refresh"), "the refresh run", 60, logs)
+    refresh_runs = wait_until(lambda: airflow.runs("bigcommerce_token_refresh"), "the refresh run", 60, logs)
+    refresh_run = refresh_runs[0]["dag_run_id"]
     for dag_id, run_id in (("bigcommerce_token_refresh", refresh_run), ("bigcommerce_incremental_export", export_run)):
         state = wait_until(lambda d=dag_id, r=run_id: airflow.run_state(d, r), f"{dag_id} to finish", 300, logs)
         assert state == "success", airflow.task_instances(dag_id, run_id)
@@ -250,6 +244,7 @@ def test_twenty_refresh_tasks_and_an_export_on_two_celery_workers_exchange_each_
     assert [manifest["resource"] for manifest in manifests] == ["orders", "products", "customers"]
     assert all(manifest["verification"]["verified"] for manifest in manifests)
     assert manifests[0]["records"] == len(expected_orders) > 0
+    assert sorted(exported_ids(manifests[0])) == sorted(expected_orders)
     assert {export[f"export[{index}]"]["hostname"] for index in range(3)} <= set(WORKERS)
 
     # Task logs live in the worker that ran the task; none of them, and no component's console, holds a secret.
@@ -260,25 +255,6 @@ def test_twenty_refresh_tasks_and_an_export_on_two_celery_workers_exchange_each_
         assert_no_secret(path.read_text(errors="replace"), every_secret, where=str(path.relative_to(tmp_path)))
     for path in sorted(logs.glob("*.log")):
         assert_no_secret(path.read_text(errors="replace"), every_secret, where=str(path.relative_to(airflow.home)))
-
-
-def _first_run(airflow: Airflow, dag_id: str) -> str | None:
-    runs = (airflow.get(f"/dags/{dag_id}/dagRuns?order_by=id") or {}).get("dag_runs", [])
-    return runs[0]["dag_run_id"] if runs else None
-
-
-def _busiest_day(store: Any) -> tuple[datetime, list[int]]:
-    """The day (UTC midnight) on which most orders were last modified, and those orders' ids."""
-    properties = ConnectionProperties.from_mapping(
-        {"StoreId": store.store_id, "OAuthAccessToken": store.access_token, "URL": store.base_url}
-    )
-    with BigCommerceClient(properties, token_source_for(properties)) as client:
-        orders = list(client.paginate("v2/orders"))
-    days: dict[datetime, list[int]] = {}
-    for order in orders:
-        modified = parsedate_to_datetime(order["date_modified"]).astimezone(UTC)
-        days.setdefault(modified.replace(hour=0, minute=0, second=0, microsecond=0), []).append(order["id"])
-    return max(days.items(), key=lambda item: len(item[1]))
 
 
 def _every_secret(store: Any, fleet: dict[str, dict[str, Any]]) -> dict[str, str]:

@@ -91,12 +91,8 @@ def airflow(
         env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(
             {"conn_type": "bigcommerce", "host": sandbox_for_scheduler.base_url, "extra": extra}
         )
-    running = Airflow(home, env, int(env["AIRFLOW__API__PORT"]))
-    try:
-        running.start()
+    with Airflow(home, env) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
@@ -150,8 +146,7 @@ def test_parallel_refresh_deferred_sensor_and_masked_logs_under_a_real_scheduler
 ):
     sandbox = sandbox_for_scheduler
     logs = airflow.process_logs
-    wait_until(airflow.healthy, "api-server, scheduler, dag-processor and triggerer to report healthy", 120, logs)
-    wait_until(lambda: airflow.get(f"/dags/{DAG_ID}"), f"the dag-processor to parse {DAG_ID}", 90, logs)
+    airflow.ready(DAG_ID)
     airflow.unpause(DAG_ID)
     exchanges_before = sandbox.stats.token_requests_by_grant.get("authorization_code", 0)
     run_id = airflow.trigger(DAG_ID)
