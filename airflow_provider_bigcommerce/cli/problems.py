@@ -24,6 +24,7 @@ PAGING_WORDS = {
     "short_after_passes": "after {passes} reads the list still holds fewer records than its count says",
     "moved_under_position_reads": "the list kept moving under {passes} reads by position",
     "grew_past_ceiling": "the list kept answering new records past {ceiling}",
+    "pages_past_ceiling": "the list kept answering pages, empty or already read, past {pages}",
     "object_for_list": "a page answered one object where a list was expected",
     "not_whole_number": "the answer's {name} is {value!r}, not a whole number",
     "no_count": "the count request answered without a count",

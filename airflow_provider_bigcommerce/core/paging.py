@@ -50,6 +50,9 @@ __all__ = ["MAX_PAGE_SIZE", "V2_READ_AHEAD", "Page", "PageWalk", "WalkOutcome", 
 V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
 EMPTY_PAGE_RETRIES = 1  # a cursor page with no records but a next link is asked for again this often
 MAX_WALK_RECORDS = 50_000_000  # a list without a count that answers more than this is not a store's list
+# Pages a pass may answer per page's worth of records it may meet: keyset slices end on an empty page that is asked
+# twice, so a healthy pass answers up to 3 per full page; more than 4 is a list that never ends.
+PAGES_PER_FULL_PAGE = 4
 
 Fetch = Callable[[str, dict[str, Any], threading.Event], Any]
 """GET this path with these params; raises ``RequestCancelled`` once the event is set."""
@@ -107,6 +110,7 @@ class PageWalk:
         self._read = 0
         self._pass_count: int | None = None  # the API's count as the current pass found it
         self._pass_seen = 0  # distinct records the current pass met, yielded before or not
+        self._pass_pages = 0  # pages the current pass answered, records or not
         self._pass_shifted = False  # a list read by position changed its total during the pass
         self._seen = SeenKeys()
         self._countless = False  # the list has no count to check a pass against
@@ -143,7 +147,7 @@ class PageWalk:
         passes = 0
         while True:
             passes += 1
-            self._pass_count, self._pass_seen, self._pass_shifted = None, 0, False
+            self._pass_count, self._pass_seen, self._pass_pages, self._pass_shifted = None, 0, 0, False
             yield from one_pass(passes)
             if self._pass_shifted:  # positions moved: this pass proves nothing, whatever the counts say
                 if passes < MAX_PASSES:
@@ -176,9 +180,12 @@ class PageWalk:
         return verdict, (end if verdict == "done" or not counts else min(counts))
 
     def _met(self, records: int) -> None:
-        """Count records the pass met; a list that keeps growing far past its count (or, with none, past
-        ``MAX_WALK_RECORDS``) is an error, so no server can keep a walk going for ever with new ids or cursors."""
+        """Count one answered page and the new records the pass met on it. A list that keeps growing far past
+        its count (or, with none, past ``MAX_WALK_RECORDS``) is an error, and so is one that keeps answering pages
+        past what that many records fill (``PAGES_PER_FULL_PAGE`` each): empty pages, or pages of records met
+        already, behind cursors or positions that are always new. So no server can keep a walk going for ever."""
         self._pass_seen += records
+        self._pass_pages += 1
         ceiling = MAX_WALK_RECORDS if self._pass_count is None else 2 * self._pass_count + 10 * self._limit
         if self._pass_seen > ceiling:
             raise PagingError(
@@ -188,6 +195,16 @@ class PageWalk:
                 expected=self._pass_count,
                 read=self._pass_seen,
                 ceiling=ceiling,
+            )
+        pages = PAGES_PER_FULL_PAGE * (ceiling // self._limit + 1)
+        if self._pass_pages > pages:
+            raise PagingError(
+                "list_unstable",
+                self._path,
+                "pages_past_ceiling",
+                expected=self._pass_count,
+                read=self._pass_seen,
+                pages=pages,
             )
 
     def _keyset_page(self, records: list[Any]) -> Page:

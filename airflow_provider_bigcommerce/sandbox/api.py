@@ -20,6 +20,7 @@ from airflow_provider_bigcommerce.sandbox.paging import (
     Selection,
     cursor_meta,
     cursor_window,
+    decode_cursor,
     encode_cursor,
     link,
     offset_meta,
@@ -303,9 +304,19 @@ class StoreApi:
                 meta["cursor_pagination"]["count"] = 0
             if lies.cursor_cycle and ids:
                 _cycle_cursor(meta["cursor_pagination"], query, selection, limit)
+            if lies.endless_cursor and "next" not in meta["cursor_pagination"]["links"]:
+                _endless_cursor(meta["cursor_pagination"], query, limit)
         elif ordinal in lies.blank_requests:
             records = []
         return _v3_list(records, meta)
+
+
+def _endless_cursor(meta: dict, query: Mapping[str, str], limit: int) -> None:
+    """Past the end, a ``next`` link with a cursor one id beyond the request's (beyond every record): new each time."""
+    after = decode_cursor(query["after"], "after") if "after" in query else 0
+    fresh = encode_cursor(max(after, 10**12) + 1)
+    meta["end_cursor"] = fresh
+    meta["links"]["next"] = link(query, page=None, limit=limit, after=fresh)
 
 
 # -- parameters -----------------------------------------------------------------------------------------------

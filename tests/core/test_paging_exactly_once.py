@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from airflow_provider_bigcommerce.core.errors import PagingError
+from airflow_provider_bigcommerce.core.paging import PAGES_PER_FULL_PAGE
 from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
 
 ORDER_IDS = range(100, 700)  # 600 orders
@@ -175,6 +176,21 @@ def test_a_cursor_cycle_of_two_pages_is_an_error_not_an_endless_walk(make_sandbo
 
     assert caught.value.code == "cursor_cycle"
     assert sandbox.stats.requests <= 4
+
+
+def test_a_cursor_list_that_never_ends_is_an_error_after_a_bounded_number_of_pages(make_sandbox, make_client):
+    """Past the last record every page is empty and carries a new cursor: no cycle, no new record, no end."""
+    sandbox = make_sandbox(customers=600, quota=100_000)  # a few hundred requests, none of them waiting
+    sandbox.changes.misbehave("v3/customers", Misbehaviour(endless_cursor=True))
+    client = make_client(sandbox)
+
+    with pytest.raises(PagingError) as caught:
+        _read(client, "v3/customers", {"limit": 100})
+
+    error = caught.value
+    assert (error.code, error.reason, error.expected, error.read) == ("list_unstable", "pages_past_ceiling", 600, 600)
+    assert error.facts["pages"] == PAGES_PER_FULL_PAGE * (2 * 600 // 100 + 10 + 1)
+    assert sandbox.stats.requests <= 3 * error.facts["pages"]  # each empty page is asked twice, then the count
 
 
 @pytest.mark.parametrize(

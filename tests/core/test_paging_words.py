@@ -14,6 +14,7 @@ FACTS = {
     "short_after_passes": {"passes": 3},
     "moved_under_position_reads": {"passes": 3},
     "grew_past_ceiling": {"ceiling": 2510},
+    "pages_past_ceiling": {"pages": 92},
     "not_whole_number": {"name": "total", "value": "many"},
     "bound_not_whole": {"name": "min_id", "value": "1e3"},
     "id_not_whole": {"value": "None"},
