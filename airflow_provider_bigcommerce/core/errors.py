@@ -144,6 +144,18 @@ class SettingsStoreError(BigCommerceError):
         super().__init__(message)
 
 
+class ExportError(BigCommerceError):
+    """The export's arguments cannot work (unknown resource, empty window, bad compression); nothing was written.
+
+    ``code`` names the problem when the caller set one, and ``facts`` carry its figures, for the edges' words.
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, **facts: Any) -> None:
+        self.code = code
+        self.facts = facts
+        super().__init__(message or f"export {code}: {facts}")
+
+
 class SignedPayloadError(BigCommerceError):
     """A ``signed_payload_jwt`` from a BigCommerce callback failed verification."""
 

@@ -15,12 +15,11 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from airflow_provider_bigcommerce.core.errors import BigCommerceError
+from airflow_provider_bigcommerce.core.errors import ExportError
 from airflow_provider_bigcommerce.core.fan_out import FanOut, FanOutWalk
+from airflow_provider_bigcommerce.core.windows import Window, WindowFilter, api_version, filter_timestamp
 
 if TYPE_CHECKING:
     from airflow_provider_bigcommerce.core.client import ClientStats
@@ -29,10 +28,6 @@ if TYPE_CHECKING:
 COMPRESSIONS = ("gzip",)
 PROGRESS_EVERY_S = 10.0
 STALE_PARTIAL_S = 6 * 3600  # a partial file untouched this long belongs to a run that died
-
-
-class ExportError(BigCommerceError):
-    """The export's arguments cannot work (unknown resource, empty window, bad compression); nothing was written."""
 
 
 class StoragePath(Protocol):
@@ -57,62 +52,6 @@ class StoragePath(Protocol):
     def glob(self, pattern: str) -> Iterable[StoragePath]: ...
 
     def stat(self) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Window:
-    """The half-open time range ``[start, end)`` a run exports, on ``date_modified``. Both ends timezone-aware."""
-
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ExportError("The export window needs timezone-aware start and end datetimes.")
-        if self.start > self.end:
-            raise ExportError(
-                f"The export window starts ({self.start.isoformat()}) after it ends ({self.end.isoformat()})."
-            )
-
-    def inclusive_seconds(self) -> tuple[datetime, datetime]:
-        """The first and last whole second inside the window, in UTC.
-
-        BigCommerce stores ``date_modified`` to the second and treats both filter bounds as inclusive, so
-        ``[ceil(start), ceil(end) - 1 s]`` selects exactly the records with ``start <= date_modified < end``.
-        """
-        first = _ceil_to_second(self.start.astimezone(UTC))
-        last = _ceil_to_second(self.end.astimezone(UTC)) - timedelta(seconds=1)
-        return first, last
-
-    def label(self) -> str:
-        """``20240101T000000Z_20240102T000000Z``: names the files of this window."""
-        return f"{_compact(self.start)}_{_compact(self.end)}"
-
-
-def _ceil_to_second(moment: datetime) -> datetime:
-    whole = moment.replace(microsecond=0)
-    return whole if whole == moment else whole + timedelta(seconds=1)
-
-
-def _compact(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def filter_timestamp(api_path: str, moment: datetime) -> str:
-    """A full timestamp in the format the API version documents for its date filters (never date-only).
-
-    v2 takes RFC 2822 (``Thu, 20 Apr 2017 11:32:00 +0000``); v3 takes ISO 8601. A date-only v3 ``date_modified:min``
-    gets the request's current time appended by the server, so the time is always sent
-    (docs/bigcommerce.md "Incremental filters").
-    """
-    moment = moment.astimezone(UTC)
-    if _api_version(api_path) == "v2":
-        return format_datetime(moment)
-    return moment.isoformat(timespec="seconds")
-
-
-def _api_version(api_path: str) -> str:
-    return api_path.strip("/").split("/", 1)[0]
 
 
 def _shipping_addresses_of(order: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -184,6 +123,14 @@ class Resource:
     def incremental(self) -> bool:
         return self.date_modified_params is not None
 
+    @property
+    def date_field(self) -> str | None:
+        """The record field the date filter applies to: ``min_date_modified`` and ``date_modified:min`` filter
+        ``date_modified``, ``created:min`` filters ``created``."""
+        if self.date_modified_params is None:
+            return None
+        return self.date_modified_params[0].removeprefix("min_").removesuffix(":min")
+
     def query(self, window: Window | None) -> dict[str, str]:
         """The query parameters for one export; the date filter only when there is a window to apply."""
         params = dict(self.params)
@@ -194,10 +141,10 @@ class Resource:
                     f"of {self.name} would read nothing. Pass a since earlier than until, or set "
                     "incremental=False for a full read."
                 )
-            first, last = window.inclusive_seconds()
+            low, high = window.query_bounds()
             min_name, max_name = self.date_modified_params
-            params[min_name] = filter_timestamp(self.path, first)
-            params[max_name] = filter_timestamp(self.path, last)
+            params[min_name] = filter_timestamp(self.path, low)
+            params[max_name] = filter_timestamp(self.path, high)
         return params
 
 
@@ -271,7 +218,7 @@ def resource_for(
         known = RESOURCES[name]
         return replace(known, params={**known.params, **extra})
     path = path.strip("/")
-    if _api_version(path) not in ("v2", "v3"):
+    if api_version(path) not in ("v2", "v3"):
         raise ExportError(f"path '{path}' must start with v2/ or v3/ (the part after /stores/{{StoreId}}/).")
     if date_modified_params is not None:
         date_modified_params = tuple(date_modified_params)
@@ -429,12 +376,16 @@ def export_resource(
     before = client.stats
     progress = _Progress(log, resource.name, client, progress_every_s)
     log.info("Exporting %s from %s (%s) to %s", resource.name, resource.path, _describe(applied, incremental), target)
+    claimed = WindowFilter(applied, resource.date_field or "date_modified") if applied is not None else None
+    on_parents = claimed is not None and resource.fan_out is not None and resource.fan_out.filter_on == "parent"
     with atomic_file(target) as raw:
         writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
-        walk = _walk(client, resource, params)
+        walk = _walk(client, resource, params, claimed if on_parents else None)
         try:
             for page in walk:
                 records = page.records
+                if claimed is not None and not on_parents:
+                    records = [record for record in records if claimed(record)]
                 if resource.derive is not None:
                     records = [derived for record in records for derived in resource.derive(record)]
                 writer.write(records)
@@ -454,6 +405,7 @@ def export_resource(
         "files": [{"path": str(target), "records": writer.records, "bytes": size}],
         "records": writer.records,
         "verification": walk.outcome.as_manifest() if walk.outcome else None,
+        "edges": claimed.as_manifest() if claimed is not None else None,
         "pages": progress.pages,
         "requests": after.requests - before.requests,
         "retries": after.retries - before.retries,
@@ -469,9 +421,11 @@ def export_resource(
     return manifest
 
 
-def _walk(client: PagedClient, resource: Resource, params: dict[str, str]) -> PageWalk | FanOutWalk:
-    """The walk of a plain list, or of a fan-out: the parents, then each parent's list with the date filter
-    where the resource applies it."""
+def _walk(
+    client: PagedClient, resource: Resource, params: dict[str, str], parents_kept: WindowFilter | None
+) -> PageWalk | FanOutWalk:
+    """The walk of a plain list, or of a fan-out: the parents (those the window claims), then each parent's list
+    with the date filter where the resource applies it."""
     fan_out = resource.fan_out
     if fan_out is None:
         return client.walk(resource.path, params)
@@ -485,6 +439,7 @@ def _walk(client: PagedClient, resource: Resource, params: dict[str, str]) -> Pa
         fixed if on_child else params,
         dated if on_child else {},
         workers=getattr(client, "max_concurrency", 4),
+        parents_kept=parents_kept,
     )
 
 

@@ -8,7 +8,7 @@ budget as fast as it allows and no faster, and never one request after another p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
@@ -72,6 +72,7 @@ class FanOutWalk:
         child_params: Mapping[str, Any],
         *,
         workers: int,
+        parents_kept: Callable[[Any], bool] | None = None,
     ) -> None:
         self._client = client
         self._parent_path = parent_path
@@ -79,6 +80,7 @@ class FanOutWalk:
         self._parent_params = dict(parent_params)
         self._child_params = dict(child_params)
         self._workers = max(1, workers)
+        self._parents_kept = parents_kept
         self.outcome: FanOutOutcome | None = None
 
     def __iter__(self) -> Iterator[Page]:
@@ -88,7 +90,8 @@ class FanOutWalk:
         pages = iter(parents)
         with closing(pages), ThreadPoolExecutor(self._workers, thread_name_prefix="bigcommerce-fan-out") as pool:
             for page in pages:
-                children = [self._child_path(parent) for parent in page.records]
+                kept = page.records if self._parents_kept is None else filter(self._parents_kept, page.records)
+                children = [self._child_path(parent) for parent in kept]
                 records: list[Any] = []
                 for child_records, child in pool.map(self._drain, children):
                     records += child_records

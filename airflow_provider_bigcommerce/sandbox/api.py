@@ -28,8 +28,9 @@ from airflow_provider_bigcommerce.sandbox.paging import (
     v3_limit,
     v3_window,
 )
+from airflow_provider_bigcommerce.sandbox.readings import Readings
 from airflow_provider_bigcommerce.sandbox.store_data import StoreData
-from airflow_provider_bigcommerce.sandbox.timeline import Timeline
+from airflow_provider_bigcommerce.sandbox.timeline import Moments, Timeline
 
 INFORMATION = "store_v2_information_read_only"
 ORDERS = "store_v2_orders_read_only"
@@ -74,11 +75,12 @@ def _v3_list(records: list[str], meta: dict) -> ApiResult:
 class StoreApi:
     """The GET resources of one store, over a ``StoreData``."""
 
-    def __init__(self, data: StoreData, changes: StoreChanges | None = None) -> None:
+    def __init__(self, data: StoreData, changes: StoreChanges | None = None, readings: Readings | None = None) -> None:
         from airflow_provider_bigcommerce.sandbox.extras_api import ExtrasApi  # builds on this module's helpers
 
         self.data = data
         self.changes = changes or StoreChanges()
+        self.readings = readings or Readings()
         number = r"(\d+)"
         table = [
             ("v2/time", None, self.time),
@@ -135,7 +137,7 @@ class StoreApi:
             low = max(low, _v2_int(query, "min_id") - FIRST_ORDER_ID)
         if "max_id" in query:
             high = min(high, _v2_int(query, "max_id") - FIRST_ORDER_ID + 1)
-        low, high = _date_range(orders.timeline, query, "min_date_modified", "max_date_modified", low, high, None)
+        low, high = self.date_range(orders.timeline, query, "min_date_modified", "max_date_modified", low, high, None)
         return Selection(max(low, 0), max(high, 0), _descending(query.get("sort"), ("id", "date_modified"), "v2"))
 
     def _changed(
@@ -147,6 +149,40 @@ class StoreApi:
             date_sorted=(query.get("sort") or "").startswith("date_modified"),
             date_filtered=any(query.get(name) for name in date_filters),
         )
+
+    def date_range(
+        self,
+        timeline: Timeline | Moments,
+        query: Mapping[str, str],
+        min_name: str,
+        max_name: str,
+        low: int,
+        high: int,
+        now: float | None,
+    ) -> tuple[int, int]:
+        """Narrow ``[low, high)`` to records modified within the bounds; ``now`` marks v3 parsing.
+
+        Under the store's ``readings``: bounds inclusive or exclusive, and each record's time ``date_fraction_ms``
+        past the whole second its date shows (a record shown at ``t`` is at ``t + f``, so ``t + f >= m`` is
+        ``t >= m - f``, and so on).
+        """
+        exclusive = self.readings.date_bounds == "exclusive"
+        fraction = self.readings.date_fraction_ms / 1000
+        for name, is_min in ((min_name, True), (max_name, False)):
+            value = query.get(name)
+            if not value:
+                continue
+            try:
+                moment = parse_v2_datetime(value) if now is None else parse_v3_datetime(value, now)
+            except ValueError:
+                status = 400 if now is None else 422
+                raise ApiError(status, f"The field '{name}' is invalid.", errors={name: "not a date"}) from None
+            shifted = moment - fraction
+            if is_min:
+                low = max(low, timeline.first_after(shifted) if exclusive else timeline.first_at_or_after(shifted))
+            else:
+                high = min(high, timeline.first_at_or_after(shifted) if exclusive else timeline.first_after(shifted))
+        return low, max(low, high)
 
     def _misbehaviour(self, key: str) -> tuple[int, Misbehaviour]:
         counted = self.changes.request(key)
@@ -241,7 +277,7 @@ class StoreApi:
         """``GET /v3/catalog/products`` with ``date_modified:min/max`` (date-only quirk in ``formats``)."""
         catalog = self.data.catalog
         low, high = _id_range(query, 0, catalog.product_count, first_id=1)
-        low, high = _date_range(
+        low, high = self.date_range(
             catalog.timeline, query, "date_modified:min", "date_modified:max", low, high, time.time()
         )
         sort = query.get("sort", "id")
@@ -277,7 +313,7 @@ class StoreApi:
     def customers(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v3/customers``: offset and cursor paging (see ``paging``), ``date_modified:min/max``."""
         book = self.data.customers
-        low, high = _date_range(
+        low, high = self.date_range(
             book.timeline, query, "date_modified:min", "date_modified:max", 0, book.count, time.time()
         )
         ordinal, lies = self._misbehaviour("v3/customers")
@@ -359,26 +395,6 @@ def _v2_int(query: Mapping[str, str], name: str) -> int:
         return int(query[name])
     except ValueError:
         raise ApiError(400, f"The field '{name}' is invalid.") from None
-
-
-def _date_range(
-    timeline: Timeline, query: Mapping[str, str], min_name: str, max_name: str, low: int, high: int, now: float | None
-) -> tuple[int, int]:
-    """Narrow ``[low, high)`` to records modified within the (inclusive) bounds; ``now`` marks v3 parsing."""
-    for name, is_min in ((min_name, True), (max_name, False)):
-        value = query.get(name)
-        if not value:
-            continue
-        try:
-            moment = parse_v2_datetime(value) if now is None else parse_v3_datetime(value, now)
-        except ValueError:
-            status = 400 if now is None else 422
-            raise ApiError(status, f"The field '{name}' is invalid.", errors={name: "not a date"}) from None
-        if is_min:
-            low = max(low, timeline.first_at_or_after(moment))
-        else:
-            high = min(high, timeline.first_after(moment))
-    return low, max(low, high)
 
 
 def _descending(sort: str | None, fields: tuple[str, ...], version: str) -> bool:

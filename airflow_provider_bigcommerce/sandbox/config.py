@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from airflow_provider_bigcommerce.sandbox.readings import Readings
 
 DEFAULT_CALLBACK_URL = "http://localhost:33333"
 # Anchor of the generated timeline. Data does not follow the wall clock, so the same seed gives the same
@@ -37,6 +39,7 @@ class SandboxConfig:
     port: int = 0
     callback_url: str = DEFAULT_CALLBACK_URL
     reference_time: datetime | None = None
+    readings: Readings = field(default_factory=Readings)  # which reading of each open question (``readings``)
 
     def __post_init__(self) -> None:
         for name in ("orders", "products", "customers", "brands", "categories"):

@@ -5,9 +5,7 @@ store's own machinery (``StoreApi._offset_list`` and ``StoreChanges``), keyed by
 
 from __future__ import annotations
 
-import math
 import time
-from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +14,7 @@ from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
 from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array
 from airflow_provider_bigcommerce.sandbox.paging import Selection, v2_window
 from airflow_provider_bigcommerce.sandbox.store_extras import COUPONS, PAGES, PRICE_LISTS, StoreExtras
+from airflow_provider_bigcommerce.sandbox.timeline import Moments
 
 if TYPE_CHECKING:
     from airflow_provider_bigcommerce.sandbox.api import ApiResult, StoreApi
@@ -26,19 +25,6 @@ CONTENT = "store_v2_content_read_only"
 INVENTORY = "store_inventory_read_only"
 _V3_DATES = ("date_modified:min", "date_modified:max")
 _CREATED = ("created:min", "created:max")
-
-
-class _Moments:
-    """A timeline over any non-decreasing ``at(index)``, for the date filters of ``api._date_range``."""
-
-    def __init__(self, count: int, at: Callable[[int], int]) -> None:
-        self.count, self.at = count, at
-
-    def first_at_or_after(self, moment: float) -> int:
-        return bisect_left(range(self.count), moment, key=self.at)
-
-    def first_after(self, moment: float) -> int:
-        return bisect_left(range(self.count), math.floor(moment) + 1, key=self.at)
 
 
 class ExtrasApi:
@@ -77,7 +63,7 @@ class ExtrasApi:
     def _dated(
         self, count: int, at: Callable[[int], int], query: Mapping[str, str], names: tuple[str, str]
     ) -> Selection:
-        low, high = store_api._date_range(_Moments(count, at), query, *names, 0, count, time.time())
+        low, high = self.store.date_range(Moments(count, at), query, *names, 0, count, time.time())
         return Selection(low, high)
 
     def coupons(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:

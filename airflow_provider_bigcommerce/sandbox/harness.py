@@ -16,6 +16,7 @@ from airflow_provider_bigcommerce.sandbox.faults import FaultSettings, Spoil
 from airflow_provider_bigcommerce.sandbox.merchant import submit_consent
 from airflow_provider_bigcommerce.sandbox.oauth import DEFAULT_APP_SCOPES
 from airflow_provider_bigcommerce.sandbox.rate_limit import Decision
+from airflow_provider_bigcommerce.sandbox.readings import Readings
 from airflow_provider_bigcommerce.sandbox.server import SandboxHTTPServer
 from airflow_provider_bigcommerce.sandbox.services import Services
 from airflow_provider_bigcommerce.sandbox.stats import SandboxStats
@@ -172,6 +173,11 @@ class Sandbox:
         """Spoil the next ``answers`` API answers: lying ``rate_headers``, a forced ``status``, an ``error_in_200``
         body, a body trickled at ``trickle_bytes_per_s`` and maybe ``endless`` (see ``faults.Spoil``)."""
         return self.services.faults.spoil(answers, **how)
+
+    @property
+    def readings(self) -> Readings:
+        """Which reading of each open question of the documents the store plays; change with ``update(...)``."""
+        return self.services.config.readings
 
     @property
     def changes(self) -> StoreChanges:

@@ -57,7 +57,7 @@ class Services:
             token_lifetime_s=config.token_lifetime_s,
         )
         self.changes = StoreChanges()
-        api = StoreApi(self.data, self.changes)
+        api = StoreApi(self.data, self.changes, config.readings)
         self.gateway = ApiGateway(api, self.profile.store_hash, self.limiter, self.faults, self.tokens, self.stats)
         # Credentials derive from the seed, so a restarted lookalike accepts what a client saved before.
         draws = Draws(config.seed, KIND_CREDENTIALS, 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Callable
 
 from airflow_provider_bigcommerce.sandbox.seeded import Keys
 
@@ -35,4 +36,17 @@ class Timeline:
 
     def first_after(self, moment: float) -> int:
         """Lowest index whose time is ``> moment`` (``count`` when none is)."""
+        return bisect_left(range(self.count), math.floor(moment) + 1, key=self.at)
+
+
+class Moments:
+    """A timeline over any non-decreasing ``at(index)`` (refunds, price list records), for date filters."""
+
+    def __init__(self, count: int, at: Callable[[int], int]) -> None:
+        self.count, self.at = count, at
+
+    def first_at_or_after(self, moment: float) -> int:
+        return bisect_left(range(self.count), moment, key=self.at)
+
+    def first_after(self, moment: float) -> int:
         return bisect_left(range(self.count), math.floor(moment) + 1, key=self.at)

@@ -28,18 +28,15 @@ from airflow_provider_bigcommerce.core.export import (
 DAY = Window(datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 5, 2, tzinfo=UTC))
 
 
-def test_window_filters_cover_exactly_the_half_open_interval_in_whole_seconds():
-    first, last = DAY.inclusive_seconds()
-    assert first == datetime(2025, 5, 1, tzinfo=UTC)
-    assert last == datetime(2025, 5, 1, 23, 59, 59, tzinfo=UTC)
+def test_a_window_claims_the_whole_seconds_from_its_start_up_to_its_end():
+    assert (DAY.first_second, DAY.end_second) == (datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 5, 2, tzinfo=UTC))
     fractional = Window(
         datetime(2025, 5, 1, 0, 0, 0, 500_000, tzinfo=UTC), datetime(2025, 5, 1, 0, 0, 10, 250_000, tzinfo=UTC)
     )
-    # date_modified has whole seconds: 00:00:00 is before the start, 00:00:10 is before the end.
-    assert fractional.inclusive_seconds() == (
-        datetime(2025, 5, 1, 0, 0, 1, tzinfo=UTC),
-        datetime(2025, 5, 1, 0, 0, 10, tzinfo=UTC),
-    )
+    # date_modified has whole seconds: 00:00:00 belongs to this window, 00:00:10 to the next.
+    assert fractional.claims(datetime(2025, 5, 1, 0, 0, 0, tzinfo=UTC))
+    assert fractional.claims(datetime(2025, 5, 1, 0, 0, 9, 999_000, tzinfo=UTC))
+    assert not fractional.claims(datetime(2025, 5, 1, 0, 0, 10, tzinfo=UTC))
 
 
 def test_v2_filters_are_rfc_2822_and_v3_filters_are_full_iso_timestamps_in_utc():
@@ -53,12 +50,12 @@ def test_v2_filters_are_rfc_2822_and_v3_filters_are_full_iso_timestamps_in_utc()
 
 def test_incremental_resources_send_both_bounds_and_full_resources_none():
     orders = resource_for("orders").query(DAY)
-    assert orders["min_date_modified"] == "Thu, 01 May 2025 00:00:00 +0000"
-    assert orders["max_date_modified"] == "Thu, 01 May 2025 23:59:59 +0000"
+    assert orders["min_date_modified"] == "Wed, 30 Apr 2025 23:59:59 +0000"
+    assert orders["max_date_modified"] == "Fri, 02 May 2025 00:00:00 +0000"
     assert orders["include"] == "consignments.line_items"
     customers = resource_for("customers").query(DAY)
-    assert customers["date_modified:min"] == "2025-05-01T00:00:00+00:00"
-    assert customers["date_modified:max"] == "2025-05-01T23:59:59+00:00"
+    assert customers["date_modified:min"] == "2025-04-30T23:59:59+00:00"
+    assert customers["date_modified:max"] == "2025-05-02T00:00:00+00:00"
     assert resource_for("brands").query(DAY) == {}
 
 
