@@ -21,13 +21,14 @@ _TRANSPORT_WORDS = {
 
 # What each PagingError.reason saw, with its facts in braces (PagingError.REASONS lists them by code).
 PAGING_WORDS = {
-    "short_after_passes": "after {passes} reads the list still holds fewer records than its count says",
+    "short_after_passes": "each of {passes} reads met fewer records than the store's own count for the same filter",
     "moved_under_position_reads": "the list kept moving under {passes} reads by position",
     "grew_past_ceiling": "the list kept answering new records past {ceiling}",
     "pages_past_ceiling": "the list kept answering pages, empty or already read, past {pages}",
     "object_for_list": "a page answered one object where a list was expected",
     "not_whole_number": "the answer's {name} is {value!r}, not a whole number",
     "no_count": "the count request answered without a count",
+    "breakdown_malformed": "the count's per-status breakdown is not a list of counts",
     "bound_not_whole": "the {name} parameter {value!r} is not a whole number",
     "id_not_whole": "a record has no whole-number id ({value!r})",
     "parent_id_not_whole": "a parent record has no whole-number id ({value!r})",
@@ -38,9 +39,14 @@ PAGING_WORDS = {
     "cursor_seen_before": "the list's cursors lead back to one already followed",
 }
 
-# What to do about it: a store that changed too fast settles; answers that break the paging rules are the store's.
+# What to do about it: a list that moved settles; answers that break the paging rules are the store's. A count the
+# list keeps falling short of is said as seen: the list ended early, or the count covers records the list leaves out.
 _SETTLES = "The store changed faster than it could be read; a retry reads the list again."
-_PAGING_NEXT = {"count_mismatch": _SETTLES, "list_unstable": _SETTLES}
+_SHORT = (
+    "Either pages ended early or the count covers records the list leaves out; a retry reads the list again. If it "
+    "persists, compare the list with its count and report both to BigCommerce support."
+)
+_PAGING_NEXT = {"count_mismatch": _SHORT, "list_unstable": _SETTLES}
 _PAGING_NEXT_DEFAULT = (
     "The store's answers broke BigCommerce's paging rules; a retry may get good ones. If it persists, report the "
     "list and this message to BigCommerce support."

@@ -146,8 +146,12 @@ class BigCommerceClient:
         """
         return self._call(method, path, dict(params or {}), json)
 
-    def walk(self, path: str, params: Mapping[str, Any] | None = None) -> PageWalk:
-        """A walk over every page of a list endpoint: iterate it, then read its ``outcome`` (see ``paging.py``)."""
+    def walk(self, path: str, params: Mapping[str, Any] | None = None, *, read_set_apart: bool = True) -> PageWalk:
+        """A walk over every page of a list endpoint: iterate it, then read its ``outcome`` (see ``paging.py``).
+
+        ``read_set_apart=False`` leaves out the records the list may leave out (Incomplete orders,
+        ``page_rules.SetApart``) under every reading; by default they are read by their own filter.
+        """
         return PageWalk(
             _normalized(path),
             dict(params or {}),
@@ -158,6 +162,7 @@ class BigCommerceClient:
             concurrency=lambda: min(self.max_concurrency, self._limiter.allowed_concurrency()),
             wake=self._limiter.wake,
             on_page=lambda page: self._stats.add(pages=1, records=len(page.records)),
+            read_set_apart=read_set_apart,
         )
 
     def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Page]:

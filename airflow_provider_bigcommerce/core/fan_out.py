@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class WalkingClient(Protocol):
-    def walk(self, path: str, params: Mapping[str, Any] | None = None) -> PageWalk: ...
+    def walk(self, path: str, params: Mapping[str, Any] | None = None, *, read_set_apart: bool = True) -> PageWalk: ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class FanOutWalk:
         *,
         workers: int,
         parents_kept: Callable[[Any], bool] | None = None,
+        read_set_apart: bool = True,
     ) -> None:
         self._client = client
         self._parent_path = parent_path
@@ -81,10 +82,11 @@ class FanOutWalk:
         self._child_params = dict(child_params)
         self._workers = max(1, workers)
         self._parents_kept = parents_kept
+        self._read_set_apart = read_set_apart
         self.outcome: FanOutOutcome | None = None
 
     def __iter__(self) -> Iterator[Page]:
-        parents = self._client.walk(self._parent_path, self._parent_params)
+        parents = self._client.walk(self._parent_path, self._parent_params, read_set_apart=self._read_set_apart)
         expected: int | None = 0
         read, verified, number, gone = 0, True, 0, 0
         pages = iter(parents)

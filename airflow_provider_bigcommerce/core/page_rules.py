@@ -19,11 +19,35 @@ CURSOR_PREFERRED = re.compile(r"^v3/customers/?$")  # cursors stay exact while t
 
 
 @dataclass(frozen=True)
+class SetApart:
+    """Records a list may leave out unless its filter ``name`` asks for them by ``value`` (Incomplete orders).
+
+    docs/open-questions.md "Orders count": whether ``GET /v2/orders`` lists Incomplete orders (status 0) and whether
+    ``/v2/orders/count`` counts them is not stated. So, whatever the store does, a walk without that filter sets
+    such records apart (neither yields nor counts them, and compares with the count's breakdown without them),
+    then reads them by the filter, which the count takes too: like is compared with like under every reading.
+    """
+
+    name: str
+    value: int
+
+    def applies(self, params: dict[str, Any]) -> bool:
+        return self.name not in params
+
+    def holds(self, record: Any) -> bool:
+        return isinstance(record, dict) and record.get(self.name) == self.value
+
+
+@dataclass(frozen=True)
 class CountCompanion:
-    """``GET {path}`` answers ``{"count": N, ...}`` for the list under the same ``filters``."""
+    """``GET {path}`` answers ``{"count": N, ...}`` for the list under the same ``filters``; with ``breakdown``
+    also ``{"statuses": [{"id", "count"}, ...]}``, which is preferred: records of a status the list sets apart, or
+    counted in the total but in no status (archived orders, under one reading), are then told apart."""
 
     path: str
     filters: frozenset[str]
+    breakdown: str | None = None  # the member holding the per-status counts
+    set_apart: SetApart | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +84,7 @@ _ORDER_FILTERS = frozenset(
         "external_order_id",
     )
 )
-ORDERS_COUNT = CountCompanion("v2/orders/count", _ORDER_FILTERS)
+ORDERS_COUNT = CountCompanion("v2/orders/count", _ORDER_FILTERS, "statuses", SetApart("status_id", 0))
 # marketing.v2.yml ``getCouponsCount`` takes no filters, so it only checks an unfiltered walk.
 COUNT_COMPANIONS = {
     re.compile(r"^v2/orders/?$"): ORDERS_COUNT,
@@ -98,14 +122,14 @@ def keyset_for(path: str, params: dict[str, Any]) -> Keyset | None:
     return keyset
 
 
-def count_request(path: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+def count_request(path: str, params: dict[str, Any]) -> tuple[CountCompanion, dict[str, Any]] | None:
     """The count request matching a v2 list request, or None when the list has none or the count would not
     apply the same filters (a parameter the count does not take would make it count more than the list holds).
     """
-    companion = next((found for pattern, found in COUNT_COMPANIONS.items() if pattern.match(path)), None)
+    companion = companion_for(path)
     if companion is None or set(params) - companion.filters - _V2_LIST_SHAPING:
         return None
-    return companion.path, {name: value for name, value in params.items() if name in companion.filters}
+    return companion, {name: value for name, value in params.items() if name in companion.filters}
 
 
 # -- what a body says ------------------------------------------------------------------------------------------
@@ -151,6 +175,39 @@ def count_of(path: str, body: Any) -> int:
     if count is None:
         raise PagingError("bad_meta", path, "no_count")
     return count
+
+
+def companion_for(path: str) -> CountCompanion | None:
+    return next((found for pattern, found in COUNT_COMPANIONS.items() if pattern.match(path)), None)
+
+
+def set_apart_for(path: str, params: dict[str, Any]) -> SetApart | None:
+    """The records a walk of ``path`` with ``params`` sets apart, if any (``SetApart``)."""
+    companion = companion_for(path)
+    set_apart = companion.set_apart if companion is not None else None
+    return set_apart if set_apart is not None and set_apart.applies(params) else None
+
+
+def count_figures(companion: CountCompanion, params: dict[str, Any], body: Any) -> tuple[int, int | None]:
+    """``(kept, apart)`` from the count companion's answer ``body`` for a walk with ``params``: with a per-status
+    breakdown, the records of the statuses the walk compares (``kept``) and of the status it sets apart
+    (``apart``); without one, the total and None. A total that also counts records in no status (archived orders,
+    under one reading) is then never compared with the list."""
+    total = count_of(companion.path, body)
+    rows = body.get(companion.breakdown) if companion.breakdown else None
+    if not isinstance(rows, list) or not rows:
+        return total, None
+    set_apart = companion.set_apart if companion.set_apart and companion.set_apart.applies(params) else None
+    kept, apart = 0, 0
+    for row in rows:
+        if not isinstance(row, dict):
+            raise PagingError("bad_meta", companion.path, "breakdown_malformed")
+        count = whole_number(companion.path, "count", row.get("count")) or 0
+        if set_apart is not None and row.get("id") == set_apart.value:
+            apart += count
+        else:
+            kept += count
+    return kept, apart
 
 
 def offset_totals(path: str, pagination: dict[str, Any], limit: int) -> tuple[int | None, int]:

@@ -28,9 +28,10 @@ from airflow_provider_bigcommerce.core.page_rules import (
     MAX_PASSES,
     Keyset,
     SeenKeys,
+    SetApart,
     Slice,
     WalkOutcome,
-    count_of,
+    count_figures,
     count_request,
     first_new,
     identity,
@@ -41,6 +42,7 @@ from airflow_provider_bigcommerce.core.page_rules import (
     page_size,
     plan_slices,
     record_id,
+    set_apart_for,
     v2_records,
     v3_records,
 )
@@ -95,6 +97,7 @@ class PageWalk:
         concurrency: Callable[[], int],
         wake: Callable[[], None],
         on_page: Callable[[Page], None] | None = None,
+        read_set_apart: bool = True,
     ) -> None:
         self._path = path
         self._params = {**params, "limit": page_size(params)}
@@ -109,12 +112,28 @@ class PageWalk:
         self._pages = 0
         self._read = 0
         self._pass_count: int | None = None  # the API's count as the current pass found it
-        self._pass_seen = 0  # distinct records the current pass met, yielded before or not
+        self._pass_all = 0  # distinct records the current pass met, yielded before or not
+        self._pass_apart = 0  # ... of which the walk sets apart (page_rules.SetApart)
         self._pass_pages = 0  # pages the current pass answered, records or not
         self._pass_shifted = False  # a list read by position changed its total during the pass
         self._seen = SeenKeys()
         self._countless = False  # the list has no count to check a pass against
+        self._set_apart = set_apart_for(path, self._params)  # records compared apart from the count's total
+        self._read_set_apart = read_set_apart  # False: such records are left out
+        self._breakdown = False  # the count told the set-apart records' own number
+        self._apart_count: int | None = None  # ... which is this
         self.outcome: WalkOutcome | None = None
+
+    def _counted(self, compared: int | None) -> int | None:
+        """The whole count behind a compared figure: with the set-apart records the count told apart."""
+        if compared is None:
+            return None
+        return compared + (self._apart_count or 0 if self._breakdown else 0)
+
+    @property
+    def _pass_seen(self) -> int:
+        """Distinct records the current pass met that its count compares with."""
+        return self._pass_all - (self._pass_apart if self._breakdown else 0)
 
     def __iter__(self) -> Iterator[Page]:
         try:
@@ -132,12 +151,52 @@ class PageWalk:
                 yield from self._passes(
                     self._v3_pass, lambda passes: self._settle(lambda: self._v3_recount(self._params), passes)
                 )
+            if self._set_apart is not None and self._read_set_apart and self._breakdown:
+                yield from self._set_apart_walk(self._set_apart)
         finally:
             self._cancelled.set()
             for future in self._in_flight:
                 future.cancel()
             self._in_flight.clear()
             self._wake()
+
+    def _set_apart_walk(self, set_apart: SetApart) -> Iterator[Page]:
+        """When the list gave fewer of the set-apart records than the count says it holds (it leaves them out), read
+        them by their own filter, which the count takes too; then both outcomes as one."""
+        main = self.outcome
+        if main is None or self._apart_count is None or self._pass_apart >= self._apart_count:
+            if main is not None and main.expected is not None:
+                self.outcome = WalkOutcome(main.expected + self._pass_apart, self._read, main.verified, main.passes)
+            return
+        params = {name: value for name, value in self._params.items() if name != "limit"}
+        params[set_apart.name] = str(set_apart.value)
+        apart = PageWalk(
+            self._path,
+            params,
+            fetch=self._fetch,
+            executor=self._executor,
+            concurrency=self._concurrency,
+            wake=self._wake,
+        )
+        for page in apart:
+            fresh = first_new(page.records, self._seen)
+            if fresh:
+                yield self._page(fresh)
+        extra = apart.outcome
+        if main is None or extra is None:
+            return
+        expected = None if main.expected is None or extra.expected is None else main.expected + extra.expected
+        self.outcome = WalkOutcome(
+            expected, self._read, main.verified and extra.verified, max(main.passes, extra.passes)
+        )
+
+    def _sorted_out(self, records: list[Any]) -> tuple[list[Any], int]:
+        """The records of a page the walk yields, and how many of the page's records it sets apart."""
+        set_apart = self._set_apart
+        if set_apart is None:
+            return records, 0
+        kept = [record for record in records if not set_apart.holds(record)]
+        return (records if self._read_set_apart else kept), len(records) - len(kept)
 
     # -- passes and the verdict --------------------------------------------------------------------------------
 
@@ -147,7 +206,8 @@ class PageWalk:
         passes = 0
         while True:
             passes += 1
-            self._pass_count, self._pass_seen, self._pass_pages, self._pass_shifted = None, 0, 0, False
+            self._pass_count, self._pass_pages, self._pass_shifted = None, 0, False
+            self._pass_all, self._pass_apart = 0, 0
             yield from one_pass(passes)
             if self._pass_shifted:  # positions moved: this pass proves nothing, whatever the counts say
                 if passes < MAX_PASSES:
@@ -159,8 +219,8 @@ class PageWalk:
                     "count_mismatch",
                     self._path,
                     "short_after_passes",
-                    expected=expected,
-                    read=self._pass_seen,
+                    expected=self._counted(expected),
+                    read=self._pass_all,
                     passes=passes,
                 )
             if verdict == "done":
@@ -179,21 +239,23 @@ class PageWalk:
         counts = [count for count in (start, end) if count is not None]
         return verdict, (end if verdict == "done" or not counts else min(counts))
 
-    def _met(self, records: int) -> None:
+    def _met(self, records: int, apart: int = 0) -> None:
         """Count one answered page and the new records the pass met on it. A list that keeps growing far past
         its count (or, with none, past ``MAX_WALK_RECORDS``) is an error, and so is one that keeps answering pages
         past what that many records fill (``PAGES_PER_FULL_PAGE`` each): empty pages, or pages of records met
         already, behind cursors or positions that are always new. So no server can keep a walk going for ever."""
-        self._pass_seen += records
+        self._pass_all += records
+        self._pass_apart += apart
         self._pass_pages += 1
-        ceiling = MAX_WALK_RECORDS if self._pass_count is None else 2 * self._pass_count + 10 * self._limit
-        if self._pass_seen > ceiling:
+        counted = self._counted(self._pass_count)
+        ceiling = MAX_WALK_RECORDS if counted is None else 2 * counted + 10 * self._limit
+        if self._pass_all > ceiling:
             raise PagingError(
                 "list_unstable",
                 self._path,
                 "grew_past_ceiling",
-                expected=self._pass_count,
-                read=self._pass_seen,
+                expected=counted,
+                read=self._pass_all,
                 ceiling=ceiling,
             )
         pages = PAGES_PER_FULL_PAGE * (ceiling // self._limit + 1)
@@ -202,8 +264,8 @@ class PageWalk:
                 "list_unstable",
                 self._path,
                 "pages_past_ceiling",
-                expected=self._pass_count,
-                read=self._pass_seen,
+                expected=counted,
+                read=self._pass_all,
                 pages=pages,
             )
 
@@ -337,14 +399,15 @@ class PageWalk:
         high = chain.part.high
         if high is not None and ids and ids[-1] > high:
             raise PagingError("page_repeated", self._path, "ids_above_max")
-        self._met(len(ids))
+        yielded, apart = self._sorted_out(records)
+        self._met(len(ids), apart)
         if ids:
             chain.low = ids[-1] + 1
         chain.done = len(records) < self._limit or (high is not None and chain.low > high)
         chain.ended_empty = not records
         if not repeat:
-            return records
-        return [record for record, key in zip(records, ids, strict=True) if key not in self._seen]
+            return yielded
+        return [record for record in yielded if record["id"] not in self._seen]
 
     def _keyset_recount(self, keyset: Keyset) -> int | None:
         params = self._keyset_params(keyset, None, None)
@@ -378,8 +441,10 @@ class PageWalk:
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, "same_page_twice")
             previous = keys
-            self._met(sum(pass_seen.add(key) for key in keys))
-            fresh = first_new(records, self._seen)
+            yielded, _ = self._sorted_out(records)
+            new = [record for record in records if pass_seen.add(identity(record))]
+            self._met(len(new), self._sorted_out(new)[1])
+            fresh = first_new(yielded, self._seen)
             if fresh:
                 yield self._page(fresh)
             if len(records) < self._limit:
@@ -394,7 +459,12 @@ class PageWalk:
         request = count_request(self._path, {k: v for k, v in params.items() if k != "page"})
         if request is None:
             return None
-        return count_of(request[0], self._get(request[1], request[0]))
+        companion, count_params = request
+        kept, apart = count_figures(companion, params, self._get(count_params, companion.path))
+        if self._set_apart is not None and apart is not None:
+            self._breakdown, self._apart_count = True, apart
+            return kept
+        return kept + (apart or 0)
 
     # -- v3 by position and by cursor ----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, Picked, S
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
 from airflow_provider_bigcommerce.sandbox.formats import parse_v2_datetime, parse_v3_datetime
 from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, join_array_utf8, with_member
+from airflow_provider_bigcommerce.sandbox.order_statuses import INCOMPLETE, ByStatus, Ordered, breakdown
 from airflow_provider_bigcommerce.sandbox.orders import FIRST_ORDER_ID, STATUS_NAMES
 from airflow_provider_bigcommerce.sandbox.paging import (
     Selection,
@@ -121,14 +122,27 @@ class StoreApi:
     def store(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         return _ok(encode(self.data.profile.information()))
 
-    def _order_selection(self, query: Mapping[str, str]) -> Selection | View | Picked:
-        """Filters ``min_id``/``max_id``/``min_date_modified``/``max_date_modified`` and ``sort``; with
-        ``is_deleted=true`` the archived orders among them instead of the live ones."""
+    def _order_selection(self, query: Mapping[str, str], *, counting: bool = False) -> Ordered:
+        """Filters ``min_id``/``max_id``/``min_date_modified``/``max_date_modified``, ``status_id`` and ``sort``;
+        with ``is_deleted=true`` the archived orders among them instead of the live ones (unless the store plays
+        the reading that ignores it). Under ``orders_incomplete="count_only"`` the list, not the count, leaves out
+        Incomplete orders unless ``status_id`` asks for them."""
         selection = self._order_bounds(query)
-        if query.get("is_deleted") == "true":
+        if query.get("is_deleted") == "true" and self.readings.is_deleted_filter == "honoured":
             archived = self.changes.deleted("v2/orders")
-            return Picked([index for index in archived if selection.low <= index < selection.high])
-        return self._changed("v2/orders", selection, query, ("min_date_modified", "max_date_modified"))
+            return self._by_status(
+                Picked([index for index in archived if selection.low <= index < selection.high]), query, counting
+            )
+        view = self._changed("v2/orders", selection, query, ("min_date_modified", "max_date_modified"))
+        return self._by_status(view, query, counting)
+
+    def _by_status(self, orders: Ordered, query: Mapping[str, str], counting: bool) -> Ordered:
+        statuses = self.data.orders.status_bytes()
+        if query.get("status_id"):
+            return ByStatus(orders, statuses, wanted=_v2_int(query, "status_id"))
+        if self.readings.orders_incomplete == "count_only" and not counting:
+            return ByStatus(orders, statuses, unwanted=INCOMPLETE)
+        return orders
 
     def _order_bounds(self, query: Mapping[str, str]) -> Selection:
         orders = self.data.orders
@@ -203,17 +217,25 @@ class StoreApi:
             return NO_CONTENT  # docs/bigcommerce.md "Listing and paging": past the last page, 204 with an empty body
         render = self.data.orders.order_json
         records = [render(index, consignments=consignments, object_structure=object_structure) for index in indexes]
-        if query.get("is_deleted") == "true":
+        if query.get("is_deleted") == "true" and self.readings.is_deleted_filter == "honoured":
             records = [record.replace('"is_deleted":false', '"is_deleted":true', 1) for record in records]
         if "fees" in includes:
             records = [with_member(record, "fees", "[]") for record in records]
         return _ok(join_array_utf8(records))
 
     def orders_count(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
-        """``GET /v2/orders/count`` (``ordersCount_Full``) under the same filters as the list."""
-        selection = self._order_selection(query)
-        counts = self.data.orders.status_counts(selection.low, max(selection.low, selection.high))
+        """``GET /v2/orders/count`` (``ordersCount_Full``) under the same filters as the list: a total and a count
+        per status. Under ``orders_count_archived`` the total also counts the archived orders of the range."""
+        orders = self.data.orders
+        selection = self._order_selection(query, counting=True)
+        counts = breakdown(selection, lambda index: orders.status_bytes()[index], orders.status_counts)
+        total = len(selection)
+        if self.readings.orders_count_archived and query.get("is_deleted") != "true":
+            bounds = self._order_bounds(query)
+            archived = Picked([i for i in self.changes.deleted("v2/orders") if bounds.low <= i < bounds.high])
+            total += len(self._by_status(archived, query, counting=True))
         stale = self.changes.misbehaviour("v2/orders").stale_count
+        counts = _stale_breakdown(counts, stale)
         statuses = [
             {
                 "id": status_id,
@@ -221,12 +243,12 @@ class StoreApi:
                 "system_label": name,
                 "custom_label": name,
                 "system_description": name,
-                "count": counts[status_id],
+                "count": counts.get(status_id, 0),
                 "sort_order": status_id,
             }
             for status_id, name in STATUS_NAMES.items()
         ]
-        return _ok(encode({"statuses": statuses, "count": max(0, len(selection) - stale)}))
+        return _ok(encode({"statuses": statuses, "count": max(0, total - stale)}))
 
     def _order_index(self, args: tuple[str, ...]) -> int:
         index = self.data.orders.index_of(int(args[0]))
@@ -382,6 +404,22 @@ def _id_range(query: Mapping[str, str], low: int, high: int, *, first_id: int) -
                 raise ApiError(422, f"The field '{name}' is invalid.", errors={name: "not an integer"}) from None
             low, high = (max(low, value), high) if is_min else (low, min(high, value))
     return low, max(low, high)
+
+
+def _stale_breakdown(counts: dict[int, int], stale: int) -> dict[int, int]:
+    """A per-status count as stale as the total: ``stale`` fewer (or more, when negative), taken from (or added to)
+    the largest statuses other than Incomplete first, so the part a client compares with its list moves by it."""
+    counts = dict(counts)
+    order = sorted(counts, key=lambda status: (status == INCOMPLETE, -counts[status]))
+    if stale < 0 and order:
+        counts[order[0]] -= stale
+    for status in order:
+        if stale <= 0:
+            break
+        taken = min(stale, counts[status])
+        counts[status] -= taken
+        stale -= taken
+    return counts
 
 
 def _v2_page(records: list[str], query: Mapping[str, str]) -> ApiResult:

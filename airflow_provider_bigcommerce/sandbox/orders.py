@@ -131,6 +131,7 @@ class OrderBook:
         self._lines_partial = lru_cache(maxsize=SHAPE_POOL)(self._render_lines_partial)
         self._address_partial = lru_cache(maxsize=SHAPE_POOL)(self._render_address_partial)
         self._statuses: array | None = None
+        self._status_bytes: bytes | None = None
         self._lock = threading.Lock()
 
     def index_of(self, order_id: int) -> int | None:
@@ -379,6 +380,12 @@ class OrderBook:
         """Orders per status id among indexes ``[low, high)`` (``GET /v2/orders/count``)."""
         window = self._status_array()[low:high].tobytes()
         return {status: window.count(bytes((status,))) for status in STATUS_NAMES}
+
+    def status_bytes(self) -> bytes:
+        """One byte per order, its status id (built once)."""
+        if self._status_bytes is None:
+            self._status_bytes = self._status_array().tobytes()
+        return self._status_bytes
 
     def _status_array(self) -> array:
         """One byte per order, built on first use (about a second per million orders)."""

@@ -51,3 +51,12 @@ def test_the_counts_are_part_of_the_words_when_the_list_has_them():
 def test_a_reason_that_is_not_its_codes_is_refused():
     with pytest.raises(ValueError, match="cursor_seen_before"):
         PagingError("count_mismatch", "v2/orders", "cursor_seen_before")
+
+
+def test_a_short_read_is_put_as_seen_not_blamed_on_the_store_changing():
+    error = PagingError("count_mismatch", "v2/orders", "short_after_passes", expected=864, read=846, passes=3)
+
+    words = paging_problem(error)
+
+    assert "changed faster" not in words
+    assert "count covers records the list leaves out" in words and "pages ended early" in words
