@@ -12,13 +12,16 @@ import json
 import logging
 import time
 import uuid
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+from airflow_provider_bigcommerce.core.destination import claim, unclaimed
 from airflow_provider_bigcommerce.core.errors import ExportError
 from airflow_provider_bigcommerce.core.fan_out import FanOut, FanOutWalk
+from airflow_provider_bigcommerce.core.page_rules import MAX_PAGE_SIZE
 from airflow_provider_bigcommerce.core.windows import Window, WindowFilter, api_version, filter_timestamp
 
 if TYPE_CHECKING:
@@ -89,16 +92,62 @@ def _stock_by_location(item: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
+class Confirm:
+    """How deletion candidates are read by id (``core.tombstones``), with a request the list's official file declares.
+
+    ``param`` takes up to ``batch`` comma-separated ids (``id:in``) or one (``id``); ``path`` reads one record by its
+    own path (``v3/channels/{id}``: 404 once it is gone); ``span`` names a list's (minimum, maximum) id filters,
+    read over candidates less than a page apart (v2 ``min_id``/``max_id``).
+    """
+
+    param: str | None = None
+    batch: int = 1
+    path: str | None = None
+    span: tuple[str, str] | None = None
+
+    def batches(self, candidates: list[int]) -> Iterator[list[int]]:
+        """The candidates (ascending) in the groups one request reads."""
+        if self.span is not None:
+            group: list[int] = []
+            for key in candidates:
+                if group and key - group[0] >= MAX_PAGE_SIZE:
+                    yield group
+                    group = []
+                group.append(key)
+            if group:
+                yield group
+            return
+        size = max(1, self.batch)
+        for start in range(0, len(candidates), size):
+            yield candidates[start : start + size]
+
+    def request(self, list_path: str, batch: list[int]) -> tuple[str, dict[str, str]]:
+        """The GET reading ``batch``: its path and query."""
+        if self.path is not None:
+            return self.path.format(id=batch[0]), {}
+        if self.span is not None:
+            low, high = self.span
+            return list_path, {low: str(batch[0]), high: str(batch[-1]), "limit": str(MAX_PAGE_SIZE)}
+        if self.param is None:
+            raise ExportError("Confirm needs param, path or span", code="confirm_unset")
+        return list_path, {self.param: ",".join(map(str, batch)), "limit": str(MAX_PAGE_SIZE)}
+
+
+@dataclass(frozen=True)
 class Deletions:
     """How a resource learns which records were deleted (``core.tombstones``).
 
     ``"archived"``: the list reports its deleted records itself when asked with ``params`` (orders:
-    ``is_deleted=true``). ``"ids"``: every id is read (with ``params``, e.g. ``include_fields=id``) and compared
-    with the ids the previous run saw.
+    ``is_deleted=true``); ``fallback`` is the way used when the store ignores that. ``"ids"``: every id is read
+    (with ``params``, e.g. ``include_fields=id``), compared with the ids the previous run saw, and each id gone
+    from the read is confirmed by ``confirm`` before it is written. ``key`` is the record field holding the id.
     """
 
     kind: str
     params: Mapping[str, str] = field(default_factory=dict)
+    confirm: Confirm = field(default_factory=Confirm)
+    key: str = "id"
+    fallback: Deletions | None = None
 
 
 @dataclass(frozen=True)
@@ -153,9 +202,15 @@ _V3_FILTER = ("date_modified:min", "date_modified:max")
 # Line items inline, one request per 250 orders (docs/bigcommerce.md "Listing and paging"). Not sorted on
 # date_modified: the walk pages orders by id (``min_id``), which edits during the walk cannot shift.
 _ORDER_PARAMS = {"include": "consignments.line_items", "consignment_structure": "object"}
-_ARCHIVED_ORDERS = Deletions("archived", {"is_deleted": "true"})
-_IDS_ONLY = Deletions("ids", {"include_fields": "id"})  # lists that document include_fields: 250 ids a page
-_ALL_IDS = Deletions("ids")  # no include_fields: whole records, still 250 a page
+# Candidates are read back by id before they become tombstones: in batches where the list declares ``id:in``
+# (products_catalog.v3.yml, brands_catalog.v3.yml, categories_catalog.v3.yml, customers.v3.yml, price_lists.v3.yml,
+# pages.v3.yml), by id ranges where it declares ``min_id``/``max_id`` (orders.v2.oas2.yml, marketing.v2.yml), one by
+# one where it declares only ``id`` (variants) or a path per record (channels.v3.yml ``/channels/{channel_id}``).
+_BY_ID_IN = Confirm(param="id:in", batch=200)
+_BY_ID_SPAN = Confirm(span=("min_id", "max_id"))
+_IDS_ONLY = Deletions("ids", {"include_fields": "id"}, _BY_ID_IN)  # lists that document include_fields
+_ALL_IDS = Deletions("ids", confirm=_BY_ID_IN)  # no include_fields: whole records, still 250 a page
+_ARCHIVED_ORDERS = Deletions("archived", {"is_deleted": "true"}, fallback=Deletions("ids", confirm=_BY_ID_SPAN))
 
 RESOURCES: dict[str, Resource] = {
     resource.name: resource
@@ -169,14 +224,20 @@ RESOURCES: dict[str, Resource] = {
         ),
         Resource("order_refunds", "v3/orders/payment_actions/refunds", {}, ("created:min", "created:max")),
         Resource("products", "v3/catalog/products", {}, _V3_FILTER, deletions=_IDS_ONLY),
-        Resource("variants", "v3/catalog/variants", deletions=_IDS_ONLY),
+        Resource("variants", "v3/catalog/variants", deletions=replace(_IDS_ONLY, confirm=Confirm(param="id"))),
         Resource("brands", "v3/catalog/brands", deletions=_IDS_ONLY),
         Resource("categories", "v3/catalog/categories", deletions=_IDS_ONLY),
         Resource("category_trees", "v3/catalog/trees/categories"),
         Resource("customers", "v3/customers", {}, _V3_FILTER, deletions=_ALL_IDS),
         Resource("customer_addresses", "v3/customers/addresses", deletions=_ALL_IDS),
-        Resource("coupons", "v2/coupons", deletions=_ALL_IDS),
-        Resource("channels", "v3/channels", {}, _V3_FILTER, deletions=_ALL_IDS),
+        Resource("coupons", "v2/coupons", deletions=Deletions("ids", confirm=_BY_ID_SPAN)),
+        Resource(
+            "channels",
+            "v3/channels",
+            {},
+            _V3_FILTER,
+            deletions=Deletions("ids", confirm=Confirm(path="v3/channels/{id}")),
+        ),
         Resource("price_lists", "v3/pricelists", {}, _V3_FILTER, deletions=_ALL_IDS),
         # Every price list, then each list's records modified in the window.
         Resource(
@@ -375,12 +436,15 @@ def export_resource(
             "addresses follow their order's tombstones, price list records their price list's)."
         )
     params = resource.query(applied)
+    store_id = client.properties.store_id
+    mark_store = unclaimed(destination, store_id)
     target = destination / export_file_name(resource, window, compression)
     before = client.stats
     progress = _Progress(log, resource.name, client, progress_every_s)
     log.info("Exporting %s from %s (%s) to %s", resource.name, resource.path, _describe(applied, incremental), target)
     claimed = WindowFilter(applied, resource.date_field or "date_modified") if applied is not None else None
     on_parents = claimed is not None and resource.fan_out is not None and resource.fan_out.filter_on == "parent"
+    exported_ids = array("q") if deletions else None  # they join the id snapshot (core.tombstones)
     with atomic_file(target) as raw:
         writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
         walk = _walk(client, resource, params, claimed if on_parents else None, incomplete_orders)
@@ -389,6 +453,8 @@ def export_resource(
                 records = page.records
                 if claimed is not None and not on_parents:
                     records = [record for record in records if claimed(record)]
+                if exported_ids is not None:
+                    exported_ids.extend(_whole_ids(records, resource.deletions))
                 if resource.derive is not None:
                     records = [derived for record in records for derived in resource.derive(record)]
                 writer.write(records)
@@ -396,6 +462,8 @@ def export_resource(
         finally:
             writer.close()
         size = raw.tell()
+    if mark_store:
+        claim(destination, store_id)
     progress.report(writer.records, "done")
     after = client.stats
     manifest = {
@@ -420,8 +488,18 @@ def export_resource(
     if deletions:
         from airflow_provider_bigcommerce.core.tombstones import export_deletions  # it builds on this module
 
-        manifest["deletions"] = export_deletions(client, resource, destination, window=window, compression=compression)
+        manifest["deletions"] = export_deletions(
+            client, resource, destination, window=window, compression=compression, exported_ids=exported_ids or ()
+        )
     return manifest
+
+
+def _whole_ids(records: Iterable[Any], how: Deletions | None) -> Iterator[int]:
+    key = how.key if how is not None else "id"
+    for record in records:
+        value = record.get(key) if isinstance(record, Mapping) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            yield value
 
 
 def _walk(

@@ -1,31 +1,37 @@
 """Tombstones: which records of a resource were deleted, written as ``{"id": ..., "_deleted_at": ...}`` records in
 ``{resource}/{resource}_deleted_{window}.ndjson`` beside the export.
 
-Two ways, chosen by the resource's ``Deletions``:
-- ``archived``: the list reports its deleted records (v2 orders with ``is_deleted=true``); each becomes a
-  tombstone dated by its ``date_modified``. Every run reports every archived order again, which downstream
-  deletes absorb.
-- ``ids``: every id of the list is read (250 a page, ``include_fields=id`` where the list documents it) and
-  compared with the previous run's ids, kept sorted, one per line, in ``{resource}/_ids/{resource}_ids.txt.gz``.
-  The first run only writes that snapshot. The snapshot is replaced after the tombstones are written, so a run
-  that dies between the two reports the same deletions again rather than losing them. An id read the API's count
-  cannot confirm writes no tombstones and keeps the old snapshot: a short read would report live records as
-  deleted, while waiting only delays the report to the next run.
-Memory stays flat in the number of deletions: the ids are kept as 8-byte integers and the diff is a merge.
+Downstream, a tombstone deletes a row, so a tombstone is written only from evidence the store itself gave:
+- ``archived``: the list reports its deleted records (v2 orders with ``is_deleted=true``) and each says
+  ``"is_deleted": true``. The filter is not declared in orders.v2.oas2.yml, so a store may ignore it and answer
+  the live orders; a record that does not say it is deleted is never a tombstone, and then the resource falls back
+  to its ``ids`` way in the same run (docs/open-questions.md "is_deleted").
+- ``ids``: every id of the list is read and compared with the previous run's snapshot (``core.id_snapshot``, checked
+  before it is believed). An id the snapshot holds and the read does not is only a candidate: each is read by id
+  (``Confirm``: a batch per request where the list takes ``id:in``) and becomes a tombstone only when that read
+  says it is gone. A candidate found alive was skipped by the read (a list moving under a read by position, a
+  count that lied); it stays in the next snapshot. Candidates beyond ``MAX_CONFIRMS`` per run are carried over
+  to the next run unread rather than guessed.
+The new snapshot holds the ids read, the candidates still alive or not yet confirmed, and the ids this run's
+export wrote, so a record exported and deleted before the id read is reported by the next run. A snapshot that
+fails its checks is never used: the run starts a new one and says so in the manifest (``snapshot_rejected``). An
+id read the API's count cannot confirm writes no tombstones; its snapshot adds what this run learnt to the old one.
 """
 
 from __future__ import annotations
 
 import gzip
+import heapq
 import logging
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
+from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, ExportError, PagingError
 from airflow_provider_bigcommerce.core.export import (
-    ExportError,
+    Deletions,
     NdjsonWriter,
     PagedClient,
     Resource,
@@ -33,9 +39,12 @@ from airflow_provider_bigcommerce.core.export import (
     Window,
     atomic_file,
 )
-from airflow_provider_bigcommerce.core.page_rules import record_id
+from airflow_provider_bigcommerce.core.id_snapshot import SnapshotError, read_snapshot, snapshot_bytes
+from airflow_provider_bigcommerce.core.page_rules import v2_records, v3_records
+from airflow_provider_bigcommerce.core.windows import iso_utc
 
 SNAPSHOT_FOLDER = "_ids"
+MAX_CONFIRMS = 2000  # candidates read by id per run; more wait for the next run (a few requests each batch)
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +58,13 @@ def snapshot_file_name(resource: Resource) -> str:
     return f"{resource.name}/{SNAPSHOT_FOLDER}/{resource.name}_ids.txt.gz"
 
 
+@dataclass
+class _Outcome:
+    tombstones: list[dict[str, Any]]
+    facts: dict[str, Any]
+    snapshot: array | None = None
+
+
 def export_deletions(
     client: PagedClient,
     resource: Resource,
@@ -57,97 +73,150 @@ def export_deletions(
     window: Window | None = None,
     compression: str | None = None,
     now: datetime | None = None,
+    exported_ids: Iterable[int] = (),
 ) -> dict[str, Any]:
-    """Write the resource's tombstones; return their part of the manifest (file, records, requests, method)."""
+    """Write the resource's tombstones; return their part of the manifest (file, records, requests, method).
+
+    ``exported_ids`` are the ids the same run's export wrote: they join the next snapshot.
+    """
     how = resource.deletions
     if how is None:
         raise ExportError(
             f"{resource.name} has no way to find deleted records; export it without deletions, or read its "
-            "parent list's tombstones (line items and addresses follow their order's)."
+            "parent list's tombstones (line items and addresses follow their order's).",
+            code="no_deletions",
+            resource=resource.name,
         )
     before = client.stats.requests
-    target = destination / deleted_file_name(resource, window, compression)
+    moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     snapshot_path = destination / snapshot_file_name(resource)
-    new_snapshot: array | None = None
+    outcome: _Outcome | None = None
     if how.kind == "archived":
-        tombstones: Iterator[dict[str, Any]] = _archived(client, resource, how.params)
-        ids = {"ids_seen": None, "baseline": None, "verified": None}
-    else:
-        current, verified = _all_ids(client, resource, how.params)
-        previous = _read_snapshot(snapshot_path) if verified else None
-        if not verified:
-            log.warning("%s: the id read was not confirmed by a count; no tombstones this run", resource.name)
-        moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-        tombstones = ({"id": key, "_deleted_at": moment} for key in _gone(previous, current))
-        new_snapshot = current if verified else None
-        ids = {"ids_seen": len(current), "baseline": verified and previous is None, "verified": verified}
+        outcome = _archived(client, resource, how)
+        how = how.fallback if outcome is None and how.fallback is not None else how
+    if outcome is None:
+        outcome = _by_ids(client, resource, how, snapshot_path, moment, sorted(set(exported_ids)))
+    target = destination / deleted_file_name(resource, window, compression)
     with atomic_file(target) as raw:
         writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
         try:
-            writer.write(tombstones)
+            writer.write(outcome.tombstones)
         finally:
             writer.close()
-    if new_snapshot is not None:
-        _write_snapshot(snapshot_path, new_snapshot)
+    if outcome.snapshot is not None:  # after the tombstones: a run dying between them reports them again
+        _write_snapshot(snapshot_path, outcome.snapshot, client.properties.store_id, resource.name)
     return {
-        "method": how.kind,
         "path": str(target),
         "records": writer.records,
-        **ids,
+        **outcome.facts,
         "requests": client.stats.requests - before,
     }
 
 
-def _archived(client: PagedClient, resource: Resource, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-    for page in client.walk(resource.path, dict(params)):
+def _archived(client: PagedClient, resource: Resource, how: Deletions) -> _Outcome | None:
+    """The archived records as tombstones, or None when the store ignored the filter (a record not deleted came
+    back): then nothing from this read is believed."""
+    tombstones = []
+    for page in client.walk(resource.path, dict(how.params)):
         for record in page.records:
-            yield {"id": record_id(resource.path, record), "_deleted_at": _iso(record.get("date_modified"))}
+            if not isinstance(record, Mapping) or record.get("is_deleted") is not True:
+                log.warning("%s: the store ignores is_deleted=true; deletions are found by ids instead", resource.name)
+                return None
+            tombstones.append(
+                {"id": _id_of(resource, how, record), "_deleted_at": iso_utc(record.get("date_modified"))}
+            )
+    facts = {"method": "archived", "ids_seen": None, "baseline": None, "verified": None}
+    return _Outcome(tombstones, facts)
 
 
-def _iso(value: Any) -> str | None:
-    """A v2 RFC 2822 or v3 ISO 8601 date as ISO 8601 UTC; None when the record carries none."""
-    if not value or not isinstance(value, str):
-        return None
+def _by_ids(
+    client: PagedClient,
+    resource: Resource,
+    how: Deletions,
+    snapshot_path: StoragePath,
+    moment: str,
+    exported: list[int],
+) -> _Outcome:
+    store_id = client.properties.store_id
+    current, verified = _all_ids(client, resource, how)
+    facts: dict[str, Any] = {"method": "ids", "ids_seen": len(current), "verified": verified}
     try:
-        moment = parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+        previous = read_snapshot(snapshot_path, store_id=store_id, resource=resource.name)
+    except SnapshotError as error:
+        log.warning("%s: the id snapshot is not used (%s); a new one starts from this run", resource.name, error.code)
+        facts["snapshot_rejected"] = error.code
+        previous = None
+    facts["baseline"] = verified and previous is None
+    if not verified:
+        log.warning("%s: the id read was not confirmed by a count; no tombstones this run", resource.name)
+        kept = _union(previous or (), exported) if previous is not None or exported else None
+        return _Outcome([], {**facts, "candidates": None}, kept)
+    candidates = list(_gone(previous, current)) if previous is not None else []
+    checked, carried = candidates[:MAX_CONFIRMS], candidates[MAX_CONFIRMS:]
+    alive = _alive(client, resource, how, checked) if checked else set()
+    gone = [key for key in checked if key not in alive]
+    facts.update(candidates=len(candidates), confirmed_gone=len(gone), found_alive=len(alive), carried=len(carried))
+    snapshot = _union(current, exported, sorted(alive), carried, leave_out=set(gone))
+    return _Outcome([{"id": key, "_deleted_at": moment} for key in gone], facts, snapshot)
 
 
-def _all_ids(client: PagedClient, resource: Resource, params: Mapping[str, str]) -> tuple[array, bool]:
-    """Every id of the list, sorted, and whether the walk proved it read them all."""
+def _id_of(resource: Resource, how: Deletions, record: Any) -> int:
+    value = record.get(how.key) if isinstance(record, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PagingError("bad_record", resource.path, "id_not_whole", value=str(value)[:40])
+    return value
+
+
+def _all_ids(client: PagedClient, resource: Resource, how: Deletions) -> tuple[array, bool]:
+    """Every id of the list, sorted and unique, and whether the walk proved it read them all."""
     ids = array("q")
-    walk = client.walk(resource.path, dict(params))
+    walk = client.walk(resource.path, dict(how.params))
     for page in walk:
         for record in page.records:
-            ids.append(record_id(resource.path, record))
-    return array("q", sorted(ids)), walk.outcome is not None and walk.outcome.verified
+            ids.append(_id_of(resource, how, record))
+    return array("q", sorted(set(ids))), walk.outcome is not None and walk.outcome.verified
 
 
-def _read_snapshot(path: StoragePath) -> array | None:
-    try:
-        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="ascii") as lines:
-            return array("q", (int(line) for line in lines if line.strip()))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, EOFError) as error:
-        raise ExportError(
-            f"The id snapshot {path} cannot be read ({type(error).__name__}); delete it and the next run starts "
-            "a new one (deletions since the last good run are then not reported)."
-        ) from None
+def _alive(client: PagedClient, resource: Resource, how: Deletions, candidates: list[int]) -> set[int]:
+    """Which candidates a read by id still finds; every read is one the list's official file declares."""
+    confirm = how.confirm
+    alive: set[int] = set()
+    for batch in confirm.batches(candidates):
+        path, params = confirm.request(resource.path, batch)
+        try:
+            body = client.request("GET", path, params)
+        except BigCommerceApiError as error:
+            if error.status == 404:
+                continue
+            raise
+        if confirm.path is not None:  # one record read by its own path: an answer means it exists
+            alive.update(batch if body is not None else ())
+            continue
+        records = v2_records(path, body) if path.startswith("v2/") else v3_records(path, body)
+        found = {_id_of(resource, how, record) for record in records or ()}
+        alive.update(key for key in batch if key in found)
+    return alive
 
 
-def _write_snapshot(path: StoragePath, ids: array) -> None:
+def _union(*sources: Iterable[int], leave_out: frozenset[int] | set[int] = frozenset()) -> array:
+    """The sorted, unique ids of sorted ``sources``, without ``leave_out``; memory flat in the sources' size."""
+    merged = array("q")
+    last = None
+    for key in heapq.merge(*sources):
+        if key != last and key not in leave_out:
+            merged.append(key)
+        last = key
+    return merged
+
+
+def _write_snapshot(path: StoragePath, ids: array, store_id: str, resource: str) -> None:
     with atomic_file(path) as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as packed:
-        for start in range(0, len(ids), 10000):
-            packed.write("".join(f"{key}\n" for key in ids[start : start + 10000]).encode("ascii"))
+        for chunk in snapshot_bytes(ids, store_id=store_id, resource=resource):
+            packed.write(chunk)
 
 
-def _gone(previous: array | None, current: array) -> Iterator[int]:
+def _gone(previous: array, current: array) -> Iterator[int]:
     """Ids in ``previous`` but not in ``current``, both sorted ascending."""
-    if previous is None:
-        return
     position, size = 0, len(current)
     for key in previous:
         while position < size and current[position] < key:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, Picked, StoreChanges, View
+from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, Picked, StoreChanges, View, with_ids
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
 from airflow_provider_bigcommerce.sandbox.formats import parse_v2_datetime, parse_v3_datetime
 from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, join_array_utf8, with_member
@@ -286,6 +286,7 @@ class StoreApi:
         self, key: str, query: Mapping[str, str], selection: Selection | View, render: Callable[[int], str]
     ) -> ApiResult:
         ordinal, lies = self._misbehaviour(key)
+        selection = _by_ids(selection, query, "id")
         page, limit = v3_window(query)
         if lies.ignore_page:
             page = 1
@@ -345,6 +346,7 @@ class StoreApi:
             query,
             _V3_DATE_FILTERS,
         )
+        selection = _by_ids(selection, query, "id")
         includes = _includes(query.get("include"), CUSTOMER_INCLUDES, "v3")
         limit = v3_limit(query)
         window = cursor_window({**query, "page": "1"} if lies.ignore_page else query, selection, limit)
@@ -367,6 +369,18 @@ class StoreApi:
         elif ordinal in lies.blank_requests:
             records = []
         return _v3_list(records, meta)
+
+
+def _by_ids(selection: Ordered, query: Mapping[str, str], key: str) -> Ordered:
+    """``{key}:in`` (comma separated) or ``{key}`` (one id): only those records, when they are in ``selection``."""
+    value = query.get(f"{key}:in") or query.get(key)
+    if not value:
+        return selection
+    try:
+        ids = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ApiError(422, f"The field '{key}:in' is invalid.", errors={key: "not a list of integers"}) from None
+    return with_ids(selection, ids)
 
 
 def _endless_cursor(meta: dict, query: Mapping[str, str], limit: int) -> None:

@@ -199,3 +199,12 @@ class Picked(_Listed):
     def __init__(self, indexes: list[int]) -> None:
         self._order = sorted(indexes)
         self.descending = False
+
+
+def with_ids(selection: Selection | View | Picked, ids: Iterable[int], first_id: int = 1) -> Picked:
+    """The records of ``selection`` whose id (``index + first_id``) is one of ``ids`` (``id:in``, ``id``)."""
+    wanted = {record_id - first_id for record_id in ids}
+    if isinstance(selection, Selection):
+        return Picked([index for index in wanted if selection.low <= index < selection.high])
+    present = set(selection.indexes(0, len(selection)))
+    return Picked(sorted(wanted & present))

@@ -52,6 +52,8 @@ class SandboxConfig:
         if self.latency_ms < 0 or self.token_lifetime_s < 1:
             raise ValueError("SandboxConfig.latency_ms must be >= 0 and token_lifetime_s >= 1")
         check_fault_rates(self.error_5xx_rate, self.bare_429_rate, self.drop_rate)
+        if isinstance(self.readings, dict):  # dataclasses.asdict() of a config, or JSON
+            self.readings = Readings(**self.readings)
         if self.reference_time is not None and self.reference_time.tzinfo is None:
             self.reference_time = self.reference_time.replace(tzinfo=UTC)
 

@@ -39,6 +39,7 @@ class ExtrasApi:
             ("v2/coupons", MARKETING, self.coupons),
             ("v2/coupons/count", MARKETING, self.coupons_count),
             ("v3/channels", CHANNELS, self.channels),
+            ("v3/channels/{channel_id}", CHANNELS, self.channel),
             ("v3/content/pages", CONTENT, self.pages),
             ("v3/pricelists", store_api.PRODUCTS, self.price_lists),
             ("v3/pricelists/{price_list_id}/records", store_api.PRODUCTS, self.price_records),
@@ -92,6 +93,14 @@ class ExtrasApi:
         extras = self.extras
         selection = self._dated(extras.channel_count, extras.channel_timeline.at, query, _V3_DATES)
         return self._list("v3/channels", query, selection, extras.channel, _V3_DATES)
+
+    def channel(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
+        """``GET /v3/channels/{channel_id}``: one channel, 404 once it is deleted."""
+        index = int(args[0]) - 1
+        deleted = self.store.changes.deleted("v3/channels")
+        if not 0 <= index < self.extras.channel_count or index in deleted:
+            raise not_found()
+        return store_api.ApiResult(200, encode({"data": self.extras.channel(index), "meta": {}}))
 
     def pages(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         return self._list("v3/content/pages", query, Selection(0, PAGES), self.extras.page)

@@ -275,14 +275,15 @@ def test_a_resource_without_a_deletion_method_says_so_before_exporting_anything(
     assert not list(tmp_path.rglob("*.ndjson"))
 
 
-def test_a_damaged_id_snapshot_is_a_typed_error_naming_the_file(client, tmp_path):
+def test_a_damaged_id_snapshot_is_never_used_and_the_run_says_it_starts_a_new_one(client, tmp_path):
     snapshot = tmp_path / snapshot_file_name(resource_for("pages"))
     snapshot.parent.mkdir(parents=True)
     snapshot.write_bytes(b"not gzip")
 
-    with pytest.raises(ExportError) as raised:
-        export_deletions(client, resource_for("pages"), tmp_path)
-    assert str(snapshot) in str(raised.value)
+    result = export_deletions(client, resource_for("pages"), tmp_path)
+
+    assert result["snapshot_rejected"] == "unreadable" and result["baseline"] and result["records"] == 0
+    assert snapshot.read_bytes() != b"not gzip"
 
 
 def test_a_blank_page_in_the_id_read_is_read_again_not_reported_as_deletions(store, client, tmp_path):

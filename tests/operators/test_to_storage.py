@@ -116,7 +116,8 @@ def test_daily_export_writes_exactly_the_records_modified_in_the_interval_and_a_
     assert second.state == "success", second.failure()
     # Same names, same bytes (gzip without a timestamp), nothing added: no duplicates and no partial files.
     assert _tree(export) == files_after_first
-    assert len(files_after_first) == 3
+    assert len(files_after_first) == 3 + 1  # and the marker naming the store the folder holds
+    assert json.loads(files_after_first["_bigcommerce_store.json"])["store_id"] == pat_extra["store_id"]
 
 
 def test_every_other_resource_a_named_path_and_exact_window_bounds(
