@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,10 @@ def _kind(line: dict[str, Any]) -> str:
 
 
 def _thirds(store) -> list[Window]:
+    """Three windows side by side that hold every order between them."""
     first, last = store.data_time_range
-    third = (last - first) / 3
-    return [Window(first + n * third, first + (n + 1) * third) for n in range(3)]
+    edges = [first + (last - first) * n / 3 for n in range(3)] + [last + timedelta(seconds=1)]
+    return [Window(start, end) for start, end in zip(edges, edges[1:], strict=False)]
 
 
 def _orders_in(client, window: Window) -> list[dict[str, Any]]:
@@ -123,6 +125,28 @@ def test_order_shipping_addresses_come_from_shipping_consignments_only(make_sand
         assert sorted((r["order_id"], r["id"]) for r in written) == expected
         assert 0 < len(expected) < len(orders)  # some orders in the window ship nothing
         assert not [r for r in written if "line_items" in r or "location" in r]
+
+
+@pytest.mark.parametrize("reading", ["list", "object"])
+def test_orders_of_every_consignment_kind_export_once_each_per_window_with_their_consignments(
+    make_sandbox, make_client, tmp_path, reading
+):
+    store = make_sandbox(
+        seed=7, orders=300, products=40, customers=60, quota=5000, consignment_kinds=True, digital_line_items=reading
+    )
+    client = make_client(store)
+    written_ids = []
+    for number, window in enumerate(_thirds(store)):
+        orders = _orders_in(client, window)
+
+        manifest = export_resource(client, resource_for("orders"), tmp_path / str(number), window=window)
+
+        written = _read(manifest["files"][0]["path"])
+        assert sorted(order["id"] for order in written) == sorted(order["id"] for order in orders) != []
+        kinds = {kind for order in written for kind, found in order["consignments"].items() if found != []}
+        assert kinds >= {"shipping", "pickups", "downloads"}
+        written_ids += [order["id"] for order in written]
+    assert sorted(written_ids) == list(range(100, 400))
 
 
 @pytest.mark.parametrize(
