@@ -40,7 +40,7 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
 # A fixed key, so every process of the suite can decrypt the connections another one stored.
 os.environ["AIRFLOW__CORE__FERNET_KEY"] = "dGVzdC1zdWl0ZS1mZXJuZXQta2V5LTMyLWJ5dGVzISE="
-# BigCommerce's OpenAPI files (tests/sandbox/conftest.py says why they are not in the repository): by default the
+# BigCommerce's OpenAPI files (tests/openapi_files.py says why they are not in the repository): by default the
 # copy beside this checkout; a clone of github.com/bigcommerce/docs works too (point this at its reference/).
 os.environ.setdefault("BIGCOMMERCE_OPENAPI_DIR", str(REPO_ROOT.parent / "shared" / "bigcommerce" / "openapi"))
 
@@ -88,6 +88,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 # -------------------------------------------------------------------------------------------- shared helpers
+
+
+@pytest.fixture(scope="session")
+def openapi() -> Any:
+    """The official OpenAPI files (``tests.openapi_files.OpenApi``); a test using them skips without them, or
+    fails under CI=true."""
+    from tests.openapi_files import OpenApi  # reads BIGCOMMERCE_OPENAPI_DIR, set above
+
+    return OpenApi()
 
 
 def free_port() -> int:

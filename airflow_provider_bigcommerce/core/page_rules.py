@@ -99,6 +99,14 @@ KEYSETS = {
     # categories_catalog.v3.yml: ``id:min``/``id:max``, ``sort=id`` (ascending; the list takes no direction).
     re.compile(r"^v3/catalog/categories/?$"): Keyset("id:min", "id:max", (("sort", "id"),)),
 }
+# Endpoints whose GET declares no ``limit`` or ``page``: each answers its whole list (or its one object) at once,
+# so a walk sends them only the caller's parameters, one request. orders.v3.yml ``getOrderTransactions`` declares
+# no query parameter at all; store_information.v2.yml ``/store`` and ``/time`` answer one object and declare none.
+UNPAGED = (
+    re.compile(r"^v3/orders/\d+/transactions/?$"),
+    re.compile(r"^v2/store/?$"),
+    re.compile(r"^v2/time/?$"),
+)
 _V2_LIST_SHAPING = frozenset(("page", "limit", "sort", "include", "consignment_structure"))
 _ID_SORTS = frozenset(("id", "id:asc"))
 
@@ -110,6 +118,14 @@ def page_size(params: dict[str, Any]) -> int:
     except (TypeError, ValueError):
         asked = MAX_PAGE_SIZE
     return min(max(asked, 1), MAX_PAGE_SIZE)
+
+
+def with_paging(path: str, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
+    """``params`` plus the paging parameters ``paging`` (``limit``, ``page``), unless ``path`` declares none
+    (``UNPAGED``): a request carries only parameters its endpoint's official file declares."""
+    if any(pattern.match(path) for pattern in UNPAGED):
+        return dict(params)
+    return {**params, **paging}
 
 
 def keyset_for(path: str, params: dict[str, Any]) -> Keyset | None:

@@ -45,6 +45,7 @@ from airflow_provider_bigcommerce.core.page_rules import (
     set_apart_for,
     v2_records,
     v3_records,
+    with_paging,
 )
 
 __all__ = ["MAX_PAGE_SIZE", "V2_READ_AHEAD", "Page", "PageWalk", "WalkOutcome", "page_size"]
@@ -100,8 +101,8 @@ class PageWalk:
         read_set_apart: bool = True,
     ) -> None:
         self._path = path
-        self._params = {**params, "limit": page_size(params)}
-        self._limit = self._params["limit"]
+        self._limit = page_size(params)
+        self._params = with_paging(path, params, limit=self._limit)
         self._fetch = fetch
         self._executor = executor
         self._concurrency = concurrency
@@ -428,7 +429,7 @@ class PageWalk:
         previous: list[Any] | None = None
         while True:
             while len(ahead) < max(1, min(window, self._concurrency())):
-                ahead.append(self._submit({**self._params, "page": next_number}))
+                ahead.append(self._submit(with_paging(self._path, self._params, page=next_number)))
                 next_number += 1
             body = self._result(ahead.popleft())
             records = v2_records(self._path, body)
@@ -504,7 +505,7 @@ class PageWalk:
         next_number = start + 1
         while next_number <= last or ahead:
             while next_number <= last and len(ahead) < max(1, self._concurrency()):
-                ahead.append((next_number, self._submit({**params, "page": next_number})))
+                ahead.append((next_number, self._submit(with_paging(self._path, params, page=next_number))))
                 next_number += 1
             page_number, future = ahead.popleft()
             body = self._result(future)
@@ -553,7 +554,7 @@ class PageWalk:
         if "after" in params:
             return None
         params = {name: value for name, value in params.items() if name not in ("page", "sort", "direction")}
-        pagination = meta_of(self._get({**params, "limit": 1})).get("pagination")
+        pagination = meta_of(self._get(with_paging(self._path, params, limit=1))).get("pagination")
         if not pagination:
             return None
         return offset_totals(self._path, pagination, 1)[0]

@@ -49,6 +49,8 @@ def info(services: Services) -> dict:
         "window_ms": config.window_ms,
         "expiring_tokens": config.expiring_tokens,
         "token_lifetime_s": config.token_lifetime_s,
+        "consignment_kinds": config.consignment_kinds,
+        "digital_line_items": config.digital_line_items,
         "faults": asdict(services.faults.settings),
     }
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from airflow_provider_bigcommerce.sandbox.config import DEFAULT_CALLBACK_URL, SandboxConfig
+from airflow_provider_bigcommerce.sandbox.config import DEFAULT_CALLBACK_URL, LINE_ITEMS_READINGS, SandboxConfig
 from airflow_provider_bigcommerce.sandbox.harness import Sandbox
 
 
@@ -31,6 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=datetime.fromisoformat,
         default=None,
         help="latest date_modified of the data, ISO 8601 (default: a fixed moment derived from the seed)",
+    )
+    data.add_argument(
+        "--consignment-kinds",
+        action="store_true",
+        help="orders also carry pickup, download and gift-certificate consignments (default: shipping only)",
+    )
+    data.add_argument(
+        "--digital-line-items",
+        choices=LINE_ITEMS_READINGS,
+        default=defaults.digital_line_items,
+        help="download and gift-certificate line_items as a list or as one object (default %(default)s)",
     )
     limits = parser.add_argument_group("rate limit and faults")
     limits.add_argument("--quota", type=int, default=defaults.quota, help="requests per window (default %(default)s)")
@@ -67,6 +78,8 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         port=args.port,
         callback_url=args.callback_url,
         reference_time=args.reference_time,
+        consignment_kinds=args.consignment_kinds,
+        digital_line_items=args.digital_line_items,
     )
 
 

@@ -11,6 +11,7 @@ DEFAULT_CALLBACK_URL = "http://localhost:33333"
 # Anchor of the generated timeline. Data does not follow the wall clock, so the same seed gives the same
 # dates in every run; pass ``reference_time`` to place the data elsewhere (e.g. around "now" for a demo).
 _REFERENCE_ANCHOR = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
+LINE_ITEMS_READINGS = ("list", "object")
 
 
 @dataclass
@@ -19,6 +20,11 @@ class SandboxConfig:
 
     ``reference_time`` is the latest ``date_modified`` of the data (records spread over the 90 days before
     it); ``None`` derives a fixed moment from the seed.
+
+    ``consignment_kinds``: orders fulfil their lines by every kind orders.v2.oas2.yml ``orderConsignment_Get``
+    names (shipping, one pickup with its location, one download, a gift certificate per recipient), not only by
+    shipping. ``digital_line_items`` is how a download or gift-certificate consignment carries its ``line_items``:
+    ``"list"`` as its schema says, or ``"object"``, one line item, as the same file's examples write it.
     """
 
     seed: int = 1
@@ -40,6 +46,8 @@ class SandboxConfig:
     callback_url: str = DEFAULT_CALLBACK_URL
     reference_time: datetime | None = None
     readings: Readings = field(default_factory=Readings)  # which reading of each open question (``readings``)
+    consignment_kinds: bool = False
+    digital_line_items: str = "list"
 
     def __post_init__(self) -> None:
         for name in ("orders", "products", "customers", "brands", "categories"):
@@ -51,6 +59,11 @@ class SandboxConfig:
             raise ValueError("SandboxConfig.quota and window_ms must be >= 1")
         if self.latency_ms < 0 or self.token_lifetime_s < 1:
             raise ValueError("SandboxConfig.latency_ms must be >= 0 and token_lifetime_s >= 1")
+        if self.digital_line_items not in LINE_ITEMS_READINGS:
+            raise ValueError(
+                f"SandboxConfig.digital_line_items must be one of {LINE_ITEMS_READINGS}, "
+                f"got {self.digital_line_items!r}"
+            )
         check_fault_rates(self.error_5xx_rate, self.bare_429_rate, self.drop_rate)
         if isinstance(self.readings, dict):  # dataclasses.asdict() of a config, or JSON
             self.readings = Readings(**self.readings)

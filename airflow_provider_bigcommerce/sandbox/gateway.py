@@ -18,7 +18,7 @@ from airflow_provider_bigcommerce.sandbox.errors import ApiError, missing_scope,
 from airflow_provider_bigcommerce.sandbox.faults import Fault, FaultInjector, Spoil
 from airflow_provider_bigcommerce.sandbox.rate_limit import FixedWindowRateLimiter
 from airflow_provider_bigcommerce.sandbox.responses import Reply, empty_reply, json_reply
-from airflow_provider_bigcommerce.sandbox.stats import SandboxStats
+from airflow_provider_bigcommerce.sandbox.stats import LoggedRequest, SandboxStats
 from airflow_provider_bigcommerce.sandbox.tokens import TokenRegistry, has_scope
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class ApiGateway:
         store_hash, _, subpath = path.removeprefix("/stores/").partition("/")
         version = "v2" if subpath.startswith("v2/") else "v3"
         matched = self.api.match(subpath)
-        self.stats.count_request(matched[0].key if matched else "unknown")
+        self.stats.count_request(matched[0].key if matched else "unknown", LoggedRequest(method, subpath, tuple(query)))
         delay = self.faults.settings.latency_ms / 1000
         fault = self.faults.draw()
         if fault is Fault.DROP:

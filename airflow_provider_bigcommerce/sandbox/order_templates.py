@@ -90,7 +90,7 @@ ORDER = JsonTemplate(
         "payment_provider_id": "",
         "payment_status": text("payment_status"),
         "refunded_amount": text("refunded_amount"),
-        "order_is_digital": False,
+        "order_is_digital": flag("order_is_digital"),
         "store_credit_amount": ZERO,
         "gift_certificate_amount": ZERO,
         "ip_address": text("ip_address"),
@@ -108,7 +108,7 @@ ORDER = JsonTemplate(
         "customer_message": "",
         "discount_amount": ZERO,
         "coupon_discount": ZERO,
-        "shipping_address_count": 1,
+        "shipping_address_count": integer("shipping_address_count"),
         "is_deleted": False,
         "ebay_order_id": "0",
         "cart_id": text("cart_id"),
@@ -136,14 +136,14 @@ LINE = JsonTemplate(
         "order_id": integer("order_id"),
         "product_id": integer("product_id"),
         "variant_id": integer("variant_id"),
-        "order_pickup_method_id": 0,
+        "order_pickup_method_id": integer("order_pickup_method_id"),
         "order_address_id": integer("order_address_id"),
         "name": text("name"),
         "name_customer": text("name"),
         "name_merchant": text("name"),
         "sku": text("sku"),
         "upc": "",
-        "type": "physical",
+        "type": text("type"),
         "base_price": text("price_ex_tax"),
         "price_ex_tax": text("price_ex_tax"),
         "price_inc_tax": text("price_inc_tax"),
@@ -187,7 +187,7 @@ LINE = JsonTemplate(
         "applied_discounts": [],
         "product_options": [],
         "configurable_fields": [],
-        "gift_certificate_id": None,
+        "gift_certificate_id": raw("gift_certificate_id"),
         "discounted_total_inc_tax": text("total_inc_tax"),
     }
 )
@@ -218,38 +218,74 @@ SHIPPING_ADDRESS = JsonTemplate(
     }
 )
 
-# orders.v2.oas2.yml ``orderConsignment_Get`` with one ``shippingConsignment_Get`` (costs are numbers here).
+# orders.v2.oas2.yml ``orderConsignment_Get``: each kind a list of consignments, gift certificates under ``email``.
 CONSIGNMENTS = JsonTemplate(
     {
-        "pickups": [],
-        "shipping": [
-            {
-                "id": integer("id"),
-                **address(""),
-                "form_fields": [],
-                "line_items": raw("line_items"),
-                "items_total": integer("items_total"),
-                "items_shipped": integer("items_shipped"),
-                "shipping_method": text("shipping_method"),
-                "base_cost": decimal("cost"),
-                "cost_ex_tax": decimal("cost"),
-                "cost_inc_tax": decimal("cost"),
-                "cost_tax": 0,
-                "cost_tax_class_id": 2,
-                "base_handling_cost": 0,
-                "handling_cost_ex_tax": 0,
-                "handling_cost_inc_tax": 0,
-                "handling_cost_tax": 0,
-                "handling_cost_tax_class_id": 2,
-                "shipping_zone_id": integer("shipping_zone_id"),
-                "shipping_zone_name": text("shipping_zone_name"),
-                "shipping_quotes": resource("shipping_quotes"),
-            }
-        ],
-        "downloads": [],
-        "email": {"gift_certificates": []},
+        "pickups": raw("pickups"),
+        "shipping": raw("shipping"),
+        "downloads": raw("downloads"),
+        "email": {"gift_certificates": raw("gift_certificates")},
     }
 )
+
+# orders.v2.oas2.yml ``shippingConsignment_Get`` (costs are numbers here).
+SHIPPING_CONSIGNMENT = JsonTemplate(
+    {
+        "id": integer("id"),
+        **address(""),
+        "form_fields": [],
+        "line_items": raw("line_items"),
+        "items_total": integer("items_total"),
+        "items_shipped": integer("items_shipped"),
+        "shipping_method": text("shipping_method"),
+        "base_cost": decimal("cost"),
+        "cost_ex_tax": decimal("cost"),
+        "cost_inc_tax": decimal("cost"),
+        "cost_tax": 0,
+        "cost_tax_class_id": 2,
+        "base_handling_cost": 0,
+        "handling_cost_ex_tax": 0,
+        "handling_cost_inc_tax": 0,
+        "handling_cost_tax": 0,
+        "handling_cost_tax_class_id": 2,
+        "shipping_zone_id": integer("shipping_zone_id"),
+        "shipping_zone_name": text("shipping_zone_name"),
+        "shipping_quotes": resource("shipping_quotes"),
+    }
+)
+
+# orders.v2.oas2.yml ``pickupConsignmentLocation_Base``, the order of ``vocabulary.PICKUP_LOCATIONS``.
+PICKUP_LOCATION_FIELDS = (
+    "name",
+    "code",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state",
+    "postal_code",
+    "country_alpha2",
+    "email",
+    "phone",
+)
+
+# orders.v2.oas2.yml ``pickupConsignment_Get`` with its ``pickupConsignmentLocation_Get``.
+PICKUP_CONSIGNMENT = JsonTemplate(
+    {
+        "id": integer("id"),
+        "pickup_method_id": integer("pickup_method_id"),
+        "pickup_method_display_name": text("pickup_method_display_name"),
+        "collection_instructions": text("collection_instructions"),
+        "collection_time_description": text("collection_time_description"),
+        "location": {
+            "id": integer("location_id"),
+            **{name: text(f"location_{name}") for name in PICKUP_LOCATION_FIELDS},
+        },
+        "line_items": raw("line_items"),
+    }
+)
+
+# orders.v2.oas2.yml ``digitalConsignment_Get`` and ``giftCertificateConsignment_Get``: the same two fields.
+RECIPIENT_CONSIGNMENT = JsonTemplate({"recipient_email": text("recipient_email"), "line_items": raw("line_items")})
 
 LINE_RESOURCE = JsonTemplate(resource("line"))
 

@@ -1,5 +1,8 @@
 """Orders (v2) with line items, shipping addresses, consignments, and their v3 transactions.
 
+Every line ships unless the store has ``consignment_kinds``: then each line is fulfilled by shipping, pickup,
+download or gift certificate (``fulfilment``), and the order's consignments group its lines by kind.
+
 An order is a shape (customer, lines, totals, status; see ``shapes``) plus what is its own: id, dates, cart
 id, line item and address ids. Each shape is rendered once into partial templates (``order_templates``); an
 order only fills in its own fields, so a page of 250 orders with their line items costs about 10 ms of CPU
@@ -23,7 +26,11 @@ from airflow_provider_bigcommerce.sandbox.order_templates import (
     LINE,
     LINE_RESOURCE,
     ORDER,
+    PICKUP_CONSIGNMENT,
+    PICKUP_LOCATION_FIELDS,
+    RECIPIENT_CONSIGNMENT,
     SHIPPING_ADDRESS,
+    SHIPPING_CONSIGNMENT,
     TRANSACTION,
     ZERO,
     address_values,
@@ -37,6 +44,7 @@ KIND_ORDER_TIME = 21
 KIND_ORDER_PICK = 22
 KIND_CART = 23
 KIND_TRANSACTION = 24
+KIND_FULFILMENT = 25
 FIRST_ORDER_ID = 100  # BigCommerce numbers a store's orders from 100.
 MAX_LINES = 4
 
@@ -65,6 +73,9 @@ _SHIPPED = frozenset((2, 10))
 _REFUNDED = 4
 _PARTIALLY_REFUNDED = 14
 _LINE_IDS = tuple(f"line_{position}" for position in range(MAX_LINES))
+SHIPPING, PICKUP, DOWNLOAD, GIFT_CERTIFICATE = "shipping", "pickup", "download", "gift_certificate"
+_KIND_DRAW = (SHIPPING,) * 4 + (PICKUP,) * 2 + (DOWNLOAD,) * 2 + (GIFT_CERTIFICATE,) * 2
+_PRODUCT_TYPE = {SHIPPING: "physical", PICKUP: "physical", DOWNLOAD: "digital", GIFT_CERTIFICATE: "giftcertificate"}
 
 
 class Line(NamedTuple):
@@ -72,6 +83,7 @@ class Line(NamedTuple):
     quantity: int
     price_cents: int
     tax_cents: int
+    kind: str = SHIPPING  # how the line is fulfilled: which consignment holds it
 
 
 class OrderShape(NamedTuple):
@@ -90,10 +102,19 @@ class OrderShape(NamedTuple):
     shipping_cents: int
     age_s: int  # how long before its last modification the order was placed
     ip_address: str
+    pickup_location: int = 0  # the id of the location its pickup lines are collected from; 0: none
 
     @property
     def items_total(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def shipping_items(self) -> int:
+        return sum(line.quantity for line in self.lines if line.kind == SHIPPING)
+
+    @property
+    def ships(self) -> bool:
+        return any(line.kind == SHIPPING for line in self.lines)
 
     @property
     def shipped(self) -> bool:
@@ -116,8 +137,13 @@ class OrderBook:
         catalog: Catalog,
         customers: CustomerBook,
         api_root: str,
+        *,
+        consignment_kinds: bool = False,
+        digital_line_items: str = "list",
     ) -> None:
         self.seed = seed
+        self.consignment_kinds = consignment_kinds
+        self.digital_line_items = digital_line_items
         self.count = count
         self.timeline = Timeline(seed, KIND_ORDER_TIME, count, start, end)
         self.catalog = catalog
@@ -156,6 +182,9 @@ class OrderBook:
             tax = product.price_cents * tax_basis_points // 10000
             lines.append(Line(product.id, quantity, product.price_cents, tax))
         subtotal = sum(line.price_cents * line.quantity for line in lines)
+        pickup_location = 0
+        if self.consignment_kinds:  # its own draws, so the store without kinds stays the same byte for byte
+            lines, pickup_location = fulfilment(Draws(self.seed, KIND_FULFILMENT, number), lines)
         return OrderShape(
             number=number,
             customer_id=customer_id,
@@ -170,6 +199,7 @@ class OrderBook:
             shipping_cents=0 if subtotal > 10000 else draws.pick((0, 599, 999)),
             age_s=draws.between(0, 3 * 86400),
             ip_address=f"10.{draws.below(256)}.{draws.below(256)}.{draws.between(1, 254)}",
+            pickup_location=pickup_location,
         )
 
     def _own_fields(self, index: int, shape: OrderShape) -> dict:
@@ -224,6 +254,8 @@ class OrderBook:
             total_inc_tax=money(shape.total_cents),
             items_total=items_total,
             items_shipped=items_total if shape.shipped else 0,
+            order_is_digital=all(line.kind in (DOWNLOAD, GIFT_CERTIFICATE) for line in shape.lines),
+            shipping_address_count=int(shape.ships),
             payment_method=shape.payment_method,
             payment_status=_PAYMENT_STATUS.get(shape.status_id, "captured"),
             refunded_amount=money(shape.total_cents) if shape.status_id == _REFUNDED else ZERO,
@@ -241,22 +273,39 @@ class OrderBook:
         return Partial(document)
 
     def _render_consignments(self, shape: OrderShape, *, with_lines: bool) -> str:
-        """One shipping consignment holding every line (no pickups, downloads or gift certificates)."""
+        """The order's lines grouped by consignment (orders.v2.oas2.yml ``orderConsignment_Get``): its shipping lines
+        in one shipping consignment, its pickup lines in one pickup consignment with the location, its digital line
+        in one download, each gift certificate in an email consignment of its own; ``line_items`` inline or as
+        links."""
         if with_lines:
-            line_items = join_array(list(self._lines_text(shape.number)))
+            items = list(self._lines_text(shape.number))
         else:
-            line_items = join_array(
-                [
-                    LINE_RESOURCE.render(**self._link(f"/orders/{later('id')}/products/{later(name)}", "line"))
-                    for name in _LINE_IDS[: len(shape.lines)]
-                ]
-            )
-        quotes = f"/orders/{later('id')}/consignments/shipping/{later('address_id')}/shipping_quotes"
+            items = [
+                LINE_RESOURCE.render(**self._link(f"/orders/{later('id')}/products/{later(name)}", "line"))
+                for name in _LINE_IDS[: len(shape.lines)]
+            ]
+        held = {
+            kind: [item for item, line in zip(items, shape.lines, strict=True) if line.kind == kind]
+            for kind in _PRODUCT_TYPE
+        }
+        shipping = [self._shipping_consignment(shape, held[SHIPPING])] if held[SHIPPING] else []
+        pickups = [self._pickup_consignment(shape, held[PICKUP])] if held[PICKUP] else []
+        downloads = [self._recipient_consignment(shape.billing.email, held[DOWNLOAD])] if held[DOWNLOAD] else []
+        gifts = [self._recipient_consignment(shape.shipping.email, [item]) for item in held[GIFT_CERTIFICATE]]
         return CONSIGNMENTS.render(
+            pickups=join_array(pickups),
+            shipping=join_array(shipping),
+            downloads=join_array(downloads),
+            gift_certificates=join_array(gifts),
+        )
+
+    def _shipping_consignment(self, shape: OrderShape, items: list[str]) -> str:
+        quotes = f"/orders/{later('id')}/consignments/shipping/{later('address_id')}/shipping_quotes"
+        return SHIPPING_CONSIGNMENT.render(
             id=later("address_id"),
-            line_items=line_items,
-            items_total=shape.items_total,
-            items_shipped=shape.items_total if shape.shipped else 0,
+            line_items=join_array(items),
+            items_total=shape.shipping_items,
+            items_shipped=shape.shipping_items if shape.shipped else 0,
             shipping_method=shape.shipping_method,
             cost=amount(shape.shipping_cents),
             shipping_zone_id=shape.shipping.shipping_zone_id,
@@ -264,6 +313,29 @@ class OrderBook:
             **address_values(shape.shipping, ""),
             **self._link(quotes, "shipping_quotes"),
         )
+
+    def _pickup_consignment(self, shape: OrderShape, items: list[str]) -> str:
+        method_id, display_name, instructions, time_description = words.PICKUP_METHOD
+        return PICKUP_CONSIGNMENT.render(
+            id=later("address_id"),
+            pickup_method_id=method_id,
+            pickup_method_display_name=display_name,
+            collection_instructions=instructions,
+            collection_time_description=time_description,
+            location_id=shape.pickup_location,
+            **{
+                f"location_{name}": value
+                for name, value in zip(
+                    PICKUP_LOCATION_FIELDS, words.PICKUP_LOCATIONS[shape.pickup_location - 1], strict=True
+                )
+            },
+            line_items=join_array(items),
+        )
+
+    def _recipient_consignment(self, email: str, items: list[str]) -> str:
+        """A download or gift-certificate consignment; under the ``"object"`` reading its one line item alone."""
+        line_items = items[0] if self.digital_line_items == "object" else join_array(items)
+        return RECIPIENT_CONSIGNMENT.render(recipient_email=email, line_items=line_items)
 
     # -- sub-resources ----------------------------------------------------------------------------------------
 
@@ -289,7 +361,10 @@ class OrderBook:
                     order_id=later("id"),
                     product_id=line.product_id,
                     variant_id=product.base_variant_id,
-                    order_address_id=later("address_id"),
+                    order_pickup_method_id=words.PICKUP_METHOD[0] if line.kind == PICKUP else 0,
+                    order_address_id=later("address_id") if line.kind == SHIPPING else 0,
+                    type=_PRODUCT_TYPE[line.kind],
+                    gift_certificate_id=later(name) if line.kind == GIFT_CERTIFICATE else "null",
                     name=product.name,
                     sku=product.sku,
                     price_ex_tax=money(price),
@@ -310,8 +385,10 @@ class OrderBook:
         return tuple(partials)
 
     def shipping_addresses_json(self, index: int) -> list[str]:
-        """``GET /v2/orders/{id}/shipping_addresses`` of the order at ``index`` (one address per order)."""
+        """``GET /v2/orders/{id}/shipping_addresses`` of the order at ``index``: one, or none when no line ships."""
         shape = self.shape_of(index)
+        if not shape.ships:
+            return []
         return [self._address_partial(shape.number).fill(self._own_fields(index, shape))]
 
     def _render_address_partial(self, number: int) -> Partial:
@@ -320,8 +397,8 @@ class OrderBook:
         document = SHIPPING_ADDRESS.render(
             id=later("address_id"),
             order_id=later("id"),
-            items_total=shape.items_total,
-            items_shipped=shape.items_total if shape.shipped else 0,
+            items_total=shape.shipping_items,
+            items_shipped=shape.shipping_items if shape.shipped else 0,
             shipping_method=shape.shipping_method,
             cost=money(shape.shipping_cents),
             shipping_zone_id=shape.shipping.shipping_zone_id,
@@ -396,3 +473,15 @@ class OrderBook:
                     numbers = map(self._shape_number, range(self.count))
                     self._statuses = array("B", (by_shape[number] for number in numbers))
         return self._statuses
+
+
+def fulfilment(draws: Draws, lines: list[Line]) -> tuple[list[Line], int]:
+    """Each line's consignment kind, and the pickup location (0 when no line is picked up). One pickup consignment
+    and one download line per order at most: orders.v2.oas2.yml says an order has one pickup consignment, and
+    ``downloads`` holds at most one consignment, whose one line item the ``"object"`` reading can carry."""
+    kinds: list[str] = []
+    for _ in lines:
+        kind = draws.pick(_KIND_DRAW)
+        kinds.append(SHIPPING if kind == DOWNLOAD and DOWNLOAD in kinds else kind)
+    location = draws.between(1, len(words.PICKUP_LOCATIONS)) if PICKUP in kinds else 0
+    return [line._replace(kind=kind) for line, kind in zip(lines, kinds, strict=True)], location

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from typing import Any
+from collections import Counter, deque
+from typing import Any, NamedTuple
 
 _FIELDS = (
     "requests",
@@ -15,6 +15,16 @@ _FIELDS = (
     "dropped",
     "token_requests",
 )
+REQUEST_LOG_SIZE = 100_000  # the latest API requests kept; the oldest go first, so memory stays bounded
+
+
+class LoggedRequest(NamedTuple):
+    """One API request as it arrived: ``path`` after ``/stores/{hash}/`` (``"v3/orders/101/transactions"``) and
+    its query parameter names in the order sent (values are not kept)."""
+
+    method: str
+    path: str
+    params: tuple[str, ...]
 
 
 class SandboxStats:
@@ -26,6 +36,9 @@ class SandboxStats:
     - ``responses_429``: every 429; ``rate_limited`` those for an exhausted quota (with headers);
       ``bare_429`` the injected ones without headers; ``responses_5xx`` and ``dropped`` the other faults.
     - ``token_requests``: ``POST /oauth2/token`` calls; ``token_requests_by_grant`` per ``grant_type``.
+
+    ``request_log()`` lists the latest ``REQUEST_LOG_SIZE`` API requests (``LoggedRequest``), so a test can check
+    what a client sent against the official files; when it holds fewer than ``requests``, the oldest are gone.
     """
 
     def __init__(self) -> None:
@@ -34,11 +47,18 @@ class SandboxStats:
         self._by_path: Counter[str] = Counter()
         self._by_status: Counter[int] = Counter()
         self._by_grant: Counter[str] = Counter()
+        self._log: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
 
-    def count_request(self, path_key: str) -> None:
+    def count_request(self, path_key: str, request: LoggedRequest) -> None:
         with self._lock:
             self._counts["requests"] += 1
             self._by_path[path_key] += 1
+            self._log.append(request)
+
+    def request_log(self) -> list[LoggedRequest]:
+        """The latest API requests, oldest first."""
+        with self._lock:
+            return list(self._log)
 
     def count_response(self, status: int, *, injected: bool = False) -> None:
         """``injected`` marks a fault (bare 429, 5xx) rather than the store's own answer."""
@@ -65,6 +85,7 @@ class SandboxStats:
             self._by_path.clear()
             self._by_status.clear()
             self._by_grant.clear()
+            self._log.clear()
 
     def snapshot(self) -> dict[str, Any]:
         """A consistent copy of every counter, JSON-ready."""

@@ -25,7 +25,17 @@ class StoreData:
         self.catalog = Catalog(seed, config.products, config.brands, config.categories, start, end)
         self.customers = CustomerBook(seed, config.customers, start, end)
         api_root = f"{base_url}/stores/{self.profile.store_hash}/v2"
-        self.orders = OrderBook(seed, config.orders, start, end, self.catalog, self.customers, api_root)
+        self.orders = OrderBook(
+            seed,
+            config.orders,
+            start,
+            end,
+            self.catalog,
+            self.customers,
+            api_root,
+            consignment_kinds=config.consignment_kinds,
+            digital_line_items=config.digital_line_items,
+        )
         self.extras = StoreExtras(seed, start, end, self.catalog, self.customers, self.orders)
 
     @property

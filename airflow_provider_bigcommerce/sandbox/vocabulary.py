@@ -63,3 +63,15 @@ PAYMENT_METHODS = ("Credit Card", "Credit Card", "Credit Card", "PayPal", "Manua
 SHIPPING_METHODS = ("Free Shipping", "Flat Rate", "UPS Ground", "USPS Priority", "FedEx 2Day")
 GATEWAYS = ("braintree", "stripe", "authorizenet", "square")
 CARD_TYPES = ("visa", "master", "american_express", "discover")
+
+# Pickup locations, id = position + 1: (name, code, address_line_1, address_line_2, city, state, postal_code,
+# country_alpha2, email, phone), the fields of orders.v2.oas2.yml ``pickupConsignmentLocation_Base``.
+PICKUP_LOCATIONS = (
+    ("Congress Store", "AUS-1", "410 Congress Ave", "Suite 101", "Austin", "Texas", "78701", "US",
+     "austin@example.com", "+1 512-555-0101"),
+    ("Lake Shore Depot", "CHI-1", "88 Lake Shore Dr", "", "Chicago", "Illinois", "60611", "US",
+     "chicago@example.com", "+1 312-555-0102"),
+    ("Harbour Counter", "SYD-1", "5 Harbour Road", "Level 2", "Sydney", "New South Wales", "2000", "AU",
+     "sydney@example.com", "+61 2 5550 0103"),
+)  # fmt: skip
+PICKUP_METHOD = (1, "Pick Up", "Bring your order number and an ID", "Ready within 2 hours, 9am - 6pm")

@@ -19,6 +19,7 @@ from airflow_provider_bigcommerce.core.page_rules import (
     plan_slices,
     record_id,
     whole_number,
+    with_paging,
 )
 
 pytestmark = pytest.mark.unit
@@ -140,3 +141,16 @@ def test_first_new_drops_records_seen_before_by_id_or_whole_value():
     assert first_new([{"id": 1}, {"id": 2}], seen) == [{"id": 1}, {"id": 2}]
     assert first_new([{"id": 2}, {"id": 3}, {"x": 1}], seen) == [{"id": 3}, {"x": 1}]
     assert first_new([{"x": 1}], seen) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("v3/orders/101/transactions", {"x": 1}),
+        ("v2/store", {"x": 1}),
+        ("v2/orders", {"x": 1, "limit": 250, "page": 2}),
+        ("v3/orders/payment_actions/refunds", {"x": 1, "limit": 250, "page": 2}),
+    ],
+)
+def test_paging_parameters_go_only_to_endpoints_that_declare_them(path, expected):
+    assert with_paging(path, {"x": 1}, limit=250, page=2) == expected

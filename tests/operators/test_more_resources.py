@@ -133,3 +133,50 @@ def test_deletions_true_writes_tombstones_for_coupons_deleted_since_the_previous
     assert tombstones["records"] == 2 and tombstones["verified"]
     deleted_files = sorted(tmp_path.rglob("coupons_deleted_*"))
     assert [record["id"] for record in _read(str(deleted_files[-1]))] == [3, 7]
+
+
+def test_line_items_of_every_consignment_kind_export_through_the_operator_with_their_kind_and_location(
+    run_dag: Callable[..., Any],
+    make_sandbox: Callable[..., Any],
+    connection_env: Callable,
+    tmp_path: Path,
+):
+    """Downloads and gift certificates carrying ``line_items`` as one object (orders.v2.oas2.yml's examples)."""
+    store = make_sandbox(
+        seed=7, orders=200, products=40, customers=60, consignment_kinds=True, digital_line_items="object"
+    )
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": store.access_token}
+    first, last = store.data_time_range
+    since, until = first.replace(microsecond=0), last.replace(microsecond=0) + timedelta(seconds=1)
+    conf = {
+        "bigcommerce_conn_id": "bc_consignments",
+        "destination": str(tmp_path),
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+    }
+    properties = ConnectionProperties.from_mapping(
+        {"StoreId": store.store_id, "OAuthAccessToken": store.access_token, "URL": store.base_url}
+    )
+    with BigCommerceClient(properties, token_source_for(properties)) as client:
+        orders = list(client.paginate("v2/orders", {"include": "consignments", "consignment_structure": "object"}))
+        lines = {order["id"]: client.request("GET", f"v2/orders/{order['id']}/products") for order in orders}
+    kinds = {"physical": "shipping", "digital": "download", "giftcertificate": "gift_certificate"}
+    expected = sorted(
+        (order_id, line["id"], "pickup" if line["order_pickup_method_id"] else kinds[line["type"]])
+        for order_id, order_lines in lines.items()
+        for line in order_lines
+    )
+    locations = {order["id"]: order["consignments"]["pickups"] for order in orders}
+
+    run = run_dag("bc_test_export_consignments", env=connection_env("bc_consignments", store, extra), conf=conf)
+
+    assert run.state == "success", run.failure()
+    written = _read(run.xcom("order_line_items")["files"][0]["path"])
+    assert sorted((r["order_id"], r["id"], r["consignment_kind"]) for r in written) == expected
+    assert {kind for _, _, kind in expected} == {"shipping", "pickup", "download", "gift_certificate"}
+    for record in written:
+        pickups = locations[record["order_id"]]
+        assert record["pickup_location"] == (pickups[0]["location"] if record["consignment_kind"] == "pickup" else None)
+    addresses = _read(run.xcom("order_shipping_addresses")["files"][0]["path"])
+    shipping = sorted((order["id"], c["id"]) for order in orders for c in order["consignments"]["shipping"])
+    assert sorted((a["order_id"], a["id"]) for a in addresses) == shipping and len(shipping) < len(orders)

@@ -133,3 +133,17 @@ def test_stats_count_requests_by_resource(client):
     assert client.sb.stats["requests"] == 4
     client.sb.reset_stats()
     assert client.sb.stats.requests == 0
+
+
+def test_request_log_keeps_each_requests_path_and_parameter_names_in_order(client):
+    client.get("v2/orders", limit=5, min_id=100)
+    client.get("v3/orders/101/transactions")
+    client.get("v3/catalog/products", **{"date_modified:min": "2025-01-01T00:00:00+00:00"})
+
+    assert [tuple(request) for request in client.sb.stats.request_log()] == [
+        ("GET", "v2/orders", ("limit", "min_id")),
+        ("GET", "v3/orders/101/transactions", ()),
+        ("GET", "v3/catalog/products", ("date_modified:min",)),
+    ]
+    client.sb.reset_stats()
+    assert client.sb.stats.request_log() == []

@@ -120,3 +120,104 @@ def test_archived_orders_answer_matches_official_schema_and_say_so(sandbox, clie
     openapi.assert_valid(openapi.response_validator("orders.v2.oas2.yml", "/orders"), orders)
     assert [(order["id"], order["is_deleted"]) for order in orders] == [(104, True), (230, True)]
     assert 104 not in {order["id"] for order in client.get("v2/orders", limit=250).json()}
+
+
+def _kinds_store(make_sandbox, reading):
+    return make_sandbox(
+        seed=7, orders=120, products=40, customers=40, consignment_kinds=True, digital_line_items=reading
+    )
+
+
+def _one_object_read_as_list(consignments):
+    """The consignments with each download's and gift certificate's ``line_items`` object put back in a list:
+    the shape the schema declares, so everything else about them is still checked against it."""
+    digital = [*consignments["downloads"], *consignments["email"]["gift_certificates"]]
+    for consignment in digital:
+        assert isinstance(consignment["line_items"], dict), consignment
+    return {
+        **consignments,
+        "downloads": [{**c, "line_items": [c["line_items"]]} for c in consignments["downloads"]],
+        "email": {
+            "gift_certificates": [
+                {**c, "line_items": [c["line_items"]]} for c in consignments["email"]["gift_certificates"]
+            ]
+        },
+    }
+
+
+@pytest.mark.parametrize("reading", ["list", "object"])
+@pytest.mark.parametrize("include", ["consignments.line_items", "consignments"])
+def test_orders_with_every_consignment_kind_match_official_schema(
+    make_sandbox, store_client, openapi, reading, include
+):
+    client = store_client(_kinds_store(make_sandbox, reading))
+    orders = client.get("v2/orders", limit=250, include=include, consignment_structure="object").json()
+
+    openapi.assert_valid(openapi.response_validator("orders.v2.oas2.yml", "/orders"), orders)
+    consignments_schema = openapi.schema_validator("orders.v2.oas2.yml", "orderConsignment_Get")
+    line_schema = openapi.schema_validator(
+        "orders.v2.oas2.yml", "orderProducts" if include == "consignments.line_items" else "products_Resource"
+    )
+    kinds = set()
+    for order in orders:
+        consignments = order["consignments"]
+        as_declared = _one_object_read_as_list(consignments) if reading == "object" else consignments
+        openapi.assert_valid(consignments_schema, as_declared)
+        held = {
+            "shipping": consignments["shipping"],
+            "pickups": consignments["pickups"],
+            "downloads": as_declared["downloads"],
+            "gift_certificates": as_declared["email"]["gift_certificates"],
+        }
+        for kind, found in held.items():
+            for consignment in found:
+                kinds.add(kind)
+                for line in consignment["line_items"]:
+                    openapi.assert_valid(line_schema, line)
+        assert len(consignments["pickups"]) <= 1 and len(consignments["downloads"]) <= 1
+    assert kinds == {"shipping", "pickups", "downloads", "gift_certificates"}
+
+
+def test_the_spec_writes_digital_line_items_as_one_object_in_its_examples_and_as_a_list_in_its_schema(openapi):
+    """Both readings of the lookalike's ``digital_line_items`` come from orders.v2.oas2.yml itself: its
+    ``orderConsignment_Get`` examples give a download's and a gift certificate's ``line_items`` as one object,
+    which its own schema (an array) rejects; the shipping and pickup examples are lists."""
+    validator = openapi.schema_validator("orders.v2.oas2.yml", "orderConsignment_Get")
+    examples = openapi.schema("orders.v2.oas2.yml", "orderConsignment_Get")["x-examples"]
+
+    rejected = {
+        name: sorted(tuple(error.absolute_path) for error in validator.iter_errors(example))
+        for name, example in examples.items()
+    }
+
+    assert rejected == {
+        "order with pickup consignments": [],
+        "order with shipping consignments": [],
+        "order with digital consignments": [("downloads", 0, "line_items")],
+        "order with gift certificate consignments": [("email", "gift_certificates", 0, "line_items")],
+    }
+
+
+def test_line_items_of_every_kind_match_official_schema_and_only_shipped_orders_have_an_address(
+    make_sandbox, store_client, openapi
+):
+    client = store_client(_kinds_store(make_sandbox, "list"))
+    products = openapi.response_validator("orders.v2.oas2.yml", "/orders/{order_id}/products")
+    types, shipped = set(), []
+    for order_id in range(100, 130):
+        lines = client.get(f"v2/orders/{order_id}/products").json()
+        openapi.assert_valid(products, lines)
+        types |= {
+            (line["type"], bool(line["order_pickup_method_id"]), bool(line["gift_certificate_id"])) for line in lines
+        }
+        addresses = client.get(f"v2/orders/{order_id}/shipping_addresses")
+        ships = any(line["type"] == "physical" and not line["order_pickup_method_id"] for line in lines)
+        assert addresses.status_code == (200 if ships else 204), order_id
+        shipped.append(ships)
+    assert types == {
+        ("physical", False, False),
+        ("physical", True, False),
+        ("digital", False, False),
+        ("giftcertificate", False, True),
+    }
+    assert any(shipped) and not all(shipped)
