@@ -44,6 +44,7 @@ from typing import Any
 
 from airflow_provider_bigcommerce.core.errors import QuotaLedgerError
 from airflow_provider_bigcommerce.core.folder_rules import owned_by_another_user, writable_by_every_user
+from airflow_provider_bigcommerce.core.properties import parse_number
 from airflow_provider_bigcommerce.core.rate_limit import DEFAULT_RESERVE, MAX_WAIT_S, Permit, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -216,13 +217,8 @@ class LedgerRateLimiter(RateLimiter):
 
 
 def _figure(value: Any) -> float | None:
-    """A JSON number as a finite float; None for anything else (text, booleans, NaN, a 400-digit integer)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
+    """A figure as a finite float; None for anything else (booleans, NaN, infinities, a 400-digit integer)."""
+    number = parse_number(value)
     return number if math.isfinite(number) else None
 
 
