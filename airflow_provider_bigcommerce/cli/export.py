@@ -19,7 +19,14 @@ from airflow_provider_bigcommerce.cli.problems import api_problem
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyError
-from airflow_provider_bigcommerce.core.export import COMPRESSIONS, RESOURCES, ExportError, Window, export_resource
+from airflow_provider_bigcommerce.core.export import (
+    COMPRESSIONS,
+    RESOURCES,
+    DestinationError,
+    ExportError,
+    Window,
+    export_resource,
+)
 from airflow_provider_bigcommerce.core.export import resource_for as catalogue_resource
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties, parse_connection_string
 
@@ -32,7 +39,8 @@ The connection string holds the token (AuthScheme=PersonalAccessToken;StoreId=..
 OAuth app's settings location. To keep the token off the command line, put the string in env {CONNECTION_ENV}.
 --since/--until are ISO 8601; without a timezone they are read as UTC.
 
-exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage or property error, 130 interrupted.
+exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage, property or destination error,
+130 interrupted.
 """
 
 
@@ -67,8 +75,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     try:
         manifest = _export(args)
-    except (UsageError, PropertyError, ExportError) as error:
+    except (UsageError, PropertyError) as error:
         return _fail(EXIT_USAGE, error)
+    except (ExportError, DestinationError) as error:
+        return _fail(EXIT_USAGE, api_problem(error, None))
     except BigCommerceError as error:
         return _fail(EXIT_FAILED, api_problem(error, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:

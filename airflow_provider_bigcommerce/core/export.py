@@ -7,10 +7,13 @@ is held at a time and written through the optional gzip stream straight into the
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import json
 import logging
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from urllib.parse import unquote
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceError
 from airflow_provider_bigcommerce.core.fan_out import FanOut, FanOutWalk
@@ -33,6 +37,67 @@ STALE_PARTIAL_S = 6 * 3600  # a partial file untouched this long belongs to a ru
 
 class ExportError(BigCommerceError):
     """The export's arguments cannot work (unknown resource, empty window, bad compression); nothing was written."""
+
+
+class ResourceNameError(ExportError):
+    """A resource name or a list's API path that could reach outside its place; nothing was read or written.
+
+    The name becomes a folder and a file name under the destination (``export_file_name``), the path a URL under
+    ``/stores/{StoreId}/``. ``code`` says what is wrong (``CODES``), ``name`` is the value refused, as given, and
+    ``argument`` which one it was (``resource`` or ``path``). The CLI and the hook put it in words.
+    """
+
+    CODES = frozenset(("empty", "absolute", "separator", "dot_name", "control_character", "dot_segment"))
+
+    def __init__(self, code: str, name: str, *, argument: str = "resource") -> None:
+        if code not in self.CODES:
+            raise ValueError(f"ResourceNameError: unknown code {code!r}")
+        self.code = code
+        self.name = name
+        self.argument = argument
+        super().__init__(f"The {argument} {name!r} is refused ({code})")
+
+
+class WindowError(ExportError):
+    """An end of the export window that no date can hold in UTC to the whole second (``code`` ``out_of_range``).
+
+    ``bound`` is ``start`` or ``end``, ``value`` the moment as given (ISO 8601).
+    """
+
+    def __init__(self, code: str, bound: str, value: str) -> None:
+        self.code = code
+        self.bound = bound
+        self.value = value
+        super().__init__(f"The export window's {bound} {value} is refused ({code})")
+
+
+class DestinationError(BigCommerceError):
+    """The destination could not be written; nothing was published there and a previous file stays.
+
+    ``code`` says why (``CODES``), from the storage's error; ``destination`` is the file concerned and ``cause``
+    the storage error's type (not its text: an object store's may quote URLs). The CLI and the hook put it in words.
+    """
+
+    CODES = frozenset(
+        (
+            "not_a_folder",  # a file stands where a folder is needed
+            "is_a_folder",  # a folder stands where the file goes
+            "permission_denied",
+            "not_found",  # the folder cannot be created (a missing mount or bucket, /proc)
+            "read_only",
+            "full",  # no space, or over a quota or a file size limit
+            "no_credentials",  # an object store found no credentials
+            "storage_error",  # anything else the storage raised
+        )
+    )
+
+    def __init__(self, code: str, destination: str, *, cause: str) -> None:
+        if code not in self.CODES:
+            raise ValueError(f"DestinationError: unknown code {code!r}")
+        self.code = code
+        self.destination = destination
+        self.cause = cause
+        super().__init__(f"Cannot write {destination} ({code}: {cause})")
 
 
 class StoragePath(Protocol):
@@ -69,6 +134,11 @@ class Window:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ExportError("The export window needs timezone-aware start and end datetimes.")
+        for bound, moment in (("start", self.start), ("end", self.end)):
+            try:  # what inclusive_seconds and label do with it
+                _ceil_to_second(moment.astimezone(UTC))
+            except OverflowError:
+                raise WindowError("out_of_range", bound, moment.isoformat()) from None
         if self.start > self.end:
             raise ExportError(
                 f"The export window starts ({self.start.isoformat()}) after it ends ({self.end.isoformat()})."
@@ -255,8 +325,10 @@ def resource_for(
 ) -> Resource:
     """A catalogue resource by name, or a list the user names by ``path`` (``v2/coupons``, ``v3/catalog/...``).
 
-    ``params`` are added to (and override) the catalogue's query parameters.
+    ``params`` are added to (and override) the catalogue's query parameters. A name or path that could reach
+    outside its place raises ``ResourceNameError``.
     """
+    _check_name(name)
     extra = {str(key): str(value) for key, value in (params or {}).items()}
     if path is None:
         if name not in RESOURCES:
@@ -270,14 +342,39 @@ def resource_for(
             )
         known = RESOURCES[name]
         return replace(known, params={**known.params, **extra})
-    path = path.strip("/")
+    given, path = path, path.strip("/")
     if _api_version(path) not in ("v2", "v3"):
         raise ExportError(f"path '{path}' must start with v2/ or v3/ (the part after /stores/{{StoreId}}/).")
+    if any(unquote(segment) in (".", "..") for segment in path.split("/")):  # a server may decode %2e
+        raise ResourceNameError("dot_segment", given, argument="path")
+    if _has_control_character(path):
+        raise ResourceNameError("control_character", given, argument="path")
     if date_modified_params is not None:
         date_modified_params = tuple(date_modified_params)
         if len(date_modified_params) != 2:
             raise ExportError("date_modified_params takes two names: the minimum and the maximum filter parameter.")
     return Resource(name, path, extra, date_modified_params)
+
+
+def _check_name(name: str) -> None:
+    """A resource name becomes a folder and a file name under the destination: one plain name, never a way out."""
+    if not name.strip():
+        code = "empty"
+    elif name.startswith(("/", "\\")):
+        code = "absolute"
+    elif "/" in name or "\\" in name:
+        code = "separator"
+    elif name in (".", ".."):
+        code = "dot_name"
+    elif _has_control_character(name):
+        code = "control_character"
+    else:
+        return
+    raise ResourceNameError(code, name)
+
+
+def _has_control_character(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def export_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
@@ -294,21 +391,59 @@ def atomic_file(target: StoragePath) -> Iterator[BinaryIO]:
     object store only publishes an object once its upload (or server-side move) completes. On failure the
     partial file is removed. A partial left by a killed process is removed by a later success once it is
     ``STALE_PARTIAL_S`` old, so a run of the same window still writing beside this one keeps its file.
+
+    What the storage raises (on the folder, the file, a write, the upload, the rename) becomes a
+    ``DestinationError``; any other error of the caller's work passes unchanged.
     """
     parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
     partial = parent / f".{target.name}.{uuid.uuid4().hex}.partial"
+    in_callers_work = False
     try:
+        parent.mkdir(parents=True, exist_ok=True)
         with partial.open("wb") as raw:
+            in_callers_work = True
             yield raw
+            in_callers_work = False
         # rename, not replace: fsspec paths (UPath) only implement rename, which overwrites there as os.rename
         # does on POSIX (atomically within one directory).
         partial.rename(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
+    except BaseException as error:
+        with contextlib.suppress(Exception):  # the storage may be what failed; a stale partial goes later
+            partial.unlink(missing_ok=True)
+        if _from_storage(error, in_callers_work):
+            raise _destination_error(target, error) from error
         raise
     for leftover in parent.glob(f".{target.name}.*.partial"):
         _remove_if_stale(leftover)
+
+
+def _from_storage(error: BaseException, in_callers_work: bool) -> bool:
+    """Whether ``error`` is the storage's: anything but our own errors outside the caller's work, only an OSError
+    (a write) within it."""
+    if not isinstance(error, Exception) or isinstance(error, BigCommerceError):
+        return False
+    return isinstance(error, OSError) or not in_callers_work
+
+
+def _destination_error(target: StoragePath, error: Exception) -> DestinationError:
+    """``error``, raised by the storage of ``target``, as a ``DestinationError`` with its code."""
+    if isinstance(error, NotADirectoryError | FileExistsError):
+        code = "not_a_folder"
+    elif isinstance(error, IsADirectoryError):
+        code = "is_a_folder"
+    elif isinstance(error, PermissionError):
+        code = "permission_denied"
+    elif isinstance(error, FileNotFoundError):
+        code = "not_found"
+    elif isinstance(error, OSError) and error.errno == errno.EROFS:
+        code = "read_only"
+    elif isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        code = "full"
+    elif any(kind.__name__ == "NoCredentialsError" for kind in type(error).__mro__):  # botocore's, not imported
+        code = "no_credentials"
+    else:
+        code = "storage_error"
+    return DestinationError(code, str(target), cause=type(error).__name__)
 
 
 def _remove_if_stale(partial: StoragePath) -> None:
