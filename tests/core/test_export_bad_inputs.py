@@ -87,7 +87,7 @@ def test_a_destination_under_proc_is_a_destination_error():
     with pytest.raises(DestinationError) as caught, atomic_file(Path("/proc/bigcommerce-export/x/x.ndjson")):
         pass
 
-    assert caught.value.code == "not_found"
+    assert caught.value.code in ("not_found", "permission_denied")  # /proc answers ENOENT to root, EACCES to others
 
 
 def test_an_s3_destination_without_credentials_is_a_destination_error(monkeypatch, unused_port):
