@@ -345,7 +345,8 @@ def resource_for(
     given, path = path, path.strip("/")
     if _api_version(path) not in ("v2", "v3"):
         raise ExportError(f"path '{path}' must start with v2/ or v3/ (the part after /stores/{{StoreId}}/).")
-    if any(unquote(segment) in (".", "..") for segment in path.split("/")):  # a server may decode %2e
+    # A server may decode %2e and %2f, or take a backslash for a slash.
+    if any(segment in (".", "..") for segment in unquote(path).replace("\\", "/").split("/")):
         raise ResourceNameError("dot_segment", given, argument="path")
     if _has_control_character(path):
         raise ResourceNameError("control_character", given, argument="path")

@@ -42,7 +42,9 @@ def test_a_resource_name_that_could_leave_the_destination_is_refused_with_its_co
     assert repr(name) in api_problem(caught.value, None)
 
 
-@pytest.mark.parametrize("path", ["v2/../../x", "v3/catalog/./products", "v3/catalog/%2E%2e/x"])
+@pytest.mark.parametrize(
+    "path", ["v2/../../x", "v3/catalog/./products", "v3/catalog/%2E%2e/x", "v2/..%2F..%2fx", "v2/..\\x"]
+)
 def test_an_api_path_with_dot_segments_is_refused_with_its_code(path):
     with pytest.raises(ResourceNameError) as caught:
         resource_for("mine", path=path)
