@@ -118,6 +118,21 @@ def test_a_ledger_planted_by_another_user_in_a_shared_sticky_folder_is_refused(t
     assert limiter.unusable.code == "ledger_of_another_user"
 
 
+def test_a_ledger_name_hard_linked_to_another_file_is_not_written_through(tmp_path):
+    precious = tmp_path / "precious.json"
+    precious.write_text('{"keep": "me"}')
+    folder = tmp_path / "quota"
+    folder.mkdir(mode=0o700)
+    ledger = folder / _name("store")
+    os.link(precious, ledger)
+
+    limiter = LedgerRateLimiter(str(ledger))
+    _learn(limiter)
+
+    assert limiter.unusable.code == "ledger_linked"
+    assert precious.read_text() == '{"keep": "me"}'
+
+
 def test_a_sticky_shared_folder_is_used_for_this_users_own_ledger(tmp_path):
     folder = tmp_path / "shared"
     folder.mkdir()
