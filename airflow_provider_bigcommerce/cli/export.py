@@ -14,14 +14,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_bigcommerce.cli.oauth import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from airflow_provider_bigcommerce.cli.oauth import (
+    CLIENT_SECRET_ENV,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PASSPHRASE_ENV,
+    UsageError,
+    secrets_from_env,
+)
 from airflow_provider_bigcommerce.cli.problems import api_problem
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.destination import DestinationError
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyError
 from airflow_provider_bigcommerce.core.export import COMPRESSIONS, RESOURCES, ExportError, Window, export_resource
 from airflow_provider_bigcommerce.core.export import resource_for as catalogue_resource
-from airflow_provider_bigcommerce.core.properties import ConnectionProperties, parse_connection_string
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties, canonical_name, parse_connection_string
 
 CONNECTION_ENV = "BIGCOMMERCE_CONNECTION_STRING"
 
@@ -30,9 +39,12 @@ resources: {", ".join(RESOURCES)} (or any list with --path v2/... or v3/...).
 
 The connection string holds the token (AuthScheme=PersonalAccessToken;StoreId=...;OAuthAccessToken=...), or an
 OAuth app's settings location. To keep the token off the command line, put the string in env {CONNECTION_ENV}.
+As for the oauth commands, a settings passphrase or client secret the string does not hold is read from env
+{PASSPHRASE_ENV} or {CLIENT_SECRET_ENV}.
 --since/--until are ISO 8601; without a timezone they are read as UTC.
 
-exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage or property error, 130 interrupted.
+exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage, property or destination error,
+130 interrupted.
 """
 
 
@@ -67,8 +79,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     try:
         manifest = _export(args)
-    except (UsageError, PropertyError, ExportError) as error:
+    except (UsageError, PropertyError) as error:
         return _fail(EXIT_USAGE, error)
+    except (ExportError, DestinationError) as error:
+        return _fail(EXIT_USAGE, api_problem(error, None))
     except BigCommerceError as error:
         return _fail(EXIT_FAILED, api_problem(error, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:
@@ -81,7 +95,10 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     text = args.connection_string or os.environ.get(CONNECTION_ENV)
     if not text:
         raise UsageError(f"Give --connection-string or set env {CONNECTION_ENV}.")
-    properties = args.resolved_properties = ConnectionProperties.from_mapping(parse_connection_string(text))
+    values = parse_connection_string(text)
+    given = {canonical_name(key) for key, value in values.items() if value}
+    properties = ConnectionProperties.from_mapping({**values, **secrets_from_env(given)})
+    args.resolved_properties = properties
     resource = catalogue_resource(
         args.resource, path=args.path, params=_params(args.param), date_modified_params=args.date_filter
     )

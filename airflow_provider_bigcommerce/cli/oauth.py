@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from airflow_provider_bigcommerce.cli.problems import api_problem
@@ -51,6 +51,7 @@ PROGRAM = "airflow-bigcommerce"
 CLIENT_SECRET_ENV = "BIGCOMMERCE_OAUTH_CLIENT_SECRET"
 PASSPHRASE_ENV = "BIGCOMMERCE_OAUTH_SETTINGS_PASSPHRASE"
 """Where the CLI takes secrets from when the connection does not hold them: never from the command line."""
+SECRET_ENVS = (("oauth_client_secret", CLIENT_SECRET_ENV), ("oauth_settings_passphrase", PASSPHRASE_ENV))
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -354,12 +355,15 @@ def _properties(
                 "The oauth commands save and read the token there: pass --settings-location PATH, or set it on "
                 "the connection or in --connection-string (e.g. /shared/bigcommerce/OAuthSettings.txt).",
             )
-    for field, env in (("oauth_client_secret", CLIENT_SECRET_ENV), ("oauth_settings_passphrase", PASSPHRASE_ENV)):
-        if os.environ.get(env) and field not in given:
-            overrides[field] = os.environ[env]
+    overrides.update(secrets_from_env(given))
     properties = ConnectionProperties.from_mapping(_merged(base, overrides))
     args.resolved_properties = properties  # what an "authorization required" message may repeat, minus secrets
     return properties, args.conn_id, fernet_key
+
+
+def secrets_from_env(given: Collection[str]) -> dict[str, str]:
+    """The secrets the connection lacks (``given``: the field names it sets), from their env variables."""
+    return {field: os.environ[env] for field, env in SECRET_ENVS if os.environ.get(env) and field not in given}
 
 
 def _token_source(

@@ -156,6 +156,33 @@ class ExportError(BigCommerceError):
         super().__init__(message or f"export {code}: {facts}")
 
 
+class QuotaLedgerError(BigCommerceError):
+    """The quota ledger's folder or file is not this user's alone to write, so this process does not use it.
+
+    ``code`` says what was wrong (one of ``CODES``), ``path`` the folder or file concerned. The process then paces
+    the store on its own figures (``quota_ledger``): a ledger others can rewrite could stall every request.
+    """
+
+    CODES = frozenset(
+        (
+            "folder_is_symlink",  # the folder is a symbolic link (pruning would follow it into another folder)
+            "not_a_folder",  # something else stands at the folder's path
+            "folder_of_another_user",  # the folder belongs to a user other than this one and root
+            "folder_open_to_all",  # world-writable without the sticky bit
+            "ledger_of_another_user",  # the ledger file belongs to another user
+            "ledger_not_regular",  # the ledger is a FIFO, a device, a folder
+            "ledger_linked",  # the ledger has other hard links: it is also a file elsewhere
+        )
+    )
+
+    def __init__(self, code: str, path: str, message: str) -> None:
+        if code not in self.CODES:
+            raise ValueError(f"QuotaLedgerError: unknown code {code!r}")
+        self.code = code
+        self.path = path
+        super().__init__(message)
+
+
 class SignedPayloadError(BigCommerceError):
     """A ``signed_payload_jwt`` from a BigCommerce callback failed verification."""
 

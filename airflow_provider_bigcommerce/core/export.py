@@ -7,19 +7,22 @@ is held at a time and written through the optional gzip stream straight into the
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
 import time
+import unicodedata
 import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from urllib.parse import unquote
 
-from airflow_provider_bigcommerce.core.destination import claim, unclaimed
-from airflow_provider_bigcommerce.core.errors import ExportError, PagingError
+from airflow_provider_bigcommerce.core.destination import claim, storage_error, unclaimed
+from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportError, PagingError
 from airflow_provider_bigcommerce.core.fan_out import FanOut, FanOutWalk
 from airflow_provider_bigcommerce.core.page_rules import MAX_PAGE_SIZE, record_id
 from airflow_provider_bigcommerce.core.windows import Window, WindowFilter, api_version, filter_timestamp
@@ -31,6 +34,24 @@ if TYPE_CHECKING:
 COMPRESSIONS = ("gzip",)
 PROGRESS_EVERY_S = 10.0
 STALE_PARTIAL_S = 6 * 3600  # a partial file untouched this long belongs to a run that died
+
+
+class ResourceNameError(ExportError):
+    """A resource name or a list's API path that could reach outside its place; nothing was read or written.
+
+    The name becomes a folder and a file name under the destination (``export_file_name``), the path a URL under
+    ``/stores/{StoreId}/``. ``code`` says what is wrong (``CODES``), ``name`` is the value refused, as given, and
+    ``argument`` which one it was (``resource`` or ``path``). The CLI and the hook put it in words.
+    """
+
+    CODES = frozenset(("empty", "absolute", "separator", "dot_name", "control_character", "dot_segment"))
+
+    def __init__(self, code: str, name: str, *, argument: str = "resource") -> None:
+        if code not in self.CODES:
+            raise ValueError(f"ResourceNameError: unknown code {code!r}")
+        super().__init__(f"The {argument} {name!r} is refused ({code})", code=code)
+        self.name = name
+        self.argument = argument
 
 
 class StoragePath(Protocol):
@@ -310,8 +331,10 @@ def resource_for(
 ) -> Resource:
     """A catalogue resource by name, or a list the user names by ``path`` (``v2/coupons``, ``v3/catalog/...``).
 
-    ``params`` are added to (and override) the catalogue's query parameters.
+    ``params`` are added to (and override) the catalogue's query parameters. A name or path that could reach
+    outside its place raises ``ResourceNameError``.
     """
+    _check_name(name)
     extra = {str(key): str(value) for key, value in (params or {}).items()}
     if path is None:
         if name not in RESOURCES:
@@ -325,14 +348,40 @@ def resource_for(
             )
         known = RESOURCES[name]
         return replace(known, params={**known.params, **extra})
-    path = path.strip("/")
+    given, path = path, path.strip("/")
     if api_version(path) not in ("v2", "v3"):
         raise ExportError(f"path '{path}' must start with v2/ or v3/ (the part after /stores/{{StoreId}}/).")
+    # A server may decode %2e and %2f, or take a backslash for a slash.
+    if any(segment in (".", "..") for segment in unquote(path).replace("\\", "/").split("/")):
+        raise ResourceNameError("dot_segment", given, argument="path")
+    if _has_control_character(path):
+        raise ResourceNameError("control_character", given, argument="path")
     if date_modified_params is not None:
         date_modified_params = tuple(date_modified_params)
         if len(date_modified_params) != 2:
             raise ExportError("date_modified_params takes two names: the minimum and the maximum filter parameter.")
     return Resource(name, path, extra, date_modified_params)
+
+
+def _check_name(name: str) -> None:
+    """A resource name becomes a folder and a file name under the destination: one plain name, never a way out."""
+    if not name.strip():
+        code = "empty"
+    elif name.startswith(("/", "\\")):
+        code = "absolute"
+    elif "/" in name or "\\" in name:
+        code = "separator"
+    elif name in (".", ".."):
+        code = "dot_name"
+    elif _has_control_character(name):
+        code = "control_character"
+    else:
+        return
+    raise ResourceNameError(code, name)
+
+
+def _has_control_character(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def export_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
@@ -349,21 +398,38 @@ def atomic_file(target: StoragePath) -> Iterator[BinaryIO]:
     object store only publishes an object once its upload (or server-side move) completes. On failure the
     partial file is removed. A partial left by a killed process is removed by a later success once it is
     ``STALE_PARTIAL_S`` old, so a run of the same window still writing beside this one keeps its file.
+
+    What the storage raises (on the folder, the file, a write, the upload, the rename) becomes a
+    ``DestinationError``; any other error of the caller's work passes unchanged.
     """
     parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
     partial = parent / f".{target.name}.{uuid.uuid4().hex}.partial"
+    in_callers_work = False
     try:
+        parent.mkdir(parents=True, exist_ok=True)
         with partial.open("wb") as raw:
+            in_callers_work = True
             yield raw
+            in_callers_work = False
         # rename, not replace: fsspec paths (UPath) only implement rename, which overwrites there as os.rename
         # does on POSIX (atomically within one directory).
         partial.rename(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
+    except BaseException as error:
+        with contextlib.suppress(Exception):  # the storage may be what failed; a stale partial goes later
+            partial.unlink(missing_ok=True)
+        if _from_storage(error, in_callers_work):
+            raise storage_error(target, error) from error
         raise
     for leftover in parent.glob(f".{target.name}.*.partial"):
         _remove_if_stale(leftover)
+
+
+def _from_storage(error: BaseException, in_callers_work: bool) -> bool:
+    """Whether ``error`` is the storage's: anything but our own errors outside the caller's work, only an OSError
+    (a write) within it."""
+    if not isinstance(error, Exception) or isinstance(error, BigCommerceError):
+        return False
+    return isinstance(error, OSError) or not in_callers_work
 
 
 def _remove_if_stale(partial: StoragePath) -> None:

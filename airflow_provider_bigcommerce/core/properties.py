@@ -274,12 +274,27 @@ _PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\"[^\"]*\"|'[^']*'|[^;]*)\s*(?:;|$)")
 
 
 def parse_connection_string(text: str) -> dict[str, str]:
-    """Split ``Key=Value;Key=Value`` into a dict; quoted values may contain ``;`` and ``=``."""
+    """Split ``Key=Value;Key=Value`` into a dict; quoted values may contain ``;`` and ``=``.
+
+    An unknown key right after an unquoted secret is most likely the secret's own rest (``Passphrase=a;b=c``
+    meant ``a;b=c``): it is refused under the secret's name, and never quoted back.
+    """
     pairs: dict[str, str] = {}
+    unquoted_secret: str | None = None  # the field whose unquoted secret value the previous pair was
     for match in _PAIR.finditer(text):
         key, value = match.group(1), match.group(2).strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        name = canonical_name(key)
+        if name is None and unquoted_secret is not None:
+            raise _error(
+                unquoted_secret,
+                "is followed by text that is not a property (not shown: it is probably the rest of this secret, "
+                "cut at a ';')",
+                "Quote a value that holds ';' or '=': Key=\"value;with;semicolons\".",
+            )
+        quoted = len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'"
+        if quoted:
             value = value[1:-1]
+        unquoted_secret = name if name in SECRET_FIELDS and value and not quoted else None
         pairs[key] = value
     if _PAIR.sub("", text).strip(" ;"):
         # The stray text is not quoted back: it may be (part of) a secret, e.g. after an unbalanced quote.

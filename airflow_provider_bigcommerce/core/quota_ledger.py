@@ -10,12 +10,18 @@ few microseconds it takes to read, decide and write back. The decisions are thos
   further ahead than the longest wait (``MAX_WAIT_S``) is garbage, like a stepped clock, and is pulled back.
 * A send counts as in flight until it is answered, or ``STALE_SEND_S`` has passed (its process died).
 * A damaged file is taken for empty and overwritten: it holds figures only, nothing secret, nothing lasting.
+  Every figure read is a finite number within its bounds (a quota of at most ``MAX_QUOTA``), or ignored.
 * The lock is waited for at most ``LOCK_TIMEOUT_S``; past that the process decides on its own figures.
-* The first ledger a process opens in a folder prunes the folder: ledgers unused for ``UNUSED_LEDGER_S`` go.
+* The first ledger a process opens in a folder prunes the folder: ledgers unused for ``UNUSED_LEDGER_S`` go,
+  and only files proven to be ledgers: a ledger's name, a regular file of this user with no other hard link,
+  holding nothing but a ledger's figures.
 
-The folder: env ``BIGCOMMERCE_QUOTA_FOLDER``; unset, a per-user folder under the temp dir (one machine's fleet);
-``off`` keeps every process on its own. Processes on several machines share a folder on storage that honours
-``flock`` across them (README "Fleet").
+The folder: env ``BIGCOMMERCE_QUOTA_FOLDER``; unset, a per-user folder under the temp dir (one machine's fleet),
+created 0700; ``off`` keeps every process on its own. Processes on several machines share a folder on storage
+that honours ``flock`` across them (README "Fleet"). Whoever can rewrite a ledger can stall every request, so,
+as with the OAuth settings folder (``folder_rules``), a folder that is a symbolic link, belongs to another user
+(root aside) or is world-writable without the sticky bit is not used, nor a ledger file of another user
+(``QuotaLedgerError``): the process then paces the store on its own figures and logs why, once.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import json
 import logging
 import math
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -35,6 +42,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from airflow_provider_bigcommerce.core.errors import QuotaLedgerError
+from airflow_provider_bigcommerce.core.folder_rules import owned_by_another_user, writable_by_every_user
+from airflow_provider_bigcommerce.core.properties import parse_number
 from airflow_provider_bigcommerce.core.rate_limit import DEFAULT_RESERVE, MAX_WAIT_S, Permit, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -45,8 +55,11 @@ STALE_SEND_S = 4 * MAX_WAIT_S  # longer than any call is allowed to take
 _MAX_BYTES = 1 << 16
 UNUSED_LEDGER_S = 7 * 24 * 3600.0  # a ledger no process has used for a week is deleted (``prune_ledgers``)
 _POLL_NAP_S = 0.02  # waiters in other processes are not woken by our answers, so they look this often
+MAX_QUOTA = 1 << 20  # requests per window; plans allow 150 to a few thousand (docs/bigcommerce.md "Rate limits")
 
 _NUMBERS = ("left", "ours", "window_s", "reset_at", "last_send", "blocked_until", "bare_429s", "last_bare_429_at")
+_LEDGER_KEYS = frozenset((*_NUMBERS, "quota", "assumed_since", "sends"))
+_LEDGER_NAME = re.compile(r"[0-9a-f]{32}\.json")  # what ``store_limiter`` names a ledger
 
 
 class WallClock:
@@ -113,7 +126,7 @@ class LedgerRateLimiter(RateLimiter):
         self.lock_timeout_s = lock_timeout_s
         self._fd: int | None = None
         self._sends: list[float] = []  # the fleet's requests in flight, by the time they were sent
-        self._warned = False
+        self.unusable: OSError | QuotaLedgerError | None = None  # why the ledger was last found unusable
 
     def _sent(self, now: float) -> None:
         super()._sent(now)
@@ -158,20 +171,20 @@ class LedgerRateLimiter(RateLimiter):
                     self._fd = None
                 if time.monotonic() > deadline:  # held by others, or replaced under us, for too long
                     raise TimeoutError(errno.ETIMEDOUT, "lock held too long")
-        except OSError as exc:
+        except (OSError, QuotaLedgerError) as exc:
             self._warn_unusable(exc)
             return None
 
-    def _warn_unusable(self, exc: OSError) -> None:
-        if not self._warned:
-            self._warned = True
+    def _warn_unusable(self, exc: OSError | QuotaLedgerError) -> None:
+        if self.unusable is None:
             log.warning(
                 "The quota ledger %s cannot be used (%s); this process paces the store on its own figures. "
                 "Check the folder (env %s), or set it to off.",
                 self.path,
-                exc.strerror or exc,
+                exc if isinstance(exc, QuotaLedgerError) else exc.strerror or exc,
                 FOLDER_ENV,
             )
+        self.unusable = exc
 
     def _load(self, fd: int) -> None:
         now = self._clock.monotonic()
@@ -203,24 +216,28 @@ class LedgerRateLimiter(RateLimiter):
             raise OSError(errno.EFBIG, "the ledger was only partly written")
 
 
+def _figure(value: Any) -> float | None:
+    """A figure as a finite float; None for anything else (booleans, NaN, infinities, a 400-digit integer)."""
+    number = parse_number(value)
+    return number if math.isfinite(number) else None
+
+
 def _checked(document: dict[str, Any], now: float) -> tuple[int | None, dict[str, Any], list[float]]:
     """The ledger's figures if they make sense; times pulled back to at most the longest wait ahead of ``now``."""
     latest = now + MAX_WAIT_S
 
     def number(name: str, default: float) -> float:
-        value = document.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-            return default
-        return value
+        value = _figure(document.get(name))
+        return default if value is None or value < 0 else value
 
     raw_sends = document.get("sends")
     sends = [
-        float(sent)
-        for sent in (raw_sends if isinstance(raw_sends, list) else [])
-        if isinstance(sent, int | float) and not isinstance(sent, bool) and now - STALE_SEND_S < sent <= now + 1
+        sent
+        for sent in map(_figure, raw_sends if isinstance(raw_sends, list) else [])
+        if sent is not None and now - STALE_SEND_S < sent <= now + 1
     ]
     quota = document.get("quota")
-    if isinstance(quota, bool) or not isinstance(quota, int) or quota < 1:
+    if isinstance(quota, bool) or not isinstance(quota, int) or not 1 <= quota <= MAX_QUOTA:
         return None, {}, sends
     numbers: dict[str, Any] = {
         "left": min(int(number("left", 0)), quota),
@@ -232,28 +249,84 @@ def _checked(document: dict[str, Any], now: float) -> tuple[int | None, dict[str
         "bare_429s": int(min(number("bare_429s", 0), 64)),
         "last_bare_429_at": min(number("last_bare_429_at", -math.inf), now),
     }
-    assumed = document.get("assumed_since")
-    if isinstance(assumed, int | float) and not isinstance(assumed, bool) and math.isfinite(assumed):
-        numbers["assumed_since"] = min(float(assumed), now)
+    assumed = _figure(document.get("assumed_since"))
+    if assumed is not None:
+        numbers["assumed_since"] = min(assumed, now)
     return quota, numbers, sends
 
 
 def _open_ledger(path: str) -> int:
-    folder = os.path.dirname(path)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    if folder not in _PRUNED:
-        _PRUNED.add(folder)
-        prune_ledgers(folder)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "the ledger is not a regular file")
-    return fd
-
-
-def _same_file(fd: int, path: str) -> bool:
+    """The ledger at ``path``, created if need be, once its folder and the file itself are proven this user's."""
+    folder, name = os.path.split(path)
+    with contextlib.suppress(FileExistsError):  # exists, or something else stands there: _open_folder says which
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    folder_fd = _open_folder(folder)
     try:
-        opened, named = os.fstat(fd), os.stat(path, follow_symlinks=False)
+        if folder not in _PRUNED:
+            _PRUNED.add(folder)
+            _prune(folder_fd, UNUSED_LEDGER_S)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+        fd = os.open(name, flags, 0o600, dir_fd=folder_fd)
+    finally:
+        os.close(folder_fd)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        code = "ledger_not_regular"
+    elif owned_by_another_user(info):
+        code = "ledger_of_another_user"
+    elif info.st_nlink != 1:
+        code = "ledger_linked"
+    else:
+        return fd
+    os.close(fd)
+    raise _refusal(code, path, info)
+
+
+def _open_folder(folder: str) -> int:
+    """The ledgers' folder, opened without following a link, once proven writable by this user (and root) alone.
+
+    Every later step works on this descriptor, so the folder cannot be swapped for a link between check and use.
+    """
+    try:
+        fd = os.open(folder or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise _refusal("folder_is_symlink" if os.path.islink(folder) else "not_a_folder", folder) from None
+        raise
+    info = os.fstat(fd)
+    if owned_by_another_user(info):
+        code = "folder_of_another_user"
+    elif writable_by_every_user(info.st_mode):
+        code = "folder_open_to_all"
+    else:
+        return fd
+    os.close(fd)
+    raise _refusal(code, folder, info)
+
+
+_REFUSALS = {
+    "folder_is_symlink": "{path} is a symbolic link; the ledgers' folder must be a folder (pruning a link would "
+    "delete files where it points)",
+    "not_a_folder": "{path} is not a folder",
+    "folder_of_another_user": "the folder {path} belongs to another user (uid {uid}), who could rewrite the ledgers",
+    "folder_open_to_all": "the folder {path} is writable by every user and lacks the sticky bit, so anyone could "
+    "rewrite the ledgers",
+    "ledger_of_another_user": "{path} belongs to another user (uid {uid}), who could rewrite it",
+    "ledger_not_regular": "{path} is not a regular file",
+    "ledger_linked": "{path} has another hard link: it is also a file somewhere else",
+}
+
+
+def _refusal(code: str, path: str, info: os.stat_result | None = None) -> QuotaLedgerError:
+    problem = _REFUSALS[code].format(path=path, uid=info.st_uid if info is not None else "?")
+    return QuotaLedgerError(
+        code, path, f"{problem}. Set env {FOLDER_ENV} to a folder only this user can write, or to off."
+    )
+
+
+def _same_file(fd: int, path: str, *, folder_fd: int | None = None) -> bool:
+    try:
+        opened, named = os.fstat(fd), os.stat(path, dir_fd=folder_fd, follow_symlinks=False)
     except OSError:
         return False
     return (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
@@ -266,27 +339,55 @@ def prune_ledgers(folder: str, *, unused_for_s: float = UNUSED_LEDGER_S) -> int:
     """Delete the ledgers in ``folder`` no process has decided on for ``unused_for_s``; how many went.
 
     A ledger is rewritten on every decision, so its mtime is its last use. Each is deleted under its own lock,
-    and a process still holding a deleted one open notices (``_same_file``) and moves to the new file.
+    and a process still holding a deleted one open notices (``_same_file``) and moves to the new file. Only
+    files proven to be ledgers go (``_is_ledger``); a folder that is not trusted raises ``QuotaLedgerError``.
     """
+    folder_fd = _open_folder(folder)
+    try:
+        return _prune(folder_fd, unused_for_s)
+    finally:
+        os.close(folder_fd)
+
+
+def _prune(folder_fd: int, unused_for_s: float) -> int:
     removed = 0
     try:
-        names = [name for name in os.listdir(folder) if name.endswith(".json")]
+        names = [name for name in os.listdir(folder_fd) if _LEDGER_NAME.fullmatch(name)]
     except OSError:
         return 0
     for name in names:
-        path = os.path.join(folder, name)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+            fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
         except OSError:
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             info = os.fstat(fd)
-            if stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime > unused_for_s and _same_file(fd, path):
-                os.unlink(path)
+            if (
+                time.time() - info.st_mtime > unused_for_s
+                and _is_ledger(fd, info)
+                and _same_file(fd, name, folder_fd=folder_fd)
+            ):
+                os.unlink(name, dir_fd=folder_fd)
                 removed += 1
         except OSError:  # in use right now, or gone already
             pass
         finally:
             os.close(fd)
     return removed
+
+
+def _is_ledger(fd: int, info: os.stat_result) -> bool:
+    """A regular file of this user, no other hard link, holding a ledger's figures and nothing else (or nothing)."""
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_nlink != 1:
+        return False
+    if info.st_size > _MAX_BYTES:
+        return False
+    data = os.pread(fd, _MAX_BYTES, 0)
+    if not data:  # created, and its process died before the first decision
+        return True
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and document.keys() <= _LEDGER_KEYS

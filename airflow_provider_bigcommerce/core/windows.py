@@ -29,16 +29,23 @@ EDGE_MARGIN = timedelta(seconds=1)  # asked beyond each claimed edge: covers exc
 _WINDOW_WORDS = {
     "window_naive": "The export window needs timezone-aware start and end datetimes ({start}, {end}).",
     "window_reversed": "The export window starts ({start}) after it ends ({end}).",
+    "out_of_range": "The export window's {bound} {value} is refused (out_of_range).",
 }
 
 
 class WindowError(ExportError):
-    """A window that cannot be read: ``code`` is ``window_naive`` (no time zone) or ``window_reversed``."""
+    """A window that cannot be read: ``code`` is ``window_naive`` (no time zone), ``window_reversed`` or
+    ``out_of_range`` (``bound``, ``start`` or ``end``, whose ``value`` no date can hold in UTC to the second, with
+    the second the query asks beyond it)."""
 
-    def __init__(self, code: str, *, start: datetime, end: datetime) -> None:
-        super().__init__(_WINDOW_WORDS[code].format(start=start.isoformat(), end=end.isoformat()), code=code)
+    def __init__(self, code: str, *, start: datetime, end: datetime, bound: str | None = None) -> None:
+        value = (start if bound == "start" else end).isoformat()
+        words = _WINDOW_WORDS[code].format(start=start.isoformat(), end=end.isoformat(), bound=bound, value=value)
+        super().__init__(words, code=code)
         self.start = start
         self.end = end
+        self.bound = bound
+        self.value = value if bound else None
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,11 @@ class Window:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise WindowError("window_naive", start=self.start, end=self.end)
+        for bound, moment in (("start", self.start), ("end", self.end)):
+            try:  # what query_bounds, claims and label do with it
+                _floor_to_second(moment) - EDGE_MARGIN
+            except OverflowError:
+                raise WindowError("out_of_range", start=self.start, end=self.end, bound=bound) from None
         if self.start > self.end:
             raise WindowError("window_reversed", start=self.start, end=self.end)
 

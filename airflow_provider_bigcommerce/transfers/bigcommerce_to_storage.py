@@ -149,6 +149,8 @@ class BigCommerceToStorageOperator(BaseOperator):
         from airflow.sdk import ObjectStoragePath
         from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+        from airflow_provider_bigcommerce.cli.problems import api_problem
+        from airflow_provider_bigcommerce.core.destination import DestinationError
         from airflow_provider_bigcommerce.core.errors import PagingError, PropertyError
         from airflow_provider_bigcommerce.core.export import ExportError, export_resource, resource_for
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
@@ -162,7 +164,8 @@ class BigCommerceToStorageOperator(BaseOperator):
             )
             window = self._window(context)
         except ExportError as error:
-            raise AirflowFailException(str(error)) from error
+            # A rendered resource name that would leave the destination is refused here, before any request.
+            raise AirflowFailException(api_problem(error, None)) from error
         # A first run told to load everything reads a snapshot; every other run reads its window.
         incremental = self.incremental and window is not None
         hook = BigCommerceHook(self.bigcommerce_conn_id)
@@ -182,8 +185,9 @@ class BigCommerceToStorageOperator(BaseOperator):
         except (ExportError, PropertyError) as error:
             # Wrong arguments or connection properties: a retry would fail the same way.
             raise AirflowFailException(str(error)) from error
-        except PagingError as error:
-            # The list changed or misbehaved under the walk: nothing was written; a retry reads it again.
+        except (PagingError, DestinationError) as error:
+            # The list changed or misbehaved under the walk, or the storage failed: nothing was published; a retry
+            # reads it again (a destination that stays unwritable fails once the retries are spent).
             raise AirflowException(hook.explain(error)) from error
         finally:
             hook.close()

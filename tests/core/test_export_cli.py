@@ -18,13 +18,15 @@ from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "airflow_provider_bigcommerce.cli.main", "export", *args],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        env={**{key: value for key, value in os.environ.items() if key not in unset}, **(env or {})},
         cwd=REPO_ROOT,
     )
 
@@ -139,3 +141,74 @@ def test_a_dead_api_host_is_named_in_the_failure(tmp_path, unused_port, assert_n
     assert done.returncode == 1
     assert f"export: Cannot reach BigCommerce at {dead}:" in done.stderr, done.stderr
     assert_no_secret(done.stderr + done.stdout, token)
+
+
+def _dead_connection(port: int) -> str:
+    """A connection nothing answers: an export that reaches the API fails with exit 1, not 2."""
+    return f"AuthScheme=PersonalAccessToken;StoreId=abc123;OAuthAccessToken={'t' * 31};URL=http://127.0.0.1:{port}"
+
+
+def test_a_resource_name_with_dot_dot_exits_2_and_writes_no_file_anywhere(store, tmp_path):
+    destination = tmp_path / "a" / "b" / "destination"
+
+    done = _cli(
+        "../../x", "--path", "v2/coupons", "--full", "--destination", str(destination),
+        env={CONNECTION_ENV: _connection(store)},
+    )  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    assert "'../../x'" in done.stderr and "Traceback" not in done.stderr
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+
+def test_an_until_no_date_can_hold_exits_2_in_words(tmp_path, unused_port):
+    done = _cli(
+        "orders", "--since", "2024-01-01T00:00:00Z", "--until", "9999-12-31T23:00:00-05:00",
+        "--destination", str(tmp_path), env={CONNECTION_ENV: _dead_connection(unused_port)},
+    )  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    assert "9999-12-31T23:00:00-05:00" in done.stderr and "Traceback" not in done.stderr
+
+
+_NO_AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
+
+
+@pytest.mark.parametrize("kind", ["a-file", "under-proc", "s3-without-credentials"])
+def test_a_destination_that_cannot_be_written_exits_2_in_words(kind, tmp_path, unused_port, assert_no_secret):
+    blocker = tmp_path / "export"
+    blocker.write_text("a file")
+    destination = {
+        "a-file": str(blocker),
+        "under-proc": "/proc/bigcommerce-export",
+        "s3-without-credentials": "s3://bigcommerce-exports/daily",
+    }[kind]
+    aws = {
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{unused_port}",  # nothing leaves the machine
+    }
+
+    done = _cli(
+        "coupons", "--full", "--destination", destination,
+        env={CONNECTION_ENV: _dead_connection(unused_port), **aws}, unset=_NO_AWS,
+    )  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    assert f"Cannot write {destination}/" in done.stderr, done.stderr  # its store marker, looked at first
+    assert "Traceback" not in done.stderr
+    assert blocker.read_text() == "a file"
+    assert_no_secret(done.stderr, "t" * 31)
+
+
+def test_a_passphrase_cut_at_a_semicolon_is_not_echoed(tmp_path, assert_no_secret):
+    connection = (
+        "AuthScheme=OAuth;StoreId=abc123;InitiateOAuth=REFRESH;OAuthSettingsLocation=/nowhere/OAuthSettings.txt;"
+        "OAuthSettingsPassphrase=Tr0ub4dor;xK9qZ7=horse"
+    )
+
+    done = _cli("pages", "--full", "--destination", str(tmp_path), env={CONNECTION_ENV: connection})
+
+    assert done.returncode == 2 and "OAuthSettingsPassphrase" in done.stderr, done.stderr
+    assert_no_secret(done.stderr + done.stdout, "Tr0ub4dor", "xK9qZ7", "horse")

@@ -132,3 +132,26 @@ def test_whole_number_properties_refuse_what_is_not_a_whole_number(name: str, va
 @pytest.mark.parametrize("value", [12345, {"hash": "abc"}, ["abc"]])
 def test_a_store_id_that_is_not_text_is_refused(value: object) -> None:
     assert _refused({"StoreId": value, "OAuthAccessToken": SECRET}).property_name == "StoreId"
+
+
+@pytest.mark.parametrize("secret", ["OAuthSettingsPassphrase", "OAuthAccessToken", "OAuthClientSecret"])
+def test_an_unquoted_semicolon_in_a_secret_is_named_by_the_secret_not_by_its_fragment(secret, assert_no_secret):
+    text = (
+        "AuthScheme=OAuth;StoreId=abc;InitiateOAuth=REFRESH;OAuthSettingsLocation=/tmp/x;OAuthClientId=c;"
+        f"{secret}=Tr0ub4dor;xK9qZ7=horse"
+    )
+
+    with pytest.raises(PropertyError) as caught:
+        ConnectionProperties.from_connection_string(text)
+
+    assert caught.value.property_name == secret
+    assert_no_secret(str(caught.value), "Tr0ub4dor", "xK9qZ7", "horse")
+
+
+def test_an_unknown_key_after_a_quoted_secret_is_still_named() -> None:
+    text = "StoreId=abc;OAuthAccessToken='tok;en';Colour=blue"
+
+    with pytest.raises(PropertyError) as caught:
+        ConnectionProperties.from_connection_string(text)
+
+    assert caught.value.property_name == "Colour"

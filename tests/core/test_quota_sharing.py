@@ -6,6 +6,7 @@ excludes open files, not processes); the last test runs real processes against t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -50,9 +51,14 @@ def _answer(limiter: RateLimiter, permit: Permit, status: int = 200, **figures: 
     return limiter.note_response(permit, status, reading, bare_429_backoff=lambda n: 0.1)
 
 
+def _ledger_name(key: str) -> str:
+    """What ``store_limiter`` names the ledger of the store at ``key``; pruning deletes only such names."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32] + ".json"
+
+
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    return tmp_path / "quota" / "store.json"
+    return tmp_path / "quota" / _ledger_name("store")
 
 
 def test_a_second_process_sees_the_firsts_sends_in_flight_and_waits(ledger):
@@ -89,7 +95,7 @@ def test_an_answer_in_one_process_ends_its_send_in_flight_for_the_fleet(ledger):
 def test_ledgers_unused_for_a_week_are_pruned_when_a_process_first_opens_the_folder(ledger):
     folder = ledger.parent
     folder.mkdir(parents=True)
-    old, recent = folder / "old-store.json", folder / "recent-store.json"
+    old, recent = folder / _ledger_name("old-store"), folder / _ledger_name("recent-store")
     for path in (old, recent):
         path.write_text(json.dumps({"quota": 100, "left": 5}))
     week_ago = time.time() - UNUSED_LEDGER_S - 60
@@ -99,7 +105,7 @@ def test_ledgers_unused_for_a_week_are_pruned_when_a_process_first_opens_the_fol
     limiter = LedgerRateLimiter(str(ledger))
     _answer(limiter, limiter.acquire(), quota=100, left=99)
 
-    assert sorted(path.name for path in folder.iterdir()) == ["recent-store.json", "store.json"]
+    assert sorted(path.name for path in folder.iterdir()) == sorted([recent.name, ledger.name])
 
 
 def test_a_process_holding_a_pruned_ledger_moves_to_the_fleets_new_one(ledger):

@@ -360,3 +360,28 @@ def test_a_store_that_does_not_exist_at_the_api_url_is_named_by_store_id(
 
     assert done.returncode == 1
     assert "404" in done.stderr and f"StoreId (store_id) '{oauth.sandbox.store_id}'" in done.stderr, done.stderr
+
+
+def test_the_export_command_reads_the_settings_passphrase_from_env_as_the_oauth_commands_do(
+    oauth, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, assert_no_secret
+) -> None:
+    monkeypatch.delenv(KEY_ENV_VAR)  # the passphrase is the only key
+    monkeypatch.setenv(PASSPHRASE_ENV, "correct horse battery staple")
+    location = tmp_path / "OAuthSettings.txt"
+    connection = oauth.connection_string(location)
+    code = oauth.approved_code(oauth.properties(location))
+    exchanged = run_cli("exchange", "--verifier", code, "--connection-string", connection, env=oauth.cli_env())
+
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow_provider_bigcommerce.cli.main", "export", "brands", "--full"]
+        + ["--destination", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "BIGCOMMERCE_CONNECTION_STRING": connection},
+    )
+
+    assert exchanged.returncode == 0, exchanged.stderr
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["resource"] == "brands"
+    assert_no_secret(done.stdout + done.stderr, "correct horse battery staple")

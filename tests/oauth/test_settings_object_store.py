@@ -183,6 +183,24 @@ def test_the_lease_of_a_dead_process_is_taken_over(s3, location, lease):
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=_key(location) + ".lock")
 
 
+@pytest.mark.parametrize(
+    "until",
+    [b"NaN", b"Infinity", str(time.time() + 10**9).encode(), b"9" * 400],
+    ids=["nan", "infinity", "far-future", "400-digits"],
+)
+def test_a_lease_claiming_longer_than_a_lease_lasts_is_taken_over(s3, location, until):
+    """A holder writes ``until`` = its clock + LEASE_S; a lease that never ends, or ends later than that, is
+    damaged and protects nothing (a write still has to pass compare-and-swap)."""
+    s3.put_object(Bucket=BUCKET, Key=_key(location) + ".lock", Body=b'{"owner": "someone", "until": ' + until + b"}")
+    cipher = open_settings_store(_properties(location)).cipher
+    store = ObjectSettingsStore(location, cipher, store_id=STORE_ID, lock_timeout_s=3)
+
+    with store.transaction() as transaction:
+        transaction.save(_settings("tok-taken-over"))
+
+    assert store.load(fresh=True).access_token == "tok-taken-over"
+
+
 def _wrong_key(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv(KEY_ENV_VAR, generate_key())
     return {}

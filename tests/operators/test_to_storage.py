@@ -173,3 +173,28 @@ def test_every_other_resource_a_named_path_and_exact_window_bounds(
     written_addresses = _read(addresses["files"][0]["path"])
     assert sorted(a["order_id"] for a in written_addresses) == expected_orders
     assert all("line_items" not in address and address["street_1"] for address in written_addresses)
+
+
+def test_a_templated_name_out_of_the_destination_and_a_file_as_destination_fail_in_words(
+    run_dag: Callable[..., Any],
+    sandbox: Any,
+    pat_extra: dict[str, str],
+    connection_env: Callable,
+    tmp_path: Path,
+):
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file")
+    conf = {
+        "bigcommerce_conn_id": CONN_ID,
+        "resource": "../../x",
+        "destination": str(tmp_path / "a" / "b" / "destination"),
+        "blocked_destination": str(blocker),
+    }
+
+    run = run_dag("bc_test_export_refusals", env=connection_env(CONN_ID, sandbox, pat_extra), conf=conf)
+
+    assert (run.task_state("templated_name"), run.task_state("unwritable_destination")) == ("failed", "failed")
+    assert "The resource name '../../x' holds a '/'" in run.output, run.failure()
+    assert f"Cannot write {blocker}/coupons/coupons_full.ndjson: a file stands where a folder is needed" in run.output
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == [blocker]
+    assert blocker.read_text() == "a file"

@@ -7,9 +7,11 @@ its place, both conditional writes on the object's ETag (HTTP ``If-None-Match: *
   only if there is none. A writer that lost the race gets ``SettingsStoreError(code="concurrent_write")`` and the
   winner's settings stay: an update is never lost, whoever crashes or stalls.
 * The fleet's lock is a lease object ``<key>.lock``, created with ``If-None-Match: *`` and held ``LEASE_S``;
-  a lease left by a dead process is taken over with ``If-Match`` on its ETag once it expired. Under the lease a
-  fleet sends one token request per need, as with a file; should a lease outlive its holder's
-  work, the compare-and-swap above still refuses the late write.
+  a lease left by a dead process is taken over with ``If-Match`` on its ETag once it expired. A lease that claims
+  to end later than a holder can make it (``until`` past our clock + ``LEASE_S`` + ``CLOCK_SKEW_S``; NaN,
+  infinite or not a number) is damaged and taken over at once: no object makes the fleet wait forever. Under the
+  lease a fleet sends one token request per need, as with a file; should a lease outlive its holder's work, the
+  compare-and-swap above still refuses the late write.
 
 Reads: ``load()`` re-reads the object at most every ``CACHE_S`` seconds (an API call must not cost an object
 request), and every time once the token is in the second half of its life, so a fleet sees another worker's
@@ -28,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import random
 import secrets
@@ -44,10 +47,12 @@ from airflow_provider_bigcommerce.core.oauth.settings_store import (
     SettingsStore,
     SettingsTransaction,
 )
+from airflow_provider_bigcommerce.core.properties import parse_number
 from airflow_provider_bigcommerce.core.token_source import SecretSink
 
 PREFIXES = ("s3://",)
 LEASE_S = 120.0  # longer than an exchange or refresh may take (every HTTP call is bounded well below it)
+CLOCK_SKEW_S = 30.0  # how far a holder's clock may run ahead of ours before its lease counts as damaged
 CACHE_S = 5.0
 CALL_TIMEOUT_S = 60.0  # one object request, retries of the S3 client included
 _MAX_BYTES = 1 << 20  # a settings file is a few KiB
@@ -168,7 +173,8 @@ class ObjectSettingsStore(SettingsStore):
             if held is not None and _lease_owner(held["Body"]) == owner:  # ours: a retried request was refused
                 lease = held
                 break
-            if held is not None and _lease_until(held["Body"]) < time.time():  # its holder died: take it over
+            latest = time.time() + self.lease_s + CLOCK_SKEW_S
+            if held is not None and _lease_until(held["Body"], latest) < time.time():  # its holder died: take over
                 lease = self._call("put_object", Key=lock_key, Body=body, conflict_ok=True, IfMatch=held["ETag"])
                 if lease is not None:
                     break
@@ -278,12 +284,14 @@ def _far_from_expiry(settings: OAuthSettings) -> bool:
     return remaining is None or remaining > settings.expires_in / 2
 
 
-def _lease_until(data: bytes) -> float:
+def _lease_until(data: bytes, latest: float) -> float:
+    """When the lease ends; 0 for a damaged one (it protects nothing: take it over), which includes one that claims
+    to end after ``latest``, later than any holder can make it."""
     try:
-        until = json.loads(data)["until"]
-        return float(until) if isinstance(until, int | float) else 0.0
+        until = parse_number(json.loads(data)["until"])
     except (ValueError, KeyError, TypeError):
-        return 0.0  # a damaged lease protects nothing: take it over
+        return 0.0
+    return until if math.isfinite(until) and until <= latest else 0.0
 
 
 def _lease_owner(data: bytes) -> str | None:

@@ -15,6 +15,7 @@ import secrets
 import stat
 
 from airflow_provider_bigcommerce.core.errors import SettingsStoreError
+from airflow_provider_bigcommerce.core.folder_rules import writable_by_every_user, writable_by_group
 from airflow_provider_bigcommerce.core.oauth.crypto import SettingsCipher
 from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings
 
@@ -96,9 +97,7 @@ def check_folder_mode(folder: str, location: str) -> None:
         mode = os.stat(folder or ".").st_mode
     except OSError:
         return  # the write probe that follows reports it
-    if mode & stat.S_ISVTX or not mode & (stat.S_IWOTH | stat.S_IWGRP):
-        return
-    if mode & stat.S_IWOTH:
+    if writable_by_every_user(mode):
         raise SettingsStoreError(
             f"The folder {folder} of {location} is writable by every user and lacks the sticky bit, so anyone "
             f"could replace or delete the OAuth settings. Run 'chmod o-w {folder}' (or 'chmod +t'), or choose "
@@ -106,7 +105,7 @@ def check_folder_mode(folder: str, location: str) -> None:
             location=location,
             code="unsafe_folder",
         )
-    if folder in _WARNED_FOLDERS:
+    if not writable_by_group(mode) or folder in _WARNED_FOLDERS:
         return
     _WARNED_FOLDERS.add(folder)
     log.warning(
