@@ -31,6 +31,7 @@ PAGING_WORDS = {
     "bound_not_whole": "the {name} parameter {value!r} is not a whole number",
     "id_not_whole": "a record has no whole-number id ({value!r})",
     "parent_id_not_whole": "a parent record has no whole-number id ({value!r})",
+    "date_not_readable": "a record's date_modified is not a date with a time zone ({value!r})",
     "ids_out_of_order": "the list answered ids out of order or below the requested minimum",
     "ids_above_max": "the list answered ids above the requested maximum",
     "same_page_twice": "the list answered the same page twice",

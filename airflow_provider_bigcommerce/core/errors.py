@@ -161,7 +161,7 @@ class PagingError(BigCommerceError):
         "count_mismatch": frozenset({"short_after_passes"}),
         "list_unstable": frozenset({"moved_under_position_reads", "grew_past_ceiling", "pages_past_ceiling"}),
         "bad_meta": frozenset({"object_for_list", "not_whole_number", "no_count", "bound_not_whole"}),
-        "bad_record": frozenset({"id_not_whole", "parent_id_not_whole"}),
+        "bad_record": frozenset({"id_not_whole", "parent_id_not_whole", "date_not_readable"}),
         "page_repeated": frozenset({"ids_out_of_order", "ids_above_max", "same_page_twice", "page_repeats_previous"}),
         "cursor_cycle": frozenset({"cursor_seen_before"}),
     }

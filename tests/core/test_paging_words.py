@@ -19,6 +19,7 @@ FACTS = {
     "bound_not_whole": {"name": "min_id", "value": "1e3"},
     "id_not_whole": {"value": "None"},
     "parent_id_not_whole": {"value": "'7'"},
+    "date_not_readable": {"value": "'yesterday'"},
     "page_repeats_previous": {"page": 4},
 }
 EVERY_REASON = sorted((code, reason) for code, reasons in PagingError.REASONS.items() for reason in reasons)
