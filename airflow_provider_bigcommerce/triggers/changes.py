@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
@@ -40,7 +40,7 @@ from airflow_provider_bigcommerce.core.errors import BigCommerceError, PagingErr
 MIN_POLL_INTERVAL_S = 30.0
 DEFAULT_POLL_INTERVAL_S = 300.0
 MARKER_KEY = "bigcommerce_change_marker"
-PAGE_LIMIT = str(change_marker.PAGE_LIMIT)
+LIMIT_PARAM = str(change_marker.PAGE_LIMIT)  # the newest page: 250, the most a page holds
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,6 @@ class Watch:
     path: str
     newest_params: Mapping[str, str]
     count_path: str | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def requests_per_poll(self) -> int:
@@ -60,15 +59,15 @@ class Watch:
 WATCHES: dict[str, Watch] = {
     # orders.v2.oas2.yml: sort=date_modified:desc; limit at most 250 (docs/bigcommerce.md "Listing and paging").
     "orders": Watch(
-        "v2/orders", {"sort": "date_modified:desc", "limit": PAGE_LIMIT}, count_path=page_rules.ORDERS_COUNT.path
+        "v2/orders", {"sort": "date_modified:desc", "limit": LIMIT_PARAM}, count_path=page_rules.ORDERS_COUNT.path
     ),
     # products_catalog.v3.yml: sort, direction; IncludeFieldsParam answers "the ID and the specified fields".
     "products": Watch(
         "v3/catalog/products",
-        {"sort": "date_modified", "direction": "desc", "limit": PAGE_LIMIT, "include_fields": "date_modified"},
+        {"sort": "date_modified", "direction": "desc", "limit": LIMIT_PARAM, "include_fields": "date_modified"},
     ),
     # customers.v3.yml: sort=date_modified:desc.
-    "customers": Watch("v3/customers", {"sort": "date_modified:desc", "limit": PAGE_LIMIT, "page": "1"}),
+    "customers": Watch("v3/customers", {"sort": "date_modified:desc", "limit": LIMIT_PARAM, "page": "1"}),
 }
 REQUESTS_PER_POLL = {name: watch.requests_per_poll for name, watch in WATCHES.items()}
 

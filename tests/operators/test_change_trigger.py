@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from airflow.triggers.shared_stream import AdvanceItem, AdvanceOutcome, SharedStreamManager
 
+from airflow_provider_bigcommerce.core import change_marker
 from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
 from airflow_provider_bigcommerce.triggers.changes import (
     MARKER_KEY,
@@ -428,3 +429,30 @@ def test_a_change_whose_event_airflow_could_not_store_fires_again_at_the_next_po
     payload, again = asyncio.run(scenario())
     assert again == payload
     assert state.saved[MARKER_KEY]["count"] == ORDERS
+
+
+def test_on_a_list_longer_than_a_page_an_older_order_below_it_fires_and_says_it_went_unnamed(
+    make_sandbox: Callable[..., Any], make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+):
+    """300 orders: the page holds the newest 250 and a poll adds the count request. An order that shows up below
+    the page moves only the count: the event comes, and says up to when records may have changed unnamed."""
+    big = make_sandbox(seed=31, orders=300)
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": big.store_id, "oauth_access_token": big.access_token}
+    monkeypatch.setenv(
+        f"AIRFLOW_CONN_{CONN_ID.upper()}",
+        json.dumps({"conn_type": "bigcommerce", "host": big.base_url, "extra": extra}),
+    )
+    older = 110  # among the 50 oldest
+    big.changes.plan("v2/orders", after=10**9, insert=[older])
+    trigger = QuickChangeTrigger(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2)
+    event = asyncio.run(
+        _next_event(trigger, big, after_polls=2, change=lambda: big.changes.plan("v2/orders", after=0, insert=[older]))
+    )
+    assert event is not None
+    payload = event.payload
+    assert (payload["previous"]["count"], payload["count"]) == (299, 300)
+    assert payload["changed"] == [] and payload["gone"] == [] and payload["windows"] == []
+    placed = change_marker.modified_at("v2/orders", make_client(big).request("GET", f"v2/orders/{older}")).isoformat()
+    assert placed <= payload["unnamed_until"]
+    by_path = big.stats.requests_by_path
+    assert by_path["v2/orders/count"] == by_path["v2/orders"]  # a full page costs the count request too
