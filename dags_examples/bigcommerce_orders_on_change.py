@@ -1,10 +1,16 @@
-"""Change-driven: export orders when the store's orders change, instead of on a clock.
+"""Change-driven: export the orders that changed when the store's orders change, instead of on a clock.
 
 An ``AssetWatcher`` on ``bigcommerce://{store_id}/v2/orders`` runs ``BigCommerceChangeTrigger`` in the
-triggerer: every ``poll_interval`` seconds it reads the newest order and the order count (2 requests; 24 an
-hour at the default 300 s, at most 240 at the 30 s minimum) and fires when either changed. Each run exports
-the orders modified between the newest order before the change and the newest after it. A change that only
-deleted orders exports nothing (tombstones come from the export's deletion check).
+triggerer: every ``poll_interval`` seconds it reads the 250 newest orders (and, once there are that many, the
+order count: at most 2 requests a poll; 24 an hour at the default 300 s, at most 240 at the 30 s minimum) and
+fires when the list changed. Its event names the orders added, restored or edited, wherever their
+``date_modified`` lies, with export windows that hold them, and the orders that left the list.
+
+Each run exports every window of its events (an older order gets a window of its own, not the span up to the
+newest), at most ``MAX_WINDOWS`` exports a run. When orders left the list, the first export also runs the
+deletion check, which writes their tombstones; a change made only of deletions exports the window where the
+orders were last listed, for that. A change the trigger saw but could not name (on a store of more than 250
+orders, below the newest 250) exports everything from the DAG's start up to where its look ended.
 
 Settings, read when the file is parsed (the watcher is part of the DAG's definition): env
 ``BIGCOMMERCE_STORE_ID``, ``BIGCOMMERCE_CONN_ID`` (default ``bigcommerce_default``) and
@@ -14,7 +20,8 @@ Settings, read when the file is parsed (the watcher is part of the DAG's definit
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
 from airflow.sdk import dag, task
 
@@ -23,6 +30,8 @@ from airflow_provider_bigcommerce.triggers.changes import watched_asset
 
 STORE_ID = os.environ.get("BIGCOMMERCE_STORE_ID", "abc123")
 CONN_ID = os.environ.get("BIGCOMMERCE_CONN_ID", "bigcommerce_default")
+START = datetime(2024, 1, 1, tzinfo=UTC)
+MAX_WINDOWS = 16
 ORDERS_CHANGED = watched_asset(
     STORE_ID,
     "orders",
@@ -33,35 +42,33 @@ ORDERS_CHANGED = watched_asset(
 
 @dag(
     schedule=[ORDERS_CHANGED],
-    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    start_date=START,
     max_active_runs=1,
     tags=["bigcommerce", "example"],
     doc_md=__doc__,
 )
 def bigcommerce_orders_on_change():
     @task
-    def changed_window(triggering_asset_events=None) -> dict[str, str]:
-        """[newest before the first change, newest after the last one + 1 s): every order modified meanwhile."""
-        from airflow.sdk.exceptions import AirflowSkipException
+    def what_changed(triggering_asset_events=None) -> list[dict[str, Any]]:
+        """One export per window of the run's change events; the first also checks deletions when orders left."""
+        from airflow_provider_bigcommerce.core.change_marker import export_plan
 
         payloads = [event.extra["payload"] for event in triggering_asset_events[ORDERS_CHANGED]]
-        befores = [p["previous"]["newest"]["date_modified"] for p in payloads if p["previous"].get("newest")]
-        afters = [p["newest"]["date_modified"] for p in payloads if p.get("newest")]
-        if not befores or not afters or max(afters) <= min(befores):
-            raise AirflowSkipException("Only deletions: no order is newer than before.")
-        until = datetime.fromisoformat(max(afters)) + timedelta(seconds=1)
-        return {"since": min(befores), "until": until.isoformat()}
+        plan = export_plan(payloads, start=START, limit=MAX_WINDOWS)
+        if plan["gone"]:
+            print(f"Orders no longer listed: {plan['gone']}")
+        return [
+            {"since": window["since"], "until": window["until"], "deletions": bool(plan["gone"]) and index == 0}
+            for index, window in enumerate(plan["windows"])
+        ]
 
-    window = changed_window()
-    BigCommerceToStorageOperator(
+    BigCommerceToStorageOperator.partial(
         task_id="export_changed_orders",
         resource="orders",
         store_id=STORE_ID,
         bigcommerce_conn_id=CONN_ID,
         destination="{{ var.value.get('bigcommerce_export_destination', '/tmp/bigcommerce-export') }}",
-        since=window["since"],
-        until=window["until"],
-    )
+    ).expand_kwargs(what_changed())
 
 
 bigcommerce_orders_on_change()

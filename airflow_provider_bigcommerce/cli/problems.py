@@ -36,6 +36,7 @@ PAGING_WORDS = {
     "id_not_whole": "a record has no whole-number id ({value!r})",
     "parent_id_not_whole": "a parent record has no whole-number id ({value!r})",
     "consignments_malformed": "order {order_id}'s {where} is not shaped as orders.v2.oas2.yml declares",
+    "date_not_readable": "a record's date_modified is not a date with a time zone ({value!r})",
     "ids_out_of_order": "the list answered ids out of order or below the requested minimum",
     "ids_above_max": "the list answered ids above the requested maximum",
     "same_page_twice": "the list answered the same page twice",

@@ -202,7 +202,7 @@ class PagingError(BigCommerceError):
         "bad_meta": frozenset(
             {"object_for_list", "not_whole_number", "no_count", "bound_not_whole", "breakdown_malformed"}
         ),
-        "bad_record": frozenset({"id_not_whole", "parent_id_not_whole", "consignments_malformed"}),
+        "bad_record": frozenset({"id_not_whole", "parent_id_not_whole", "consignments_malformed", "date_not_readable"}),
         "page_repeated": frozenset({"ids_out_of_order", "ids_above_max", "same_page_twice", "page_repeats_previous"}),
         "cursor_cycle": frozenset({"cursor_seen_before"}),
     }

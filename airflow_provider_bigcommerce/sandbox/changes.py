@@ -74,7 +74,11 @@ class StoreChanges:
 
         Inserted ids are hidden from now until then (they "do not exist yet"); an edit moves the record's
         ``date_modified`` past the data's end, so it leaves every window in the past and, sorted by
-        ``date_modified``, moves to the end of the list.
+        ``date_modified``, moves to the end of the list. A record keeps its own ``date_modified`` when it
+        appears, so inserting an id older than the newest plays a record that shows up dated before the newest
+        one (a late write: docs/bigcommerce.md "Incremental filters"), and inserting a deleted id restores
+        it (an archived order leaves the ``is_deleted=true`` list): ``plan(key, after=0, delete=[a], insert=[b])``
+        with ``b`` deleted earlier plays "one record deleted and an older one restored", count unchanged.
         """
         base = FIRST_ID.get(key, 1)
         plan = _Plan(

@@ -1,49 +1,55 @@
 """Change-driven runs: an event trigger for an ``AssetWatcher`` that fires when a store's list changed.
 
-Each poll reads a *marker* of the list with one or two cheap calls, and fires when it differs from the last
-one: the newest record by ``date_modified`` (a 1-record page sorted newest first) and the record count. A new
-or edited record moves the newest; a deleted one lowers the count.
+Each poll reads a *marker* of the list (``core.change_marker``): the id and ``date_modified`` of its newest
+records, one page of 250 sorted newest first, and its count. The trigger fires when two markers differ, and its
+event names what changed: records added, restored or edited (``changed``, with the export ``windows`` that hold
+them) and records gone from the list (``gone``). A page shorter than 250 is the whole list, so on such a list
+every change is seen and named; README "Change-driven runs" says what a longer list hides.
 
-Cost, in requests per poll (``REQUESTS_PER_POLL``): orders 2 (``v2/orders?sort=date_modified:desc&limit=1``
-and ``v2/orders/count``), products and customers 1 (a v3 ``limit=1`` page sorted newest first carries
-``meta.pagination.total``). Per hour that is ``requests_per_poll * 3600 / poll_interval``: orders at the
-default 300 s cost 24 requests an hour, and at most 240 at the minimum 30 s (``MIN_POLL_INTERVAL_S``); a
-store's quota is thousands an hour. The calls go through the provider's client, so they share the store's
-rate budget with every export and back off on 429 like them.
+Cost, in requests per poll (``REQUESTS_PER_POLL``, the most a poll sends): orders 2 (``v2/orders`` sorted
+newest first, 250 a page, and ``v2/orders/count``; the count is skipped while the list is shorter than a page),
+products and customers 1 (a v3 page of 250 sorted newest first, whose ``meta.pagination.total`` is the count).
+Per hour that is ``requests_per_poll * 3600 / poll_interval``: orders at the default 300 s cost at most 24
+requests an hour, and at most 240 at the minimum 30 s (``MIN_POLL_INTERVAL_S``). The calls go through the
+provider's client, so they share the store's rate budget with every export and back off on 429 like them.
 
-The trigger carries only the connection id, the resource and the interval (they are stored in the metadata
-database); the connection and its token are read inside the triggerer on every poll. The last marker is kept
-in the watched asset's state store when Airflow provides one (Airflow 3.3), so a change made while the
-triggerer restarted still fires.
+The trigger carries only the connection id, the resource, the interval and the watched asset's URI (they are
+stored in the metadata database); the connection and its token are read inside the triggerer on every poll.
+
+The last marker is kept in the watched asset's state store (Airflow 3.3), and it is saved only once its event
+is safe: in the triggerer the trigger runs as an acknowledged shared stream, where Airflow reports when the event
+is stored in the metadata database (``create_shared_stream_producer``), and only then is the new marker saved. A
+triggerer that dies before that leaves the previous marker, so the next one fires the change again. (An event
+that has left the trigger is not yet stored: the triggerer hands events to its supervisor about once a second,
+while a state store write goes at once.)
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
+from airflow.triggers.shared_stream import AdvanceItem, SharedStreamProducer
 
-from airflow_provider_bigcommerce.core import page_rules
+from airflow_provider_bigcommerce.core import change_marker, page_rules
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PagingError
 
 MIN_POLL_INTERVAL_S = 30.0
 DEFAULT_POLL_INTERVAL_S = 300.0
 MARKER_KEY = "bigcommerce_change_marker"
+LIMIT_PARAM = str(change_marker.PAGE_LIMIT)  # the newest page: 250, the most a page holds
 
 
 @dataclass(frozen=True)
 class Watch:
-    """How to read one list's marker: its newest record, and its count when the newest page does not carry it."""
+    """How to read one list's marker: its newest page, and its count when that page does not carry it."""
 
     path: str
     newest_params: Mapping[str, str]
     count_path: str | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def requests_per_poll(self) -> int:
@@ -51,9 +57,17 @@ class Watch:
 
 
 WATCHES: dict[str, Watch] = {
-    "orders": Watch("v2/orders", {"sort": "date_modified:desc", "limit": "1"}, count_path=page_rules.ORDERS_COUNT.path),
-    "products": Watch("v3/catalog/products", {"sort": "date_modified", "direction": "desc", "limit": "1"}),
-    "customers": Watch("v3/customers", {"sort": "date_modified:desc", "limit": "1", "page": "1"}),
+    # orders.v2.oas2.yml: sort=date_modified:desc; limit at most 250 (docs/bigcommerce.md "Listing and paging").
+    "orders": Watch(
+        "v2/orders", {"sort": "date_modified:desc", "limit": LIMIT_PARAM}, count_path=page_rules.ORDERS_COUNT.path
+    ),
+    # products_catalog.v3.yml: sort, direction; IncludeFieldsParam answers "the ID and the specified fields".
+    "products": Watch(
+        "v3/catalog/products",
+        {"sort": "date_modified", "direction": "desc", "limit": LIMIT_PARAM, "include_fields": "date_modified"},
+    ),
+    # customers.v3.yml: sort=date_modified:desc.
+    "customers": Watch("v3/customers", {"sort": "date_modified:desc", "limit": LIMIT_PARAM, "page": "1"}),
 }
 REQUESTS_PER_POLL = {name: watch.requests_per_poll for name, watch in WATCHES.items()}
 
@@ -67,10 +81,10 @@ class ChangeTriggerError(BigCommerceError, ValueError):
 
 
 def read_marker(bigcommerce_conn_id: str, resource: str) -> dict[str, Any]:
-    """The list's marker now: ``{"store", "resource", "count", "newest": {"id", "date_modified"} | None}``.
+    """The list's marker now (``core.change_marker.marker_of``).
 
     Blocking (connection lookup, one or two HTTP calls through the client's retries and rate limits). A body
-    that is not a list page or count raises ``PagingError``.
+    that is not a list page or count, or a record that cannot be placed, raises ``PagingError``.
     """
     from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
@@ -79,50 +93,170 @@ def read_marker(bigcommerce_conn_id: str, resource: str) -> dict[str, Any]:
     try:
         answer = hook.request("GET", watch.path, params=dict(watch.newest_params))
         # The bodies are read by the paging rules' readers: a malformed one is a PagingError, not a false marker.
+        count: int | None
         if watch.count_path is None:  # v3: {"data": [...], "meta": {"pagination": {"total": n}}}
             records = page_rules.v3_records(watch.path, answer)
             pagination = page_rules.meta_of(answer).get("pagination")
             total = pagination.get("total") if isinstance(pagination, Mapping) else None
             count = page_rules.whole_number(watch.path, "total", total)
         else:  # v2: a bare array, or None (204) for an empty list; the count from its companion request
-            records = page_rules.v2_records(watch.path, answer)
-            if records is None:
+            listed = page_rules.v2_records(watch.path, answer)
+            if listed is None:
                 raise PagingError("bad_meta", watch.path, "object_for_list")
-            count = page_rules.count_of(watch.count_path, hook.request("GET", watch.count_path))
-        newest = records[0] if records else None
-        return {
-            "store": hook.properties.store_id,
-            "resource": resource,
-            "count": count,
-            "newest": None if newest is None else {"id": newest.get("id"), "date_modified": _iso(newest)},
-        }
+            records = listed
+            # A short page is the whole list: its length is the count (and the count request is saved).
+            full = len(records) >= change_marker.PAGE_LIMIT
+            count = page_rules.count_of(watch.count_path, hook.request("GET", watch.count_path)) if full else None
+        return change_marker.marker_of(
+            hook.properties.store_id, resource, watch.path, records, limit=change_marker.PAGE_LIMIT, count=count
+        )
     finally:
         hook.close()
 
 
-def _iso(record: Mapping[str, Any]) -> str | None:
-    """``date_modified`` as ISO 8601 (v2 answers RFC 2822), so the event can feed an export's ``since``."""
-    value = record.get("date_modified")
-    if not value:
+class MarkerStore(Protocol):
+    """Where the last marker is kept: Airflow's asset state store accessors have this shape."""
+
+    async def aget(self, key: str) -> Any: ...
+
+    async def aset(self, key: str, value: Any) -> None: ...
+
+
+class ChangeWatch:
+    """One list's poll loop: yields each change with a *receipt*; the receipt goes back to ``handed_over`` once
+    the change's event is safe, and only then is the marker saved. ``not_handed_over`` makes the next poll fire
+    the change again."""
+
+    def __init__(self, trigger: BigCommerceChangeTrigger, store: MarkerStore | None) -> None:
+        self.trigger = trigger
+        self.store = store
+        self.log = trigger.log
+        self._saved: dict[str, Any] | None = None  # the marker in the state store
+        self._previous: dict[str, Any] | None = None  # the marker the last event (or first look) was made from
+        self._generation = 0  # receipts of an older generation were overtaken by a change fired again
+
+    async def changes(self) -> AsyncIterator[tuple[dict[str, Any], tuple[int, dict[str, Any]]]]:
+        """``(payload, receipt)`` for every change, for ever; raises the client's error when polling cannot help."""
+        from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, BigCommerceTransportError
+
+        trigger = self.trigger
+        self._saved = self._previous = await self._load()
+        self.log.info(
+            "Watching %s of %s every %g s (at most %.0f requests an hour)",
+            trigger.resource,
+            trigger.bigcommerce_conn_id,
+            trigger.poll_interval,
+            trigger.requests_per_hour,
+        )
+        while True:
+            try:
+                marker = await asyncio.to_thread(read_marker, trigger.bigcommerce_conn_id, trigger.resource)
+            except (BigCommerceTransportError, BigCommerceApiError, PagingError) as error:
+                permanent = isinstance(error, BigCommerceApiError) and error.status < 500 and error.status != 429
+                if permanent:
+                    raise  # a wrong StoreId, a revoked token, a missing scope: polling again cannot help
+                self.log.warning(
+                    "No marker this time (%s); next look in %g s", type(error).__name__, trigger.poll_interval
+                )
+            else:
+                previous = self._previous
+                if previous is None or previous.get("store") != marker["store"]:
+                    # A first look, or the connection was repointed: a new baseline, not a change of this store.
+                    kept = "the asset's state store" if await self._save(marker) else "memory"
+                    self.log.info(
+                        "First look at %s of %s: %s (kept in %s)",
+                        trigger.resource,
+                        marker["store"],
+                        _brief(marker),
+                        kept,
+                    )
+                    self._previous = marker
+                elif (change := change_marker.difference(previous, marker)) is not None:
+                    self.log.info(
+                        "%s changed: %s -> %s; %d changed, %d gone%s",
+                        trigger.resource,
+                        _brief(previous),
+                        _brief(marker),
+                        len(change["changed"]),
+                        len(change["gone"]),
+                        f", unnamed up to {change['unnamed_until']}" if change["unnamed_until"] else "",
+                    )
+                    self._previous = marker
+                    payload = {**change_marker.brief(marker), **change, "previous": change_marker.brief(previous)}
+                    yield payload, (self._generation, marker)
+            await asyncio.sleep(trigger.poll_interval)
+
+    async def handed_over(self, receipt: tuple[int, dict[str, Any]]) -> None:
+        """The receipt's event is safe: its marker becomes the saved one."""
+        generation, marker = receipt
+        if generation == self._generation:
+            await self._save(marker)
+
+    def not_handed_over(self) -> None:
+        """An event was lost: compare the next poll with the saved marker, so the change fires again."""
+        self._generation += 1
+        self._previous = self._saved
+        self.log.warning("A change event of %s was not stored; the next poll fires it again", self.trigger.resource)
+
+    async def _load(self) -> dict[str, Any] | None:
+        if self.store is None:
+            return None
+        try:
+            saved = await self.store.aget(MARKER_KEY)
+        except Exception as error:  # several watched assets, or no state store backend: keep it in memory
+            self.log.info("No saved marker (%s): the first poll sets it", type(error).__name__)
+            return None
+        if change_marker.is_marker(saved) and saved.get("resource") == self.trigger.resource:
+            return dict(saved)
         return None
-    try:
-        moment = parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return moment.astimezone(UTC).isoformat()
+
+    async def _save(self, marker: dict[str, Any]) -> bool:
+        """Whether the marker went to the state store (else it lives only as long as this watch)."""
+        self._saved = marker
+        if self.store is None:
+            return False
+        try:
+            await self.store.aset(MARKER_KEY, marker)
+        except Exception as error:
+            self.log.info("Marker not saved (%s); it stays in memory", type(error).__name__)
+            return False
+        return True
+
+
+class ChangeProducer(SharedStreamProducer):
+    """The watch as the producer of an acknowledged shared stream: Airflow calls ``advance`` for a change once
+    every event made from it is stored in the metadata database (or failed to be)."""
+
+    def __init__(self, watch: ChangeWatch) -> None:
+        self.watch = watch
+
+    def open_stream(self) -> AsyncIterator[tuple[Any, Any]]:
+        return self.watch.changes()
+
+    async def advance(self, batch: Sequence[AdvanceItem]) -> None:
+        for item in batch:
+            if item.outcome.is_clean:
+                await self.watch.handed_over(item.broker_payload)
+            else:
+                self.watch.not_handed_over()
+                return
 
 
 class BigCommerceChangeTrigger(BaseEventTrigger):
-    """Fires ``{"store", "resource", "count", "newest", "previous"}`` each time the list's marker changes.
+    """Fires ``{"store", "resource", "count", "newest", "previous", "changed", "gone", "windows",
+    "unnamed_until"}`` each time the list changes (``core.change_marker.difference``).
 
-    For an ``AssetWatcher``: it never ends by itself, and fires once per change seen (changes between two
-    polls make one event). ``previous`` is the marker before the change: its ``newest.date_modified`` is where
-    the changed records begin, a ready ``since`` for an export.
+    For an ``AssetWatcher``: it never ends by itself, and fires once per change seen (changes between two polls
+    make one event). ``windows`` are export windows (``since``, ``until``) holding every changed record;
+    ``previous`` is the list before the change.
 
     :param bigcommerce_conn_id: the BigCommerce connection.
     :param resource: one of ``WATCHES`` (``orders``, ``products``, ``customers``).
     :param poll_interval: seconds between polls, at least ``min_poll_interval`` (``MIN_POLL_INTERVAL_S``; a
         subclass that lowers it, as the tests do, owns the cost).
+    :param asset_uri: the watched asset's URI (``watched_asset`` sets it). With it, the triggerer saves the marker
+        only once Airflow has stored the event; without it, when the triggerer resumes the trigger after taking
+        the event, a second or so before the event is stored.
     """
 
     min_poll_interval: ClassVar[float] = MIN_POLL_INTERVAL_S
@@ -132,6 +266,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
         bigcommerce_conn_id: str = "bigcommerce_default",
         resource: str = "orders",
         poll_interval: float | str = DEFAULT_POLL_INTERVAL_S,
+        asset_uri: str | None = None,
     ) -> None:
         super().__init__()
         if resource not in WATCHES:
@@ -146,15 +281,16 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
             raise ChangeTriggerError(
                 "poll_interval",
                 f"poll_interval={poll_interval!r} is below the minimum of {self.min_poll_interval:g} s; each poll "
-                f"costs {WATCHES[resource].requests_per_poll} request(s) of the store's quota.",
+                f"costs up to {WATCHES[resource].requests_per_poll} request(s) of the store's quota.",
             )
         self.bigcommerce_conn_id = bigcommerce_conn_id
         self.resource = resource
         self.poll_interval = interval
+        self.asset_uri = asset_uri
 
     @property
     def requests_per_hour(self) -> float:
-        """What watching costs the store, in API requests an hour."""
+        """What watching costs the store at most, in API requests an hour."""
         return WATCHES[self.resource].requests_per_poll * 3600 / self.poll_interval
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -164,73 +300,40 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
                 "bigcommerce_conn_id": self.bigcommerce_conn_id,
                 "resource": self.resource,
                 "poll_interval": self.poll_interval,
+                "asset_uri": self.asset_uri,
             },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, BigCommerceTransportError
+        """Polls in this trigger's own loop: the marker is saved when the consumer resumes the generator after
+        taking the event. The triggerer uses ``filter_shared_stream`` instead when ``asset_uri`` is known."""
+        watch = ChangeWatch(self, self.asset_state_store)
+        async for payload, receipt in watch.changes():
+            yield TriggerEvent(payload)
+            await watch.handed_over(receipt)
 
-        previous = await self._saved_marker()
-        self.log.info(
-            "Watching %s of %s every %g s (%.0f requests an hour)",
-            self.resource,
-            self.bigcommerce_conn_id,
-            self.poll_interval,
-            self.requests_per_hour,
-        )
-        while True:
-            try:
-                marker = await asyncio.to_thread(read_marker, self.bigcommerce_conn_id, self.resource)
-            except (BigCommerceTransportError, BigCommerceApiError, PagingError) as error:
-                permanent = isinstance(error, BigCommerceApiError) and error.status < 500 and error.status != 429
-                if permanent:
-                    raise  # a wrong StoreId, a revoked token, a missing scope: polling again cannot help
-                self.log.warning(
-                    "No marker this time (%s); next look in %g s", type(error).__name__, self.poll_interval
-                )
-            else:
-                if previous is None or previous.get("store") != marker["store"]:
-                    # A first look, or the connection was repointed: a new baseline, not a change of this store.
-                    kept = "the asset's state store" if await self._save_marker(marker) else "memory"
-                    self.log.info(
-                        "First look at %s of %s: %s (kept in %s)", self.resource, marker["store"], _brief(marker), kept
-                    )
-                elif _changed(previous, marker):
-                    self.log.info("%s changed: %s -> %s", self.resource, _brief(previous), _brief(marker))
-                    await self._save_marker(marker)
-                    yield TriggerEvent({**marker, "previous": previous})
-                previous = marker
-            await asyncio.sleep(self.poll_interval)
-
-    async def _saved_marker(self) -> dict[str, Any] | None:
-        store = self.asset_state_store
-        if store is None:
+    def shared_stream_key(self) -> Hashable | None:
+        """A stream of its own (one per list, connection, interval and asset), acknowledged: see the module's
+        docstring. Without the asset's URI the producer has nowhere to save, so ``run`` polls instead."""
+        if self.asset_uri is None:
             return None
-        try:
-            saved = await store.aget(MARKER_KEY)
-        except Exception as error:  # several watched assets, or no state store backend: keep it in memory
-            self.log.info("No saved marker (%s): the first poll sets it", type(error).__name__)
-            return None
-        if isinstance(saved, Mapping) and saved.get("resource") == self.resource:
-            return dict(saved)
-        return None
+        return self.serialize()[0], self.bigcommerce_conn_id, self.resource, self.poll_interval, self.asset_uri
 
-    async def _save_marker(self, marker: dict[str, Any]) -> bool:
-        """Whether the marker went to the state store (else it lives only as long as this run())."""
-        store = self.asset_state_store
-        if store is None:
-            return False
-        try:
-            await store.aset(MARKER_KEY, marker)
-        except Exception as error:
-            self.log.info("Marker not saved (%s); it stays in memory", type(error).__name__)
-            return False
-        return True
+    @classmethod
+    def create_shared_stream_producer(cls, kwargs: dict[str, Any]) -> SharedStreamProducer:
+        trigger = cls(**kwargs)
+        return ChangeProducer(ChangeWatch(trigger, cls.marker_store(kwargs["asset_uri"])))
 
+    @classmethod
+    def marker_store(cls, asset_uri: str) -> MarkerStore:
+        """The watched asset's state store, written through the triggerer's supervisor."""
+        from airflow.sdk.execution_time.context import AssetStateStoreAccessor
 
-def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-    """A change of one store's list: of its newest record or of its count."""
-    return before.get("newest") != after.get("newest") or before.get("count") != after.get("count")
+        return AssetStateStoreAccessor(uri=asset_uri)
+
+    async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
+        async for payload in shared_stream:
+            yield TriggerEvent(payload)
 
 
 def _brief(marker: Mapping[str, Any]) -> str:
@@ -249,6 +352,7 @@ def watched_asset(store_id: str, resource: str, **trigger: Any) -> Any:
 
     from airflow_provider_bigcommerce.assets.bigcommerce import asset_uri
 
-    change_trigger = BigCommerceChangeTrigger(resource=resource, **trigger)  # checks resource and interval
+    uri = asset_uri(store_id, WATCHES[resource].path) if resource in WATCHES else None
+    change_trigger = BigCommerceChangeTrigger(resource=resource, asset_uri=uri, **trigger)  # checks its arguments
     watcher = AssetWatcher(name=f"bigcommerce_{resource}_changes", trigger=change_trigger)
-    return Asset(uri=asset_uri(store_id, WATCHES[resource].path), watchers=[watcher])
+    return Asset(uri=uri, watchers=[watcher])

@@ -20,6 +20,7 @@ FACTS = {
     "id_not_whole": {"value": "None"},
     "parent_id_not_whole": {"value": "'7'"},
     "consignments_malformed": {"order_id": 104, "where": "consignments.email"},
+    "date_not_readable": {"value": "'yesterday'"},
     "page_repeats_previous": {"page": 4},
 }
 EVERY_REASON = sorted((code, reason) for code, reasons in PagingError.REASONS.items() for reason in reasons)

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from airflow.triggers.shared_stream import AdvanceItem, AdvanceOutcome, SharedStreamManager
 
+from airflow_provider_bigcommerce.core import change_marker
 from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
 from airflow_provider_bigcommerce.triggers.changes import (
     MARKER_KEY,
     MIN_POLL_INTERVAL_S,
     REQUESTS_PER_POLL,
+    WATCHES,
     BigCommerceChangeTrigger,
     ChangeTriggerError,
     watched_asset,
@@ -52,6 +55,18 @@ def _requests(sandbox: Any) -> int:
     return sandbox.stats.requests
 
 
+def _polls(sandbox: Any, resource: str) -> int:
+    """How often the list was read: once a poll."""
+    return sandbox.stats.requests_by_path.get(WATCHES[resource].path, 0)
+
+
+async def _polled(store: Any, trigger: BigCommerceChangeTrigger, polls: int, *, since: int = 0) -> None:
+    """Wait (bounded) until the trigger has read its list ``polls`` times more than ``since``."""
+    async with asyncio.timeout(polls * trigger.poll_interval + 30):
+        while _polls(store, trigger.resource) - since < polls:
+            await asyncio.sleep(0.02)
+
+
 async def _next_event(
     trigger: BigCommerceChangeTrigger, store: Any, *, after_polls: int, change: Callable[[], None] | None
 ) -> Any:
@@ -59,11 +74,10 @@ async def _next_event(
     when none came within four more polls."""
     events = trigger.run()
     waiting = asyncio.ensure_future(events.__anext__())
-    per_poll = REQUESTS_PER_POLL[trigger.resource]
-    start = _requests(store)
+    start = _polls(store, trigger.resource)
     try:
         async with asyncio.timeout(after_polls * trigger.poll_interval + 30):
-            while _requests(store) - start < after_polls * per_poll:
+            while _polls(store, trigger.resource) - start < after_polls:
                 assert not waiting.done(), "fired before any change"
                 await asyncio.sleep(0.02)
         if change is not None:
@@ -76,11 +90,16 @@ async def _next_event(
         await events.aclose()
 
 
-def test_trigger_serializes_only_the_connection_id_resource_and_interval():
+def test_trigger_serializes_only_the_connection_id_resource_interval_and_asset():
     trigger = BigCommerceChangeTrigger(bigcommerce_conn_id="bc_prod", resource="products", poll_interval=120)
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_bigcommerce.triggers.changes.BigCommerceChangeTrigger"
-    assert kwargs == {"bigcommerce_conn_id": "bc_prod", "resource": "products", "poll_interval": 120.0}
+    assert kwargs == {
+        "bigcommerce_conn_id": "bc_prod",
+        "resource": "products",
+        "poll_interval": 120.0,
+        "asset_uri": None,
+    }
     assert BigCommerceChangeTrigger(**kwargs).serialize() == (classpath, kwargs)
 
 
@@ -112,6 +131,7 @@ def test_watched_asset_names_the_stores_list_and_carries_the_watcher():
         "bigcommerce_conn_id": "bc_prod",
         "resource": "orders",
         "poll_interval": 60.0,
+        "asset_uri": "bigcommerce://abc123/v2/orders",
     }
 
 
@@ -135,9 +155,9 @@ def test_a_new_order_fires_one_event_with_the_new_and_previous_marker(store: Any
 
 def test_a_deleted_order_fires_and_an_unchanged_store_does_not(store: Any):
     trigger = QuickChangeTrigger(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2)
-    before, started = _requests(store), time.monotonic()
+    before, started = _polls(store, "orders"), time.monotonic()
     assert asyncio.run(_next_event(trigger, store, after_polls=2, change=None)) is None
-    polls, elapsed = (_requests(store) - before) / REQUESTS_PER_POLL["orders"], time.monotonic() - started
+    polls, elapsed = _polls(store, "orders") - before, time.monotonic() - started
     assert 2 <= polls <= elapsed / trigger.poll_interval + 1  # one poll each interval: no busy loop, no burst
 
     event = asyncio.run(
@@ -205,3 +225,234 @@ def test_a_marker_of_another_store_is_replaced_by_this_stores_baseline_without_a
     assert asyncio.run(_next_event(trigger, store, after_polls=1, change=None)) is None
     saved = state.saved[MARKER_KEY]
     assert saved["store"] == store.store_id and saved["count"] == ORDERS
+
+
+def test_an_order_placed_with_an_older_date_fires_and_is_named_with_its_window(store: Any):
+    """An order that shows up dated before the newest one (an import, a late write, a restore): the newest is the
+    same, yet the event names it and gives the window that holds it, so the run exports it."""
+    older = 110
+    store.changes.plan("v2/orders", after=10**9, insert=[older])  # not listed yet
+    trigger = QuickChangeTrigger(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2)
+    event = asyncio.run(
+        _next_event(
+            trigger, store, after_polls=2, change=lambda: store.changes.plan("v2/orders", after=0, insert=[older])
+        )
+    )
+    assert event is not None
+    payload = event.payload
+    assert payload["newest"] == payload["previous"]["newest"]
+    (changed,) = payload["changed"]
+    assert changed["id"] == older and payload["gone"] == []
+    (window,) = payload["windows"]
+    assert window["since"] <= changed["date_modified"] < window["until"]
+    assert window["until"] <= payload["newest"]["date_modified"]  # the older order's window, not the newest's
+
+
+def test_a_deletion_and_an_older_order_restored_between_two_polls_fire_and_name_both(store: Any):
+    """The count and the newest order stay as they were; the event still comes, naming the restored order and the
+    gone one."""
+    restored, deleted = 110, 125
+    store.changes.plan("v2/orders", after=0, delete=[restored])  # archived before the trigger starts
+    trigger = QuickChangeTrigger(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2)
+    event = asyncio.run(
+        _next_event(
+            trigger,
+            store,
+            after_polls=2,
+            change=lambda: store.changes.plan("v2/orders", after=0, delete=[deleted], insert=[restored]),
+        )
+    )
+    assert event is not None
+    payload = event.payload
+    assert payload["count"] == payload["previous"]["count"] == ORDERS - 1
+    assert [entry["id"] for entry in payload["changed"]] == [restored]
+    assert [entry["id"] for entry in payload["gone"]] == [deleted]
+
+
+def test_the_marker_is_saved_only_once_the_event_is_taken(store: Any):
+    """Outside Airflow's acknowledged streams, run() saves the marker when the triggerer resumes it after taking
+    the event: a triggerer that dies while the event waits at the yield finds the old marker and fires again."""
+    state = _StateStore({})
+    trigger = QuickChangeTrigger(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2)
+    trigger.asset_state_store = state
+
+    async def scenario() -> None:
+        events = trigger.run()
+        first = asyncio.ensure_future(events.__anext__())
+        try:
+            await _polled(store, trigger, 2)
+            baseline = state.saved[MARKER_KEY]
+            store.changes.plan("v2/orders", after=0, delete=[120])
+            event = await asyncio.wait_for(first, 30)
+            assert event.payload["count"] == ORDERS - 1
+            assert state.saved[MARKER_KEY] == baseline, "saved before the event was handed over"
+            second = asyncio.ensure_future(events.__anext__())  # the triggerer took it and resumes the trigger
+            async with asyncio.timeout(30):
+                while state.saved[MARKER_KEY]["count"] != ORDERS - 1:
+                    await asyncio.sleep(0.02)
+            second.cancel()
+            await asyncio.gather(second, return_exceptions=True)
+        finally:
+            first.cancel()
+            await asyncio.gather(first, return_exceptions=True)
+            await events.aclose()
+
+    asyncio.run(scenario())
+
+
+ASSET_URI = "bigcommerce://sbxstore/v2/orders"
+TRIGGER_ID = 7
+
+
+@pytest.fixture
+def acknowledged() -> tuple[type[QuickChangeTrigger], _StateStore]:
+    """A quick trigger class whose shared-stream producer keeps its marker in a state store of the test's."""
+    state = _StateStore({})
+
+    class Acknowledged(QuickChangeTrigger):
+        @classmethod
+        def marker_store(cls, asset_uri: str) -> _StateStore:
+            assert asset_uri == ASSET_URI
+            return state
+
+    return Acknowledged, state
+
+
+async def _subscribe(manager: SharedStreamManager, trigger: BigCommerceChangeTrigger) -> Any:
+    """Subscribe ``trigger`` to its shared stream as the triggerer's ``run_trigger`` does: its events."""
+    key = trigger.shared_stream_key()
+    assert key is not None
+    return trigger.filter_shared_stream(manager.subscribe(trigger_id=TRIGGER_ID, trigger=trigger, key=key))
+
+
+def test_in_the_triggerer_the_marker_is_saved_once_airflow_reports_the_event_stored(
+    store: Any, acknowledged: tuple[type[QuickChangeTrigger], _StateStore]
+):
+    """Airflow's own acknowledged shared stream (the triggerer's ``SharedStreamManager``): the event leaves the
+    trigger, polls go on, and the saved marker stays the old one until the supervisor confirms the event is in the
+    metadata database."""
+    trigger_class, state = acknowledged
+    trigger = trigger_class(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2, asset_uri=ASSET_URI)
+
+    async def scenario() -> None:
+        manager = SharedStreamManager(ack_timeout=120)
+        key = trigger.shared_stream_key()
+        events = await _subscribe(manager, trigger)
+        first = asyncio.ensure_future(events.__anext__())
+        following: asyncio.Future[Any] | None = None
+        try:
+            await _polled(store, trigger, 2)
+            baseline = state.saved[MARKER_KEY]
+            store.changes.plan("v2/orders", after=0, delete=[120])
+            event = await asyncio.wait_for(first, 30)
+            assert event.payload["count"] == ORDERS - 1 and [gone["id"] for gone in event.payload["gone"]] == [120]
+            seq = manager.bind_pending_event(trigger_id=TRIGGER_ID, key=key)  # queued for the supervisor
+            assert seq is not None
+            following = asyncio.ensure_future(events.__anext__())  # the runner goes on with the trigger
+            await _polled(store, trigger, 3, since=_polls(store, "orders"))
+            assert state.saved[MARKER_KEY] == baseline, "saved before the event was stored"
+            manager.confirm_persisted([seq])  # what the supervisor reports once the event is stored
+            async with asyncio.timeout(30):
+                while state.saved[MARKER_KEY]["count"] != ORDERS - 1:
+                    await asyncio.sleep(0.02)
+            assert not following.done(), "fired twice for one change"
+        finally:
+            for waiting in (first, following):
+                if waiting is not None:
+                    waiting.cancel()
+                    await asyncio.gather(waiting, return_exceptions=True)
+            await manager.unsubscribe(TRIGGER_ID, key)
+            await events.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_a_triggerer_that_dies_before_the_event_is_stored_leaves_the_old_marker_and_the_next_fires_again(
+    store: Any, acknowledged: tuple[type[QuickChangeTrigger], _StateStore]
+):
+    trigger_class, state = acknowledged
+    kwargs = {"bigcommerce_conn_id": CONN_ID, "resource": "orders", "poll_interval": 0.2, "asset_uri": ASSET_URI}
+
+    async def first_life() -> None:
+        trigger = trigger_class(**kwargs)
+        manager = SharedStreamManager(ack_timeout=120)
+        events = await _subscribe(manager, trigger)
+        try:
+            waiting = asyncio.ensure_future(events.__anext__())
+            await _polled(store, trigger, 2)
+            store.changes.plan("v2/orders", after=0, delete=[120])
+            await asyncio.wait_for(waiting, 30)
+            assert manager.bind_pending_event(trigger_id=TRIGGER_ID, key=trigger.shared_stream_key()) is not None
+        finally:
+            await manager.stop_all()  # the triggerer is gone before its supervisor stored the event
+            await events.aclose()
+
+    async def second_life() -> Any:
+        trigger = trigger_class(**kwargs)
+        manager = SharedStreamManager(ack_timeout=120)
+        events = await _subscribe(manager, trigger)
+        try:
+            return await asyncio.wait_for(events.__anext__(), 30)
+        finally:
+            await manager.stop_all()
+            await events.aclose()
+
+    asyncio.run(first_life())
+    assert state.saved[MARKER_KEY]["count"] == ORDERS  # the baseline: the change was never confirmed
+    event = asyncio.run(second_life())
+    assert event.payload["previous"]["count"] == ORDERS and event.payload["count"] == ORDERS - 1
+    assert [gone["id"] for gone in event.payload["gone"]] == [120]
+
+
+def test_a_change_whose_event_airflow_could_not_store_fires_again_at_the_next_poll(
+    store: Any, acknowledged: tuple[type[QuickChangeTrigger], _StateStore]
+):
+    """Airflow advances a failed event (ack timeout: never confirmed stored) as not clean: the producer keeps the
+    saved marker and the next poll makes the same change again."""
+    trigger_class, state = acknowledged
+    trigger = trigger_class(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2, asset_uri=ASSET_URI)
+    producer = trigger_class.create_shared_stream_producer(trigger.serialize()[1])
+
+    async def scenario() -> tuple[Any, Any]:
+        stream = producer.open_stream()
+        try:
+            waiting = asyncio.ensure_future(stream.__anext__())
+            await _polled(store, trigger, 2)
+            store.changes.plan("v2/orders", after=0, delete=[120])
+            payload, receipt = await asyncio.wait_for(waiting, 30)
+            await producer.advance([AdvanceItem(receipt, AdvanceOutcome(acked=0, failed=1))])
+            again, _ = await asyncio.wait_for(stream.__anext__(), 30)
+            return payload, again
+        finally:
+            await stream.aclose()
+
+    payload, again = asyncio.run(scenario())
+    assert again == payload
+    assert state.saved[MARKER_KEY]["count"] == ORDERS
+
+
+def test_on_a_list_longer_than_a_page_an_older_order_below_it_fires_and_says_it_went_unnamed(
+    make_sandbox: Callable[..., Any], make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+):
+    """300 orders: the page holds the newest 250 and a poll adds the count request. An order that shows up below
+    the page moves only the count: the event comes, and says up to when records may have changed unnamed."""
+    big = make_sandbox(seed=31, orders=300)
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": big.store_id, "oauth_access_token": big.access_token}
+    monkeypatch.setenv(
+        f"AIRFLOW_CONN_{CONN_ID.upper()}",
+        json.dumps({"conn_type": "bigcommerce", "host": big.base_url, "extra": extra}),
+    )
+    older = 110  # among the 50 oldest
+    big.changes.plan("v2/orders", after=10**9, insert=[older])
+    trigger = QuickChangeTrigger(bigcommerce_conn_id=CONN_ID, resource="orders", poll_interval=0.2)
+    event = asyncio.run(
+        _next_event(trigger, big, after_polls=2, change=lambda: big.changes.plan("v2/orders", after=0, insert=[older]))
+    )
+    assert event is not None
+    payload = event.payload
+    assert (payload["previous"]["count"], payload["count"]) == (299, 300)
+    assert payload["changed"] == [] and payload["gone"] == [] and payload["windows"] == []
+    placed = change_marker.modified_at("v2/orders", make_client(big).request("GET", f"v2/orders/{older}")).isoformat()
+    assert placed <= payload["unnamed_until"]
+    by_path = big.stats.requests_by_path
+    assert by_path["v2/orders/count"] == by_path["v2/orders"]  # a full page costs the count request too

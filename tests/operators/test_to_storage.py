@@ -195,6 +195,6 @@ def test_a_templated_name_out_of_the_destination_and_a_file_as_destination_fail_
 
     assert (run.task_state("templated_name"), run.task_state("unwritable_destination")) == ("failed", "failed")
     assert "The resource name '../../x' holds a '/'" in run.output, run.failure()
-    assert f"Cannot write {blocker}/coupons/coupons_full.ndjson: a file stands where a folder is needed" in run.output
+    assert f"Cannot write {blocker}/_bigcommerce_store.json: a file stands where a folder is needed" in run.output
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == [blocker]
     assert blocker.read_text() == "a file"
