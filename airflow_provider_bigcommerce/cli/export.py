@@ -64,6 +64,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--full", action="store_true", help="read every record even where a date filter exists")
     parser.add_argument("--compression", choices=COMPRESSIONS, help="compress the file")
     parser.add_argument("--deletions", action="store_true", help="also write the resource's tombstones")
+    parser.add_argument(
+        "--no-incomplete-orders",
+        dest="incomplete_orders",
+        action="store_false",
+        help="leave out orders in status Incomplete (0): checkouts stopped at the payment page",
+    )
     parser.add_argument("--path", help="read this list instead of a catalogue resource (v2/... or v3/...)")
     parser.add_argument(
         "--date-filter",
@@ -115,6 +121,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
             incremental=not args.full,
             compression=args.compression,
             deletions=args.deletions,
+            incomplete_orders=args.incomplete_orders,
         )
 
 
