@@ -45,6 +45,7 @@ from airflow_provider_bigcommerce.core.page_rules import (
     set_apart_for,
     v2_records,
     v3_records,
+    whole_number,
     with_paging,
 )
 
@@ -270,6 +271,13 @@ class PageWalk:
                 pages=pages,
             )
 
+    def _learn_page_size(self, pagination: dict[str, Any]) -> None:
+        """A store may serve fewer records a page than ``limit`` asked (docs/open-questions.md "Page size"); its
+        ``per_page`` says how many, and that is what a page that is not the last holds."""
+        served = whole_number(self._path, "per_page", pagination.get("per_page"))
+        if served and served < self._limit:
+            self._limit = served
+
     def _keyset_page(self, records: list[Any]) -> Page:
         for record in records:  # ids come in ascending order here, which SeenKeys stores as ranges
             self._seen.add(record["id"])
@@ -322,14 +330,21 @@ class PageWalk:
         first_body = self._get(self._keyset_params(keyset, None, None))
         records = self._keyset_records(first_body)
         if keyset.count is None:
-            self._pass_count = offset_totals(self._path, meta_of(first_body).get("pagination") or {}, self._limit)[0]
+            pagination = meta_of(first_body).get("pagination") or {}
+            self._learn_page_size(pagination)
+            self._pass_count = offset_totals(self._path, pagination, self._limit)[0]
+        elif records and len(records) < self._limit:
+            # No meta says how many a page holds: a short first page ends the list only if the count agrees.
+            self._pass_count = self._keyset_recount(keyset)
+            if (self._counted(self._pass_count) or 0) > len(records):
+                self._limit = len(records)
         fresh = self._accept(chain, records, repeat)
         if fresh:
             yield self._keyset_page(fresh)
         if chain.done:
             yield from self._recheck_empty(keyset, [chain] if chain.ended_empty else [], repeat)
             return
-        if keyset.count is not None:
+        if keyset.count is not None and self._pass_count is None:
             self._pass_count = self._keyset_recount(keyset)
         remaining = self._limit if self._pass_count is None else self._pass_count - len(records)
         first_id = record_id(self._path, records[0])
@@ -427,6 +442,7 @@ class PageWalk:
         next_number, window = start, 1
         ahead: deque[Future[Any]] = deque()
         previous: list[Any] | None = None
+        first = True
         while True:
             while len(ahead) < max(1, min(window, self._concurrency())):
                 ahead.append(self._submit(with_paging(self._path, self._params, page=next_number)))
@@ -448,13 +464,24 @@ class PageWalk:
             fresh = first_new(yielded, self._seen)
             if fresh:
                 yield self._page(fresh)
+            learnt = first and records and len(records) < self._limit and self._serves_fewer(len(records))
+            if learnt:
+                self._limit = len(records)  # docs/open-questions.md "Page size": the store's own page size
+            first = False
             if len(records) < self._limit:
                 for future in ahead:
                     future.cancel()
                 if self._pass_count is not None:
                     self._pass_shifted |= self._v2_recount(self._params) != self._pass_count
                 return
-            window = min(2 * window, V2_READ_AHEAD)
+            window = 1 if learnt and self._pass_count is None else min(2 * window, V2_READ_AHEAD)
+
+    def _serves_fewer(self, served: int) -> bool:
+        """Whether a short first page is the store's page size rather than the list's end: the count says more
+        records match; without a count, the next page is asked and shows it (an empty one ends the list)."""
+        if self._pass_count is None:
+            return True
+        return (self._counted(self._pass_count) or 0) > served
 
     def _v2_recount(self, params: dict[str, Any]) -> int | None:
         request = count_request(self._path, {k: v for k, v in params.items() if k != "page"})
@@ -492,6 +519,7 @@ class PageWalk:
 
     def _offset_pages(self, params: dict[str, Any], first: Any, offset: dict[str, Any]) -> Iterator[Page]:
         """Pages 1..total_pages by position, as many in flight as the budget allows, yielded in order."""
+        self._learn_page_size(offset)
         total, last = offset_totals(self._path, offset, self._limit)
         self._pass_count = total
         start = int(params.get("page", 1))

@@ -205,7 +205,7 @@ class StoreApi:
     def orders(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v2/orders``: a bare array, 204 past the end, line items inline on request."""
         ordinal, lies = self._misbehaviour("v2/orders")
-        offset, limit = v2_window(query)
+        offset, limit = v2_window(query, self.readings.page_cap)
         if lies.ignore_page:
             offset = 0
         selection = self._order_selection(query)
@@ -287,7 +287,7 @@ class StoreApi:
     ) -> ApiResult:
         ordinal, lies = self._misbehaviour(key)
         selection = _by_ids(selection, query, "id")
-        page, limit = v3_window(query)
+        page, limit = v3_window(query, self.readings.page_cap)
         if lies.ignore_page:
             page = 1
         start = (page - 1) * limit
@@ -348,7 +348,7 @@ class StoreApi:
         )
         selection = _by_ids(selection, query, "id")
         includes = _includes(query.get("include"), CUSTOMER_INCLUDES, "v3")
-        limit = v3_limit(query)
+        limit = v3_limit(query, self.readings.page_cap)
         window = cursor_window({**query, "page": "1"} if lies.ignore_page else query, selection, limit)
         indexes = selection.indexes(window.start, window.stop)
         records = [book.customer_json(index, includes) for index in indexes]

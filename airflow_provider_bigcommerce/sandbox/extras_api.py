@@ -76,7 +76,7 @@ class ExtrasApi:
         if "max_id" in query:
             high = min(high, store_api._v2_int(query, "max_id"))
         view = self.store._changed("v2/coupons", Selection(max(low, 0), max(low, high)), query, ())
-        offset, limit = v2_window(query)
+        offset, limit = v2_window(query, self.store.readings.page_cap)
         indexes = view.indexes(offset, offset + limit)
         if not indexes or ordinal in lies.blank_requests:
             return store_api.NO_CONTENT

@@ -65,23 +65,25 @@ def query_int(query: Mapping[str, str], name: str, default: int, *, status: int)
     return number
 
 
-def v2_window(query: Mapping[str, str]) -> tuple[int, int]:
-    """``(offset, limit)`` of a v2 list request; 413 with ``details.max_limit`` over 250."""
+def v2_window(query: Mapping[str, str], cap: int | None = None) -> tuple[int, int]:
+    """``(offset, limit)`` of a v2 list request; 413 with ``details.max_limit`` over 250. A store with a smaller
+    page ``cap`` (``Readings.page_cap``) serves at most that many a page, and counts pages in them."""
     limit = query_int(query, "limit", DEFAULT_LIMIT, status=400)
     if limit > MAX_LIMIT:
         raise ApiError(413, "The specified limit exceeds the maximum allowed.", details={"max_limit": MAX_LIMIT})
+    limit = min(limit, cap or limit)
     page = query_int(query, "page", 1, status=400)
     return (page - 1) * limit, limit
 
 
-def v3_limit(query: Mapping[str, str]) -> int:
-    """The ``limit`` of a v3 request: default 50, and at most 250 whatever was asked."""
-    return min(query_int(query, "limit", DEFAULT_LIMIT, status=422), MAX_LIMIT)
+def v3_limit(query: Mapping[str, str], cap: int | None = None) -> int:
+    """The ``limit`` of a v3 request: default 50, and at most 250 (or the store's ``cap``) whatever was asked."""
+    return min(query_int(query, "limit", DEFAULT_LIMIT, status=422), cap or MAX_LIMIT, MAX_LIMIT)
 
 
-def v3_window(query: Mapping[str, str]) -> tuple[int, int]:
+def v3_window(query: Mapping[str, str], cap: int | None = None) -> tuple[int, int]:
     """``(page, limit)`` of a v3 offset request."""
-    return query_int(query, "page", 1, status=422), v3_limit(query)
+    return query_int(query, "page", 1, status=422), v3_limit(query, cap)
 
 
 def link(query: Mapping[str, str], **changes: object) -> str:

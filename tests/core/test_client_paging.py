@@ -84,15 +84,17 @@ def test_v2_paging_without_a_count_companion_stops_on_204_with_little_read_ahead
     assert "v2/orders/count" not in sandbox.stats.requests_by_path
 
 
-def test_v2_paging_without_a_count_companion_stops_on_a_short_page(make_sandbox, make_client):
+def test_v2_paging_without_a_count_companion_asks_once_past_a_short_first_page(make_sandbox, make_client):
     sandbox = make_sandbox(orders=5)
     client = make_client(sandbox)
     sandbox.reset_stats()
 
     addresses = list(client.paginate("v2/orders/101/shipping_addresses"))
 
+    # The store may serve fewer than asked (docs/open-questions.md "Page size"): without a count, only the next
+    # page (here a 204) tells a short first page from the end.
     assert [address["order_id"] for address in addresses] == [101]
-    assert sandbox.stats.requests == 1
+    assert sandbox.stats.requests == 2 and sandbox.stats.responses_by_status == {200: 1, 204: 1}
 
 
 def test_v2_paging_stops_on_a_short_page(make_sandbox, make_client):
