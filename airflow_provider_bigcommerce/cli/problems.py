@@ -20,6 +20,7 @@ _TRANSPORT_WORDS = {
     "ReadTimeout": "no answer came within Timeout",
     "AnswerTooSlow": "the answer kept trickling past its deadline",
     "AnswerTooLarge": "the answer was larger than 64 MiB",
+    "SlotWait": "the endpoint's few simultaneous requests stayed taken past the longest call",
 }
 
 # What each PagingError.reason saw, with its facts in braces (PagingError.REASONS lists them by code).

@@ -40,6 +40,22 @@ from airflow_provider_bigcommerce.core.wire import (
 
 log = logging.getLogger("airflow_provider_bigcommerce.client")
 
+# Endpoints that serve only so many requests at once: price_lists.v3.yml "Supports up to 10 simultaneous GET
+# requests" of a price list's records ("more ... will result in a 429"). Shared by every client of a store in
+# this process (the fleet's processes each keep to it on their own).
+SIMULTANEOUS_LIMITS = ((re.compile(r"^v3/pricelists/\d+/records/?$"), "price_list_records", 10),)
+_SLOTS: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def _slots_for(store_url: str, path: str) -> threading.BoundedSemaphore | None:
+    for pattern, name, limit in SIMULTANEOUS_LIMITS:
+        if pattern.match(path):
+            with _SLOTS_LOCK:
+                return _SLOTS.setdefault((store_url, name), threading.BoundedSemaphore(limit))
+    return None
+
+
 CHECK_PATH = "v2/time"  # the documented call for validating credentials (docs/bigcommerce.md "Cheap calls")
 _RETRYABLE_TRANSPORT_ERRORS = (
     requests.ConnectionError,
@@ -225,6 +241,25 @@ class BigCommerceClient:
         self, method: str, path: str, params: dict[str, Any], body: Any, token: str, cancelled: threading.Event | None
     ) -> tuple[Answer, float]:
         """One attempt in the store's turn. Returns the answer and how long the limiter now pauses the store."""
+        slots = _slots_for(self._base_url, path)
+        if slots is None:
+            return self._send_in_turn(method, path, params, body, token, cancelled)
+        # Each holder's attempt ends within the longest call, so waiting for a slot is bounded by it too.
+        if not slots.acquire(timeout=self.retry.longest_call_s(self.properties.timeout)):
+            raise BigCommerceTransportError(
+                f"{method} {path}: no free slot among the endpoint's simultaneous requests",
+                method=method,
+                path=path,
+                cause="SlotWait",
+            )
+        try:
+            return self._send_in_turn(method, path, params, body, token, cancelled)
+        finally:
+            slots.release()
+
+    def _send_in_turn(
+        self, method: str, path: str, params: dict[str, Any], body: Any, token: str, cancelled: threading.Event | None
+    ) -> tuple[Answer, float]:
         permit = self._limiter.acquire(cancelled)
         self._stats.add(requests=1, limiter_wait_s=permit.waited_s)
         try:

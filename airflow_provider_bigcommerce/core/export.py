@@ -219,6 +219,25 @@ class Deletions:
 
 
 @dataclass(frozen=True)
+class Expand:
+    """A filter a list needs filled from another list first: every ``field`` of ``path``'s records, comma
+    separated, as ``param`` (the categories of every category tree: ``tree_id:in`` from ``v3/catalog/trees``)."""
+
+    path: str
+    field: str
+    param: str
+
+
+def expanded_params(client: PagedClient, resource: Resource) -> dict[str, str]:
+    """The query parameters ``resource.expand`` fills in (one short read), or none."""
+    expand = resource.expand
+    if expand is None:
+        return {}
+    values = [str(record[expand.field]) for page in client.walk(expand.path) for record in page.records]
+    return {expand.param: ",".join(values)} if values else {}
+
+
+@dataclass(frozen=True)
 class Resource:
     """One exportable list: its API path, fixed query parameters and, when it has one, its ``date_modified`` filter.
 
@@ -235,6 +254,7 @@ class Resource:
     derive: Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]] | None = None
     fan_out: FanOut | None = None
     deletions: Deletions | None = None
+    expand: Expand | None = None
 
     @property
     def incremental(self) -> bool:
@@ -294,8 +314,16 @@ RESOURCES: dict[str, Resource] = {
         Resource("products", "v3/catalog/products", {}, _V3_FILTER, deletions=_IDS_ONLY),
         Resource("variants", "v3/catalog/variants", deletions=replace(_IDS_ONLY, confirm=Confirm(param="id"))),
         Resource("brands", "v3/catalog/brands", deletions=_IDS_ONLY),
-        Resource("categories", "v3/catalog/categories", deletions=_IDS_ONLY),
-        Resource("category_trees", "v3/catalog/trees/categories"),
+        # Every category of every tree (multi-storefront: one tree per channel group); v3/catalog/categories is
+        # deprecated and shows one tree. Whether trees/categories without tree_id:in answers every tree is not
+        # stated (docs/open-questions.md "Category trees"), so the trees are listed first and named.
+        Resource(
+            "categories",
+            "v3/catalog/trees/categories",
+            deletions=Deletions("ids", key="category_id", confirm=Confirm(param="category_id:in", batch=200)),
+            expand=Expand("v3/catalog/trees", "id", "tree_id:in"),
+        ),
+        Resource("category_trees", "v3/catalog/trees"),
         Resource("customers", "v3/customers", {}, _V3_FILTER, deletions=_ALL_IDS),
         Resource("customer_addresses", "v3/customers/addresses", deletions=_ALL_IDS),
         Resource("coupons", "v2/coupons", deletions=Deletions("ids", confirm=_BY_ID_SPAN)),
@@ -548,11 +576,11 @@ def export_resource(
             f"{resource.name} has no way to find deleted records; export it without deletions (line items and "
             "addresses follow their order's tombstones, price list records their price list's)."
         )
-    params = resource.query(applied)
+    before = client.stats
+    params = {**resource.query(applied), **expanded_params(client, resource)}
     store_id = client.properties.store_id
     mark_store = unclaimed(destination, store_id)
     target = destination / export_file_name(resource, window, compression)
-    before = client.stats
     progress = _Progress(log, resource.name, client, progress_every_s)
     log.info("Exporting %s from %s (%s) to %s", resource.name, resource.path, _describe(applied, incremental), target)
     claimed = WindowFilter(applied, resource.date_field or "date_modified") if applied is not None else None

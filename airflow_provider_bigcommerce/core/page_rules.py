@@ -94,8 +94,6 @@ COUNT_COMPANIONS = {
 KEYSETS = {
     re.compile(r"^v2/orders/?$"): Keyset("min_id", "max_id", (("sort", "id:asc"),), ORDERS_COUNT),
     re.compile(r"^v3/catalog/products/?$"): Keyset("id:min", "id:max", (("sort", "id"), ("direction", "asc"))),
-    # brands_catalog.v3.yml sorts only by name; unsorted, brands come in id order, which every page is checked for.
-    re.compile(r"^v3/catalog/brands/?$"): Keyset("id:min", "id:max", ()),
     # categories_catalog.v3.yml: ``id:min``/``id:max``, ``sort=id`` (ascending; the list takes no direction).
     re.compile(r"^v3/catalog/categories/?$"): Keyset("id:min", "id:max", (("sort", "id"),)),
 }
@@ -104,6 +102,7 @@ KEYSETS = {
 # no query parameter at all; store_information.v2.yml ``/store`` and ``/time`` answer one object and declare none.
 UNPAGED = (
     re.compile(r"^v3/orders/\d+/transactions/?$"),
+    re.compile(r"^v3/catalog/trees/?$"),  # category-trees_catalog.v3.yml ``getCategoryTrees``: id:in, channel_id:in
     re.compile(r"^v2/store/?$"),
     re.compile(r"^v2/time/?$"),
 )
@@ -123,7 +122,7 @@ def page_size(params: dict[str, Any]) -> int:
 def with_paging(path: str, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
     """``params`` plus the paging parameters ``paging`` (``limit``, ``page``), unless ``path`` declares none
     (``UNPAGED``): a request carries only parameters its endpoint's official file declares."""
-    if any(pattern.match(path) for pattern in UNPAGED):
+    if is_unpaged(path):
         return dict(params)
     return {**params, **paging}
 
@@ -244,13 +243,26 @@ def record_id(path: str, record: Any) -> int:
     return value
 
 
-def identity(record: Any) -> Any:
-    """What tells two records of one list apart: the id where there is one, else the whole record."""
+# Lists whose records are told apart by another field than ``id``: category-trees_catalog.v3.yml ``Category``.
+KEY_FIELDS = {re.compile(r"^v3/catalog/trees/categories/?$"): "category_id"}
+
+
+def key_field(path: str) -> str:
+    """The field that tells a list's records apart (``id`` unless ``KEY_FIELDS`` says otherwise)."""
+    return next((field for pattern, field in KEY_FIELDS.items() if pattern.match(path)), "id")
+
+
+def identity(record: Any, key: str = "id") -> Any:
+    """What tells two records of one list apart: the ``key`` field where there is one, else the whole record."""
     if isinstance(record, dict):
-        value = record.get("id")
+        value = record.get(key)
         if isinstance(value, int | str) and not isinstance(value, bool):
             return value
     return repr(record)
+
+
+def is_unpaged(path: str) -> bool:
+    return any(pattern.match(path) for pattern in UNPAGED)
 
 
 # -- keyset slices ---------------------------------------------------------------------------------------------
@@ -348,6 +360,6 @@ def judge(start: int | None, end: int | None, seen: int, passes: int) -> str:
     return "again" if passes < MAX_PASSES else "fail"
 
 
-def first_new(records: Iterable[Any], seen: SeenKeys) -> list[Any]:
+def first_new(records: Iterable[Any], seen: SeenKeys, key: str = "id") -> list[Any]:
     """The records not seen before, in order; marks them seen."""
-    return [record for record in records if seen.add(identity(record))]
+    return [record for record in records if seen.add(identity(record, key))]

@@ -35,7 +35,9 @@ from airflow_provider_bigcommerce.core.page_rules import (
     count_request,
     first_new,
     identity,
+    is_unpaged,
     judge,
+    key_field,
     keyset_for,
     meta_of,
     offset_totals,
@@ -120,6 +122,7 @@ class PageWalk:
         self._pass_shifted = False  # a list read by position changed its total during the pass
         self._seen = SeenKeys()
         self._countless = False  # the list has no count to check a pass against
+        self._key = key_field(path)  # the field telling records apart
         self._set_apart = set_apart_for(path, self._params)  # records compared apart from the count's total
         self._read_set_apart = read_set_apart  # False: such records are left out
         self._breakdown = False  # the count told the set-apart records' own number
@@ -181,7 +184,7 @@ class PageWalk:
             wake=self._wake,
         )
         for page in apart:
-            fresh = first_new(page.records, self._seen)
+            fresh = first_new(page.records, self._seen, self._key)
             if fresh:
                 yield self._page(fresh)
         extra = apart.outcome
@@ -454,14 +457,14 @@ class PageWalk:
                 if number == 1:
                     yield self._page([body])
                 return
-            keys = [identity(record) for record in records]
+            keys = [identity(record, self._key) for record in records]
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, "same_page_twice")
             previous = keys
             yielded, _ = self._sorted_out(records)
-            new = [record for record in records if pass_seen.add(identity(record))]
+            new = [record for record in records if pass_seen.add(identity(record, self._key))]
             self._met(len(new), self._sorted_out(new)[1])
-            fresh = first_new(yielded, self._seen)
+            fresh = first_new(yielded, self._seen, self._key)
             if fresh:
                 yield self._page(fresh)
             learnt = first and records and len(records) < self._limit and self._serves_fewer(len(records))
@@ -511,11 +514,37 @@ class PageWalk:
             yield from self._cursor_pages(params, first)
         elif offset:
             yield from self._offset_pages(params, first, offset)
-        else:  # one object, a 204 or a list without paging: nothing to count it against
+        else:  # one object, a 204 or a list without paging meta: nothing to count it against
             self._countless = True
-            fresh = first_new(v3_records(self._path, first), self._seen)
+            data = first.get("data") if isinstance(first, dict) else None
+            if isinstance(data, list) and data and not is_unpaged(self._path):
+                yield from self._pages_until_empty(params, first)
+                return
+            fresh = first_new(v3_records(self._path, first), self._seen, self._key)
             if fresh:
                 yield self._page(fresh)
+
+    def _pages_until_empty(self, params: dict[str, Any], first: Any) -> Iterator[Page]:
+        """A list that takes ``page`` but answers no paging meta (refunds: orders.v3.yml's meta holds none, docs/
+        open-questions.md "Refunds"): pages one after another until one comes back empty; a page repeating the one
+        before is an error, and ``_met``'s ceilings bound the rest."""
+        number = int(params.get("page", 1))
+        body, previous = first, None
+        pass_seen = SeenKeys()
+        while True:
+            records = v3_records(self._path, body)
+            keys = [identity(record, self._key) for record in records]
+            if records and keys == previous:
+                raise PagingError("page_repeated", self._path, "page_repeats_previous", page=number)
+            previous = keys
+            self._met(sum(pass_seen.add(key) for key in keys))
+            fresh = first_new(records, self._seen, self._key)
+            if fresh:
+                yield self._page(fresh)
+            if not records:
+                return
+            number += 1
+            body = self._get(with_paging(self._path, params, page=number))
 
     def _offset_pages(self, params: dict[str, Any], first: Any, offset: dict[str, Any]) -> Iterator[Page]:
         """Pages 1..total_pages by position, as many in flight as the budget allows, yielded in order."""
@@ -523,10 +552,10 @@ class PageWalk:
         total, last = offset_totals(self._path, offset, self._limit)
         self._pass_count = total
         start = int(params.get("page", 1))
-        previous = [identity(record) for record in v3_records(self._path, first)]
+        previous = [identity(record, self._key) for record in v3_records(self._path, first)]
         pass_seen = SeenKeys()
         self._met(sum(pass_seen.add(key) for key in previous))
-        fresh = first_new(v3_records(self._path, first), self._seen)
+        fresh = first_new(v3_records(self._path, first), self._seen, self._key)
         if fresh:
             yield self._page(fresh)
         ahead: deque[tuple[int, Future[Any]]] = deque()
@@ -538,7 +567,7 @@ class PageWalk:
             page_number, future = ahead.popleft()
             body = self._result(future)
             records = v3_records(self._path, body)
-            keys = [identity(record) for record in records]
+            keys = [identity(record, self._key) for record in records]
             if records and keys == previous:
                 raise PagingError("page_repeated", self._path, "page_repeats_previous", page=page_number)
             previous = keys
@@ -547,7 +576,7 @@ class PageWalk:
             # tell apart: a total that moved means the positions moved, so this pass proves nothing.
             page_total = offset_totals(self._path, meta_of(body).get("pagination") or {}, self._limit)[0]
             self._pass_shifted |= page_total != total or (len(records) < self._limit and page_number < last)
-            fresh = first_new(records, self._seen)
+            fresh = first_new(records, self._seen, self._key)
             if fresh:
                 yield self._page(fresh)
 
@@ -566,8 +595,8 @@ class PageWalk:
                 body = self._result(self._submit(params))
                 continue
             empty_pages = 0
-            self._met(sum(pass_seen.add(identity(record)) for record in records))
-            fresh = first_new(records, self._seen)
+            self._met(sum(pass_seen.add(identity(record, self._key)) for record in records))
+            fresh = first_new(records, self._seen, self._key)
             if fresh:
                 yield self._page(fresh)
             if not has_next or not end_cursor:

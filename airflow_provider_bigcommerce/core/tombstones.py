@@ -38,6 +38,7 @@ from airflow_provider_bigcommerce.core.export import (
     StoragePath,
     Window,
     atomic_file,
+    expanded_params,
 )
 from airflow_provider_bigcommerce.core.id_snapshot import SnapshotError, read_snapshot, snapshot_bytes
 from airflow_provider_bigcommerce.core.page_rules import v2_records, v3_records
@@ -138,7 +139,8 @@ def _by_ids(
     exported: list[int],
 ) -> _Outcome:
     store_id = client.properties.store_id
-    current, verified = _all_ids(client, resource, how)
+    scope = expanded_params(client, resource)  # the filters every read of this list needs (all category trees)
+    current, verified = _all_ids(client, resource, how, scope)
     facts: dict[str, Any] = {"method": "ids", "ids_seen": len(current), "verified": verified}
     try:
         previous = read_snapshot(snapshot_path, store_id=store_id, resource=resource.name)
@@ -153,7 +155,7 @@ def _by_ids(
         return _Outcome([], {**facts, "candidates": None}, kept)
     candidates = list(_gone(previous, current)) if previous is not None else []
     checked, carried = candidates[:MAX_CONFIRMS], candidates[MAX_CONFIRMS:]
-    alive = _alive(client, resource, how, checked) if checked else set()
+    alive = _alive(client, resource, how, checked, scope) if checked else set()
     gone = [key for key in checked if key not in alive]
     facts.update(candidates=len(candidates), confirmed_gone=len(gone), found_alive=len(alive), carried=len(carried))
     snapshot = _union(current, exported, sorted(alive), carried, leave_out=set(gone))
@@ -167,22 +169,26 @@ def _id_of(resource: Resource, how: Deletions, record: Any) -> int:
     return value
 
 
-def _all_ids(client: PagedClient, resource: Resource, how: Deletions) -> tuple[array, bool]:
+def _all_ids(client: PagedClient, resource: Resource, how: Deletions, scope: dict[str, str]) -> tuple[array, bool]:
     """Every id of the list, sorted and unique, and whether the walk proved it read them all."""
     ids = array("q")
-    walk = client.walk(resource.path, dict(how.params))
+    walk = client.walk(resource.path, {**how.params, **scope})
     for page in walk:
         for record in page.records:
             ids.append(_id_of(resource, how, record))
     return array("q", sorted(set(ids))), walk.outcome is not None and walk.outcome.verified
 
 
-def _alive(client: PagedClient, resource: Resource, how: Deletions, candidates: list[int]) -> set[int]:
+def _alive(
+    client: PagedClient, resource: Resource, how: Deletions, candidates: list[int], scope: dict[str, str]
+) -> set[int]:
     """Which candidates a read by id still finds; every read is one the list's official file declares."""
     confirm = how.confirm
     alive: set[int] = set()
     for batch in confirm.batches(candidates):
         path, params = confirm.request(resource.path, batch)
+        if confirm.path is None:
+            params = {**scope, **params}
         try:
             body = client.request("GET", path, params)
         except BigCommerceApiError as error:

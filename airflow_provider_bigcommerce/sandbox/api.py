@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour, Picked, StoreChanges, View, with_ids
+from airflow_provider_bigcommerce.sandbox.changes import Listed, Misbehaviour, Picked, StoreChanges, View, with_ids
 from airflow_provider_bigcommerce.sandbox.errors import ApiError, not_found
 from airflow_provider_bigcommerce.sandbox.formats import parse_v2_datetime, parse_v3_datetime
 from airflow_provider_bigcommerce.sandbox.json_template import encode, join_array, join_array_utf8, with_member
@@ -96,6 +96,7 @@ class StoreApi:
             ("v3/catalog/products", PRODUCTS, self.products),
             ("v3/catalog/variants", PRODUCTS, self.variants),
             ("v3/catalog/brands", PRODUCTS, self.brands),
+            ("v3/catalog/trees", PRODUCTS, self.trees),
             ("v3/catalog/trees/categories", PRODUCTS, self.categories),
             ("v3/customers", CUSTOMERS, self.customers),
             *ExtrasApi(self, data.extras).table(),
@@ -104,6 +105,13 @@ class StoreApi:
             Route(key, re.compile("^" + _PLACEHOLDER.sub(lambda _: number, re.escape(key)) + "/?$"), scope, handler)
             for key, scope, handler in table
         ]
+
+    def concurrency_limit(self, key: str) -> int | None:
+        """How many requests of route ``key`` the store serves at once (price_lists.v3.yml: "Supports up to 10
+        simultaneous GET requests" of a price list's records), or None."""
+        if key == "v3/pricelists/{price_list_id}/records":
+            return self.readings.price_records_concurrency
+        return None
 
     def match(self, subpath: str) -> tuple[Route, tuple[str, ...]] | None:
         """The route of ``subpath`` (``"v2/orders/101/products"``) and its path arguments."""
@@ -283,7 +291,13 @@ class StoreApi:
         return _v3_list(records, {"pagination": offset_meta(query, len(records), 1, 50)})
 
     def _offset_list(
-        self, key: str, query: Mapping[str, str], selection: Selection | View, render: Callable[[int], str]
+        self,
+        key: str,
+        query: Mapping[str, str],
+        selection: Ordered,
+        render: Callable[[int], str],
+        *,
+        paginated: bool = True,
     ) -> ApiResult:
         ordinal, lies = self._misbehaviour(key)
         selection = _by_ids(selection, query, "id")
@@ -294,6 +308,8 @@ class StoreApi:
         indexes = [] if ordinal in lies.blank_requests else selection.indexes(start, start + limit)
         records = [render(index) for index in indexes]
         total = max(0, len(selection) - lies.stale_count)
+        if not paginated:  # a meta without pagination, as some of the official schemas have it
+            return _v3_list(records, {})
         return _v3_list(records, {"pagination": offset_meta(query, total, page, limit)})
 
     def products(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
@@ -322,16 +338,39 @@ class StoreApi:
         return self._offset_list("v3/catalog/variants", query, selection, catalog.variant_json)
 
     def brands(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
+        """``GET /v3/catalog/brands``: in id order, or (``readings.brands_order="name"``) by name, the one sort
+        brands_catalog.v3.yml declares."""
         catalog = self.data.catalog
         low, high = _id_range(query, 0, catalog.brand_count, first_id=1)
-        selection = self._changed("v3/catalog/brands", Selection(low, high), query, ())
+        selection: Ordered = self._changed("v3/catalog/brands", Selection(low, high), query, ())
+        if self.readings.brands_order == "name":
+            names = {index: catalog.brand_name(index + 1) for index in selection.indexes(0, len(selection))}
+            selection = Listed(sorted(names, key=lambda index: (names[index], index)))
         return self._offset_list("v3/catalog/brands", query, selection, catalog.brand_json)
 
-    def categories(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
+    def trees(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
+        """``GET /v3/catalog/trees``: one tree per storefront (``readings.category_trees``)."""
         catalog = self.data.catalog
-        return self._offset_list(
-            "v3/catalog/trees/categories", query, Selection(0, catalog.category_count), catalog.category_json
+        records = [encode(catalog.tree_json(index)) for index in range(catalog.trees)]
+        return _v3_list(records, {"pagination": offset_meta(query, len(records), 1, max(len(records), 1))})
+
+    def categories(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
+        """``GET /v3/catalog/trees/categories``: the categories of every tree, or of those ``tree_id:in`` names;
+        ``category_id:in`` picks some. Under ``readings.trees_default_only`` a request without ``tree_id:in``
+        answers the first tree only."""
+        catalog = self.data.catalog
+        trees = _ids_param(query, "tree_id:in")
+        if trees is None and self.readings.trees_default_only:
+            trees = [1]
+        selection: Ordered = self._changed(
+            "v3/catalog/trees/categories", Selection(0, catalog.category_count), query, ()
         )
+        if trees is not None:
+            wanted = set(trees)
+            kept = selection.indexes(0, len(selection))
+            selection = Listed([index for index in kept if catalog.tree_of(index + 1) in wanted])
+        selection = _by_ids(selection, query, "category_id")
+        return self._offset_list("v3/catalog/trees/categories", query, selection, catalog.category_json)
 
     def customers(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v3/customers``: offset and cursor paging (see ``paging``), ``date_modified:min/max``."""
@@ -371,16 +410,21 @@ class StoreApi:
         return _v3_list(records, meta)
 
 
+def _ids_param(query: Mapping[str, str], name: str) -> list[int] | None:
+    """A comma-separated list of ids (``id:in``), or None when the parameter is absent."""
+    value = query.get(name)
+    if not value:
+        return None
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ApiError(422, f"The field '{name}' is invalid.", errors={name: "not a list of integers"}) from None
+
+
 def _by_ids(selection: Ordered, query: Mapping[str, str], key: str) -> Ordered:
     """``{key}:in`` (comma separated) or ``{key}`` (one id): only those records, when they are in ``selection``."""
-    value = query.get(f"{key}:in") or query.get(key)
-    if not value:
-        return selection
-    try:
-        ids = [int(part) for part in value.split(",") if part.strip()]
-    except ValueError:
-        raise ApiError(422, f"The field '{key}:in' is invalid.", errors={key: "not a list of integers"}) from None
-    return with_ids(selection, ids)
+    ids = _ids_param(query, f"{key}:in") if f"{key}:in" in query else _ids_param(query, key)
+    return selection if ids is None else with_ids(selection, ids)
 
 
 def _endless_cursor(meta: dict, query: Mapping[str, str], limit: int) -> None:

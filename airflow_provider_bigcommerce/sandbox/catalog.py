@@ -73,11 +73,14 @@ def _slug(name: str) -> str:
 class Catalog:
     """Products ``1..products``, brands ``1..brands``, categories ``1..categories`` (one tree)."""
 
-    def __init__(self, seed: int, products: int, brands: int, categories: int, start: int, end: int) -> None:
+    def __init__(
+        self, seed: int, products: int, brands: int, categories: int, start: int, end: int, *, trees: int = 1
+    ) -> None:
         self.seed = seed
         self.product_count = products
         self.brand_count = brands
         self.category_count = categories
+        self.trees = max(1, min(trees, categories or 1))  # category trees (multi-storefront), ids split evenly
         self.timeline = Timeline(seed, KIND_PRODUCT_TIME, products, start, end)
         self.shape = lru_cache(maxsize=SHAPE_POOL)(self._shape)
         self._shape_number = ShapePicker(seed, KIND_PRODUCT_PICK, products)
@@ -257,11 +260,23 @@ class Catalog:
         name = self.brand_name(brand_id)
         return BRAND.render(id=brand_id, name=name, url=f"/brands/{_slug(name)}.html")
 
+    def tree_of(self, category_id: int) -> int:
+        """The tree (1-based) holding a category: the ids are split into ``trees`` runs of (almost) equal size."""
+        return 1 + (category_id - 1) * self.trees // max(self.category_count, 1)
+
+    def _first_of_tree(self, tree: int) -> int:
+        return next(c for c in range(1, self.category_count + 1) if self.tree_of(c) == tree)
+
     def category_parent(self, category_id: int) -> int:
-        """The first few categories are roots; each later one hangs under an earlier one (a single tree)."""
-        if category_id <= len(ROOT_CATEGORY_NAMES):
+        """The first few categories of a tree are roots; each later one hangs under an earlier one of its tree."""
+        first = 1 if self.trees == 1 else self._first_of_tree(self.tree_of(category_id))
+        if category_id - first < len(ROOT_CATEGORY_NAMES):
             return 0
-        return Draws(self.seed, KIND_CATEGORY, category_id).between(1, category_id - 1)
+        return Draws(self.seed, KIND_CATEGORY, category_id).between(first, category_id - 1)
+
+    def tree_json(self, index: int) -> dict:
+        """Category tree ``index + 1`` (category-trees_catalog.v3.yml ``CategoryTree``): one channel each."""
+        return {"id": index + 1, "name": f"Storefront {index + 1}", "channels": [index + 1]}
 
     def category_json(self, index: int) -> str:
         """The category at 0-based ``index`` of tree 1 (category-trees_catalog.v3.yml ``GetCategories``)."""
@@ -280,4 +295,5 @@ class Catalog:
             views=draws.between(0, 5000),
             sort_order=index,
             path=f"/{_slug(name)}-{category_id}/",
+            tree_id=self.tree_of(category_id),
         )

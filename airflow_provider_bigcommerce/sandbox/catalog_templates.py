@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from airflow_provider_bigcommerce.sandbox.json_template import JsonTemplate, decimal, flag, integer, raw, text
 
-TREE_ID = 1
-
 # products_catalog.v3.yml ``product_Full`` (as listed without ``include``).
 PRODUCT = JsonTemplate(
     {
@@ -136,7 +134,7 @@ CATEGORY = JsonTemplate(
         "category_id": integer("category_id"),
         "category_uuid": text("category_uuid"),
         "parent_id": integer("parent_id"),
-        "tree_id": TREE_ID,
+        "tree_id": integer("tree_id"),
         "name": text("name"),
         "description": "",
         "views": integer("views"),

@@ -197,6 +197,14 @@ class View(_Listed):
         return offset + bisect.bisect_right(self._sorted, key) - 1
 
 
+class Listed(_Listed):
+    """Record indexes in the order given, with the interface of a ``Selection`` (a list sorted by name)."""
+
+    def __init__(self, indexes: list[int]) -> None:
+        self._order = list(indexes)
+        self.descending = False
+
+
 class Picked(_Listed):
     """Some record indexes in ascending order, with the interface of a ``Selection`` (archived orders)."""
 

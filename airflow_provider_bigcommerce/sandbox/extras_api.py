@@ -56,10 +56,14 @@ class ExtrasApi:
         selection: Selection,
         render: Callable[[int], dict[str, Any]],
         date_filters: tuple[str, ...] = (),
+        *,
+        paginated: bool = True,
     ) -> ApiResult:
         view = self.store._changed(key, selection, query, date_filters)
         fields = _include_fields(query)
-        return self.store._offset_list(key, query, view, lambda index: encode(_only(render(index), fields)))
+        return self.store._offset_list(
+            key, query, view, lambda index: encode(_only(render(index), fields)), paginated=paginated
+        )
 
     def _dated(
         self, count: int, at: Callable[[int], int], query: Mapping[str, str], names: tuple[str, str]
@@ -144,7 +148,10 @@ class ExtrasApi:
         extras = self.extras
         count = len(extras.refunded_orders)
         selection = self._dated(count, extras.refund_created, query, _CREATED)
-        return self._list("v3/orders/payment_actions/refunds", query, selection, extras.refund, _CREATED)
+        paginated = self.store.readings.refunds_meta == "pagination"  # orders.v3.yml: a meta without pagination
+        return self._list(
+            "v3/orders/payment_actions/refunds", query, selection, extras.refund, _CREATED, paginated=paginated
+        )
 
 
 def _include_fields(query: Mapping[str, str]) -> frozenset[str] | None:

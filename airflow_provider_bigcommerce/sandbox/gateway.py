@@ -11,6 +11,7 @@ A scripted spoil (``FaultInjector.spoil``) then rewrites the finished answer: it
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 
 from airflow_provider_bigcommerce.sandbox.api import StoreApi
@@ -29,6 +30,7 @@ _INJECTED = {
 }
 _QUOTA_EXCEEDED = "Too many requests: the store's request quota for this window is used up."
 _SPOILED = "The lookalike was told to spoil this answer."
+_TOO_CONCURRENT = "Too many simultaneous requests to this endpoint; run fewer at once."
 _RATE_HEADER_PREFIXES = ("x-rate-limit-", "x-retry-after")
 
 
@@ -77,18 +79,35 @@ class ApiGateway:
             reply = json_reply(404, ApiError(404, f"Store '{store_hash}' not found.").body(version))
             self.stats.count_response(404)
             return reply, delay
-        decision = self.limiter.acquire()
-        headers = decision.headers()
-        if not decision.allowed:
-            reply = json_reply(429, ApiError(429, _QUOTA_EXCEEDED).body(version), headers)
-        else:
-            reply = self._answer(method, version, matched, query, token)
-            reply.headers.extend(headers)
+        limit = self.api.concurrency_limit(matched[0].key) if matched else None
+        if limit is None:
+            reply = self._decided(method, version, matched, query, token)
+        else:  # price_lists.v3.yml: more simultaneous GETs than the route allows answer 429
+            key = matched[0].key
+            try:
+                reply = (
+                    json_reply(429, ApiError(429, _TOO_CONCURRENT).body(version))
+                    if self.stats.entered(key) > limit
+                    else self._decided(method, version, matched, query, token)
+                )
+                time.sleep(delay)  # still in flight while the latency passes
+                delay = 0.0
+            finally:
+                self.stats.left(key)
         spoil = self.faults.next_spoil()
         if spoil is not None:
             reply = _spoiled(reply, spoil, version)
         self.stats.count_response(reply.status)
         return reply, delay
+
+    def _decided(self, method: str, version: str, matched, query: Mapping[str, str], token: str | None) -> Reply:
+        decision = self.limiter.acquire()
+        headers = decision.headers()
+        if not decision.allowed:
+            return json_reply(429, ApiError(429, _QUOTA_EXCEEDED).body(version), headers)
+        reply = self._answer(method, version, matched, query, token)
+        reply.headers.extend(headers)
+        return reply
 
     def _answer(self, method: str, version: str, matched, query: Mapping[str, str], token: str | None) -> Reply:
         grant, why = self.tokens.verify(token)

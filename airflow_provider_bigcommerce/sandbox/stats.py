@@ -36,6 +36,7 @@ class SandboxStats:
     - ``responses_429``: every 429; ``rate_limited`` those for an exhausted quota (with headers);
       ``bare_429`` the injected ones without headers; ``responses_5xx`` and ``dropped`` the other faults.
     - ``token_requests``: ``POST /oauth2/token`` calls; ``token_requests_by_grant`` per ``grant_type``.
+    - ``most_in_flight``: per resource, the most requests served at once (for routes with a concurrency limit).
 
     ``request_log()`` lists the latest ``REQUEST_LOG_SIZE`` API requests (``LoggedRequest``), so a test can check
     what a client sent against the official files; when it holds fewer than ``requests``, the oldest are gone.
@@ -48,6 +49,20 @@ class SandboxStats:
         self._by_status: Counter[int] = Counter()
         self._by_grant: Counter[str] = Counter()
         self._log: deque[LoggedRequest] = deque(maxlen=REQUEST_LOG_SIZE)
+        self._in_flight: Counter[str] = Counter()
+        self._most_in_flight: Counter[str] = Counter()
+
+    def entered(self, path_key: str) -> int:
+        """One more request of ``path_key`` is being served; returns how many are now (this one included)."""
+        with self._lock:
+            self._in_flight[path_key] += 1
+            now = self._in_flight[path_key]
+            self._most_in_flight[path_key] = max(self._most_in_flight[path_key], now)
+            return now
+
+    def left(self, path_key: str) -> None:
+        with self._lock:
+            self._in_flight[path_key] -= 1
 
     def count_request(self, path_key: str, request: LoggedRequest) -> None:
         with self._lock:
@@ -86,6 +101,7 @@ class SandboxStats:
             self._by_status.clear()
             self._by_grant.clear()
             self._log.clear()
+            self._most_in_flight.clear()
 
     def snapshot(self) -> dict[str, Any]:
         """A consistent copy of every counter, JSON-ready."""
@@ -94,6 +110,7 @@ class SandboxStats:
             data["requests_by_path"] = dict(self._by_path)
             data["responses_by_status"] = dict(sorted(self._by_status.items()))
             data["token_requests_by_grant"] = dict(self._by_grant)
+            data["most_in_flight"] = dict(self._most_in_flight)
         return data
 
     def __getattr__(self, name: str) -> Any:

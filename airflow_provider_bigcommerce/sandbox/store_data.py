@@ -22,7 +22,9 @@ class StoreData:
         end = int(config.data_end().timestamp())
         start = end - int(HISTORY.total_seconds())
         seed = config.seed
-        self.catalog = Catalog(seed, config.products, config.brands, config.categories, start, end)
+        self.catalog = Catalog(
+            seed, config.products, config.brands, config.categories, start, end, trees=config.readings.category_trees
+        )
         self.customers = CustomerBook(seed, config.customers, start, end)
         api_root = f"{base_url}/stores/{self.profile.store_hash}/v2"
         self.orders = OrderBook(

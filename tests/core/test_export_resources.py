@@ -156,18 +156,19 @@ def test_categories_are_the_tree_categories_by_id(client, tmp_path):
     manifest = _export(client, "categories", tmp_path, incremental=False)
 
     tree_ids = sorted(c["category_id"] for c in client.paginate("v3/catalog/trees/categories"))
-    assert sorted(c["id"] for c in _read(manifest["files"][0]["path"])) == tree_ids
+    assert sorted(c["category_id"] for c in _read(manifest["files"][0]["path"])) == tree_ids
     assert manifest["verification"]["verified"]
 
 
-def test_categories_deleted_during_the_walk_do_not_shift_a_page_the_list_is_read_by_id(
+def test_deprecated_categories_deleted_during_the_walk_do_not_shift_a_page_the_list_is_read_by_id(
     make_sandbox, make_client, tmp_path
 ):
     store = make_sandbox(seed=7, orders=0, products=10, customers=0, categories=700)
     client = make_client(store)
     store.changes.plan("v3/catalog/categories", after=1, delete=[5, 6, 7])  # on the first page, once it is read
 
-    manifest = _export(client, "categories", tmp_path, incremental=False)
+    deprecated = resource_for("categories_v3", path="v3/catalog/categories")
+    manifest = export_resource(client, deprecated, tmp_path, incremental=False)
 
     assert sorted(c["id"] for c in _read(manifest["files"][0]["path"])) == list(range(1, 701))
     # By position, deletes before a later page shift it, and the walk would have to read the list again.

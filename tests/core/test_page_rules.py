@@ -72,7 +72,7 @@ def test_records_of_a_keyset_list_need_a_whole_number_id():
         ("v2/orders", {"page": 3}, None),  # so is the caller's own page
         ("v3/catalog/products", {"date_modified:min": "x"}, "id:min"),
         ("v3/catalog/products", {"sort": "name"}, None),
-        ("v3/catalog/brands", {}, "id:min"),
+        ("v3/catalog/brands", {}, None),  # brands_catalog.v3.yml declares only sort=name: no id order to rely on
         ("v3/catalog/brands", {"sort": "name"}, None),
         ("v3/catalog/variants", {}, None),
         ("v3/customers", {}, None),
