@@ -178,7 +178,7 @@ class Confirm:
         if self.span is not None:
             group: list[int] = []
             for key in candidates:
-                if group and key - group[0] >= MAX_PAGE_SIZE:
+                if group and key - group[0] >= MAX_PAGE_SIZE - 2:  # the span asks one id beyond each end
                     yield group
                     group = []
                 group.append(key)
@@ -194,8 +194,8 @@ class Confirm:
         if self.path is not None:
             return self.path.format(id=batch[0]), {}
         if self.span is not None:
-            low, high = self.span
-            return list_path, {low: str(batch[0]), high: str(batch[-1]), "limit": str(MAX_PAGE_SIZE)}
+            low, high = self.span  # whether they include their value is not stated: one id beyond each end
+            return list_path, {low: str(batch[0] - 1), high: str(batch[-1] + 1), "limit": str(MAX_PAGE_SIZE)}
         if self.param is None:
             raise ExportError("Confirm needs param, path or span", code="confirm_unset")
         return list_path, {self.param: ",".join(map(str, batch)), "limit": str(MAX_PAGE_SIZE)}

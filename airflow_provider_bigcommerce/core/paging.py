@@ -123,6 +123,9 @@ class PageWalk:
         self._seen = SeenKeys()
         self._countless = False  # the list has no count to check a pass against
         self._key = key_field(path)  # the field telling records apart
+        self._id_floor: int | None = None  # a keyset walk's own id bounds (the caller's min/max), inclusive
+        self._id_ceiling: int | None = None
+        self._widened = False  # keyset pages ask one id beyond each bound (after a short pass)
         self._set_apart = set_apart_for(path, self._params)  # records compared apart from the count's total
         self._read_set_apart = read_set_apart  # False: such records are left out
         self._breakdown = False  # the count told the set-apart records' own number
@@ -231,6 +234,7 @@ class PageWalk:
             if verdict == "done":
                 self.outcome = WalkOutcome(expected, self._read, expected is not None, passes)
                 return
+            self._widened = True
 
     def _settle(self, recount: Callable[[], int | None], passes: int) -> tuple[str, int | None]:
         """The verdict on a pass: its count at the start when that matches what it met, else a fresh count too."""
@@ -310,15 +314,25 @@ class PageWalk:
 
     # -- keyset ------------------------------------------------------------------------------------------------
 
-    def _keyset_params(self, keyset: Keyset, low: int | None, high: int | None) -> dict[str, Any]:
+    def _keyset_params(
+        self, keyset: Keyset, low: int | None, high: int | None, *, widened: bool = False
+    ) -> dict[str, Any]:
+        """The query for ids ``[low, high]`` (with the caller's own bounds), taking the bounds as inclusive.
+
+        Whether ``min_id``/``max_id`` include their value is not stated (docs/open-questions.md "Id bounds"). Under
+        the other reading a walk by exact bounds skips one id a page, which its count shows; the passes after such
+        a short one ask pages (``widened``) one id beyond each bound, a superset under either reading, and
+        ``_accept`` keeps what is inside. So the inclusive reading costs nothing and the other one pass more.
+        """
         params = {name: value for name, value in self._params.items() if name not in ("sort", "direction")}
         params.update(keyset.sort)
         lows = [x for x in (low, _int_param(self._path, params, keyset.min_param)) if x is not None]
         highs = [x for x in (high, _int_param(self._path, params, keyset.max_param)) if x is not None]
+        shift = 1 if widened and self._widened else 0
         if lows:
-            params[keyset.min_param] = max(lows)
+            params[keyset.min_param] = max(lows) - shift
         if highs:
-            params[keyset.max_param] = min(highs)
+            params[keyset.max_param] = min(highs) + shift
         return params
 
     def _keyset_records(self, body: Any) -> list[Any]:
@@ -330,7 +344,9 @@ class PageWalk:
     def _keyset_pass(self, keyset: Keyset, number: int) -> Iterator[Page]:
         repeat = number > 1
         chain = self._chain(Slice(0, None))
-        first_body = self._get(self._keyset_params(keyset, None, None))
+        self._id_floor = _int_param(self._path, self._params, keyset.min_param)
+        self._id_ceiling = _int_param(self._path, self._params, keyset.max_param)
+        first_body = self._get(self._keyset_params(keyset, None, None, widened=True))
         records = self._keyset_records(first_body)
         if keyset.count is None:
             pagination = meta_of(first_body).get("pagination") or {}
@@ -351,7 +367,9 @@ class PageWalk:
             self._pass_count = self._keyset_recount(keyset)
         remaining = self._limit if self._pass_count is None else self._pass_count - len(records)
         first_id = record_id(self._path, records[0])
-        plan = plan_slices(first_id, chain.low - 1, len(records), remaining, self._limit)
+        # A widened slice asks one id beyond each end (``_keyset_params``): two places of its page are kept for them.
+        per_slice = max(1, self._limit - 2) if self._widened else self._limit
+        plan = plan_slices(first_id, chain.low - 1, len(records), remaining, per_slice)
         high = _int_param(self._path, self._params, keyset.max_param)
         if high is not None:
             plan = [_clamped(part, high) for part in plan if part.low <= high]
@@ -402,7 +420,8 @@ class PageWalk:
                 if waiting is not chain and len(self._in_flight) >= len(ahead):
                     break
                 if not waiting.done and waiting.future is None and not waiting.ready:
-                    waiting.future = self._submit(self._keyset_params(keyset, waiting.low, waiting.part.high))
+                    params = self._keyset_params(keyset, waiting.low, waiting.part.high, widened=True)
+                    waiting.future = self._submit(params)
             for finished in [c for c in ahead if c.future is not None and (c is chain or c.future.done())]:
                 future, finished.future = finished.future, None
                 fresh = self._accept(finished, self._keyset_records(self._result(future)), repeat)
@@ -413,17 +432,27 @@ class PageWalk:
         """Check a keyset page (ids ascending, above the cursor, inside the slice), move the chain on, and return
         the records an earlier pass did not yield."""
         ids = [record_id(self._path, record) for record in records]
-        if any(later <= earlier for earlier, later in zip(ids, ids[1:], strict=False)) or (ids and ids[0] < chain.low):
-            raise PagingError("page_repeated", self._path, "ids_out_of_order")
+        floor = max(chain.low, self._id_floor or 0)
         high = chain.part.high
-        if high is not None and ids and ids[-1] > high:
+        ceiling = (
+            min(bound for bound in (high, self._id_ceiling) if bound is not None)
+            if (high is not None or self._id_ceiling is not None)
+            else None
+        )
+        # The page asked one id beyond each bound: that one may come back (an inclusive reading), no other outside.
+        if any(later <= earlier for earlier, later in zip(ids, ids[1:], strict=False)) or (ids and ids[0] < floor - 1):
+            raise PagingError("page_repeated", self._path, "ids_out_of_order")
+        if ceiling is not None and ids and ids[-1] > ceiling + 1:
             raise PagingError("page_repeated", self._path, "ids_above_max")
-        yielded, apart = self._sorted_out(records)
-        self._met(len(ids), apart)
+        inside = [
+            r for r, key in zip(records, ids, strict=True) if key >= floor and (ceiling is None or key <= ceiling)
+        ]
+        yielded, apart = self._sorted_out(inside)
+        self._met(len(inside), apart)
         if ids:
-            chain.low = ids[-1] + 1
+            chain.low = max(chain.low, ids[-1] + 1)
         chain.done = len(records) < self._limit or (high is not None and chain.low > high)
-        chain.ended_empty = not records
+        chain.ended_empty = not inside
         if not repeat:
             return yielded
         return [record for record in yielded if record["id"] not in self._seen]

@@ -155,12 +155,19 @@ class StoreApi:
     def _order_bounds(self, query: Mapping[str, str]) -> Selection:
         orders = self.data.orders
         low, high = 0, orders.count
-        if "min_id" in query:
-            low = max(low, _v2_int(query, "min_id") - FIRST_ORDER_ID)
-        if "max_id" in query:
-            high = min(high, _v2_int(query, "max_id") - FIRST_ORDER_ID + 1)
+        low, high = self.v2_id_range(query, low, high, FIRST_ORDER_ID)
         low, high = self.date_range(orders.timeline, query, "min_date_modified", "max_date_modified", low, high, None)
         return Selection(max(low, 0), max(high, 0), _descending(query.get("sort"), ("id", "date_modified"), "v2"))
+
+    def v2_id_range(self, query: Mapping[str, str], low: int, high: int, first_id: int) -> tuple[int, int]:
+        """Narrow the indexes ``[low, high)`` by v2 ``min_id``/``max_id``, inclusive or (``readings.id_bounds``)
+        exclusive."""
+        shift = 1 if self.readings.id_bounds == "exclusive" else 0
+        if "min_id" in query:
+            low = max(low, _v2_int(query, "min_id") - first_id + shift)
+        if "max_id" in query:
+            high = min(high, _v2_int(query, "max_id") - first_id + 1 - shift)
+        return low, high
 
     def _changed(
         self, key: str, selection: Selection, query: Mapping[str, str], date_filters: tuple[str, ...]

@@ -74,11 +74,7 @@ class ExtrasApi:
     def coupons(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """``GET /v2/coupons``: a bare array with ``min_id``/``max_id``, 204 past the end."""
         ordinal, lies = self.store._misbehaviour("v2/coupons")
-        low, high = 0, COUPONS
-        if "min_id" in query:
-            low = max(low, store_api._v2_int(query, "min_id") - 1)
-        if "max_id" in query:
-            high = min(high, store_api._v2_int(query, "max_id"))
+        low, high = self.store.v2_id_range(query, 0, COUPONS, 1)
         view = self.store._changed("v2/coupons", Selection(max(low, 0), max(low, high)), query, ())
         offset, limit = v2_window(query, self.store.readings.page_cap)
         indexes = view.indexes(offset, offset + limit)

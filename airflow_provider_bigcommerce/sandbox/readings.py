@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DATE_BOUNDS = ("inclusive", "exclusive")
+ID_BOUNDS = ("inclusive", "exclusive")
 ORDERS_INCOMPLETE = ("listed", "count_only")
 IS_DELETED_FILTER = ("honoured", "ignored")
 REFUNDS_META = ("pagination", "none")
@@ -25,6 +26,7 @@ class Readings:
     - ``date_bounds``: date filters include their bounds (``>=``/``<=``) or exclude them ("after"/"before").
     - ``date_fraction_ms``: the store keeps each record's time this many milliseconds past the whole second its
       date shows, and compares date filters with that time (a store with a finer resolution than its dates).
+    - ``id_bounds``: v2 ``min_id``/``max_id`` (orders, coupons) include the id they name, or exclude it.
     - ``orders_incomplete``: Incomplete orders (status 0) are ``listed`` by ``GET /v2/orders`` like any other, or
       (``count_only``) counted by ``/v2/orders/count`` (total and per status) but left out of the list unless
       ``status_id=0`` is asked for.
@@ -44,6 +46,7 @@ class Readings:
 
     date_bounds: str = "inclusive"
     date_fraction_ms: int = 0
+    id_bounds: str = "inclusive"
     orders_incomplete: str = "listed"
     orders_count_archived: bool = False
     is_deleted_filter: str = "honoured"
@@ -60,6 +63,7 @@ class Readings:
     def check(self) -> None:
         choices = {
             "date_bounds": DATE_BOUNDS,
+            "id_bounds": ID_BOUNDS,
             "orders_incomplete": ORDERS_INCOMPLETE,
             "is_deleted_filter": IS_DELETED_FILTER,
             "refunds_meta": REFUNDS_META,

@@ -88,3 +88,18 @@ def test_price_list_records_never_exceed_the_simultaneous_requests_the_store_all
     assert len(read) == records_of[0] > 10 * 5, "more pages than the store serves at once"
     assert walk.outcome.verified and store.stats.responses_429 == 0
     assert store.stats.most_in_flight["v3/pricelists/{price_list_id}/records"] == 10
+
+
+@pytest.mark.parametrize("bounds", ["inclusive", "exclusive"])
+def test_orders_and_coupons_are_exact_whichever_way_min_id_and_max_id_read(make_sandbox, make_client, tmp_path, bounds):
+    store = make_sandbox(seed=4, orders=1200, products=40, customers=50, readings=Readings(id_bounds=bounds))
+    client = make_client(store)
+
+    orders = export_resource(client, resource_for("orders"), tmp_path, window=_everything(store))
+    export_deletions(client, resource_for("coupons"), tmp_path)
+    store.changes.plan("v2/coupons", after=0, delete=[7, 8])
+    coupons = export_deletions(client, resource_for("coupons"), tmp_path)
+
+    assert sorted(order["id"] for order in _read(orders["files"][0]["path"])) == list(range(100, 1300))
+    assert orders["verification"]["verified"]
+    assert [tombstone["id"] for tombstone in _read(coupons["path"])] == [7, 8]
