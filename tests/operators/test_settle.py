@@ -23,7 +23,7 @@ LAG_S = 12
 def test_a_run_whose_window_ends_now_defers_until_it_settles_and_then_holds_the_late_commit(
     run_dag: Callable[..., Any], make_sandbox: Callable[..., Any], connection_env: Callable, tmp_path: Path
 ):
-    written = datetime.fromtimestamp(int(time.time()), UTC)
+    written = datetime.fromtimestamp(int(time.time()) - 1, UTC)  # in a second that is over before the run starts
     store = make_sandbox(seed=5, orders=ORDERS, newest_order_at=written, readings=Readings(commit_lag_ms=LAG_S * 1000))
     extra = {"store_id": store.store_id, "oauth_access_token": store.access_token, "settle_seconds": LAG_S}
     env = {
@@ -36,8 +36,8 @@ def test_a_run_whose_window_ends_now_defers_until_it_settles_and_then_holds_the_
 
     assert run.state == "success", run.failure()
     manifest = run.xcom("export")
-    end = datetime.fromisoformat(manifest["window"]["end"])
-    assert written < end  # the newest order, written just before the run, is the window's
+    claimed_until = datetime.fromisoformat(manifest["edges"]["claimed"][1])  # the window's end, to the second
+    assert written < claimed_until  # the newest order, written just before the run, is the window's
     lines = Path(manifest["files"][0]["path"]).read_text().splitlines()
     assert sorted(json.loads(line)["id"] for line in lines) == list(range(100, 100 + ORDERS))
     deferred = run.output.index("deferring until then")
