@@ -25,8 +25,10 @@ from airflow_provider_bigcommerce.core.properties import (
     DEFAULT_LOGIN_URL,
     DEFAULT_RESERVE,
     DEFAULT_SCOPE,
+    DEFAULT_SETTLE_S,
     DEFAULT_TIMEOUT_S,
     MAX_RESERVE,
+    MAX_SETTLE_S,
     AuthScheme,
     InitiateOAuth,
 )
@@ -136,6 +138,13 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "rest go at once; the reserve is spread over the rest of each window, and what other apps spend comes out "
         "of it. Every task reading the store shares the quota (README 'Fleet').",
         "schema": {"type": ["number", "null"], "default": DEFAULT_RESERVE, "minimum": 0, "maximum": MAX_RESERVE},
+    },
+    "settle_seconds": {
+        "label": "Settle Seconds (SettleSeconds)",
+        "description": "Seconds an export waits after its window's end before reading it (0 to 3600), so records "
+        "written in the window's last moments, which BigCommerce may list a little later, are not missed. The task "
+        "waits deferred, holding no worker slot; 0 reads at once (docs/properties.md 'SettleSeconds').",
+        "schema": {"type": ["number", "null"], "default": DEFAULT_SETTLE_S, "minimum": 0, "maximum": MAX_SETTLE_S},
     },
 }
 """Form field name (also the extra JSON key) -> field definition; one per property a user sets."""

@@ -188,15 +188,16 @@ def make_client() -> Iterator[Callable[..., BigCommerceClient]]:
             token: str | None = None,
             token_source: TokenSource | None = None,
             timeout: float | None = None,
+            settle_seconds: float | None = None,
             **client_options: Any,
         ) -> BigCommerceClient:
             values: dict[str, Any] = {
                 "StoreId": sandbox.store_id,
                 "OAuthAccessToken": token or sandbox.access_token,
                 "URL": sandbox.base_url,
+                "Timeout": timeout,
+                "SettleSeconds": settle_seconds,
             }
-            if timeout is not None:
-                values["Timeout"] = timeout
             properties = ConnectionProperties.from_mapping(values)
             client_options.setdefault("retry", FAST_RETRY)
             source = token_source or StaticTokenSource(properties.oauth_access_token or "")

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyE
 from airflow_provider_bigcommerce.core.export import COMPRESSIONS, RESOURCES, ExportError, Window, export_resource
 from airflow_provider_bigcommerce.core.export import resource_for as catalogue_resource
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties, canonical_name, parse_connection_string
+from airflow_provider_bigcommerce.core.windows import WindowNotSettled
 
 CONNECTION_ENV = "BIGCOMMERCE_CONNECTION_STRING"
 
@@ -42,6 +44,11 @@ OAuth app's settings location. To keep the token off the command line, put the s
 As for the oauth commands, a settings passphrase or client secret the string does not hold is read from env
 {PASSPHRASE_ENV} or {CLIENT_SECRET_ENV}.
 --since/--until are ISO 8601; without a timezone they are read as UTC.
+
+An incremental window is read only SettleSeconds (a connection property, default 300) after --until, so that
+records written in its last moments, which BigCommerce may list a little later, are in the file: the command waits
+that long at most, saying so on stderr (Ctrl-C stops it; nothing is written). An --until so far ahead that the wait
+would be longer is refused. SettleSeconds=0 reads at once.
 
 exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage, property or destination error,
 130 interrupted.
@@ -113,16 +120,43 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"{resource.name} is read incrementally: give --since and --until, or --full for a full read.")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     with BigCommerceClient(properties, token_source_for(properties)) as client:
-        return export_resource(
-            client,
-            resource,
-            _destination(args.destination),
-            window=window,
-            incremental=not args.full,
-            compression=args.compression,
-            deletions=args.deletions,
-            incomplete_orders=args.incomplete_orders,
+
+        def export() -> dict[str, Any]:
+            return export_resource(
+                client,
+                resource,
+                _destination(args.destination),
+                window=window,
+                incremental=not args.full,
+                compression=args.compression,
+                deletions=args.deletions,
+                incomplete_orders=args.incomplete_orders,
+            )
+
+        try:
+            return export()
+        except WindowNotSettled as wait:
+            _wait_until_settled(wait)
+        return export()
+
+
+def _wait_until_settled(wait: WindowNotSettled) -> None:
+    """Sleep until the window may be read, at most SettleSeconds: the caller asked for a window that just ended and
+    wants its file, not an error to retry. A longer wait means --until lies ahead: refused instead."""
+    seconds = (wait.ready_at - datetime.now(UTC)).total_seconds()
+    if seconds > wait.settle_s:
+        raise UsageError(
+            f"--until {wait.window.end.isoformat()} lies ahead: its window can be read from "
+            f"{wait.ready_at.isoformat()} on, {seconds:.0f} s from now (SettleSeconds={wait.settle_s:g} after it). "
+            "Give an --until that has passed, or run the export then."
         )
+    print(
+        f"airflow-bigcommerce export: waiting {max(seconds, 0):.0f} s, until {wait.ready_at.isoformat()}, for the "
+        f"window to settle (SettleSeconds={wait.settle_s:g}): records written in its last moments may be listed late",
+        file=sys.stderr,
+        flush=True,
+    )
+    time.sleep(max(seconds, 0.0))
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

@@ -25,11 +25,18 @@ from airflow_provider_bigcommerce.core.destination import claim, storage_error, 
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportError, PagingError
 from airflow_provider_bigcommerce.core.fan_out import FanOut, FanOutWalk
 from airflow_provider_bigcommerce.core.page_rules import MAX_PAGE_SIZE, record_id
-from airflow_provider_bigcommerce.core.windows import Window, WindowFilter, api_version, filter_timestamp
+from airflow_provider_bigcommerce.core.windows import (
+    Window,
+    WindowFilter,
+    api_version,
+    check_settled,
+    filter_timestamp,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_bigcommerce.core.client import ClientStats
     from airflow_provider_bigcommerce.core.paging import PageWalk
+    from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 COMPRESSIONS = ("gzip",)
 PROGRESS_EVERY_S = 10.0
@@ -502,6 +509,9 @@ class PagedClient(Protocol):
     @property
     def stats(self) -> ClientStats: ...
 
+    @property
+    def properties(self) -> ConnectionProperties: ...
+
 
 class _Progress:
     """Logs records, pages, rate and the store's remaining quota every ``every_s`` seconds and at the end."""
@@ -563,6 +573,10 @@ def export_resource(
     ``deletions`` also writes the resource's tombstones (``core.tombstones``) and adds them to the manifest.
     ``incomplete_orders=False`` leaves out orders in status Incomplete (0): checkouts that reached the payment page
     and stopped there; by default they are exported with the rest (docs/open-questions.md "Orders count").
+
+    A window read incrementally is read only once the connection's ``SettleSeconds`` have passed since its end;
+    before that ``WindowNotSettled`` (``core.windows``) says when, and nothing was requested or written. A snapshot
+    has no window edge to wait for.
     """
     log = log or logging.getLogger(__name__)
     applied = window if incremental and resource.incremental else None
@@ -576,6 +590,8 @@ def export_resource(
             f"{resource.name} has no way to find deleted records; export it without deletions (line items and "
             "addresses follow their order's tombstones, price list records their price list's)."
         )
+    if applied is not None:
+        check_settled(applied, client.properties.settle_seconds)
     before = client.stats
     params = {**resource.query(applied), **expanded_params(client, resource)}
     store_id = client.properties.store_id

@@ -26,6 +26,9 @@ DEFAULT_LOGIN_URL = "https://login.bigcommerce.com"
 DEFAULT_CALLBACK_URL = "http://localhost:33333"
 DEFAULT_SCOPE = "store_v2_orders store_v2_customers store_v2_products store_v2_information"
 DEFAULT_TIMEOUT_S = 30.0
+# How long after a window's end its records are taken as committed (docs/properties.md "SettleSeconds" says why 300).
+DEFAULT_SETTLE_S = 300.0
+MAX_SETTLE_S = 3600.0
 SETTINGS_FILE_NAME = "OAuthSettings.txt"
 
 
@@ -60,9 +63,10 @@ DRIVER_NAMES: dict[str, str] = {
     "URL": "api_url",
     "Timeout": "timeout",
     "Reserve": "reserve",
+    "SettleSeconds": "settle_seconds",
 }
 FIELD_TO_DRIVER = {snake: driver for driver, snake in DRIVER_NAMES.items()}
-NUMBER_FIELDS = frozenset({"oauth_expires_in", "oauth_token_timestamp", "timeout", "reserve"})
+NUMBER_FIELDS = frozenset({"oauth_expires_in", "oauth_token_timestamp", "timeout", "reserve", "settle_seconds"})
 MAX_RESERVE = 0.9
 SECRET_FIELDS = frozenset(
     {
@@ -117,6 +121,7 @@ class ConnectionProperties:
     api_url: str = DEFAULT_API_URL
     timeout: float = DEFAULT_TIMEOUT_S
     reserve: float = DEFAULT_RESERVE  # share of the store's quota left for its other apps (rate_limit.py)
+    settle_seconds: float = DEFAULT_SETTLE_S  # a window is read only this long after its end (core.windows)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ConnectionProperties:
@@ -209,6 +214,8 @@ class ConnectionProperties:
             fields["timeout"] = _timeout(fields["timeout"])
         if "reserve" in fields:
             fields["reserve"] = _reserve(fields["reserve"])
+        if "settle_seconds" in fields:
+            fields["settle_seconds"] = _settle_seconds(fields["settle_seconds"])
         if "scope" in fields:
             fields["scope"] = " ".join(str(fields["scope"]).replace(",", " ").split())
         properties = cls(**fields)
@@ -415,6 +422,18 @@ def _reserve(value: Any) -> float:
             "Give the share of the store's quota to leave to its other apps, e.g. 0.1 (the default) or 0.25.",
         )
     return fraction
+
+
+def _settle_seconds(value: Any) -> float:
+    seconds = parse_number(value)
+    if not 0 <= seconds <= MAX_SETTLE_S:  # NaN fails every comparison
+        raise _error(
+            "settle_seconds",
+            f"'{value}' is not a number of seconds between 0 and {MAX_SETTLE_S:g}",
+            f"Give how long after a window's end to wait before reading it, e.g. {DEFAULT_SETTLE_S:g} (the default); "
+            "0 reads at once and can miss records written in a window's last moments.",
+        )
+    return seconds
 
 
 def parse_number(value: Any) -> float:

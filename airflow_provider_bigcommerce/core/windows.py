@@ -11,6 +11,11 @@ A window ``[start, end)`` claims the whole seconds ``S`` with ``floor(start) <= 
 record's date truncated to the second (v2 dates have whole seconds; a finer v3 date is truncated too). Adjacent
 windows share their boundary, so every second belongs to exactly one window; a window ending at ``20:11:51.83``
 leaves the second ``20:11:51`` to the next one, since that second was not over when the window ended.
+
+Nothing promises read-after-write either (docs/bigcommerce.md "Incremental filters"): a record dated in a window's
+last second may be committed, and listed, some time after that second ended. So a window is read only once a
+settle time (the connection's ``SettleSeconds``) has passed since the end of its last claimed second
+(:func:`ready_at`); before that, :func:`check_settled` raises :class:`WindowNotSettled` and the caller waits.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from airflow_provider_bigcommerce.core.errors import ExportError
+from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportError
 
 EDGE_MARGIN = timedelta(seconds=1)  # asked beyond each claimed edge: covers exclusive bounds and sub-second times
 
@@ -93,6 +98,41 @@ class Window:
     def label(self) -> str:
         """``20240101T000000Z_20240102T000000Z``: names the files of this window."""
         return f"{_compact(self.start)}_{_compact(self.end)}"
+
+
+class WindowNotSettled(BigCommerceError):
+    """The window is right but too fresh to read: records dated in its last seconds may still be committing.
+
+    Nothing was read or written. ``ready_at`` (UTC) is when it may be read: ``settle_s`` seconds after the end of
+    its last claimed second. Not a failure: the caller waits until then (the operator defers, the CLI sleeps).
+    """
+
+    code = "not_settled"
+
+    def __init__(self, window: Window, settle_s: float, ready_at: datetime) -> None:
+        super().__init__(
+            f"The export window [{window.start.isoformat()}, {window.end.isoformat()}) may be read from "
+            f"{ready_at.isoformat()} on (not_settled, settle {settle_s:g} s)."
+        )
+        self.window = window
+        self.settle_s = settle_s
+        self.ready_at = ready_at
+
+
+def ready_at(window: Window, settle_s: float) -> datetime:
+    """When every record ``window`` claims is taken as committed: ``settle_s`` after its last claimed second ended.
+
+    A record dated in the window's last second was written before ``window.end_second``; allowing it ``settle_s`` to
+    become visible (its commit, a replica's lag, the store's clock ahead of ours) makes the read complete.
+    """
+    return window.end_second + timedelta(seconds=settle_s)
+
+
+def check_settled(window: Window, settle_s: float, now: datetime | None = None) -> None:
+    """Raise :class:`WindowNotSettled` unless ``now`` (default: this machine's clock) is at or past ``ready_at``."""
+    moment = ready_at(window, settle_s)
+    if (now or datetime.now(UTC)) < moment:
+        raise WindowNotSettled(window, settle_s, moment)
 
 
 def _floor_to_second(moment: datetime) -> datetime:

@@ -193,10 +193,13 @@ class StoreApi:
 
         Under the store's ``readings``: bounds inclusive or exclusive, and each record's time ``date_fraction_ms``
         past the whole second its date shows (a record shown at ``t`` is at ``t + f``, so ``t + f >= m`` is
-        ``t >= m - f``, and so on).
+        ``t >= m - f``, and so on). Under ``commit_lag_ms`` a record is left out until the wall clock reaches
+        ``t + f + lag``: the records are in date order, so those not yet visible are the newest ones.
         """
         exclusive = self.readings.date_bounds == "exclusive"
         fraction = self.readings.date_fraction_ms / 1000
+        if self.readings.commit_lag_ms:
+            high = min(high, timeline.first_after(time.time() - self.readings.commit_lag_ms / 1000 - fraction))
         for name, is_min in ((min_name, True), (max_name, False)):
             value = query.get(name)
             if not value:

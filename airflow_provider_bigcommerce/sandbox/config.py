@@ -19,7 +19,10 @@ class SandboxConfig:
     """Settings of one lookalike store. Defaults: a small Standard-plan store (150 requests per 30 s).
 
     ``reference_time`` is the latest ``date_modified`` of the data (records spread over the 90 days before
-    it); ``None`` derives a fixed moment from the seed.
+    it); ``None`` derives a fixed moment from the seed. ``newest_order_at`` instead places the same data so that
+    the newest order is dated exactly that second (products and customers keep their places beside the orders,
+    so some may be dated later): a test can have an order written "just now" (with ``Readings.commit_lag_ms``, one
+    that is not visible yet).
 
     ``consignment_kinds``: orders fulfil their lines by every kind orders.v2.oas2.yml ``orderConsignment_Get``
     names (shipping, one pickup with its location, one download, a gift certificate per recipient), not only by
@@ -45,6 +48,7 @@ class SandboxConfig:
     port: int = 0
     callback_url: str = DEFAULT_CALLBACK_URL
     reference_time: datetime | None = None
+    newest_order_at: datetime | None = None
     readings: Readings = field(default_factory=Readings)  # which reading of each open question (``readings``)
     consignment_kinds: bool = False
     digital_line_items: str = "list"
@@ -67,8 +71,14 @@ class SandboxConfig:
         check_fault_rates(self.error_5xx_rate, self.bare_429_rate, self.drop_rate)
         if isinstance(self.readings, dict):  # dataclasses.asdict() of a config, or JSON
             self.readings = Readings(**self.readings)
-        if self.reference_time is not None and self.reference_time.tzinfo is None:
-            self.reference_time = self.reference_time.replace(tzinfo=UTC)
+        if self.reference_time is not None and self.newest_order_at is not None:
+            raise ValueError("SandboxConfig takes reference_time or newest_order_at, not both")
+        if self.newest_order_at is not None and not self.orders:
+            raise ValueError("SandboxConfig.newest_order_at needs orders >= 1")
+        for name in ("reference_time", "newest_order_at"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                setattr(self, name, moment.replace(tzinfo=UTC))
 
     def data_end(self) -> datetime:
         """The latest ``date_modified`` any generated record may carry."""

@@ -17,6 +17,7 @@ ORDERS_INCOMPLETE = ("listed", "count_only")
 IS_DELETED_FILTER = ("honoured", "ignored")
 REFUNDS_META = ("pagination", "none")
 BRANDS_ORDER = ("id", "name")
+MAX_COMMIT_LAG_MS = 3_600_000
 
 
 @dataclass
@@ -42,6 +43,10 @@ class Readings:
       ``trees_default_only``: ``/v3/catalog/trees/categories`` without ``tree_id:in`` answers the first tree only.
     - ``price_records_concurrency``: simultaneous ``GET /v3/pricelists/{id}/records`` the store serves before it
       answers 429 (price_lists.v3.yml: 10); ``None``: no limit.
+    - ``commit_lag_ms``: a write becomes visible this many milliseconds after the time its ``date_modified`` shows
+      (its commit, or its replica, lags its stamp; nothing promises read-after-write, docs/bigcommerce.md
+      "Incremental filters"). Until the wall clock passes that moment, every dated list and count leaves the record
+      out, so a read right after a window's end misses what was written in its last seconds; 0: visible at once.
     """
 
     date_bounds: str = "inclusive"
@@ -56,6 +61,7 @@ class Readings:
     category_trees: int = 1
     trees_default_only: bool = False
     price_records_concurrency: int | None = 10
+    commit_lag_ms: int = 0
 
     def __post_init__(self) -> None:
         self.check()
@@ -80,6 +86,8 @@ class Readings:
             raise ValueError(f"Readings.category_trees must be >= 1, got {self.category_trees}")
         if self.price_records_concurrency is not None and self.price_records_concurrency < 1:
             raise ValueError("Readings.price_records_concurrency must be >= 1 or None")
+        if not 0 <= self.commit_lag_ms <= MAX_COMMIT_LAG_MS:
+            raise ValueError(f"Readings.commit_lag_ms must be in [0, {MAX_COMMIT_LAG_MS}], got {self.commit_lag_ms}")
 
     def update(self, **changes: object) -> Readings:
         """Change some knobs, keep the others; an unknown name or a bad value changes nothing."""

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from airflow_provider_bigcommerce.sandbox.catalog import Catalog
 from airflow_provider_bigcommerce.sandbox.config import SandboxConfig
 from airflow_provider_bigcommerce.sandbox.customers import CustomerBook
-from airflow_provider_bigcommerce.sandbox.orders import OrderBook
+from airflow_provider_bigcommerce.sandbox.orders import KIND_ORDER_TIME, OrderBook
 from airflow_provider_bigcommerce.sandbox.store_extras import StoreExtras
 from airflow_provider_bigcommerce.sandbox.store_profile import StoreProfile
+from airflow_provider_bigcommerce.sandbox.timeline import Timeline
 
 HISTORY = timedelta(days=90)  # records are modified over the 90 days before the reference time
 
@@ -19,7 +20,7 @@ class StoreData:
 
     def __init__(self, config: SandboxConfig, base_url: str) -> None:
         self.profile = StoreProfile.from_seed(config.seed, config.quota)
-        end = int(config.data_end().timestamp())
+        end = _data_end(config)
         start = end - int(HISTORY.total_seconds())
         seed = config.seed
         self.catalog = Catalog(
@@ -53,3 +54,14 @@ class StoreData:
         if not moments:
             return None
         return datetime.fromtimestamp(min(moments), UTC), datetime.fromtimestamp(max(moments), UTC)
+
+
+def _data_end(config: SandboxConfig) -> int:
+    """The data's end (epoch seconds): ``config.data_end()``, or where it must be for the newest order to be dated
+    ``config.newest_order_at``. A record's offset from the start depends only on the seed, its kind, the count and
+    the span, so it is read from a timeline starting at 0."""
+    if config.newest_order_at is None:
+        return int(config.data_end().timestamp())
+    history = int(HISTORY.total_seconds())
+    newest = Timeline(config.seed, KIND_ORDER_TIME, config.orders, 0, history).at(config.orders - 1)
+    return int(config.newest_order_at.timestamp()) + history - newest

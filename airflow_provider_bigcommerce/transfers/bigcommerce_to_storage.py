@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.sdk import BaseOperator
 
@@ -55,6 +55,10 @@ class BigCommerceToStorageOperator(BaseOperator):
       (and retries) instead of exporting the same span: run point-in-time exports one at a time
       (``max_active_runs=1``; ``airflow backfill create --max-active-runs 1``).
     - ``since`` / ``until`` replace either end; a window given this way is used as it is.
+    - A window is read only once the connection's ``SettleSeconds`` (default 300) have passed since its end: records
+      written in its last moments may be listed a little later (nothing promises read-after-write). A run that
+      starts sooner, a manual run ending "now" say, defers until then, holding no worker slot, and resumes to
+      export. Full snapshots do not wait.
 
     Assets and lineage: each run emits an asset event for ``bigcommerce://{store_id}/{resource}`` (the store
     of the connection) whose ``extra`` holds the window, the record count, the manifest's ``verification`` and
@@ -150,7 +154,8 @@ class BigCommerceToStorageOperator(BaseOperator):
         self.deletions = deletions
         self.incomplete_orders = incomplete_orders
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context, event: Any = None) -> dict[str, Any]:
+        """Export the run's window; called again with the trigger's ``event`` once a deferred window has settled."""
         from airflow.sdk import ObjectStoragePath
         from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
@@ -158,6 +163,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         from airflow_provider_bigcommerce.core.destination import DestinationError
         from airflow_provider_bigcommerce.core.errors import PagingError, PropertyError
         from airflow_provider_bigcommerce.core.export import ExportError, export_resource, resource_for
+        from airflow_provider_bigcommerce.core.windows import WindowNotSettled
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
         try:
@@ -188,6 +194,8 @@ class BigCommerceToStorageOperator(BaseOperator):
                 deletions=self.deletions,
                 incomplete_orders=self.incomplete_orders,
             )
+        except WindowNotSettled as wait:
+            self._defer_until_settled(wait)
         except DestinationError as error:
             # The storage failed: nothing was published; a retry writes again (one that stays unwritable fails
             # once the retries are spent). A folder holding another store's files will not change by retrying.
@@ -203,6 +211,21 @@ class BigCommerceToStorageOperator(BaseOperator):
             hook.close()
         self._record_lineage(context, hook, manifest)
         return manifest
+
+    def _defer_until_settled(self, wait: Any) -> NoReturn:
+        """Wait in the triggerer, not in a worker slot, until the window may be read; then ``execute`` runs again
+        and works the window out afresh (the same one: its inputs have not changed)."""
+        from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+
+        self.log.info(
+            "The window [%s, %s) is read from %s on (SettleSeconds=%g: records written in its last moments may be "
+            "listed late); deferring until then",
+            wait.window.start.isoformat(),
+            wait.window.end.isoformat(),
+            wait.ready_at.isoformat(),
+            wait.settle_s,
+        )
+        self.defer(trigger=DateTimeTrigger(moment=wait.ready_at), method_name="execute")
 
     def _check_store(self, store_id: str) -> None:
         from airflow.sdk.exceptions import AirflowFailException
@@ -362,7 +385,8 @@ def _refuse_while_a_neighbour_runs(
     previous: PreviousTIResponse | None,
     later: PreviousTIResponse | None,
 ) -> None:
-    """Fail this try (Airflow retries it) while another run between the previous and next success is running.
+    """Fail this try (Airflow retries it) while another run between the previous and next success is running, or
+    deferred until its window settles (it resumes and exports that window).
 
     Such a run works out its window from the same successes, so both would read the span between them. Each
     instance is marked running before it looks, so of two that start together at least one sees the other.
@@ -371,24 +395,25 @@ def _refuse_while_a_neighbour_runs(
     from airflow.sdk import TaskInstanceState
     from airflow.sdk.exceptions import AirflowException
 
-    running = TaskInstanceState.RUNNING
     floor = previous.logical_date if previous is not None else None
     ceiling = later.logical_date if later is not None and later.logical_date else _END_OF_TIME
-    earlier = ti.get_previous_ti(state=running, logical_date=moment, map_index=ti.map_index)
-    following = ti.get_previous_ti(state=running, logical_date=ceiling, map_index=ti.map_index)
-    for neighbour in (earlier, following):
-        if neighbour is None or neighbour.logical_date is None or neighbour.logical_date == moment:
-            continue
-        if neighbour is earlier and floor is not None and neighbour.logical_date <= floor:
-            continue
-        if neighbour is following and neighbour.logical_date < moment:
-            continue
-        raise AirflowException(
-            f"Run {neighbour.run_id} of {ti.task_id} is running and its window borders this one's; this try "
-            "stops so that the two do not export the same records, and its retry picks up from there. "
-            "Run point-in-time exports one at a time: max_active_runs=1 on the DAG, and "
-            "airflow backfill create --max-active-runs 1."
-        )
+    for state in (TaskInstanceState.RUNNING, TaskInstanceState.DEFERRED):
+        earlier = ti.get_previous_ti(state=state, logical_date=moment, map_index=ti.map_index)
+        following = ti.get_previous_ti(state=state, logical_date=ceiling, map_index=ti.map_index)
+        for neighbour in (earlier, following):
+            if neighbour is None or neighbour.logical_date is None or neighbour.logical_date == moment:
+                continue
+            if neighbour is earlier and floor is not None and neighbour.logical_date <= floor:
+                continue
+            if neighbour is following and neighbour.logical_date < moment:
+                continue
+            doing = "is running" if state == TaskInstanceState.RUNNING else "is deferred until its window settles"
+            raise AirflowException(
+                f"Run {neighbour.run_id} of {ti.task_id} {doing}, and its window borders this one's; this try "
+                "stops so that the two do not export the same records, and its retry picks up from there. "
+                "Run point-in-time exports one at a time: max_active_runs=1 on the DAG, and "
+                "airflow backfill create --max-active-runs 1."
+            )
 
 
 def _recorded_window(ti: RuntimeTaskInstanceProtocol, run: PreviousTIResponse) -> tuple[datetime | None, datetime]:

@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,10 @@ import pytest
 from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV
 from airflow_provider_bigcommerce.core.export import Window, export_resource, resource_for
 from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
+from airflow_provider_bigcommerce.sandbox.readings import Readings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SECOND = timedelta(seconds=1)
 
 
 def _cli(
@@ -212,3 +216,34 @@ def test_a_passphrase_cut_at_a_semicolon_is_not_echoed(tmp_path, assert_no_secre
 
     assert done.returncode == 2 and "OAuthSettingsPassphrase" in done.stderr, done.stderr
     assert_no_secret(done.stderr + done.stdout, "Tr0ub4dor", "xK9qZ7", "horse")
+
+
+def test_a_window_that_just_ended_waits_one_line_on_stderr_then_holds_the_late_commit(make_sandbox, tmp_path):
+    # The CLI waits (at most SettleSeconds) rather than exit: the caller asked for this window and wants its file.
+    # The window ends at the last whole second, which has passed; its last second holds an order listed 3 s late.
+    written = datetime.fromtimestamp(int(time.time()) - 1, UTC)
+    store = make_sandbox(seed=5, orders=40, newest_order_at=written, readings=Readings(commit_lag_ms=3000))
+    window = ("--since", (written - timedelta(days=100)).isoformat(), "--until", (written + SECOND).isoformat())
+
+    done = _cli(
+        "orders", *window, "--destination", str(tmp_path), env={CONNECTION_ENV: _connection(store) + ";SettleSeconds=4"}
+    )
+
+    assert done.returncode == 0, done.stderr
+    waits = [line for line in done.stderr.splitlines() if "SettleSeconds=4" in line]
+    assert len(waits) == 1 and waits[0].startswith("airflow-bigcommerce export: waiting")
+    lines = Path(json.loads(done.stdout)["files"][0]["path"]).read_text().splitlines()
+    assert sorted(json.loads(line)["id"] for line in lines) == list(range(100, 140))  # the order written last too
+
+
+def test_an_until_further_ahead_than_the_settle_time_exits_2_before_any_request(store, tmp_path):
+    until = datetime.now(UTC) + timedelta(hours=1)
+    window = ("--since", (until - timedelta(days=1)).isoformat(), "--until", until.isoformat())
+
+    done = _cli(
+        "orders", *window, "--destination", str(tmp_path), env={CONNECTION_ENV: _connection(store) + ";SettleSeconds=5"}
+    )
+
+    assert done.returncode == 2
+    assert "--until" in done.stderr and "SettleSeconds=5" in done.stderr
+    assert store.stats.requests == 0 and not any(tmp_path.iterdir())

@@ -123,6 +123,21 @@ def test_timeouts_from_1_to_600_seconds_are_accepted(value: object) -> None:
     assert ConnectionProperties.from_mapping({**PAT, "Timeout": value}).timeout == float(value)
 
 
+@pytest.mark.parametrize("value", [True, -1, "-0.5", 3600.5, "nan", float("inf"), [300], {"s": 1}])
+def test_settle_seconds_outside_0_to_3600_are_refused(value: object) -> None:
+    error = _refused({**PAT, "SettleSeconds": value})
+    assert (error.property_name, error.field_name) == ("SettleSeconds", "settle_seconds")
+
+
+@pytest.mark.parametrize("value", [0, "0", 2.5, "300", 3600])
+def test_settle_seconds_from_0_to_3600_are_accepted(value: object) -> None:
+    assert ConnectionProperties.from_mapping({**PAT, "settle_seconds": value}).settle_seconds == float(value)
+
+
+def test_settle_seconds_default_to_five_minutes() -> None:
+    assert ConnectionProperties.from_mapping(PAT).settle_seconds == 300
+
+
 @pytest.mark.parametrize("value", [float("inf"), "Infinity", float("nan"), 1e300, True, "12.5", {"a": 1}])
 @pytest.mark.parametrize("name", ["OAuthExpiresIn", "OAuthTokenTimestamp"])
 def test_whole_number_properties_refuse_what_is_not_a_whole_number(name: str, value: object) -> None:

@@ -241,6 +241,25 @@ def test_a_run_stops_while_a_neighbouring_run_of_the_task_is_running_and_goes_ah
     assert {retried_again.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"skipped"}
 
 
+def test_a_run_stops_while_a_neighbouring_run_waits_deferred_for_its_window_to_settle(
+    run_dag: Callable[..., Any], export_env: dict[str, str], airflow_runs_home: dict[str, str]
+):
+    # A deferred run resumes and exports its window: it is as busy as a running one.
+    dag_id = "bc_test_pit_daily_deferred"
+    broken = {**export_env, "AIRFLOW_VAR_BIGCOMMERCE_EXPORT_CONN_ID": "bc_pit_no_such_connection"}
+    run_dag(dag_id, env=export_env, logical_date=may(3).isoformat())
+    run_dag(dag_id, env=broken, logical_date=may(4).isoformat())
+    waiting = _set_task_state(airflow_runs_home, dag_id, may(4), "deferred")
+
+    blocked = run_dag(dag_id, env=export_env, logical_date=may(5).isoformat())
+    assert {blocked.task_state(f"export[{i}]") for i in range(len(PATHS))} == {"failed"}
+    assert f"Run {waiting} of export is deferred until its window settles" in blocked.output
+
+    _set_task_state(airflow_runs_home, dag_id, may(4), "failed")
+    ahead = run_dag(dag_id, env=export_env, logical_date=may(5).isoformat())
+    assert _same_window_for_all(ahead) == (may(3), may(5))
+
+
 def test_initial_load_full_reads_a_snapshot_first_and_the_next_run_starts_at_its_logical_date(
     run_dag: Callable[..., Any], export_env: dict[str, str], store_records: dict[str, list[dict[str, Any]]]
 ):
@@ -278,10 +297,17 @@ def test_manual_runs_of_an_unscheduled_dag_chain_by_logical_date(
 
 
 def test_a_manual_run_without_a_logical_date_ends_at_its_run_after(
-    run_dag: Callable[..., Any], export_env: dict[str, str], store_records: dict[str, list[dict[str, Any]]]
+    run_dag: Callable[..., Any],
+    sandbox: Any,
+    pat_extra: dict[str, str],
+    connection_env: Callable,
+    export_env: dict[str, str],
+    store_records: dict[str, list[dict[str, Any]]],
 ):
+    # Its window ends now: it waits SettleSeconds after that (tests/operators/test_settle.py), here one second.
+    settling = {**export_env, **connection_env(CONN_ID, sandbox, {**pat_extra, "settle_seconds": 1})}
     before = datetime.now(UTC)
-    run = run_dag("bc_test_pit_manual_no_date", env=export_env, logical_date=None)
+    run = run_dag("bc_test_pit_manual_no_date", env=settling, logical_date=None)
     after = datetime.now(UTC)
 
     start, end = _same_window_for_all(run)
