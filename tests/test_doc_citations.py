@@ -11,7 +11,8 @@ pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ["airflow_provider_bigcommerce", "tests", "benchmarks", "scripts"]
-CITATION = re.compile(r'(docs/[a-z_]+\.md)\b[^"\n]{0,3}"([^"\n]+)"((?:, "[^"\n]+")*)')
+CITATION = re.compile(r'(docs/[a-z_-]+\.md)\b[^"\n]{0,3}"([^"\n]+)"((?:, "[^"\n]+")*)')
+TABLE_ROW_NAME = re.compile(r"^\| \*\*([^*]+)\*\*")  # a table row whose first cell starts with a bold name
 OUTSIDE = re.compile(r"\b(FACTS|STYLE|PROPERTIES)\.md\b")
 
 
@@ -20,7 +21,10 @@ def python_files() -> list[Path]:
 
 
 def headings(doc: Path) -> set[str]:
-    return {line.lstrip("#").strip() for line in doc.read_text().splitlines() if line.startswith("#")}
+    """The sections of a doc a comment may cite: its headings, and the bold names opening a table's rows."""
+    lines = doc.read_text().splitlines()
+    named = {match.group(1) for line in lines if (match := TABLE_ROW_NAME.match(line))}
+    return {line.lstrip("#").strip() for line in lines if line.startswith("#")} | named
 
 
 def test_every_cited_docs_section_exists() -> None:
