@@ -191,7 +191,8 @@ def test_the_test_button_answers_within_two_timeouts_while_the_store_trickles_en
     elapsed = time.monotonic() - started
 
     assert not ok
-    assert 4 <= elapsed < 7, elapsed
+    # Not before the deadline (2 x Timeout = 4 s), and before the calls would end on their own bounds (9 s or more).
+    assert 4 <= elapsed < 9, elapsed
     assert "within 4 s" in message and "Timeout (timeout)" in message, message
 
 

@@ -178,7 +178,7 @@ def test_the_lease_of_a_dead_process_is_taken_over(s3, location, lease):
     with store.transaction() as transaction:
         transaction.save(_settings("tok-taken-over"))
 
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60  # taken over, not waited out (a lease lasts 120 s)
     assert store.load(fresh=True).access_token == "tok-taken-over"
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=_key(location) + ".lock")
 

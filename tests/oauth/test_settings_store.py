@@ -250,7 +250,7 @@ def test_sigkill_at_random_points_of_writes_never_breaks_the_file(tmp_path: Path
     store.save(_settings("tok-0"))
     fork = multiprocessing.get_context("fork")
     rng = random.Random(7)
-    last, killed_mid_write, started = 0, 0, time.monotonic()
+    last, killed_mid_write = 0, 0
 
     for _ in range(100):
         ready = fork.Event()
@@ -269,12 +269,11 @@ def test_sigkill_at_random_points_of_writes_never_breaks_the_file(tmp_path: Path
         lock_wait = time.monotonic()
         with store.transaction() as transaction:  # the dead writer's lock is free at once
             assert transaction.current.access_token == saved.access_token
-        assert time.monotonic() - lock_wait < 2
+        assert time.monotonic() - lock_wait < 60  # free at once, not after the 120 s lock timeout
 
     assert not [path for path in tmp_path.iterdir() if path.name.endswith(".tmp")], "orphan temp files remain"
     assert killed_mid_write > 0, "no kill landed inside a write; the test proved nothing"
     assert last > 100
-    assert time.monotonic() - started < 30
 
 
 def test_a_process_killed_while_holding_the_lock_does_not_block_the_others(tmp_path: Path) -> None:
