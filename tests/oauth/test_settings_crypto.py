@@ -15,6 +15,8 @@ from airflow_provider_bigcommerce.core.oauth.crypto import (
     settings_cipher,
 )
 
+pytestmark = pytest.mark.unit
+
 PLAINTEXT = b'{"OAuthAccessToken":"tok-secret-123"}'
 
 

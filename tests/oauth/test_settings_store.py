@@ -59,6 +59,7 @@ def _settings(token: str = "tok-secret-1", **changes: object) -> OAuthSettings:
     return settings.replace(**changes)
 
 
+@pytest.mark.unit  # the settings file's format, on a real file; no process, no HTTP
 def test_a_saved_file_is_encrypted_private_and_round_trips(tmp_path: Path, assert_no_secret) -> None:
     store = open_settings_store(_properties(tmp_path / "OAuthSettings.txt"))
 
@@ -71,6 +72,7 @@ def test_a_saved_file_is_encrypted_private_and_round_trips(tmp_path: Path, asser
     assert store.load().access_token == "tok-secret-1"
 
 
+@pytest.mark.unit  # the settings file's format, on a real file; no process, no HTTP
 def test_a_folder_location_gets_the_drivers_default_file_name(tmp_path: Path) -> None:
     open_settings_store(_properties(f"{tmp_path}/")).save(_settings())
 
@@ -176,6 +178,7 @@ PROBLEMS = [
 @pytest.mark.parametrize(
     ("damage", "error", "message"), PROBLEMS, ids=[damage.__name__.strip("_") for damage, _, _ in PROBLEMS]
 )
+@pytest.mark.unit  # the settings file's format, on a real file; no process, no HTTP
 def test_each_problem_has_its_own_clear_error_and_the_file_is_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, assert_no_secret, damage, error: type[Exception], message: str
 ) -> None:
