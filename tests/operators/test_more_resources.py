@@ -100,13 +100,13 @@ def test_every_added_resource_exports_through_dag_test_with_exact_counts(
         if low <= _moment(record["date_modified"]) < high
     )
     assert sorted((r["price_list_id"], r["variant_id"]) for r in written["price_list_records"]) == records and records
-    for task, path in (
-        ("channels", "v3/channels"),
-        ("customer_addresses", "v3/customers/addresses"),
-        ("categories", "v3/catalog/categories"),
-        ("pages", "v3/content/pages"),
+    for task, path, key in (
+        ("channels", "v3/channels", "id"),
+        ("customer_addresses", "v3/customers/addresses", "id"),
+        ("categories", "v3/catalog/trees/categories", "category_id"),
+        ("pages", "v3/content/pages", "id"),
     ):
-        assert sorted(r["id"] for r in written[task]) == sorted(r["id"] for r in store_client.paginate(path)), task
+        assert sorted(r[key] for r in written[task]) == sorted(r[key] for r in store_client.paginate(path)), task
     assert [r["id"] for r in written["store_information"]] == [store_client.request("GET", "v2/store")["id"]]
     assert run.xcom("order_transactions")["verification"]["verified"]
     assert run.xcom("order_refunds")["mode"] == "incremental" and run.xcom("coupons")["mode"] == "full"
