@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from airflow_provider_bigcommerce.sandbox.config import DEFAULT_CALLBACK_URL, SandboxConfig
 from airflow_provider_bigcommerce.sandbox.harness import Sandbox
@@ -30,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--reference-time",
         type=datetime.fromisoformat,
         default=None,
-        help="latest date_modified of the data, ISO 8601 (default: a fixed moment derived from the seed)",
+        help="latest date_modified of the data, ISO 8601 (default: now, so that today's scheduled exports find "
+        "records; give a moment to get the same dates on every start)",
     )
     limits = parser.add_argument_group("rate limit and faults")
     limits.add_argument("--quota", type=int, default=defaults.quota, help="requests per window (default %(default)s)")
@@ -66,7 +67,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         host=args.host,
         port=args.port,
         callback_url=args.callback_url,
-        reference_time=args.reference_time,
+        reference_time=args.reference_time or datetime.now(UTC),
     )
 
 
