@@ -282,8 +282,20 @@ def resource_for(
 
 def export_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
     """``orders/orders_20240101T000000Z_20240102T000000Z.ndjson.gz``: the same window always gets the same name."""
-    stem = f"{resource.name}_{window.label()}" if window is not None else f"{resource.name}_full"
-    return f"{resource.name}/{stem}.ndjson" + (".gz" if compression == "gzip" else "")
+    return f"{resource.name}/{_stem(resource, window)}.ndjson" + (".gz" if compression == "gzip" else "")
+
+
+def manifest_file_name(resource: Resource, window: Window | None) -> str:
+    """``orders/_orders_20240101T000000Z_20240102T000000Z_manifest.json``, beside the window's files.
+
+    The leading underscore keeps it out of a folder read as data: Spark, Hive and their kin skip such files, as
+    they skip ``_SUCCESS``.
+    """
+    return f"{resource.name}/_{_stem(resource, window)}_manifest.json"
+
+
+def _stem(resource: Resource, window: Window | None) -> str:
+    return f"{resource.name}_{window.label()}" if window is not None else f"{resource.name}_full"
 
 
 @contextmanager
@@ -466,7 +478,23 @@ def export_resource(
         from airflow_provider_bigcommerce.core.tombstones import export_deletions  # it builds on this module
 
         manifest["deletions"] = export_deletions(client, resource, destination, window=window, compression=compression)
-    return manifest
+    return publish_manifest(destination, resource, window, manifest)
+
+
+def publish_manifest(
+    destination: StoragePath, resource: Resource, window: Window | None, manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """Write the window's manifest beside its files, atomically and after everything else; return it.
+
+    A downstream job that finds the manifest knows the window is complete without asking Airflow: the files it
+    names (data and tombstones) were in place before it, and a rerun replaces it only after replacing them.
+    ``extracted_at`` is when the reading ended (the records are the store's as of then).
+    """
+    target = destination / manifest_file_name(resource, window)
+    published = {**manifest, "extracted_at": datetime.now(UTC).isoformat(timespec="seconds"), "manifest": str(target)}
+    with atomic_file(target) as raw:
+        raw.write((json.dumps(published, indent=2) + "\n").encode())
+    return published
 
 
 def _walk(client: PagedClient, resource: Resource, params: dict[str, str]) -> PageWalk | FanOutWalk:
