@@ -38,9 +38,7 @@ def _manifest_path(tmp_path: Path, name: str, window: Window | None) -> Path:
     return tmp_path / manifest_file_name(resource_for(name), window)
 
 
-def test_each_window_leaves_a_manifest_beside_its_files_naming_them_and_when_they_were_read(
-    client, tmp_path, window
-):
+def test_each_window_leaves_a_manifest_beside_its_files_naming_them_and_when_they_were_read(client, tmp_path, window):
     before = datetime.now(UTC).replace(microsecond=0)
 
     returned = export_resource(
