@@ -32,7 +32,16 @@ STALE_PARTIAL_S = 6 * 3600  # a partial file untouched this long belongs to a ru
 
 
 class ExportError(BigCommerceError):
-    """The export's arguments cannot work (unknown resource, empty window, bad compression); nothing was written."""
+    """The export's arguments cannot work (unknown resource, empty window, bad compression); nothing was written.
+
+    ``code`` names the problem where an edge words it its own way (``unknown_resource``: the CLI's ``--path``, the
+    operator's ``path=``); ``resource`` is the name that was given.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, resource: str | None = None) -> None:
+        self.code = code
+        self.resource = resource
+        super().__init__(message)
 
 
 class StoragePath(Protocol):
@@ -261,8 +270,10 @@ def resource_for(
     if path is None:
         if name not in RESOURCES:
             raise ExportError(
-                f"Unknown resource '{name}'. Use one of {', '.join(RESOURCES)}, or give the API path of the list "
-                "to read as path='v2/...' or path='v3/...'."
+                f"Unknown resource '{name}'. Use one of {', '.join(RESOURCES)}, or name the list to read by its API "
+                "path (v2/... or v3/...) with path='v2/...'.",
+                code="unknown_resource",
+                resource=name,
             )
         if date_modified_params is not None:
             raise ExportError(
