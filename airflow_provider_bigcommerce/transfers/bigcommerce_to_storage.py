@@ -229,8 +229,9 @@ class BigCommerceToStorageOperator(BaseOperator):
         if self._declared_when_parsed(asset.uri, context):
             context["outlet_events"][asset].extra = extra
             return
-        # Airflow drops an event for an asset no DAG declared; through an alias it records it (creating the
-        # asset). The outlets are read after execute: the undeclared asset goes, or it would get an empty event.
+        # Airflow drops an event for an asset no DAG declared; through an alias it records it, creating the asset
+        # (docs/airflow.md "Example DAGs and assets"). The outlets are read after execute: the undeclared asset
+        # goes, or it would get an empty event.
         alias = export_alias()
         self.outlets = [outlet for outlet in self.outlets if getattr(outlet, "uri", None) != asset.uri] + [alias]
         context["outlet_events"][alias].add(asset, extra=extra)
