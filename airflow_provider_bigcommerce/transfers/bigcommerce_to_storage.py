@@ -120,14 +120,15 @@ class BigCommerceToStorageOperator(BaseOperator):
         deletions: bool = False,
         **kwargs: Any,
     ) -> None:
-        given = kwargs.get("outlets")
-        outlets = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+        from airflow_provider_bigcommerce.assets.bigcommerce import create_asset, export_alias
+
+        outlets = _as_list(kwargs.get("outlets"))
         self._given_outlet_uris = {uri for outlet in outlets if (uri := getattr(outlet, "uri", None))}
         self._store_outlet = bool(store_id and isinstance(resource, str) and "{{" not in resource)
         if self._store_outlet:
-            from airflow_provider_bigcommerce.assets.bigcommerce import create_asset
-
             kwargs["outlets"] = [*outlets, create_asset(store_id=store_id, name=resource)]
+        elif export_alias() not in outlets:
+            kwargs["outlets"] = [*outlets, export_alias()]
         super().__init__(**kwargs)
         self.store_id = store_id
         self._lineage: dict[str, Any] | None = None
@@ -147,6 +148,18 @@ class BigCommerceToStorageOperator(BaseOperator):
         self.until = until
         self.compression = compression
         self.deletions = deletions
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``BaseOperator.partial`` with the export alias among the outlets. A mapped export is built only when it
+        runs, so its store's asset cannot be declared when the DAG is parsed; the alias can, and must be: the
+        first event through an alias Airflow has not stored fails when several tasks send one at once (its name is
+        unique), as mapped exports do."""
+        from airflow_provider_bigcommerce.assets.bigcommerce import export_alias
+
+        outlets = _as_list(kwargs.get("outlets"))
+        kwargs["outlets"] = outlets if export_alias() in outlets else [*outlets, export_alias()]
+        return super().partial(**kwargs)
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk import ObjectStoragePath
@@ -230,10 +243,10 @@ class BigCommerceToStorageOperator(BaseOperator):
             context["outlet_events"][asset].extra = extra
             return
         # Airflow drops an event for an asset no DAG declared; through an alias it records it, creating the asset
-        # (docs/airflow.md "Example DAGs and assets"). The outlets are read after execute: the undeclared asset
-        # goes, or it would get an empty event.
+        # (docs/airflow.md "Example DAGs and assets"). The alias is an outlet since the DAG was parsed (__init__,
+        # partial). The outlets are read after execute: the undeclared asset goes, or it would get an empty event.
         alias = export_alias()
-        self.outlets = [outlet for outlet in self.outlets if getattr(outlet, "uri", None) != asset.uri] + [alias]
+        self.outlets = [outlet for outlet in self.outlets if getattr(outlet, "uri", None) != asset.uri]
         context["outlet_events"][alias].add(asset, extra=extra)
         self.log.info(
             "Asset event for %s goes through the asset alias %r: the DAG did not declare the asset when parsed "
@@ -334,6 +347,11 @@ class BigCommerceToStorageOperator(BaseOperator):
             )
         self.log.info("Point-in-time run: exporting [%s, %s)", start.isoformat(), end.isoformat())
         return Window(start, end)
+
+
+def _as_list(outlets: Any) -> list[Any]:
+    """An operator's ``outlets`` argument as a list (it may be one asset, a list, a tuple or None)."""
+    return [] if outlets is None else list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
 
 
 def _previous_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> PreviousTIResponse | None:

@@ -105,3 +105,24 @@ def test_hook_lineage_names_the_list_without_its_query_and_skips_a_path_no_uri_c
     assert [entry.asset.uri for entry in collector.collected_assets.inputs] == [
         "bigcommerce://abc123/v3/catalog/products"
     ]
+
+
+def test_an_export_that_cannot_declare_its_stores_asset_declares_the_export_alias_when_parsed():
+    """A mapped export (built only when it runs) or one without store_id emits through the alias, which must be an
+    outlet of the parsed DAG: the first events of mapped tasks through an alias Airflow has not stored yet race on
+    its unique name and fail all but one task."""
+    from datetime import UTC, datetime
+
+    from airflow.sdk import DAG
+
+    from airflow_provider_bigcommerce.assets.bigcommerce import create_asset, export_alias
+    from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator as Export
+
+    with DAG("bc_outlets", schedule=None, start_date=datetime(2024, 1, 1, tzinfo=UTC)):
+        mapped = Export.partial(task_id="mapped", destination="/x", store_id="abc123").expand(resource=["orders"])
+        mapped_own = Export.partial(task_id="own", destination="/x", outlets=[export_alias()]).expand(resource=["a"])
+        undeclared = Export(task_id="undeclared", resource="orders", destination="/x")
+        declared = Export(task_id="declared", resource="orders", destination="/x", store_id="abc123")
+
+    assert mapped.outlets == mapped_own.outlets == undeclared.outlets == [export_alias()]
+    assert declared.outlets == [create_asset(store_id="abc123", name="orders")]
