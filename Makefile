@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint format bench soak browser redis clean
+.PHONY: demo test lint format bench soak browser redis dist clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,5 +49,11 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python -m benchmarks soak
 
+# The wheel and sdist a user installs (dist/), checked as a package index checks an upload.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) demo-output test-artifacts
+	rm -rf $(VENV) demo-output test-artifacts dist build

@@ -20,6 +20,7 @@ from typing import Any
 
 from airflow_provider_bigcommerce import __version__
 from airflow_provider_bigcommerce.core.properties import (
+    API_ACCOUNTS_MENU,
     DEFAULT_API_URL,
     DEFAULT_CALLBACK_URL,
     DEFAULT_LOGIN_URL,
@@ -48,11 +49,11 @@ def _secret(label: str, description: str) -> dict[str, Any]:
 CONN_FIELDS: dict[str, dict[str, Any]] = {
     "auth_scheme": _field(
         "Auth Scheme (AuthScheme)",
-        "PersonalAccessToken: the Access Token of a store-level API account (control panel: Settings > "
-        "Store-level API accounts). OAuth: a custom app from the BigCommerce Developer Portal, with its "
-        "Client ID and Client Secret; choose how the token is obtained under Initiate OAuth. To test a saved "
-        "connection on Airflow 3.3.2, run `airflow connections test <connection id>`: that version's Test button "
-        "on the connection list answers 400 for every connection without a port (this type has none).",
+        f"PersonalAccessToken: the Access Token of a store-level API account (control panel: {API_ACCOUNTS_MENU}). "
+        "OAuth: a custom app from the BigCommerce Developer Portal, with its "
+        "Client ID and Client Secret; choose how the token is obtained under Initiate OAuth. Fill in Port too "
+        "(443, or the API URL's own port): Airflow 3.3.2's Test button on the connection list answers 400 for a "
+        "connection without one. `airflow connections test <connection id>` tests any saved connection.",
         default=AuthScheme.PERSONAL_ACCESS_TOKEN.value,
         enum=[scheme.value for scheme in AuthScheme],
     ),
@@ -219,9 +220,10 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-name": "BigCommerce",
                 "conn-fields": CONN_FIELDS,
                 "ui-field-behaviour": {
-                    "hidden-fields": ["login", "password", "schema", "port"],
-                    "relabeling": {"host": "API URL"},
-                    "placeholders": {"host": DEFAULT_API_URL},
+                    # Port stays: the list's Test button of Airflow 3.3.2 needs one (docs/airflow.md "The Test button").
+                    "hidden-fields": ["login", "password", "schema"],
+                    "relabeling": {"host": "API URL", "port": "Port (443, or the API URL's)"},
+                    "placeholders": {"host": DEFAULT_API_URL, "port": "443"},
                 },
             }
         ],

@@ -29,7 +29,7 @@ _JSON_TYPES = (
 
 
 def asset_event_extra(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """What a downstream DAG learns from the asset event: the window, the counts and the files (no secret)."""
+    """What a downstream DAG learns from the asset event: the window, the counts, the files and the manifest file."""
     verification = manifest.get("verification") or {}
     return {
         "resource": manifest["resource"],
@@ -38,6 +38,7 @@ def asset_event_extra(manifest: Mapping[str, Any]) -> dict[str, Any]:
         "records": manifest["records"],
         "verification": {key: verification.get(key) for key in ("expected", "read", "verified", "passes")},
         "files": [file["path"] for file in manifest.get("files", ())],
+        "manifest": manifest.get("manifest"),
     }
 
 

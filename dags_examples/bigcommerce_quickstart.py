@@ -48,13 +48,16 @@ def bigcommerce_quickstart():
         finally:
             hook.close()
         summary = {"store_name": store["name"], "store_id": hook.properties.store_id, "counts": counts}
-        print(
-            f"Store {summary['store_name']!r} ({summary['store_id']}): "
-            + ", ".join(f"{count} {name}" for name, count in counts.items())
-        )
+        print(summary_line(summary))
         return summary
 
     count_store_records()
+
+
+def summary_line(summary: dict) -> str:
+    """``Store 'Name' (abc123): 300 orders, 120 products, 200 customers``."""
+    counts = ", ".join(f"{count} {name}" for name, count in summary["counts"].items())
+    return f"Store {summary['store_name']!r} ({summary['store_id']}): {counts}"
 
 
 quickstart = bigcommerce_quickstart()
@@ -73,4 +76,9 @@ if __name__ == "__main__":
             f"The DAGs folder is {dags_folder}, which does not hold {here.name}; dag.test() only runs DAGs from it. "
             f'Run `export AIRFLOW__CORE__DAGS_FOLDER="{here.parent}"` (or copy this file there) and try again.'
         )
-    sys.exit(0 if quickstart.test().state == "success" else 1)
+    run = quickstart.test()
+    if run.state != "success":
+        sys.exit(f"The run ended {run.state}; the task's log above says why.")
+    # Airflow logs the run at length: the result again, last, where it cannot be missed.
+    result = run.get_task_instance("count_store_records").xcom_pull(task_ids="count_store_records")
+    print(f"\n{summary_line(result)}")

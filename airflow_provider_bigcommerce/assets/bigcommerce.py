@@ -16,9 +16,11 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 from airflow_provider_bigcommerce.core.errors import BigCommerceError
 
 if TYPE_CHECKING:
-    from airflow.sdk import Asset
+    from airflow.sdk import Asset, AssetAlias
 
 SCHEME = "bigcommerce"
+EXPORT_ALIAS = "bigcommerce-export"
+"""The asset alias an export emits through when its DAG did not declare the store's asset (see ``export_alias``)."""
 _STORE_HASH = re.compile(r"[A-Za-z0-9]+")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./{}-]*")
 
@@ -44,6 +46,18 @@ def create_asset(*, store_id: str, name: str, extra: dict[str, Any] | None = Non
     from airflow.sdk import Asset
 
     return Asset(uri=asset_uri(store_id, name), extra=extra or {})
+
+
+def export_alias() -> AssetAlias:
+    """The alias of every export whose asset its DAG did not declare when parsed (no ``store_id``, or mapped).
+
+    Airflow records an event only for an asset some DAG declares, or for one named through an alias at run time
+    (it then creates the asset), so such exports name their ``bigcommerce://{store_id}/{resource}`` through it.
+    DAGs scheduled on that asset run as usual; ``schedule=[export_alias()]`` runs after any export.
+    """
+    from airflow.sdk import AssetAlias
+
+    return AssetAlias(name=EXPORT_ALIAS)
 
 
 def sanitize_uri(parts: SplitResult) -> SplitResult:

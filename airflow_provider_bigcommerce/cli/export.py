@@ -21,13 +21,14 @@ from airflow_provider_bigcommerce.cli.oauth import (
     EXIT_OK,
     EXIT_USAGE,
     PASSPHRASE_ENV,
+    PROGRAM,
     UsageError,
+    airflow_connection,
     secrets_from_env,
 )
 from airflow_provider_bigcommerce.cli.problems import api_problem
 from airflow_provider_bigcommerce.core.auth import token_source_for
 from airflow_provider_bigcommerce.core.client import BigCommerceClient
-from airflow_provider_bigcommerce.core.destination import DestinationError
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyError
 from airflow_provider_bigcommerce.core.export import COMPRESSIONS, RESOURCES, ExportError, Window, export_resource
 from airflow_provider_bigcommerce.core.export import resource_for as catalogue_resource
@@ -35,14 +36,17 @@ from airflow_provider_bigcommerce.core.properties import ConnectionProperties, c
 from airflow_provider_bigcommerce.core.windows import WindowNotSettled
 
 CONNECTION_ENV = "BIGCOMMERCE_CONNECTION_STRING"
+PACKAGE_LOGGER = "airflow_provider_bigcommerce"
 
 EPILOG = f"""\
 resources: {", ".join(RESOURCES)} (or any list with --path v2/... or v3/...).
 
-The connection string holds the token (AuthScheme=PersonalAccessToken;StoreId=...;OAuthAccessToken=...), or an
-OAuth app's settings location. To keep the token off the command line, put the string in env {CONNECTION_ENV}.
-As for the oauth commands, a settings passphrase or client secret the string does not hold is read from env
-{PASSPHRASE_ENV} or {CLIENT_SECRET_ENV}.
+The connection: --conn-id ID reads an Airflow connection (secrets backend, env AIRFLOW_CONN_ID or the metadata
+database), as the oauth commands do. Without Airflow, a connection string holds the token
+(AuthScheme=PersonalAccessToken;StoreId=...;OAuthAccessToken=...;URL=...), or an OAuth app's settings location;
+to keep the token off the command line, put the string in env {CONNECTION_ENV}. As for the oauth commands, a
+settings passphrase or client secret the connection does not hold is read from env {PASSPHRASE_ENV} or
+{CLIENT_SECRET_ENV}.
 --since/--until are ISO 8601; without a timezone they are read as UTC.
 
 An incremental window is read only SettleSeconds (a connection property, default 300) after --until, so that
@@ -64,6 +68,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("resource", metavar="RESOURCE", help="a catalogue resource, or a name for --path")
+    parser.add_argument("--conn-id", help="read the properties from this Airflow connection")
     parser.add_argument("--connection-string", metavar="'Key=Value;...'", help=f"default: env {CONNECTION_ENV}")
     parser.add_argument("--destination", required=True, metavar="DIR", help="a folder, or a URL such as s3://...")
     parser.add_argument("--since", metavar="ISO8601", help="window start (inclusive)")
@@ -94,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
         manifest = _export(args)
     except (UsageError, PropertyError) as error:
         return _fail(EXIT_USAGE, error)
-    except (ExportError, DestinationError) as error:
-        return _fail(EXIT_USAGE, api_problem(error, None))
+    except ExportError as error:  # a DestinationError too
+        return _fail(EXIT_USAGE, _export_problem(error))
     except BigCommerceError as error:
         return _fail(EXIT_FAILED, api_problem(error, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:
@@ -105,21 +110,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
-    text = args.connection_string or os.environ.get(CONNECTION_ENV)
-    if not text:
-        raise UsageError(f"Give --connection-string or set env {CONNECTION_ENV}.")
-    values = parse_connection_string(text)
+    values, fernet_key = _connection_values(args)
     given = {canonical_name(key) for key, value in values.items() if value}
-    properties = ConnectionProperties.from_mapping({**values, **secrets_from_env(given)})
-    args.resolved_properties = properties
+    properties = args.resolved_properties = ConnectionProperties.from_mapping({**values, **secrets_from_env(given)})
     resource = catalogue_resource(
         args.resource, path=args.path, params=_params(args.param), date_modified_params=args.date_filter
     )
     window = _window(args.since, args.until)
     if window is None and not args.full and resource.incremental:
         raise UsageError(f"{resource.name} is read incrementally: give --since and --until, or --full for a full read.")
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
-    with BigCommerceClient(properties, token_source_for(properties)) as client:
+    _log_progress_to_stderr()
+    with BigCommerceClient(properties, token_source_for(properties, fernet_key=fernet_key)) as client:
 
         def export() -> dict[str, Any]:
             return export_resource(
@@ -157,6 +158,38 @@ def _wait_until_settled(wait: WindowNotSettled) -> None:
         flush=True,
     )
     time.sleep(max(seconds, 0.0))
+
+
+def _log_progress_to_stderr() -> None:
+    """Progress goes to stderr, stdout holds only the manifest: also once reading an Airflow connection has
+    configured Airflow's logging, which writes to stdout."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger = logging.getLogger(PACKAGE_LOGGER)
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _connection_values(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
+    """The connection's raw properties and Airflow's fernet key (``--conn-id`` only), from one of the sources."""
+    if args.conn_id and args.connection_string:
+        raise UsageError("Give either --conn-id or --connection-string, not both.")
+    if args.conn_id:
+        return airflow_connection(args.conn_id)
+    text = args.connection_string or os.environ.get(CONNECTION_ENV)
+    if not text:
+        raise UsageError(f"Give --conn-id (an Airflow connection), --connection-string, or set env {CONNECTION_ENV}.")
+    return parse_connection_string(text), None
+
+
+def _export_problem(error: ExportError) -> str:
+    if error.code == "unknown_resource":
+        return (
+            f"Unknown resource '{error.facts.get('resource')}'. Use one of {', '.join(RESOURCES)}, or read any list "
+            f"by its API path: {PROGRAM} export NAME --path v2/... (or v3/...)."
+        )
+    return api_problem(error, None)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

@@ -322,7 +322,7 @@ def _properties(
     fernet_key = None
     base: dict[str, Any] = {}
     if args.conn_id:
-        base, fernet_key = _airflow_connection(args.conn_id)
+        base, fernet_key = airflow_connection(args.conn_id)
     elif args.connection_string:
         base = parse_connection_string(args.connection_string)
     overrides: dict[str, Any] = {
@@ -399,7 +399,11 @@ def _cipher_from_env(key_env: str | None, passphrase_env: str | None) -> Setting
     return SettingsCipher([SettingsKey(PASSPHRASE, value.encode(), f"the passphrase in env {name}")])
 
 
-def _airflow_connection(conn_id: str) -> tuple[dict[str, Any], str | None]:
+def airflow_connection(conn_id: str) -> tuple[dict[str, Any], str | None]:
+    """The raw property values of an Airflow connection, and Airflow's fernet key (a settings-file key source).
+
+    Shared by every command that takes ``--conn-id``; a connection Airflow cannot find is a ``UsageError``.
+    """
     try:
         from airflow_provider_bigcommerce.hooks.connection_properties import airflow_fernet_key, connection_values
     except ImportError:

@@ -25,7 +25,7 @@ from airflow_provider_bigcommerce.core.errors import (
     BigCommerceTransportError,
 )
 from airflow_provider_bigcommerce.core.paging import Page, PageWalk
-from airflow_provider_bigcommerce.core.properties import AuthScheme, ConnectionProperties
+from airflow_provider_bigcommerce.core.properties import API_ACCOUNTS_MENU, AuthScheme, ConnectionProperties
 from airflow_provider_bigcommerce.core.quota_ledger import store_limiter
 from airflow_provider_bigcommerce.core.rate_limit import RateLimitReading, RequestCancelled
 from airflow_provider_bigcommerce.core.retry import RetryBudget, RetryPolicy
@@ -323,8 +323,8 @@ class BigCommerceClient:
     def _hint_401(self) -> str:
         if self.properties.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN:
             fix = (
-                "Create a new store-level API account (Settings > API > Store-level API accounts) and put its "
-                "Access Token in OAuthAccessToken (oauth_access_token)."
+                f"Create a new store-level API account (control panel: {API_ACCOUNTS_MENU} > Create API account) "
+                "and put its Access Token in OAuthAccessToken (oauth_access_token)."
             )
         else:
             fix = (

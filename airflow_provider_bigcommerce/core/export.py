@@ -18,6 +18,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import unquote
 
@@ -374,8 +375,10 @@ def resource_for(
     if path is None:
         if name not in RESOURCES:
             raise ExportError(
-                f"Unknown resource '{name}'. Use one of {', '.join(RESOURCES)}, or give the API path of the list "
-                "to read as path='v2/...' or path='v3/...'."
+                f"Unknown resource '{name}'. Use one of {', '.join(RESOURCES)}, or name the list to read by its API "
+                "path (v2/... or v3/...) with path='v2/...'.",
+                code="unknown_resource",
+                resource=name,
             )
         if date_modified_params is not None:
             raise ExportError(
@@ -421,8 +424,20 @@ def _has_control_character(text: str) -> bool:
 
 def export_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
     """``orders/orders_20240101T000000Z_20240102T000000Z.ndjson.gz``: the same window always gets the same name."""
-    stem = f"{resource.name}_{window.label()}" if window is not None else f"{resource.name}_full"
-    return f"{resource.name}/{stem}.ndjson" + (".gz" if compression == "gzip" else "")
+    return f"{resource.name}/{_stem(resource, window)}.ndjson" + (".gz" if compression == "gzip" else "")
+
+
+def manifest_file_name(resource: Resource, window: Window | None) -> str:
+    """``orders/_orders_20240101T000000Z_20240102T000000Z_manifest.json``, beside the window's files.
+
+    The leading underscore keeps it out of a folder read as data: Spark, Hive and their kin skip such files, as
+    they skip ``_SUCCESS``.
+    """
+    return f"{resource.name}/_{_stem(resource, window)}_manifest.json"
+
+
+def _stem(resource: Resource, window: Window | None) -> str:
+    return f"{resource.name}_{window.label()}" if window is not None else f"{resource.name}_full"
 
 
 @contextmanager
@@ -648,7 +663,23 @@ def export_resource(
         manifest["deletions"] = export_deletions(
             client, resource, destination, window=window, compression=compression, exported_ids=exported_ids or ()
         )
-    return manifest
+    return publish_manifest(destination, resource, window, manifest)
+
+
+def publish_manifest(
+    destination: StoragePath, resource: Resource, window: Window | None, manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """Write the window's manifest beside its files, atomically and after everything else; return it.
+
+    A downstream job that finds the manifest knows the window is complete without asking Airflow: the files it
+    names (data and tombstones) were in place before it, and a rerun replaces it only after replacing them.
+    ``extracted_at`` is when the reading ended (the records are the store's as of then).
+    """
+    target = destination / manifest_file_name(resource, window)
+    published = {**manifest, "extracted_at": datetime.now(UTC).isoformat(timespec="seconds"), "manifest": str(target)}
+    with atomic_file(target) as raw:
+        raw.write((json.dumps(published, indent=2) + "\n").encode())
+    return published
 
 
 def _whole_ids(records: Iterable[Any], how: Deletions | None) -> Iterator[int]:

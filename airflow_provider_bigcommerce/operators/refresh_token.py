@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
     from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
+ACTION_WORDS = {
+    "exchanged": "the pending verifier was exchanged for a token and saved",
+    "refreshed": "the expiring token was refreshed and saved",
+    "authorized": "the app was authorized and its token saved",
+    "none": "nothing to exchange or refresh, the token is good",
+}
+"""The log line's words for the status's ``action`` (the XCom keeps the code)."""
+
 
 class BigCommerceRefreshTokenOperator(BaseOperator):
     """Make the token behind ``bigcommerce_conn_id`` good now; fail with the exact next step when it cannot be.
@@ -68,12 +76,12 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
         finally:
             hook.close()
         self.log.info(
-            "Store %s: token %s, expires %s, last check %s (%s)",
+            "Store %s: %s; the token expires %s; last check: %s (%s)",
             status.get("store"),
-            status.get("action"),
+            ACTION_WORDS.get(status.get("action"), status.get("action")),
             status.get("expires"),
-            status.get("last_check_result"),
-            status.get("last_checked"),
+            status.get("last_check_result") or "none",
+            status.get("last_checked") or "never",
         )
         return status
 

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from airflow_provider_bigcommerce.sandbox.config import DEFAULT_CALLBACK_URL, LINE_ITEMS_READINGS, SandboxConfig
 from airflow_provider_bigcommerce.sandbox.harness import Sandbox
@@ -30,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--reference-time",
         type=datetime.fromisoformat,
         default=None,
-        help="latest date_modified of the data, ISO 8601 (default: a fixed moment derived from the seed)",
+        help="latest date_modified of the data, ISO 8601 (default: now, so that today's scheduled exports find "
+        "records; give a moment to get the same dates on every start)",
     )
     data.add_argument(
         "--consignment-kinds",
@@ -77,7 +78,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         host=args.host,
         port=args.port,
         callback_url=args.callback_url,
-        reference_time=args.reference_time,
+        reference_time=args.reference_time or datetime.now(UTC),
         consignment_kinds=args.consignment_kinds,
         digital_line_items=args.digital_line_items,
     )

@@ -9,7 +9,8 @@ from airflow_provider_bigcommerce.sandbox.readings import Readings
 
 DEFAULT_CALLBACK_URL = "http://localhost:33333"
 # Anchor of the generated timeline. Data does not follow the wall clock, so the same seed gives the same
-# dates in every run; pass ``reference_time`` to place the data elsewhere (e.g. around "now" for a demo).
+# dates in every run; pass ``reference_time`` to place the data elsewhere. The command line passes "now", so
+# that a newcomer's first scheduled export finds records.
 _REFERENCE_ANCHOR = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 LINE_ITEMS_READINGS = ("list", "object")
 

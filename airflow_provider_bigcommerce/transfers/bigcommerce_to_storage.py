@@ -61,11 +61,12 @@ class BigCommerceToStorageOperator(BaseOperator):
       export. Full snapshots do not wait.
 
     Assets and lineage: each run emits an asset event for ``bigcommerce://{store_id}/{resource}`` (the store
-    of the connection) whose ``extra`` holds the window, the record count, the manifest's ``verification`` and
-    the files, so a DAG scheduled on that asset knows what arrived. Pass ``store_id`` to declare the asset at
-    parse time too (the DAG's graph then shows it; otherwise it is added when the run knows the store). With the
-    OpenLineage provider installed, the run reports the store's list as input and the written file as output,
-    with the fields of the records.
+    of the connection) whose ``extra`` holds the window, the record count, the manifest's ``verification``, the
+    files and the manifest file, so a DAG scheduled on that asset knows what arrived. Pass ``store_id`` to
+    declare the asset at parse time too (the DAG's graph then shows it); otherwise, and for mapped exports, the
+    event goes through the asset alias ``bigcommerce-export`` (``assets.bigcommerce.export_alias``), since
+    Airflow drops events for assets no DAG declared. With the OpenLineage provider installed, the run reports the
+    store's list as input and the written file as output, with the fields of the records.
 
     Runs without a logical date (``airflow dags trigger`` without ``--logical-date``) are not ordered by Airflow,
     so they do not chain with each other: give manual runs a logical date to make them incremental. Mapped
@@ -127,12 +128,15 @@ class BigCommerceToStorageOperator(BaseOperator):
         incomplete_orders: bool = True,
         **kwargs: Any,
     ) -> None:
-        if store_id and isinstance(resource, str) and "{{" not in resource:
-            from airflow_provider_bigcommerce.assets.bigcommerce import create_asset
+        from airflow_provider_bigcommerce.assets.bigcommerce import create_asset, export_alias
 
-            given = kwargs.get("outlets")
-            outlets = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+        outlets = _as_list(kwargs.get("outlets"))
+        self._given_outlet_uris = {uri for outlet in outlets if (uri := getattr(outlet, "uri", None))}
+        self._store_outlet = bool(store_id and isinstance(resource, str) and "{{" not in resource)
+        if self._store_outlet:
             kwargs["outlets"] = [*outlets, create_asset(store_id=store_id, name=resource)]
+        elif export_alias() not in outlets:
+            kwargs["outlets"] = [*outlets, export_alias()]
         super().__init__(**kwargs)
         self.store_id = store_id
         self._lineage: dict[str, Any] | None = None
@@ -153,6 +157,18 @@ class BigCommerceToStorageOperator(BaseOperator):
         self.compression = compression
         self.deletions = deletions
         self.incomplete_orders = incomplete_orders
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``BaseOperator.partial`` with the export alias among the outlets. A mapped export is built only when it
+        runs, so its store's asset cannot be declared when the DAG is parsed; the alias can, and must be: the
+        first event through an alias Airflow has not stored fails when several tasks send one at once (its name is
+        unique), as mapped exports do."""
+        from airflow_provider_bigcommerce.assets.bigcommerce import export_alias
+
+        outlets = _as_list(kwargs.get("outlets"))
+        kwargs["outlets"] = outlets if export_alias() in outlets else [*outlets, export_alias()]
+        return super().partial(**kwargs)
 
     def execute(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Export the run's window; called again with the trigger's ``event`` once a deferred window has settled."""
@@ -238,7 +254,7 @@ class BigCommerceToStorageOperator(BaseOperator):
 
     def _record_lineage(self, context: Context, hook: Any, manifest: dict[str, Any]) -> None:
         """The run's asset event with its metadata, the hook's lineage, and what OpenLineage asks for afterwards."""
-        from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError, create_asset
+        from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError, create_asset, export_alias
         from airflow_provider_bigcommerce.lineage import asset_event_extra
 
         store_id = hook.properties.store_id
@@ -259,9 +275,28 @@ class BigCommerceToStorageOperator(BaseOperator):
         except AssetUriError as error:
             self.log.warning("No asset event: %s", error)
             return
-        if all(getattr(outlet, "uri", None) != asset.uri for outlet in self.outlets):
-            self.outlets.append(asset)  # read after execute: the event goes to every DAG scheduled on it
-        context["outlet_events"][asset].extra = asset_event_extra(manifest)
+        extra = asset_event_extra(manifest)
+        if self._declared_when_parsed(asset.uri, context):
+            context["outlet_events"][asset].extra = extra
+            return
+        # Airflow drops an event for an asset no DAG declared; through an alias it records it, creating the asset
+        # (docs/airflow.md "Example DAGs and assets"). The alias is an outlet since the DAG was parsed (__init__,
+        # partial). The outlets are read after execute: the undeclared asset goes, or it would get an empty event.
+        alias = export_alias()
+        self.outlets = [outlet for outlet in self.outlets if getattr(outlet, "uri", None) != asset.uri]
+        context["outlet_events"][alias].add(asset, extra=extra)
+        self.log.info(
+            "Asset event for %s goes through the asset alias %r: the DAG did not declare the asset when parsed "
+            "(pass store_id=%r to an unmapped export to show it in the DAG's graph).",
+            asset.uri,
+            alias.name,
+            store_id,
+        )
+
+    def _declared_when_parsed(self, uri: str, context: Context) -> bool:
+        """Whether the parsed DAG has ``uri`` as this task's outlet. A mapped task is built from its arguments
+        only when it runs, so the asset ``store_id`` added then is not part of the parsed DAG."""
+        return uri in self._given_outlet_uris or (self._store_outlet and context["ti"].map_index < 0)
 
     def _resource_is_as_read(self) -> bool:
         from airflow_provider_bigcommerce.core.export import RESOURCES
@@ -349,6 +384,11 @@ class BigCommerceToStorageOperator(BaseOperator):
             )
         self.log.info("Point-in-time run: exporting [%s, %s)", start.isoformat(), end.isoformat())
         return Window(start, end)
+
+
+def _as_list(outlets: Any) -> list[Any]:
+    """An operator's ``outlets`` argument as a list (it may be one asset, a list, a tuple or None)."""
+    return [] if outlets is None else list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
 
 
 def _previous_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> PreviousTIResponse | None:

@@ -10,11 +10,14 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
+from airflow_provider_bigcommerce.core.errors import PropertyError
 from airflow_provider_bigcommerce.core.properties import DRIVER_NAMES, SECRET_FIELDS, ConnectionProperties
 from airflow_provider_bigcommerce.get_provider_info import CONN_FIELDS, SECRET_CONN_FIELDS, get_provider_info
+from airflow_provider_bigcommerce.hooks.connection_properties import connection_values
 
 # Saved OAuth state lives in the settings location, never in the form; the API URL is the standard host field.
 NOT_FORM_FIELDS = {"oauth_refresh_token", "oauth_expires_in", "oauth_token_timestamp", "api_url"}
@@ -79,12 +82,12 @@ def test_form_field_defaults_are_accepted_by_the_properties():
     assert properties.timeout == defaults["timeout"]
 
 
-def test_standard_fields_hidden_and_host_relabelled_as_the_api_url():
+def test_standard_fields_hidden_but_the_api_url_and_its_port():
     (connection_type,) = get_provider_info()["connection-types"]
     behaviour = connection_type["ui-field-behaviour"]
-    assert set(behaviour["hidden-fields"]) == {"login", "password", "schema", "port"}
-    assert behaviour["relabeling"] == {"host": "API URL"}
-    assert behaviour["placeholders"]["host"] == "https://api.bigcommerce.com"
+    assert set(behaviour["hidden-fields"]) == {"login", "password", "schema"}
+    assert behaviour["relabeling"]["host"] == "API URL" and behaviour["relabeling"]["port"].startswith("Port")
+    assert behaviour["placeholders"] == {"host": "https://api.bigcommerce.com", "port": "443"}
 
 
 def test_airflow_redacts_the_token_secret_and_passphrase_fields_by_default(default_redaction):
@@ -116,8 +119,9 @@ def test_form_metadata_shows_labels_enums_and_non_secret_defaults(default_redact
     form = default_redaction["form"]
     assert form["hook_name"] == "BigCommerce"
     assert form["standard_fields"]["host"]["title"] == "API URL"
-    for hidden in ("login", "password", "port", "url_schema"):
+    for hidden in ("login", "password", "url_schema"):
         assert form["standard_fields"][hidden]["hidden"] is True
+    assert form["standard_fields"]["port"]["hidden"] is False
     fields = form["extra_fields"]
     assert set(fields) == set(CONN_FIELDS)
     assert fields["auth_scheme"]["schema"]["enum"] == ["PersonalAccessToken", "OAuth"]
@@ -138,3 +142,32 @@ def test_every_field_explains_itself(name):
     driver_name = next(driver for driver, snake in DRIVER_NAMES.items() if snake == name)
     assert f"({driver_name})" in spec["label"]
     assert len(spec["description"]) > 40
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("http://127.0.0.1:8765", 8765, "http://127.0.0.1:8765"),  # the port the URL names, repeated
+        ("https://api.bigcommerce.com", 443, "https://api.bigcommerce.com"),  # the scheme's own: left out
+        (None, 443, None),  # the default API URL
+        ("http://127.0.0.1", 8765, "http://127.0.0.1:8765"),
+        ("http://[::1]/", 9000, "http://[::1]:9000/"),
+        ("api.example.com", None, "https://api.example.com"),
+    ],
+)
+def test_a_connections_port_belongs_to_its_api_url(host, port, url):
+    conn = SimpleNamespace(host=host, port=port, extra_dejson={"store_id": "abc123"})
+
+    values = connection_values(conn)
+
+    assert values.get("host") == url and values["store_id"] == "abc123"
+
+
+def test_a_port_the_api_url_contradicts_is_a_property_error_naming_both():
+    conn = SimpleNamespace(host="http://127.0.0.1:8765", port=9000, extra_dejson={})
+
+    with pytest.raises(PropertyError) as raised:
+        connection_values(conn)
+
+    assert (raised.value.property_name, raised.value.field_name) == ("URL", "host")
+    assert "8765" in str(raised.value) and "9000" in str(raised.value)

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -122,11 +123,16 @@ def _choose(page, dialog, field: str, value: str) -> list[str]:
     return choices
 
 
-def _save_pat_connection(page, conn_id: str, host: str, store_id: str, token: str, *, screenshot: Path | None = None):
+def _save_pat_connection(
+    page, conn_id: str, host: str, store_id: str, token: str, *, port: bool = True, screenshot: Path | None = None
+):
+    """Fill the form as the README says (with the API URL's port, unless ``port`` is False) and save it."""
     dialog = _open_add_connection_form(page)
     _choose_bigcommerce(page, dialog)
     dialog.locator('input[name="connection_id"]').fill(conn_id)
     dialog.locator('input[name="host"]').fill(host)
+    if port:
+        dialog.locator('input[name="port"]').fill(str(urlsplit(host).port or 443))
     _open_extra_fields(dialog)
     _choose(page, dialog, "auth_scheme", "PersonalAccessToken")
     dialog.locator('input[name="element_store_id"]').fill(store_id)
@@ -185,8 +191,9 @@ def test_bigcommerce_form_offers_every_field_with_labels_choices_and_masked_secr
 
     expect(dialog.get_by_text("API URL", exact=True)).to_be_visible()
     expect(dialog.locator('input[name="host"]')).to_have_attribute("placeholder", "https://api.bigcommerce.com")
-    for hidden in ("login", "password", "port", "schema"):
+    for hidden in ("login", "password", "schema"):
         expect(dialog.locator(f'input[name="{hidden}"]')).to_have_count(0)
+    expect(dialog.locator('input[name="port"]')).to_have_attribute("placeholder", "443")
 
     _open_extra_fields(dialog)
 
@@ -221,7 +228,7 @@ def test_connection_saved_through_the_form_round_trips_and_airflow_connections_t
 
     stored = _stored_connection(conn_id)
     assert stored["conn_type"] == "bigcommerce"
-    assert stored["host"] == sandbox.base_url
+    assert stored["host"] == sandbox.base_url and stored["port"] == str(urlsplit(sandbox.base_url).port)
     extra = stored["extra_dejson"]
     assert extra["auth_scheme"] == "PersonalAccessToken"
     assert extra["store_id"] == sandbox.store_id
@@ -238,21 +245,50 @@ def test_connection_saved_through_the_form_round_trips_and_airflow_connections_t
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "Connection success!" in tested.stdout
 
+    listed = _press_list_page_test(page, conn_id)  # the Test button, unpatched: it posts the stored port
+    assert listed.status == 200 and listed.json()["status"] is True, listed.text()
+    assert sandbox.store_id in listed.json()["message"]
+    page.screenshot(path=str(ARTIFACTS / "connection-list-test-button.png"))
 
-def test_the_list_pages_test_button_on_airflow_3_3_2_answers_400_so_the_docs_send_users_to_the_cli(page, sandbox):
-    """What a user clicks, unpatched. Airflow 3.3.2's list page posts ``port: 0`` for a connection without a port and
-    its API refuses that as a different endpoint, before any provider code runs. The README and the Auth Scheme help
-    text say so and point to ``airflow connections test ID``. When this fails, Airflow fixed the button: drop both."""
-    conn_id = "bigcommerce_form_list_test"
-    _save_pat_connection(page, conn_id, sandbox.base_url, sandbox.store_id, sandbox.access_token)
+
+def test_the_list_pages_test_button_on_airflow_3_3_2_answers_400_for_a_connection_without_a_port(page, sandbox):
+    """Why the form asks for Port. Airflow 3.3.2's list page posts ``port: 0`` for a connection without one, and its
+    API refuses that as a different endpoint before any provider code runs. When this fails, Airflow fixed the
+    button: Port can go back to hidden."""
+    conn_id = "bigcommerce_form_list_no_port"
+    _save_pat_connection(page, conn_id, sandbox.base_url, sandbox.store_id, sandbox.access_token, port=False)
 
     response = _press_list_page_test(page, conn_id)
 
     assert response.request.post_data_json["port"] == 0
     assert response.status == 400 and "differs from the stored connection" in response.text()
-    assert "airflow connections test" in CONN_FIELDS["auth_scheme"]["description"]
-    assert "airflow connections test" in (REPO_ROOT / "README.md").read_text()
-    page.screenshot(path=str(ARTIFACTS / "connection-list-test-button.png"))
+    assert "Port" in CONN_FIELDS["auth_scheme"]["description"]
+
+
+def test_the_list_pages_test_button_passes_for_a_connection_added_with_its_port(page, sandbox):
+    conn_id = "bigcommerce_cli_list_test"
+    port = urlsplit(sandbox.base_url).port
+    extra = {
+        "auth_scheme": "PersonalAccessToken",
+        "store_id": sandbox.store_id,
+        "oauth_access_token": sandbox.access_token,
+    }
+    added = subprocess.run(
+        [str(AIRFLOW_CLI), "connections", "add", conn_id, "--conn-json"]
+        + [json.dumps({"conn_type": "bigcommerce", "host": sandbox.base_url, "port": port, "extra": extra})],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+    page.goto("/connections")
+
+    response = _press_list_page_test(page, conn_id)
+
+    assert response.request.post_data_json["port"] == port
+    assert response.status == 200, response.text()
+    assert response.json()["status"] is True, response.json()
 
 
 def test_a_connection_without_store_id_cannot_be_saved_from_the_form(page, api_server, sandbox):

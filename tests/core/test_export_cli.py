@@ -115,6 +115,52 @@ def test_without_a_connection_string_the_command_says_where_to_put_it(tmp_path):
     assert done.returncode == 2 and CONNECTION_ENV in done.stderr
 
 
+def test_an_unknown_resource_is_answered_with_the_commands_own_path_flag(store, tmp_path):
+    done = _cli("gift_certificates", "--full", "--destination", str(tmp_path), env={CONNECTION_ENV: _connection(store)})
+
+    assert done.returncode == 2 and "--path v2/" in done.stderr and "path=" not in done.stderr, done.stderr
+
+
+def _airflow_connection_json(store) -> str:
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": store.access_token}
+    return json.dumps({"conn_type": "bigcommerce", "host": store.base_url, "extra": extra})
+
+
+def test_conn_id_reads_the_airflow_connection_from_the_environment(store, tmp_path, assert_no_secret):
+    env = {"AIRFLOW_CONN_BC_EXPORT": _airflow_connection_json(store), CONNECTION_ENV: ""}
+
+    done = _cli("brands", "--conn-id", "bc_export", "--full", "--destination", str(tmp_path), env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["records"] == store.config.brands
+    assert_no_secret(done.stdout + done.stderr, store.access_token)
+
+
+def test_conn_id_reads_a_connection_added_with_airflow_connections_add(airflow_db, store, tmp_path):
+    conn_id = f"bc_export_{tmp_path.name[-12:].lower()}".replace("-", "_")
+    added = subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "connections", "add", conn_id, "--conn-json"]
+        + [_airflow_connection_json(store)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+
+    done = _cli("orders", "--conn-id", conn_id, "--full", "--destination", str(tmp_path))
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["records"] == store.config.orders
+
+
+def test_conn_id_and_a_connection_string_together_or_an_unknown_conn_id_exit_2(store, tmp_path):
+    both = _cli("orders", "--full", "--conn-id", "x", "--connection-string", _connection(store), "--destination", ".")
+    unknown = _cli("orders", "--full", "--conn-id", "bc_no_such_connection", "--destination", str(tmp_path))
+
+    assert both.returncode == 2 and "--conn-id" in both.stderr and "--connection-string" in both.stderr
+    assert unknown.returncode == 2 and "bc_no_such_connection" in unknown.stderr, unknown.stderr
+
+
 def test_a_rejected_token_exits_1_without_echoing_it(store, tmp_path, assert_no_secret):
     bad = f"AuthScheme=PersonalAccessToken;StoreId={store.store_id};OAuthAccessToken=wrongtoken123;URL={store.base_url}"
 

@@ -71,8 +71,9 @@ def test_user_named_paths_and_unknown_resources():
     assert (coupons.path, coupons.params, coupons.incremental) == ("v2/coupons", {"limit": "100"}, False)
     pages = resource_for("pages", path="v3/content/pages", date_modified_params=["date_modified:min", "m:max"])
     assert pages.incremental
-    with pytest.raises(ExportError, match="Unknown resource 'gift_certificates'"):
+    with pytest.raises(ExportError) as unknown:
         resource_for("gift_certificates")
+    assert (unknown.value.code, unknown.value.facts["resource"]) == ("unknown_resource", "gift_certificates")
     with pytest.raises(ExportError, match="must start with v2/ or v3/"):
         resource_for("x", path="stores/abc/v3/x")
 

@@ -79,6 +79,13 @@ def test_exports_emit_asset_events_with_window_counts_and_verification_and_openl
         verification = manifest["verification"]
         assert extra["verification"] == {key: verification[key] for key in ("expected", "read", "verified", "passes")}
         assert extra["verification"]["verified"] is True
+        assert extra["manifest"] == manifest["manifest"] and Path(extra["manifest"]).is_file()
+    # Exports whose DAG did not declare their asset when parsed: recorded through the alias, on the store's asset.
+    aliased = events["alias"]
+    assert set(aliased) == {f"bigcommerce://{store}/order_line_items", f"bigcommerce://{store}/brands"}
+    brands = run.xcom("mapped[0]")
+    assert aliased[f"bigcommerce://{store}/brands"]["records"] == brands["records"] > 0
+    assert aliased[f"bigcommerce://{store}/brands"]["files"] == [brands["files"][0]["path"]]
 
     complete = [
         event

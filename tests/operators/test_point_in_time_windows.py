@@ -85,7 +85,10 @@ def _read(path: str) -> list[dict[str, Any]]:
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    """The data files under ``folder``; not the windows' manifests (``_..._manifest.json``), which record when they
+    were written, so a rerun's differ."""
+    paths = [path for path in sorted(folder.rglob("*")) if path.is_file() and not path.name.endswith("_manifest.json")]
+    return {str(path.relative_to(folder)): path.read_bytes() for path in paths}
 
 
 def _assert_exact(run: Any, store_records: dict[str, list[dict[str, Any]]]) -> None:

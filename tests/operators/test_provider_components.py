@@ -1,14 +1,12 @@
-"""What get_provider_info declares beyond the connection: operators, sensors, triggers, transfers, the
-``bigcommerce://`` asset scheme, and example DAGs inside the built wheel."""
+"""What get_provider_info declares beyond the connection: operators, sensors, triggers, transfers and the
+``bigcommerce://`` asset scheme."""
 
 from __future__ import annotations
 
 import importlib
 import json
-import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import airflow
@@ -17,8 +15,6 @@ import pytest
 
 from airflow_provider_bigcommerce.get_provider_info import get_provider_info
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-_NOT_PACKAGED = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests", "benchmarks")
 EXPECTED_CLASSES = {
     "operators": {"airflow_provider_bigcommerce.operators.refresh_token": "BigCommerceRefreshTokenOperator"},
     "sensors": {"airflow_provider_bigcommerce.sensors.token": "BigCommerceTokenSensor"},
@@ -88,28 +84,6 @@ def test_airflow_lists_the_providers_triggers():
     assert ours == set(EXPECTED_CLASSES["triggers"])
 
 
-@pytest.mark.slow
-def test_the_wheel_ships_the_example_dags_inside_the_package(tmp_path: Path):
-    # A copy: setuptools builds in the source tree (build/, *.egg-info), which must stay as the developer left it.
-    source = tmp_path / "source"
-    shutil.copytree(REPO_ROOT, source, ignore=shutil.ignore_patterns(*_NOT_PACKAGED))
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "--wheel-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    (wheel,) = tmp_path.glob("*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    examples = {path.name for path in (REPO_ROOT / "dags_examples").glob("*.py")}
-    prefix = "airflow_provider_bigcommerce/example_dags/"
-    shipped = {name.removeprefix(prefix) for name in names if name.startswith(prefix)}
-    assert examples and shipped == examples
-    assert "airflow_provider_bigcommerce/triggers/changes.py" in names
-    assert not any(name.startswith(("dags_examples/", "tests/")) for name in names)
-
-
 def test_hook_lineage_names_the_list_without_its_query_and_skips_a_path_no_uri_can_name(
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -131,3 +105,24 @@ def test_hook_lineage_names_the_list_without_its_query_and_skips_a_path_no_uri_c
     assert [entry.asset.uri for entry in collector.collected_assets.inputs] == [
         "bigcommerce://abc123/v3/catalog/products"
     ]
+
+
+def test_an_export_that_cannot_declare_its_stores_asset_declares_the_export_alias_when_parsed():
+    """A mapped export (built only when it runs) or one without store_id emits through the alias, which must be an
+    outlet of the parsed DAG: the first events of mapped tasks through an alias Airflow has not stored yet race on
+    its unique name and fail all but one task."""
+    from datetime import UTC, datetime
+
+    from airflow.sdk import DAG
+
+    from airflow_provider_bigcommerce.assets.bigcommerce import create_asset, export_alias
+    from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator as Export
+
+    with DAG("bc_outlets", schedule=None, start_date=datetime(2024, 1, 1, tzinfo=UTC)):
+        mapped = Export.partial(task_id="mapped", destination="/x", store_id="abc123").expand(resource=["orders"])
+        mapped_own = Export.partial(task_id="own", destination="/x", outlets=[export_alias()]).expand(resource=["a"])
+        undeclared = Export(task_id="undeclared", resource="orders", destination="/x")
+        declared = Export(task_id="declared", resource="orders", destination="/x", store_id="abc123")
+
+    assert mapped.outlets == mapped_own.outlets == undeclared.outlets == [export_alias()]
+    assert declared.outlets == [create_asset(store_id="abc123", name="orders")]

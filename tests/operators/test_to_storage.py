@@ -47,7 +47,10 @@ def _read(path: str) -> list[dict[str, Any]]:
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    """The data files under ``folder``; not the windows' manifests (``_..._manifest.json``), which record when they
+    were written, so a rerun's differ."""
+    paths = [path for path in sorted(folder.rglob("*")) if path.is_file() and not path.name.endswith("_manifest.json")]
+    return {str(path.relative_to(folder)): path.read_bytes() for path in paths}
 
 
 @pytest.fixture
@@ -103,6 +106,8 @@ def test_daily_export_writes_exactly_the_records_modified_in_the_interval_and_a_
         assert file["bytes"] == Path(file["path"]).stat().st_size
         assert manifest["mode"] == "incremental" and manifest["compression"] == "gzip"
         assert manifest["responses_429"] == 0 and manifest["requests"] >= manifest["pages"] >= 1
+        beside = Path(file["path"]).with_name(f"_{name}_{day:%Y%m%d}T000000Z_{day + timedelta(days=1):%Y%m%d}T000000Z")
+        assert json.loads(Path(f"{beside}_manifest.json").read_text()) == manifest  # the XCom, beside the file
     # Every API request of the run is in some manifest: the export is the only client of the lookalike here.
     assert sum(manifest["requests"] for manifest in manifests.values()) == requests_made
     orders = _read(manifests["orders"]["files"][0]["path"])

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,45 @@ def test_cli_rejects_impossible_options_with_exit_code_2():
     )
 
     assert result.returncode == 2 and "error_5xx_rate" in result.stderr and result.stdout == ""
+
+
+def test_cli_puts_the_data_up_to_now_so_yesterdays_scheduled_export_finds_every_resource():
+    """The README starts the lookalike with its defaults and then runs a daily export: the day that ended last
+    midnight must hold orders, products and customers, whatever day the test runs."""
+    started = datetime.now(UTC)
+    process, info = _start()
+    try:
+        about = requests.get(f"{info['base_url']}/_sandbox/info", timeout=10).json()
+        first, last = (datetime.fromisoformat(moment) for moment in about["data_time_range"])
+        assert started - timedelta(minutes=10) <= last <= datetime.now(UTC) and first < started - timedelta(days=2)
+
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        yesterday = today - timedelta(days=1)
+        api = f"{info['base_url']}/stores/{info['store_id']}"
+        headers = {"X-Auth-Token": info["access_token"], "Accept": "application/json"}
+        orders = requests.get(
+            f"{api}/v2/orders/count",
+            params={"min_date_modified": yesterday.isoformat(), "max_date_modified": today.isoformat()},
+            headers=headers,
+            timeout=10,
+        ).json()["count"]
+        v3_window = {"date_modified:min": yesterday.isoformat(), "date_modified:max": today.isoformat()}
+        products, customers = (
+            requests.get(f"{api}/{path}", params=v3_window, headers=headers, timeout=10).json()["meta"]["pagination"]
+            for path in ("v3/catalog/products", "v3/customers")
+        )
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert orders > 0 and products["total"] > 0 and customers["total"] > 0
+
+
+def test_cli_reference_time_pins_the_data_to_a_given_moment():
+    process, info = _start("--reference-time", "2025-03-01T12:00:00Z")
+    try:
+        about = requests.get(f"{info['base_url']}/_sandbox/info", timeout=10).json()
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert datetime.fromisoformat(about["data_time_range"][1]) <= datetime(2025, 3, 1, 12, tzinfo=UTC)
+    assert datetime.fromisoformat(about["data_time_range"][1]) > datetime(2025, 2, 28, tzinfo=UTC)

@@ -67,11 +67,21 @@ def exported_ids(manifest: dict[str, Any]) -> list[int]:
 
 class Airflow:
     """The components as process groups of their own, each logging to ``process_logs/{name}.log``; the api-server
-    on ``env``'s ``AIRFLOW__API__PORT``."""
+    on ``env``'s ``AIRFLOW__API__PORT``. ``components`` replaces the four (``{"standalone": ["standalone"]}``),
+    ``airflow`` the executable (another virtualenv's)."""
 
-    def __init__(self, home: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        home: Path,
+        env: dict[str, str],
+        *,
+        components: Mapping[str, list[str]] = COMPONENTS,
+        airflow: str = AIRFLOW,
+    ) -> None:
         self.home = home
         self.env = env
+        self.components = components
+        self.airflow = airflow
         self.api = f"http://127.0.0.1:{env['AIRFLOW__API__PORT']}/api/v2"
         self.process_logs = home / "process-logs"
         self.process_logs.mkdir()
@@ -89,8 +99,8 @@ class Airflow:
         self.stop()
 
     def start(self) -> None:
-        subprocess.run([AIRFLOW, "db", "migrate"], env=self.env, check=True, capture_output=True, timeout=180)
-        for name, arguments in COMPONENTS.items():
+        subprocess.run([self.airflow, "db", "migrate"], env=self.env, check=True, capture_output=True, timeout=180)
+        for name, arguments in self.components.items():
             self.spawn(name, [argument.format(api_port=self.env["AIRFLOW__API__PORT"]) for argument in arguments])
 
     def spawn(self, name: str, arguments: list[str], env: Mapping[str, str] | None = None) -> None:
@@ -98,7 +108,7 @@ class Airflow:
         components' environment."""
         with (self.process_logs / f"{name}.log").open("ab") as output:
             self.processes[name] = subprocess.Popen(
-                [AIRFLOW, *arguments],
+                [self.airflow, *arguments],
                 env=dict(env if env is not None else self.env),
                 stdout=output,
                 stderr=subprocess.STDOUT,

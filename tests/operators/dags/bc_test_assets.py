@@ -1,7 +1,8 @@
 """Test DAG: exports that emit asset events, and a task that reads those events back as its inlets.
 
-``orders`` declares its asset at parse time (``store_id``); ``order_line_items`` gets its asset when the run
-knows the store. The store hash comes from env ``BC_TEST_ASSET_STORE`` (the test's lookalike).
+``orders`` declares its asset at parse time (``store_id``); ``order_line_items`` (no ``store_id``) and the mapped
+``brands`` export (whose ``store_id`` reaches the operator only when it runs) emit through the export alias. The
+store hash comes from env ``BC_TEST_ASSET_STORE`` (the test's lookalike).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 
 from airflow.sdk import Param, dag, task
 
-from airflow_provider_bigcommerce.assets.bigcommerce import create_asset
+from airflow_provider_bigcommerce.assets.bigcommerce import create_asset, export_alias
 from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator
 
 STORE = os.environ.get("BC_TEST_ASSET_STORE", "nostore")
@@ -39,12 +40,17 @@ def bc_test_assets():
     }
     orders = BigCommerceToStorageOperator(task_id="orders", resource="orders", store_id=STORE, **common)
     line_items = BigCommerceToStorageOperator(task_id="order_line_items", resource="order_line_items", **common)
+    mapped = BigCommerceToStorageOperator.partial(task_id="mapped", store_id=STORE, **common).expand(
+        resource=["brands"]
+    )
 
-    @task(inlets=[ORDERS, LINE_ITEMS])
+    @task(inlets=[ORDERS, LINE_ITEMS, export_alias()])
     def read_events(inlet_events=None) -> dict:
-        return {asset.uri: [event.extra for event in inlet_events[asset]] for asset in (ORDERS, LINE_ITEMS)}
+        events = {asset.uri: [event.extra for event in inlet_events[asset]] for asset in (ORDERS, LINE_ITEMS)}
+        events["alias"] = {event.asset.uri: event.extra for event in inlet_events[export_alias()]}
+        return events
 
-    [orders, line_items] >> read_events()
+    [orders, line_items, mapped] >> read_events()
 
     @task
     def count_coupons(params=None) -> int:
