@@ -3,14 +3,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml lookalike/pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
 .PHONY: demo test lint format bench soak browser redis dist clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml lookalike/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	# the provider, and the lookalike the tests, the demo and the benchmarks run (a distribution of its own)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e ./lookalike
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

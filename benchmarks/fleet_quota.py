@@ -6,7 +6,7 @@ store one after the other:
 
 - **unshared** (today's behaviour, baseline): env ``BIGCOMMERCE_QUOTA_FOLDER=off``; each process paces the store
   from the headers alone and cannot see what the others have in flight;
-- **shared ledger**: the processes keep the limiter's figures in one locked file (``core/quota_ledger.py``);
+- **shared ledger**: the processes keep the limiter's figures in one locked file (``core/http/quota_ledger.py``);
 - **shared ledger + another app**: the same 6 tasks while another app of the store (a plain loop, not ours)
   spends half the default ``Reserve`` at an even pace and never retries: each of its 429s is a request the
   fleet took from it.
@@ -42,10 +42,10 @@ def _task(
 ) -> None:
     """One task of the fleet, in its own process: read ``resource`` over and over until the time is up."""
     os.environ["BIGCOMMERCE_QUOTA_FOLDER"] = folder
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
+    from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
     from airflow_provider_bigcommerce.core.errors import BigCommerceError
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-    from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
 
     properties = ConnectionProperties.from_mapping(
         {"StoreId": options["store_id"], "OAuthAccessToken": options["token"], "URL": options["base_url"]}

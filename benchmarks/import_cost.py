@@ -30,9 +30,9 @@ SDK_STATEMENT = "import airflow.sdk"
 # Heavy or run-time-only modules that DAG parsing should not pay for.
 LAZY_MODULES = (
     "cryptography",
-    "airflow_provider_bigcommerce.core.client",
-    "airflow_provider_bigcommerce.core.oauth.crypto",
-    "airflow_provider_bigcommerce.sandbox",
+    "airflow_provider_bigcommerce.core.http.client",
+    "airflow_provider_bigcommerce.core.auth.settings.crypto",
+    "bigcommerce_lookalike",
 )
 
 

@@ -27,7 +27,7 @@ READY_TIMEOUT_S = 60.0
 class LookalikeProcess:
     """``with LookalikeProcess(orders=40_000, latency_ms=50, quota=150, window_ms=3000) as store: store.base_url``.
 
-    Keyword options become command-line flags of ``python -m airflow_provider_bigcommerce.sandbox``
+    Keyword options become command-line flags of ``python -m bigcommerce_lookalike``
     (``latency_ms=50`` -> ``--latency-ms 50``).
     """
 
@@ -38,7 +38,7 @@ class LookalikeProcess:
         self.info: dict[str, Any] = {}
 
     def __enter__(self) -> LookalikeProcess:
-        args = [sys.executable, "-m", "airflow_provider_bigcommerce.sandbox", "--port", "0", "--host", "127.0.0.1"]
+        args = [sys.executable, "-m", "bigcommerce_lookalike", "--port", "0", "--host", "127.0.0.1"]
         for name, value in self._options.items():
             args += [f"--{name.replace('_', '-')}", str(value)]
         self._process = subprocess.Popen(

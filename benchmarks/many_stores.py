@@ -38,7 +38,7 @@ HOSTS = 5
 
 _HOST = """
 import json, sys
-from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
+from bigcommerce_lookalike import Sandbox, SandboxConfig
 options = json.loads(sys.argv[1])
 stores = [Sandbox(SandboxConfig(seed=n, **options)).start() for n in range(int(sys.argv[2]))]
 print(json.dumps([
@@ -49,9 +49,9 @@ sys.stdin.read()  # serve until the benchmark closes our stdin
 
 _CLIENT = """
 import json, os, sys, threading, time
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
+from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
 
 stores, duration_s = json.loads(sys.argv[1]), float(sys.argv[2])
 counts = [[0, 0, 0] for _ in stores]  # requests, 429s, records

@@ -43,10 +43,12 @@ def _vm_kb(field: str) -> int:
 def child_main() -> None:
     """One export in this fresh process; prints its figures as one JSON line."""
     job = json.loads(os.environ[_JOB_ENV])
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
-    from airflow_provider_bigcommerce.core.export import NdjsonWriter, export_resource, resource_for
+    from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
+    from airflow_provider_bigcommerce.core.export.files import NdjsonWriter
+    from airflow_provider_bigcommerce.core.export.resources import resource_for
+    from airflow_provider_bigcommerce.core.export.run import export_resource
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-    from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
 
     properties = ConnectionProperties.from_mapping(
         {"StoreId": job["store_id"], "OAuthAccessToken": job["token"], "URL": job["base_url"]}

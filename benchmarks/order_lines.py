@@ -43,10 +43,10 @@ def _lines_of(order: dict[str, Any]) -> Counter[int]:
 
 
 def read_ours(store: LookalikeProcess) -> tuple[int, dict[int, Counter[int]], float]:
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
-    from airflow_provider_bigcommerce.core.export import RESOURCES
+    from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
+    from airflow_provider_bigcommerce.core.export.resources import RESOURCES
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-    from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
 
     properties = ConnectionProperties.from_mapping(
         {"StoreId": store.store_id, "OAuthAccessToken": store.access_token, "URL": store.base_url}

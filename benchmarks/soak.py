@@ -36,7 +36,7 @@ LISTS = (
 
 
 def _plan_changes(rng: random.Random, sandbox: Any, key: str, first_id: int, size: int) -> dict[str, set[int]]:
-    from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
+    from bigcommerce_lookalike.changes import Misbehaviour
 
     ids = list(range(first_id, first_id + size))
     picked = rng.sample(ids, 30)
@@ -62,10 +62,11 @@ def _storms(sandbox: Any, stop: threading.Event) -> None:
 
 
 def _one_export(sandbox: Any, resource_name: str, window: Any, destination: Path, retry: Any) -> dict[str, Any]:
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
-    from airflow_provider_bigcommerce.core.export import export_resource, resource_for
+    from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
+    from airflow_provider_bigcommerce.core.export.resources import resource_for
+    from airflow_provider_bigcommerce.core.export.run import export_resource
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-    from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
 
     properties = ConnectionProperties.from_mapping(
         {"StoreId": sandbox.store_id, "OAuthAccessToken": sandbox.access_token, "URL": sandbox.base_url}
@@ -99,9 +100,10 @@ def _written_ids(manifest: dict[str, Any]) -> Counter[int]:
 
 
 def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult:
-    from airflow_provider_bigcommerce.core.export import Window
-    from airflow_provider_bigcommerce.core.retry import RetryPolicy
-    from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
+    from bigcommerce_lookalike import Sandbox, SandboxConfig
+
+    from airflow_provider_bigcommerce.core.export.windows import Window
+    from airflow_provider_bigcommerce.core.http.retry import RetryPolicy
 
     started = time.perf_counter()
     result = BenchmarkResult(NAME, f"{exports} exports from a store that changes and misbehaves during each walk")

@@ -73,8 +73,8 @@ def _properties(store: LookalikeProcess) -> Any:
 
 def read_ours(store: LookalikeProcess, wire: WireLog) -> tuple[Reading, dict[str, Any]]:
     """Our client over the whole store; returns the reading and what the client itself reported."""
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
-    from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
+    from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 
     reading = Reading("ours (BigCommerceClient.paginate)")
     ids: set[int] = set()

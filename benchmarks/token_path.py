@@ -41,7 +41,7 @@ _START_LINE_ENV = "BC_BENCH_TOKEN_START_LINE"
 
 
 def _sandbox(**options: Any) -> Any:
-    from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
+    from bigcommerce_lookalike import Sandbox, SandboxConfig
 
     return Sandbox(SandboxConfig(**options))
 
@@ -62,7 +62,7 @@ def _oauth_properties(sandbox: Any, location: str, verifier: str | None) -> dict
 
 
 def _token_source(values: dict[str, Any]) -> Any:
-    from airflow_provider_bigcommerce.core.auth import token_source_for
+    from airflow_provider_bigcommerce.core.auth.sources import token_source_for
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
     return token_source_for(ConnectionProperties.from_mapping(values))
@@ -70,7 +70,7 @@ def _token_source(values: dict[str, Any]) -> Any:
 
 def _approved_code(sandbox: Any) -> str:
     """A fresh authorization code: the merchant approves the consent page, the redirect carries the code."""
-    from airflow_provider_bigcommerce.core.oauth.client import OAuthClient
+    from airflow_provider_bigcommerce.core.auth.oauth_client import OAuthClient
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
     properties = ConnectionProperties.from_mapping(_oauth_properties(sandbox, "memory://code", None))
@@ -198,10 +198,10 @@ def run(
 ) -> BenchmarkResult:
     """``token_lifetime_s``: of the expiring tokens in the second cold start. The fleet waits until the saved token
     is within its refresh margin (half its lifetime); the refreshed one must not be again before all are done."""
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
-    from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key
+    from airflow_provider_bigcommerce.core.auth.settings.crypto import KEY_ENV_VAR, generate_key
+    from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-    from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
 
     started = time.perf_counter()
     result = BenchmarkResult(NAME, "token lookup per API call, and a fleet's cold start")

@@ -46,9 +46,10 @@ os.environ.update(
     }
 )
 
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authorization_url  # noqa: E402
+from bigcommerce_lookalike import Sandbox, SandboxConfig  # noqa: E402
+
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_authorization_url  # noqa: E402
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties  # noqa: E402
-from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig  # noqa: E402
 
 
 def _step(text: str) -> None:

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike import Sandbox, SandboxConfig
 
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource, TokenSource
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.http.retry import RetryPolicy
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from airflow_provider_bigcommerce.core.retry import RetryPolicy
-from airflow_provider_bigcommerce.core.token_source import StaticTokenSource, TokenSource
-from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DAGS_FOLDER = REPO_ROOT / "dags_examples"

@@ -1,4 +1,6 @@
-"""The package's module-level imports form no cycle, so any module can be imported first and read on its own."""
+"""The house's imports, every one of them (at module level, inside functions, under ``if TYPE_CHECKING``), form no
+circle; the Airflow layer never reaches up into the command line; the core imports nothing of Airflow or of the
+layers above it; the lookalike imports nothing of the provider."""
 
 from __future__ import annotations
 
@@ -9,21 +11,23 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-PACKAGE = "airflow_provider_bigcommerce"
-ROOT = Path(__file__).resolve().parents[1] / PACKAGE
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = {"airflow_provider_bigcommerce": REPO, "bigcommerce_lookalike": REPO / "lookalike"}
+PROVIDER = "airflow_provider_bigcommerce"
+AIRFLOW_LAYER = ("hooks", "operators", "sensors", "triggers", "transfers", "assets")
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+def module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def module_level_imports(path: Path, modules: set[str]) -> set[str]:
-    """Package modules ``path`` imports at module level (not inside functions or ``if TYPE_CHECKING``)."""
-    name = module_name(path)
+def imports_of(path: Path, root: Path, modules: set[str]) -> set[str]:
+    """The house's modules ``path`` imports, wherever the import statement stands."""
+    name = module_name(path, root)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.parse(path.read_text()).body:
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -39,9 +43,20 @@ def module_level_imports(path: Path, modules: set[str]) -> set[str]:
 
 
 def import_graph() -> dict[str, set[str]]:
-    paths = sorted(ROOT.rglob("*.py"))
-    modules = {module_name(path) for path in paths}
-    return {module_name(path): module_level_imports(path, modules) for path in paths}
+    paths = {path: root for package, root in PACKAGES.items() for path in sorted((root / package).rglob("*.py"))}
+    modules = {module_name(path, root) for path, root in paths.items()}
+    return {module_name(path, root): imports_of(path, root, modules) for path, root in paths.items()}
+
+
+def external_imports(path: Path) -> set[str]:
+    """Top-level names of what ``path`` imports from outside (``airflow``, ``requests``, ...), anywhere in it."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -69,11 +84,36 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_the_package_imports_form_no_cycle() -> None:
+def test_no_import_anywhere_closes_a_circle() -> None:
     graph = import_graph()
 
-    assert len(graph) > 20 and graph[f"{PACKAGE}.sensors.token"], "the graph must see the package's imports"
+    assert len(graph) > 60 and graph[f"{PROVIDER}.sensors.token"], "the graph must see the house's imports"
+    assert f"{PROVIDER}.core.export.tombstones" in graph[f"{PROVIDER}.core.export.run"], "in-function imports count"
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+def test_the_airflow_layer_never_imports_the_command_line() -> None:
+    graph = import_graph()
+    layer = [module for module in graph if module.split(".")[1:2] and module.split(".")[1] in AIRFLOW_LAYER]
+
+    assert layer, "the Airflow layer's modules are in the graph"
+    assert {module: sorted(m for m in graph[module] if m.startswith(f"{PROVIDER}.cli")) for module in layer} == {
+        module: [] for module in layer
+    }
+
+
+def test_the_core_is_plain_python_and_the_lookalike_stands_alone() -> None:
+    core = sorted((REPO / PROVIDER / "core").rglob("*.py"))
+    lookalike = sorted((REPO / "lookalike" / "bigcommerce_lookalike").rglob("*.py"))
+
+    assert core and lookalike
+    assert {p.name: "airflow" in external_imports(p) for p in core} == {p.name: False for p in core}
+    graph = import_graph()
+    above = tuple(f"{PROVIDER}.{layer}" for layer in (*AIRFLOW_LAYER, "cli", "messages", "lineage"))
+    for path in core:
+        module = module_name(path, REPO)
+        assert not [m for m in graph[module] if m.startswith(above)], module
+    assert {p.name: PROVIDER in external_imports(p) for p in lookalike} == {p.name: False for p in lookalike}
 
 
 def test_the_cycle_finder_reports_a_cycle() -> None:

@@ -64,8 +64,12 @@ def test_make_dist_builds_a_wheel_and_sdist_that_pass_twine_check_and_keep_the_e
 
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
     assert "airflow_provider_bigcommerce/triggers/changes.py" in in_wheel
-    assert "airflow_provider_bigcommerce/sandbox/cli.py" in in_wheel  # `airflow-bigcommerce sandbox`
-    assert not [name for name in in_wheel if "example_dags" in name or name.startswith(("dags_examples/", "tests/"))]
+    # Only what Airflow components run: no example DAGs, no tests, and not the lookalike (a distribution of its own)
+    assert not [
+        name
+        for name in in_wheel
+        if "example_dags" in name or "lookalike" in name or name.startswith(("dags_examples/", "tests/"))
+    ]
     metadata = next(name for name in in_wheel if name.endswith(".dist-info/METADATA"))
     requires = [line for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines() if "Requires-Dist" in line]
     assert "Requires-Dist: apache-airflow<4,>=3.3" in requires
@@ -76,3 +80,4 @@ def test_make_dist_builds_a_wheel_and_sdist_that_pass_twine_check_and_keep_the_e
     examples = {f"dags_examples/{path.name}" for path in (REPO_ROOT / "dags_examples").glob("*.py")}
     assert examples and examples <= in_sdist
     assert {"constraints.txt", "CHANGELOG.md", "LICENSE", "README.md", "docs/airflow.md"} <= in_sdist
+    assert {"lookalike/pyproject.toml", "lookalike/bigcommerce_lookalike/cli.py"} <= in_sdist  # pip install ./lookalike

@@ -16,24 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_bigcommerce.cli.oauth import (
-    CLIENT_SECRET_ENV,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    PASSPHRASE_ENV,
-    PROGRAM,
     UsageError,
     airflow_connection,
     secrets_from_env,
 )
-from airflow_provider_bigcommerce.cli.problems import api_problem
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
-from airflow_provider_bigcommerce.core.errors import BigCommerceError, PropertyError
-from airflow_provider_bigcommerce.core.export import COMPRESSIONS, RESOURCES, ExportError, Window, export_resource
-from airflow_provider_bigcommerce.core.export import resource_for as catalogue_resource
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportError, PropertyError
+from airflow_provider_bigcommerce.core.export.files import COMPRESSIONS
+from airflow_provider_bigcommerce.core.export.resources import RESOURCES
+from airflow_provider_bigcommerce.core.export.resources import resource_for as catalogue_resource
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window, WindowNotSettled
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties, canonical_name, parse_connection_string
-from airflow_provider_bigcommerce.core.windows import WindowNotSettled
+from airflow_provider_bigcommerce.messages.commands import CLIENT_SECRET_ENV, PASSPHRASE_ENV, PROGRAM
+from airflow_provider_bigcommerce.messages.problems import api_problem
 
 CONNECTION_ENV = "BIGCOMMERCE_CONNECTION_STRING"
 PACKAGE_LOGGER = "airflow_provider_bigcommerce"

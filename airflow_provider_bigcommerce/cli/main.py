@@ -1,5 +1,6 @@
-"""``airflow-bigcommerce``: the provider's command line. ``oauth`` and ``export`` always; ``sandbox`` when the
-lookalike ships."""
+"""``airflow-bigcommerce``: the provider's command line. ``oauth`` and ``export`` always; ``sandbox`` runs the local
+lookalike, a distribution of its own (``bigcommerce-lookalike``, in ``lookalike/`` of a checkout), and says how to
+install it where it is not."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from airflow_provider_bigcommerce.cli import export, oauth
+from airflow_provider_bigcommerce.messages.commands import PROGRAM
 
-SANDBOX_CLI = "airflow_provider_bigcommerce.sandbox.cli"
+SANDBOX_CLI = "bigcommerce_lookalike.cli"
+LOOKALIKE_INSTALL = "pip install -c constraints.txt ./lookalike   # from a checkout of airflow-provider-bigcommerce"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,17 +24,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=oauth.PROGRAM, description="Apache Airflow provider for BigCommerce.")
+    parser = argparse.ArgumentParser(prog=PROGRAM, description="Apache Airflow provider for BigCommerce.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     oauth.add_parser(commands)
     export.add_parser(commands)
-    if importlib.util.find_spec(SANDBOX_CLI) is not None:
+    if importlib.util.find_spec(SANDBOX_CLI.partition(".")[0]) is not None:
         _add_sandbox(commands, importlib.import_module(SANDBOX_CLI))
+    else:
+        _add_missing_sandbox(commands)
     return parser
 
 
+def _add_missing_sandbox(commands: argparse._SubParsersAction) -> None:
+    """Where the lookalike is not installed (a worker needs none), ``sandbox`` says how to get it."""
+    parser = commands.add_parser("sandbox", help="run the local BigCommerce lookalike (a separate distribution)")
+    parser.add_argument("options", nargs=argparse.REMAINDER, help="the lookalike's options, once it is installed")
+
+    def run(args: argparse.Namespace) -> int:
+        print(
+            f"{PROGRAM} sandbox: the local BigCommerce lookalike is not installed here. It is a distribution "
+            f"of its own, so Airflow's workers never carry it; install it where you want to run it:\n    "
+            f"{LOOKALIKE_INSTALL}",
+            file=sys.stderr,
+        )
+        return oauth.EXIT_USAGE
+
+    parser.set_defaults(handler=run)
+
+
 def _add_sandbox(commands: argparse._SubParsersAction, sandbox_cli: ModuleType) -> None:
-    """The lookalike's own options and serve loop (``sandbox.cli``), under ``airflow-bigcommerce sandbox``."""
+    """The lookalike's own options and serve loop (``bigcommerce_lookalike.cli``), under ``airflow-bigcommerce
+    sandbox``."""
     parser = commands.add_parser(
         "sandbox",
         help="run the local BigCommerce lookalike",

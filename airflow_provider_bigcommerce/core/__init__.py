@@ -1,1 +1,3 @@
-"""The plain-Python core: properties, OAuth, the settings store and the REST client. No Airflow import here."""
+"""The provider's core: plain Python, no Airflow. ``properties`` (the connection properties), ``errors`` (typed
+errors carrying codes and facts), ``http`` (the REST client), ``paging`` (reading lists exactly once), ``export``
+(resources to storage), ``auth`` (tokens and OAuth), ``change_marker`` (what the change trigger compares)."""

@@ -26,8 +26,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from airflow_provider_bigcommerce.core import page_rules
 from airflow_provider_bigcommerce.core.errors import PagingError
+from airflow_provider_bigcommerce.core.paging import rules as page_rules
 
 PAGE_LIMIT = page_rules.MAX_PAGE_SIZE
 # Exports read [since, until): a window ends this long after its newest record, the second both API versions date

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_bigcommerce.core.errors import PropertyError
-from airflow_provider_bigcommerce.core.rate_limit import DEFAULT_RESERVE
+from airflow_provider_bigcommerce.core.http.rate_limit import DEFAULT_RESERVE
 
 DEFAULT_API_URL = "https://api.bigcommerce.com"
 DEFAULT_LOGIN_URL = "https://login.bigcommerce.com"

@@ -28,9 +28,9 @@ TEST_BUTTON_MAX_S = 60.0  # ... and never later than this: an HTTP proxy in fron
 if TYPE_CHECKING:
     import requests
 
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
-    from airflow_provider_bigcommerce.core.paging import Page
-    from airflow_provider_bigcommerce.core.token_source import TokenSource
+    from airflow_provider_bigcommerce.core.auth.token_source import TokenSource
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
+    from airflow_provider_bigcommerce.core.paging.walk import Page
 
 
 class BigCommerceHook(BaseHook):
@@ -65,7 +65,7 @@ class BigCommerceHook(BaseHook):
 
     @cached_property
     def client(self) -> BigCommerceClient:
-        from airflow_provider_bigcommerce.core.client import BigCommerceClient
+        from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 
         return BigCommerceClient(self.properties, self.token_source)
 
@@ -111,7 +111,7 @@ class BigCommerceHook(BaseHook):
 
         ``client`` defaults to this hook's; the Test button passes one with a shorter retry budget.
         """
-        from airflow_provider_bigcommerce.core.token_check import check_token
+        from airflow_provider_bigcommerce.core.auth.token_check import check_token
 
         check_token(client or self.client)
 
@@ -122,12 +122,12 @@ class BigCommerceHook(BaseHook):
         token or an unanswered check counts as "not yet"; errors that waiting cannot cure (bad properties, an
         undecryptable settings file, a missing connection, a 404) propagate.
         """
+        from airflow_provider_bigcommerce.core.auth.initiate_oauth import OAuthTokenSource
         from airflow_provider_bigcommerce.core.errors import (
             BigCommerceApiError,
             BigCommerceAuthError,
             BigCommerceTransportError,
         )
-        from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
 
         source = self.token_source
         if isinstance(source, OAuthTokenSource):
@@ -167,7 +167,7 @@ class BigCommerceHook(BaseHook):
             next_step = self._next_step_text(error, self.bigcommerce_conn_id)
             return f"{type(error).__name__} [{error.code}, {error.next_step}]: {error} {next_step}"
         if isinstance(error, BigCommerceError):
-            from airflow_provider_bigcommerce.cli.problems import api_problem
+            from airflow_provider_bigcommerce.messages.problems import api_problem
 
             return f"{type(error).__name__}: {api_problem(error, self.__dict__.get('properties'))}"
         return f"{type(error).__name__}: {error}"
@@ -200,8 +200,8 @@ class BigCommerceHook(BaseHook):
 
     def _test_store(self, properties: ConnectionProperties) -> tuple[bool, str]:
         try:
-            from airflow_provider_bigcommerce.core.client import BigCommerceClient
-            from airflow_provider_bigcommerce.core.retry import RetryPolicy
+            from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
+            from airflow_provider_bigcommerce.core.http.retry import RetryPolicy
 
             # A person is waiting on the button: a short retry budget, the connection's own timeout.
             client = BigCommerceClient(
@@ -218,7 +218,7 @@ class BigCommerceHook(BaseHook):
             # The button runs under a throwaway connection id (docs/airflow.md "The Test button"): name none.
             return False, _without_secrets(f"{error} {self._next_step_text(error, None)}", properties)
         except BigCommerceError as error:
-            from airflow_provider_bigcommerce.cli.problems import api_problem
+            from airflow_provider_bigcommerce.messages.problems import api_problem
 
             # A toast, not a log: a short sentence naming the property to fix (a dead host, a wrong StoreId).
             return False, _without_secrets(api_problem(error, properties), properties)
@@ -237,7 +237,7 @@ class BigCommerceHook(BaseHook):
     ) -> str:
         """The URL to send the merchant to for the custom app's consent (web flow, ``GetOAuthAuthorizationURL``);
         ``install=True`` gives the documented install page instead."""
-        from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authorization_url
+        from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_authorization_url
 
         return get_oauth_authorization_url(
             self.properties, callback_url=callback_url, scope=scope, state=state, install=install
@@ -250,7 +250,7 @@ class BigCommerceHook(BaseHook):
 
         With an OAuthSettingsLocation on the connection the token is saved there too, for REFRESH tasks.
         """
-        from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token
+        from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_access_token
 
         return get_oauth_access_token(
             self.properties,
@@ -263,7 +263,7 @@ class BigCommerceHook(BaseHook):
         )
 
     def _token_source(self, *, read_only: bool) -> TokenSource:
-        from airflow_provider_bigcommerce.core.auth import token_source_for
+        from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 
         return token_source_for(
             self.properties, on_secret=mask_secret, read_only=read_only, fernet_key=airflow_fernet_key()
@@ -272,7 +272,7 @@ class BigCommerceHook(BaseHook):
     @staticmethod
     def _next_step_text(error: AuthorizationRequiredError, conn_id: str | None) -> str:
         """What to do for an Airflow connection, on one line; the CLI spells its own commands."""
-        from airflow_provider_bigcommerce.cli.oauth import command, command_arguments
+        from airflow_provider_bigcommerce.messages.commands import command, command_arguments
 
         arguments = command_arguments(None, conn_id or "CONN_ID")
         connection = f"connection '{conn_id}'" if conn_id else "the connection"

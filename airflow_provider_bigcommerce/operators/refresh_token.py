@@ -86,7 +86,7 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
         return status
 
     def _refresh(self, hook: BigCommerceHook) -> dict[str, Any]:
-        from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
+        from airflow_provider_bigcommerce.core.auth.initiate_oauth import OAuthTokenSource
 
         check = hook.check if self.check else None
         source = hook.token_source

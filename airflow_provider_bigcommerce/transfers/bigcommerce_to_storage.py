@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from airflow.sdk.api.datamodels._generated import PreviousTIResponse
     from airflow.sdk.types import RuntimeTaskInstanceProtocol
 
-    from airflow_provider_bigcommerce.core.export import Window
+    from airflow_provider_bigcommerce.core.export.windows import Window
 
 INITIAL_LOADS = ("start_date", "full")
 # How many later successful runs a rerun or backfill looks through to find the one right after it.
@@ -148,7 +148,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         self.date_modified_params = tuple(date_modified_params) if date_modified_params else None
         self.incremental = incremental
         if initial_load not in INITIAL_LOADS:
-            from airflow_provider_bigcommerce.core.export import ExportError
+            from airflow_provider_bigcommerce.core.errors import ExportError
 
             raise ExportError(f"initial_load='{initial_load}' is not one of {', '.join(INITIAL_LOADS)}.")
         self.initial_load = initial_load
@@ -175,12 +175,13 @@ class BigCommerceToStorageOperator(BaseOperator):
         from airflow.sdk import ObjectStoragePath
         from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-        from airflow_provider_bigcommerce.cli.problems import api_problem
-        from airflow_provider_bigcommerce.core.destination import DestinationError
-        from airflow_provider_bigcommerce.core.errors import PagingError, PropertyError
-        from airflow_provider_bigcommerce.core.export import ExportError, export_resource, resource_for
-        from airflow_provider_bigcommerce.core.windows import WindowNotSettled
+        from airflow_provider_bigcommerce.core.errors import ExportError, PagingError, PropertyError
+        from airflow_provider_bigcommerce.core.export.destination import DestinationError
+        from airflow_provider_bigcommerce.core.export.resources import resource_for
+        from airflow_provider_bigcommerce.core.export.run import export_resource
+        from airflow_provider_bigcommerce.core.export.windows import WindowNotSettled
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
+        from airflow_provider_bigcommerce.messages.problems import api_problem
 
         try:
             resource = resource_for(
@@ -299,7 +300,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         return uri in self._given_outlet_uris or (self._store_outlet and context["ti"].map_index < 0)
 
     def _resource_is_as_read(self) -> bool:
-        from airflow_provider_bigcommerce.core.export import RESOURCES
+        from airflow_provider_bigcommerce.core.export.resources import RESOURCES
 
         known = RESOURCES.get(self.resource) if self.path is None else None
         return known is None or (known.derive is None and known.fan_out is None)
@@ -329,7 +330,7 @@ class BigCommerceToStorageOperator(BaseOperator):
 
     def _window(self, context: Context) -> Window | None:
         """The run's window (see the class docstring); ``None`` for an initial full load."""
-        from airflow_provider_bigcommerce.core.export import Window
+        from airflow_provider_bigcommerce.core.export.windows import Window
 
         since, until = _moment(self.since, "since"), _moment(self.until, "until")
         start, end = context.get("data_interval_start"), context.get("data_interval_end")
@@ -342,7 +343,8 @@ class BigCommerceToStorageOperator(BaseOperator):
     def _point_in_time_window(self, context: Context, since: datetime | None, until: datetime | None) -> Window | None:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from airflow_provider_bigcommerce.core.export import ExportError, Window
+        from airflow_provider_bigcommerce.core.errors import ExportError
+        from airflow_provider_bigcommerce.core.export.windows import Window
 
         ti = context["ti"]
         moment = context.get("logical_date") or context["dag_run"].run_after
@@ -404,7 +406,7 @@ def _next_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> Previous
     Airflow only answers "the latest success before X", so this walks back from the latest success; a run of
     today finds none in one call, a rerun or backfill steps over the later runs (at most ``LATER_RUNS_LIMIT``).
     """
-    from airflow_provider_bigcommerce.core.export import ExportError
+    from airflow_provider_bigcommerce.core.errors import ExportError
 
     nearest = None
     candidate = _previous_success(ti, _END_OF_TIME)
@@ -473,7 +475,7 @@ def _recorded_window(ti: RuntimeTaskInstanceProtocol, run: PreviousTIResponse) -
 
 
 def _moment(value: str | datetime | None, name: str) -> datetime | None:
-    from airflow_provider_bigcommerce.core.export import ExportError
+    from airflow_provider_bigcommerce.core.errors import ExportError
 
     if value is None or value == "":
         return None

@@ -34,8 +34,9 @@ from typing import Any, ClassVar, Protocol
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 from airflow.triggers.shared_stream import AdvanceItem, SharedStreamProducer
 
-from airflow_provider_bigcommerce.core import change_marker, page_rules
+from airflow_provider_bigcommerce.core import change_marker
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PagingError
+from airflow_provider_bigcommerce.core.paging import rules as page_rules
 
 MIN_POLL_INTERVAL_S = 30.0
 DEFAULT_POLL_INTERVAL_S = 300.0

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
+from bigcommerce_lookalike import Sandbox, SandboxConfig
 
 # Small enough to be quick, more than one page of orders (250 per page) to exercise paging.
 STORE = SandboxConfig(seed=11, orders=300, products=60, customers=120, brands=5, categories=8, quota=2000)

@@ -67,7 +67,7 @@ def test_airflow_providers_hooks_finds_the_hook():
 def test_importing_the_hook_module_leaves_requests_and_the_client_unloaded():
     code = (
         "import sys, airflow_provider_bigcommerce.hooks.bigcommerce; "
-        "print(sorted(m for m in sys.modules if m in ('requests', 'airflow_provider_bigcommerce.core.client')))"
+        "print(sorted(m for m in sys.modules if m in ('requests', 'airflow_provider_bigcommerce.core.http.client')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
     assert result.returncode == 0, result.stderr

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from airflow_provider_bigcommerce.sandbox import Sandbox, SandboxConfig
+from bigcommerce_lookalike import Sandbox, SandboxConfig
 
 RESULT_MARKER = "QUICKSTART_RESULT "
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigcommerce.core import wire
 from airflow_provider_bigcommerce.core.errors import (
     BigCommerceApiError,
     BigCommerceRateLimitError,
     BigCommerceTransportError,
 )
-from airflow_provider_bigcommerce.core.retry import RetryPolicy
+from airflow_provider_bigcommerce.core.http import wire
+from airflow_provider_bigcommerce.core.http.retry import RetryPolicy
 
 QUICK = RetryPolicy(max_attempts=2, max_429_waits=4, backoff_base_s=0.01, backoff_cap_s=0.05, bare_429_base_s=0.01)
 

@@ -12,7 +12,7 @@ from airflow_provider_bigcommerce.core.errors import (
     BigCommerceRateLimitError,
     BigCommerceTransportError,
 )
-from airflow_provider_bigcommerce.core.retry import RetryPolicy
+from airflow_provider_bigcommerce.core.http.retry import RetryPolicy
 
 # Enough attempts that a seeded run of faults on one request cannot exhaust them (0.2 ** 8 per request).
 PATIENT = RetryPolicy(max_attempts=8, backoff_base_s=0.01, backoff_cap_s=0.05, bare_429_base_s=0.02, bare_429_cap_s=0.2)

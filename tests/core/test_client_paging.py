@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from airflow_provider_bigcommerce.core.paging import MAX_PAGE_SIZE, V2_READ_AHEAD
+from airflow_provider_bigcommerce.core.paging.walk import MAX_PAGE_SIZE, V2_READ_AHEAD
 
 
 def _ids(records: list[dict]) -> list[int]:

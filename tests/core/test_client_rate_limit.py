@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 
 
 def _distinct_ids(client: BigCommerceClient, path: str, params: dict | None = None) -> tuple[int, int]:

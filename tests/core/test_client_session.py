@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from airflow_provider_bigcommerce import __version__
-from airflow_provider_bigcommerce.core.wire import is_under
+from airflow_provider_bigcommerce.core.http.wire import is_under
 
 
 def test_session_calls_the_api_with_the_token_added_per_request(make_sandbox, make_client):

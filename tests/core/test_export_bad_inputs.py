@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from upath import UPath
 
-from airflow_provider_bigcommerce.cli.problems import api_problem
-from airflow_provider_bigcommerce.core.destination import DestinationError
-from airflow_provider_bigcommerce.core.export import ResourceNameError, atomic_file, resource_for
-from airflow_provider_bigcommerce.core.windows import Window, WindowError
+from airflow_provider_bigcommerce.core.export.destination import DestinationError
+from airflow_provider_bigcommerce.core.export.files import atomic_file
+from airflow_provider_bigcommerce.core.export.resources import ResourceNameError, resource_for
+from airflow_provider_bigcommerce.core.export.windows import Window, WindowError
+from airflow_provider_bigcommerce.messages.problems import api_problem
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from bigcommerce_lookalike.changes import Misbehaviour
+from bigcommerce_lookalike.readings import Readings
 
 from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV
-from airflow_provider_bigcommerce.core.export import Window, export_resource, resource_for
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECOND = timedelta(seconds=1)

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from airflow_provider_bigcommerce.core.errors import PagingError
-from airflow_provider_bigcommerce.core.export import Window, export_resource, resource_for
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 KINDS = ("shipping", "pickup", "download", "gift_certificate")
 

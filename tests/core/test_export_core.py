@@ -14,16 +14,10 @@ from pathlib import Path
 import pytest
 from upath import UPath
 
-from airflow_provider_bigcommerce.core.export import (
-    STALE_PARTIAL_S,
-    ExportError,
-    NdjsonWriter,
-    Window,
-    atomic_file,
-    export_file_name,
-    filter_timestamp,
-    resource_for,
-)
+from airflow_provider_bigcommerce.core.errors import ExportError
+from airflow_provider_bigcommerce.core.export.files import STALE_PARTIAL_S, NdjsonWriter, atomic_file, export_file_name
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.windows import Window, filter_timestamp
 
 DAY = Window(datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 5, 2, tzinfo=UTC))
 

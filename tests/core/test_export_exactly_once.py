@@ -10,10 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from bigcommerce_lookalike.changes import Misbehaviour
 
 from airflow_provider_bigcommerce.core.errors import PagingError
-from airflow_provider_bigcommerce.core.export import Window, export_resource, resource_for
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 
 def _window(sandbox) -> Window:

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core.export import (
-    ExportError,
-    Window,
-    export_resource,
-    manifest_file_name,
-    resource_for,
-)
+from airflow_provider_bigcommerce.core.errors import ExportError
+from airflow_provider_bigcommerce.core.export.files import manifest_file_name
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ from datetime import timedelta
 import pytest
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceApiError
-from airflow_provider_bigcommerce.core.export import RESOURCES, Window, export_resource, resource_for
-from airflow_provider_bigcommerce.core.page_rules import with_paging
+from airflow_provider_bigcommerce.core.export.resources import RESOURCES, resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window
+from airflow_provider_bigcommerce.core.paging.rules import with_paging
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike.changes import Misbehaviour
 
-from airflow_provider_bigcommerce.core.export import (
-    RESOURCES,
-    Deletions,
-    ExportError,
-    Window,
-    export_resource,
-    resource_for,
-)
-from airflow_provider_bigcommerce.core.tombstones import export_deletions, snapshot_file_name
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
+from airflow_provider_bigcommerce.core.errors import ExportError
+from airflow_provider_bigcommerce.core.export.resources import RESOURCES, Deletions, resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.tombstones import export_deletions, snapshot_file_name
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 
 def _read(path: str) -> list[dict[str, Any]]:

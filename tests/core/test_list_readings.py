@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike.readings import Readings
 
-from airflow_provider_bigcommerce.core.export import export_resource, resource_for
-from airflow_provider_bigcommerce.core.tombstones import export_deletions
-from airflow_provider_bigcommerce.core.windows import Window
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.tombstones import export_deletions
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 
 def _read(path: str) -> list[dict[str, Any]]:

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike.changes import Misbehaviour
+from bigcommerce_lookalike.readings import Readings
 
 from airflow_provider_bigcommerce.core.errors import PagingError
-from airflow_provider_bigcommerce.core.export import export_resource, resource_for
-from airflow_provider_bigcommerce.core.windows import Window
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 READINGS = [
     pytest.param(Readings(), id="listed"),

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from airflow_provider_bigcommerce.core.errors import PagingError
-from airflow_provider_bigcommerce.core.page_rules import (
+from airflow_provider_bigcommerce.core.paging.rules import (
     MAX_PASSES,
     SeenKeys,
     Slice,

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike.readings import Readings
 
-from airflow_provider_bigcommerce.core.export import export_resource, resource_for
-from airflow_provider_bigcommerce.core.windows import Window
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 
 def _read(path: str) -> list[dict[str, Any]]:
@@ -34,9 +35,9 @@ LISTS = [
 @pytest.fixture(scope="module")
 def truth(make_shared_sandbox):
     """Every record of each list as a store serving full pages answers it."""
-    from airflow_provider_bigcommerce.core.client import BigCommerceClient
+    from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
+    from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
     from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-    from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
 
     store = make_shared_sandbox(seed=21, orders=520, products=260, customers=300)
     properties = ConnectionProperties.from_mapping(

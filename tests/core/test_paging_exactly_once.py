@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from bigcommerce_lookalike.changes import Misbehaviour
 
 from airflow_provider_bigcommerce.core.errors import PagingError
-from airflow_provider_bigcommerce.core.paging import PAGES_PER_FULL_PAGE
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
+from airflow_provider_bigcommerce.core.paging.walk import PAGES_PER_FULL_PAGE
 
 ORDER_IDS = range(100, 700)  # 600 orders
 

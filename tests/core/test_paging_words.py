@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_bigcommerce.cli.problems import PAGING_WORDS, api_problem, paging_problem
 from airflow_provider_bigcommerce.core.errors import PagingError
+from airflow_provider_bigcommerce.messages.problems import PAGING_WORDS, api_problem, paging_problem
 
 pytestmark = pytest.mark.unit
 

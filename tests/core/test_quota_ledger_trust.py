@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core import quota_ledger
 from airflow_provider_bigcommerce.core.errors import QuotaLedgerError
-from airflow_provider_bigcommerce.core.quota_ledger import (
+from airflow_provider_bigcommerce.core.http import quota_ledger
+from airflow_provider_bigcommerce.core.http.quota_ledger import (
     FOLDER_ENV,
     MAX_WAIT_S,
     UNUSED_LEDGER_S,
@@ -25,7 +25,7 @@ from airflow_provider_bigcommerce.core.quota_ledger import (
     prune_ledgers,
     store_limiter,
 )
-from airflow_provider_bigcommerce.core.rate_limit import RateLimitReading
+from airflow_provider_bigcommerce.core.http.rate_limit import RateLimitReading
 
 STRANGER = 65534  # nobody
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")

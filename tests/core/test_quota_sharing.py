@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core import quota_ledger
 from airflow_provider_bigcommerce.core.errors import PropertyError
-from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from airflow_provider_bigcommerce.core.quota_ledger import (
+from airflow_provider_bigcommerce.core.http import quota_ledger
+from airflow_provider_bigcommerce.core.http.quota_ledger import (
     FOLDER_ENV,
     STALE_SEND_S,
     UNUSED_LEDGER_S,
@@ -28,13 +27,14 @@ from airflow_provider_bigcommerce.core.quota_ledger import (
     prune_ledgers,
     store_limiter,
 )
-from airflow_provider_bigcommerce.core.rate_limit import (
+from airflow_provider_bigcommerce.core.http.rate_limit import (
     DEFAULT_RESERVE,
     MAX_WAIT_S,
     Permit,
     RateLimiter,
     RateLimitReading,
 )
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 
 def _headers(quota=100, left=100, window_ms=30_000, reset_ms=30_000) -> dict[str, str]:
@@ -161,8 +161,8 @@ def test_folder_off_keeps_every_process_on_its_own(monkeypatch):
 
 UNWRITABLE_LEDGER = """
 import logging, resource, signal, sys
-from airflow_provider_bigcommerce.core.quota_ledger import LedgerRateLimiter
-from airflow_provider_bigcommerce.core.rate_limit import RateLimitReading
+from airflow_provider_bigcommerce.core.http.quota_ledger import LedgerRateLimiter
+from airflow_provider_bigcommerce.core.http.rate_limit import RateLimitReading
 
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
@@ -255,9 +255,9 @@ def test_reserve_accepts_fractions_up_to_nine_tenths(value, expected):
 
 _READER = """
 import json, os, sys
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
+from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
 
 info = json.loads(sys.argv[1])
 properties = ConnectionProperties.from_mapping(

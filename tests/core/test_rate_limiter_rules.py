@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from airflow_provider_bigcommerce.core.rate_limit import (
+from airflow_provider_bigcommerce.core.http.rate_limit import (
     MAX_WAIT_S,
     Permit,
     RateLimiter,

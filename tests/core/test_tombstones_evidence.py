@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike.changes import Misbehaviour
+from bigcommerce_lookalike.readings import Readings
 
-from airflow_provider_bigcommerce.core.destination import DestinationError
-from airflow_provider_bigcommerce.core.export import export_resource, resource_for
-from airflow_provider_bigcommerce.core.id_snapshot import read_snapshot
-from airflow_provider_bigcommerce.core.tombstones import export_deletions, snapshot_file_name
-from airflow_provider_bigcommerce.core.windows import Window
-from airflow_provider_bigcommerce.sandbox.changes import Misbehaviour
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from airflow_provider_bigcommerce.core.export.destination import DestinationError
+from airflow_provider_bigcommerce.core.export.id_snapshot import read_snapshot
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.tombstones import export_deletions, snapshot_file_name
+from airflow_provider_bigcommerce.core.export.windows import Window
 
 NEVER = 10**9  # a plan "after" this many requests never applies: it only hides the ids it inserts
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike.readings import Readings
 
-from airflow_provider_bigcommerce.core.export import export_resource, resource_for
-from airflow_provider_bigcommerce.core.windows import Window, record_moment
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window, record_moment
 
 SECOND = timedelta(seconds=1)
 

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from bigcommerce_lookalike.readings import Readings
 
-from airflow_provider_bigcommerce.core.export import export_resource, resource_for
-from airflow_provider_bigcommerce.core.windows import Window, WindowNotSettled, check_settled, ready_at
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from airflow_provider_bigcommerce.core.export.resources import resource_for
+from airflow_provider_bigcommerce.core.export.run import export_resource
+from airflow_provider_bigcommerce.core.export.windows import Window, WindowNotSettled, check_settled, ready_at
 
 ORDERS = 40
 ORDER_IDS = list(range(100, 100 + ORDERS))  # the lookalike numbers orders from 100; the newest is the last

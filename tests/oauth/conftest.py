@@ -18,10 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from airflow_provider_bigcommerce.cli.oauth import CLIENT_SECRET_ENV
-from airflow_provider_bigcommerce.core.oauth.crypto import AIRFLOW_FERNET_ENV_VAR, KEY_ENV_VAR, generate_key
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authorization_url
+from airflow_provider_bigcommerce.core.auth.settings.crypto import AIRFLOW_FERNET_ENV_VAR, KEY_ENV_VAR, generate_key
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.messages.commands import CLIENT_SECRET_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
-from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
+from airflow_provider_bigcommerce.core.auth.initiate_oauth import OAuthTokenSource
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 
 
 def _start_login(oauth, location: Path, *arguments: str) -> tuple[subprocess.Popen[str], str]:

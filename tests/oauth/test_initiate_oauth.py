@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.auth.initiate_oauth import OAuthTokenSource
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.auth.token_check import check_token
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_access_token
 from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
     NextStep,
     OAuthError,
     SettingsStoreError,
 )
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token
-from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from airflow_provider_bigcommerce.core.token_check import check_token
 
 
 def test_refresh_exchanges_a_verifier_once_and_later_runs_reuse_it(oauth, tmp_path: Path) -> None:

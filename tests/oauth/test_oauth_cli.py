@@ -13,9 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from airflow_provider_bigcommerce.cli.main import build_parser
-from airflow_provider_bigcommerce.cli.oauth import CLIENT_SECRET_ENV, PASSPHRASE_ENV, command_arguments, how_to_proceed
+from airflow_provider_bigcommerce.core.auth.settings.crypto import KEY_ENV_VAR, settings_cipher
 from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, NextStep, SettingsStoreError
-from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, settings_cipher
+from airflow_provider_bigcommerce.messages.commands import (
+    CLIENT_SECRET_ENV,
+    PASSPHRASE_ENV,
+    command_arguments,
+    how_to_proceed,
+)
 
 
 def test_help_documents_the_exit_codes(run_cli) -> None:

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from airflow_provider_bigcommerce.core.auth.oauth_client import OAuthClient
 from airflow_provider_bigcommerce.core.errors import OAuthError
-from airflow_provider_bigcommerce.core.oauth.client import OAuthClient
 
 
 def test_the_authorization_url_carries_what_bigcommerce_documents(oauth) -> None:

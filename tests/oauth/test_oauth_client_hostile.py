@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from airflow_provider_bigcommerce.core.auth.oauth_client import OAuthClient
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_access_token
 from airflow_provider_bigcommerce.core.errors import OAuthError
-from airflow_provider_bigcommerce.core.oauth.client import OAuthClient
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token
 
 
 class _Recorder(ThreadingHTTPServer):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 
 WORKERS = 16
 RUN_S = 6.0
@@ -18,8 +18,8 @@ RUN_S = 6.0
 # One worker: the real token source and REST client, as a task on an Airflow worker would use them.
 WORKER = """
 import hashlib, json, os, sys, time
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 values, go_file, run_s = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])

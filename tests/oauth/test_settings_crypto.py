@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from airflow_provider_bigcommerce.core.errors import SettingsStoreError
-from airflow_provider_bigcommerce.core.oauth.crypto import (
+from airflow_provider_bigcommerce.core.auth.settings.crypto import (
     KEY_ENV_VAR,
     MAGIC,
     generate_key,
     settings_cipher,
 )
+from airflow_provider_bigcommerce.core.errors import SettingsStoreError
 
 pytestmark = pytest.mark.unit
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.auth.settings.crypto import KEY_ENV_VAR, generate_key
+from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store
+from airflow_provider_bigcommerce.core.auth.settings.object_store import ObjectSettingsStore
+from airflow_provider_bigcommerce.core.auth.settings.values import OAuthSettings, now_ms
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
-from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key
-from airflow_provider_bigcommerce.core.oauth.object_store import ObjectSettingsStore
-from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings, now_ms
-from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 pytest.importorskip("s3fs")
@@ -286,7 +286,7 @@ def test_a_missing_bucket_is_a_typed_error_naming_the_location(s3):
 
 RACER = """
 import json, sys
-from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
+from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 values, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
@@ -345,8 +345,8 @@ def test_sixteen_processes_incrementing_at_once_lose_no_update(s3, location):
 
 WORKER = """
 import hashlib, json, os, sys, time
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 values, run_s = json.loads(sys.argv[1]), float(sys.argv[2])
@@ -402,7 +402,7 @@ def test_sixteen_processes_on_s3_make_one_refresh_per_expiry_and_one_exchange(ex
 
 def test_the_object_store_module_imports_no_airflow():
     code = (
-        "import sys\nimport airflow_provider_bigcommerce.core.oauth.object_store\n"
+        "import sys\nimport airflow_provider_bigcommerce.core.auth.settings.object_store\n"
         "print(sorted(m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)

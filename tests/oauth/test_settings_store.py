@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, PropertyError, SettingsStoreError
-from airflow_provider_bigcommerce.core.oauth import crypto
-from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key, settings_cipher
-from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings, now_ms
-from airflow_provider_bigcommerce.core.oauth.settings_store import (
+from airflow_provider_bigcommerce.core.auth.settings import crypto
+from airflow_provider_bigcommerce.core.auth.settings.crypto import KEY_ENV_VAR, generate_key, settings_cipher
+from airflow_provider_bigcommerce.core.auth.settings.file_store import (
     FileSettingsStore,
-    open_settings_store,
     read_settings_file,
     write_settings_file,
 )
+from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store
+from airflow_provider_bigcommerce.core.auth.settings.values import OAuthSettings, now_ms
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, PropertyError, SettingsStoreError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 STORE_ID = "abc123"
@@ -287,7 +287,7 @@ def test_a_process_killed_while_holding_the_lock_does_not_block_the_others(tmp_p
             sys.executable,
             "-c",
             "import time\n"
-            "from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store\n"
+            "from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store\n"
             "from airflow_provider_bigcommerce.core.properties import ConnectionProperties\n"
             "properties = ConnectionProperties.from_mapping({'AuthScheme': 'OAuth', 'StoreId': "
             f"{STORE_ID!r}, 'InitiateOAuth': 'REFRESH', 'OAuthSettingsLocation': {str(location)!r}}})\n"
@@ -354,8 +354,8 @@ def test_a_new_passphrase_file_is_stretched_outside_the_lock_and_once_per_proces
 def _in_another_process(location: Path | str, call: str, *, passphrase: str | None = None) -> str:
     """Call a method of the store for ``location`` in a new interpreter; returns what it printed."""
     code = (
-        "from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings\n"
-        "from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store\n"
+        "from airflow_provider_bigcommerce.core.auth.settings.values import OAuthSettings\n"
+        "from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store\n"
         "from airflow_provider_bigcommerce.core.properties import ConnectionProperties\n"
         f"STORE_ID = {STORE_ID!r}\n"
         "properties = ConnectionProperties.from_mapping({'AuthScheme': 'OAuth', 'StoreId': STORE_ID, "

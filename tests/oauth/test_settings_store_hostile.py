@@ -16,14 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_bigcommerce.core.auth.settings import crypto
+from airflow_provider_bigcommerce.core.auth.settings.crypto import MAGIC, settings_cipher
+from airflow_provider_bigcommerce.core.auth.settings.file_store import read_settings_file
+from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store
+from airflow_provider_bigcommerce.core.auth.settings.values import OAuthSettings
 from airflow_provider_bigcommerce.core.errors import SettingsStoreError
-from airflow_provider_bigcommerce.core.oauth import crypto
-from airflow_provider_bigcommerce.core.oauth.crypto import MAGIC, settings_cipher
-from airflow_provider_bigcommerce.core.oauth.settings import OAuthSettings
-from airflow_provider_bigcommerce.core.oauth.settings_store import (
-    open_settings_store,
-    read_settings_file,
-)
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 STORE_ID = "abc123"
@@ -178,7 +176,7 @@ def test_a_group_writable_folder_is_accepted_with_a_warning(tmp_path: Path, capl
     folder.mkdir()
     folder.chmod(0o770)
 
-    with caplog.at_level(logging.WARNING, logger="airflow_provider_bigcommerce.core.oauth.settings_file"):
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_bigcommerce.core.auth.settings.file_format"):
         _store(folder / "OAuthSettings.txt").save(_settings())
 
     assert (folder / "OAuthSettings.txt").exists()

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from airflow_provider_bigcommerce.core.auth.signed_payload import verify_signed_payload_jwt
 from airflow_provider_bigcommerce.core.errors import SignedPayloadError
-from airflow_provider_bigcommerce.core.oauth.signed_payload import verify_signed_payload_jwt
 
 
 def _verify(oauth, jwt: str, **options) -> dict:

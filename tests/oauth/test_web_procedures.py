@@ -10,12 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
+from airflow_provider_bigcommerce.core.auth.initiate_oauth import OAuthTokenSource
+from airflow_provider_bigcommerce.core.auth.settings.crypto import KEY_ENV_VAR, generate_key, settings_cipher
+from airflow_provider_bigcommerce.core.auth.settings.file_store import read_settings_file
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_access_token, get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
-from airflow_provider_bigcommerce.core.oauth.crypto import KEY_ENV_VAR, generate_key, settings_cipher
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token, get_oauth_authorization_url
-from airflow_provider_bigcommerce.core.oauth.settings_store import read_settings_file
-from airflow_provider_bigcommerce.core.oauth.token_provider import OAuthTokenSource
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 

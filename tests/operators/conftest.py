@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_access_token, get_oauth_authorization_url
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_access_token, get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 HERE = Path(__file__).resolve().parent
@@ -288,7 +288,7 @@ class App:
 
     def secrets(self) -> list[str]:
         """Every secret of this app that must never reach XCom or an error message, saved tokens included."""
-        from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
+        from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store
 
         found = [self.client_secret, self.passphrase]
         if self.settings_location.exists():

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 CONN_ID = "bc_pit_pat"
@@ -345,7 +345,7 @@ def test_a_first_run_with_no_start_date_to_begin_from_fails_without_retrying(
 
 
 def test_an_unknown_initial_load_is_refused_when_the_dag_is_parsed():
-    from airflow_provider_bigcommerce.core.export import ExportError
+    from airflow_provider_bigcommerce.core.errors import ExportError
     from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator
 
     with pytest.raises(ExportError):

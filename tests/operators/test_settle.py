@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_bigcommerce.sandbox.readings import Readings
+from bigcommerce_lookalike.readings import Readings
 
 CONN_ID = "bc_settle_pat"
 ORDERS = 40

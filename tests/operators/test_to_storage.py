@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_bigcommerce.core.auth import token_source_for
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 CONN_ID = "bc_export_pat"

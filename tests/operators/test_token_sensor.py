@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authorization_url
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_authorization_url
 from airflow_provider_bigcommerce.triggers.token import BigCommerceTokenTrigger
 
 AUTHORIZE_URL = re.compile(r"http://\S+/oauth2/authorize\?\S+")

@@ -33,8 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from airflow_provider_bigcommerce.core.oauth.procedures import get_oauth_authorization_url
-from airflow_provider_bigcommerce.core.oauth.settings_store import open_settings_store
+from airflow_provider_bigcommerce.core.auth.settings.location import open_settings_store
+from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_authorization_url
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from tests.scheduler.components import Airflow, busiest_day, exported_ids, modified_at, wait_until
 

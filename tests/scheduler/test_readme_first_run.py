@@ -31,11 +31,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from bigcommerce_lookalike.merchant import submit_consent
 
-from airflow_provider_bigcommerce.core.client import BigCommerceClient
+from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
+from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-from airflow_provider_bigcommerce.core.token_source import StaticTokenSource
-from airflow_provider_bigcommerce.sandbox.merchant import submit_consent
 from tests.scheduler.components import Airflow, modified_at, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -122,9 +122,12 @@ def terminal(tmp_path: Path) -> Terminal:
 
 @pytest.fixture
 def lookalike(terminal: Terminal, free_port: Callable[[], int]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The README's ``airflow-bigcommerce sandbox --port 8765`` on a free port: (that port, the line it printed)."""
+    """The README's lookalike, installed as it says, then ``airflow-bigcommerce sandbox --port 8765`` on a free port:
+    (that port, the line it printed)."""
     section = _section("Try it against the lookalike")
-    (line,) = [line for line in _blocks(section)[0].splitlines() if line.strip()]
+    install, line = [line for line in _blocks(section)[0].splitlines() if line.strip()]
+    assert shlex.split(install) == ["pip", "install", "-c", "constraints.txt", "./lookalike"]
+    terminal.run(install)
     assert shlex.split(line) == ["airflow-bigcommerce", "sandbox", "--port", README_PORT]
     port = str(free_port())
     process = subprocess.Popen(
