@@ -19,7 +19,10 @@ LOOKALIKE_INSTALL = "pip install -c constraints.txt ./lookalike   # from a check
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "takes_any_options", False):
+        parser.parse_args(argv)  # the usual error, naming what was not understood
     return args.handler(args)
 
 
@@ -38,7 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_missing_sandbox(commands: argparse._SubParsersAction) -> None:
     """Where the lookalike is not installed (a worker needs none), ``sandbox`` says how to get it."""
     parser = commands.add_parser("sandbox", help="run the local BigCommerce lookalike (a separate distribution)")
-    parser.add_argument("options", nargs=argparse.REMAINDER, help="the lookalike's options, once it is installed")
 
     def run(args: argparse.Namespace) -> int:
         print(
@@ -49,7 +51,7 @@ def _add_missing_sandbox(commands: argparse._SubParsersAction) -> None:
         )
         return oauth.EXIT_USAGE
 
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, takes_any_options=True)
 
 
 def _add_sandbox(commands: argparse._SubParsersAction, sandbox_cli: ModuleType) -> None:
