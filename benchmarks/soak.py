@@ -5,7 +5,9 @@ lookalike that, meanwhile, edits, deletes and inserts records after a random num
 answers stale counts, blanks a page, fails 5 % of requests with 500/503, drops 2 % of connections and, every few
 seconds, answers a storm of 429s without rate headers. Expected = the records that matched the filter for the
 whole export; the file is then checked for records lost (expected, not written), doubled and stray (neither
-expected nor inserted, deleted or edited meanwhile). An export still running after its bound is a hang.
+expected nor inserted, deleted or edited meanwhile). An export still running after its bound is a hang. Each export
+also writes its tombstones, against an id snapshot taken before the changes: a tombstone for a record that was
+not deleted is a false one (it would delete a live row downstream).
 The baseline is the same exports against a quiet store, side by side in this run: its requests give the cost of
 the defences as a ratio.
 """
@@ -61,7 +63,10 @@ def _storms(sandbox: Any, stop: threading.Event) -> None:
         sandbox.set_faults(bare_429_rate=0.0)
 
 
-def _one_export(sandbox: Any, resource_name: str, window: Any, destination: Path, retry: Any) -> dict[str, Any]:
+def _one_export(
+    sandbox: Any, resource_name: str, window: Any, destination: Path, retry: Any, deletions: bool = False
+) -> dict[str, Any]:
+    """One export; with ``deletions`` its tombstones too (against the snapshot ``_snapshot`` took)."""
     from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSource
     from airflow_provider_bigcommerce.core.export.resources import resource_for
     from airflow_provider_bigcommerce.core.export.run import export_resource
@@ -73,7 +78,12 @@ def _one_export(sandbox: Any, resource_name: str, window: Any, destination: Path
     )
     with BigCommerceClient(properties, StaticTokenSource(sandbox.access_token), retry=retry) as client:
         resource = resource_for(resource_name, params={"limit": 100})
-        return export_resource(client, resource, destination, window=window)
+        return export_resource(client, resource, destination, window=window, deletions=deletions)
+
+
+def _tombstone_ids(manifest: dict[str, Any]) -> set[int]:
+    lines = Path(manifest["deletions"]["path"]).read_text().splitlines()
+    return {json.loads(line)["id"] for line in lines}
 
 
 def _bounded(function: Any, *args: Any) -> tuple[str, Any]:
@@ -123,6 +133,9 @@ def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult
                     _one_export, quiet, resource_name, window, Path(folder) / f"quiet{number}", retry
                 )
                 totals["baseline requests"] += quiet_manifest["requests"] if status == "ok" else 0
+                # the id snapshot the hostile export's tombstones are computed against, taken before any change
+                _bounded(_one_export, hostile, resource_name, window, Path(folder) / f"hostile{number}", retry, True)
+                hostile.reset_stats()
                 touched = _plan_changes(rng, hostile, key, first_id, size)
                 hostile.set_faults(error_5xx_rate=0.05, drop_rate=0.02)
                 stop = threading.Event()
@@ -130,7 +143,7 @@ def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult
                 storms.start()
                 try:
                     status, manifest = _bounded(
-                        _one_export, hostile, resource_name, window, Path(folder) / f"hostile{number}", retry
+                        _one_export, hostile, resource_name, window, Path(folder) / f"hostile{number}", retry, True
                     )
                 finally:
                     stop.set()
@@ -152,6 +165,10 @@ def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult
                 totals["doubled"] += sum(1 for count in written.values() if count > 1)
                 totals["stray"] += len(set(written) - expected - changed)
                 totals["requests"] += manifest["requests"]
+                tombstones = _tombstone_ids(manifest)
+                totals["false tombstones"] += len(tombstones - touched["delete"])
+                totals["tombstones"] += len(tombstones & touched["delete"])
+                totals["deletion requests"] += manifest["deletions"]["requests"]
                 totals["verified"] += int(bool(manifest["verification"] and manifest["verification"]["verified"]))
     result.columns = ["exports", "expected", "read", "lost", "doubled", "stray", "hangs", "failed loudly",
                       "verified", "requests", "quiet requests"]  # fmt: skip
@@ -161,6 +178,7 @@ def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult
            str(totals["baseline requests"])]
     ]  # fmt: skip
     clean = totals["lost"] == 0 and totals["doubled"] == 0 and totals["hangs"] == 0 and totals["stray"] == 0
+    false_tombstones = totals["false tombstones"]
     result.checks = [
         Check(
             "records lost, doubled or stray; exports hung",
@@ -168,6 +186,19 @@ def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult
             "0, 0, 0; 0",
             clean,
         ),  # fmt: skip
+        Check(
+            "tombstones for records that were not deleted (each would delete a live row)",
+            str(false_tombstones),
+            "0",
+            false_tombstones == 0,
+        ),
+        Check(
+            "deletions reported in the run they happened (the rest come with the next run)",
+            f"{totals['tombstones']} of {10 * totals['exports']}",
+            "info",
+            None,
+            baseline=f"{totals['deletion requests']} requests for the id reads and confirmations",
+        ),
         Check(
             "exports that failed loudly instead of finishing",
             str(totals["failed loudly"]),
@@ -188,7 +219,7 @@ def run(*, exports: int = 24, size: int = 800, seed: int = 7) -> BenchmarkResult
         "deletes, 10 inserts, 10 edits at random points, a stale count and one blank page"
     )
     names = ("exports", "expected", "read", "lost", "doubled", "stray", "hangs", "failed loudly", "verified",
-             "requests", "baseline requests")  # fmt: skip
+             "requests", "baseline requests", "false tombstones", "tombstones", "deletion requests")  # fmt: skip
     result.figures = {name.replace(" ", "_"): float(totals[name]) for name in names}
     result.seconds = time.perf_counter() - started
     return result
