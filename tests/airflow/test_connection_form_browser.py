@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from airflow_provider_bigcommerce.get_provider_info import CONN_FIELDS, SECRET_CONN_FIELDS
+from tests.airflow.form_fields import CONN_FIELDS, SECRET_CONN_FIELDS
 
 try:
     from playwright.sync_api import expect
