@@ -1,8 +1,8 @@
 """Run the benchmarks: ``python -m benchmarks [--quick] [name ...]`` (``make bench`` runs them all).
 
 Prints each benchmark's table as it finishes, then a summary. A full run (every benchmark, full sizes) also writes
-the summary with the machine and the command as Markdown to ``benchmarks/RESULTS.md`` (for the README's
-performance section); a partial or ``--quick`` run writes only where ``--results`` says, so it never replaces
+the summary with the machine and the command as Markdown to ``benchmarks/RESULTS.md`` (the source of
+docs/performance.md); a partial or ``--quick`` run writes only where ``--results`` says, so it never replaces
 the recorded figures.
 """
 

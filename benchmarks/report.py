@@ -97,7 +97,7 @@ def format_result(result: BenchmarkResult) -> str:
 
 
 def machine_info() -> dict[str, str]:
-    """What the README's performance section needs to say where the numbers come from."""
+    """What docs/performance.md needs to say where the numbers come from."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:

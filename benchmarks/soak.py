@@ -27,7 +27,7 @@ from typing import Any
 from benchmarks.report import BenchmarkResult, Check, ratio_text
 
 NAME = "soak"
-HANG_BOUND_S = 300.0  # far above any export here; documented in the README's bounds section
+HANG_BOUND_S = 300.0  # far above any export here; docs/exporting.md "Bounds: nothing waits forever"
 # (list key, export resource, store size option, first id)
 LISTS = (
     ("v2/orders", "orders", "orders", 100),

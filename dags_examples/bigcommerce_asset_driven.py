@@ -33,6 +33,7 @@ ORDERS = create_asset(store_id=STORE_ID, name="orders")
     doc_md=__doc__,
 )
 def bigcommerce_orders_export():
+    # [START howto_operator_bigcommerce_export_asset]
     BigCommerceToStorageOperator(
         task_id="export_orders",
         resource="orders",
@@ -41,8 +42,10 @@ def bigcommerce_orders_export():
         destination="{{ var.value.get('bigcommerce_export_destination', '/tmp/bigcommerce-export') }}",
         retries=2,
     )
+    # [END howto_operator_bigcommerce_export_asset]
 
 
+# [START howto_asset_bigcommerce_orders_arrived]
 @dag(schedule=[ORDERS], start_date=datetime(2024, 1, 1, tzinfo=UTC), tags=["bigcommerce", "example"], doc_md=__doc__)
 def bigcommerce_orders_arrived():
     @task
@@ -55,6 +58,7 @@ def bigcommerce_orders_arrived():
         return rows
 
     load()
+    # [END howto_asset_bigcommerce_orders_arrived]
 
 
 bigcommerce_orders_export()

@@ -37,6 +37,7 @@ RESOURCES = ["orders", "products", "customers"]
     doc_md=__doc__,
 )
 def bigcommerce_incremental_export():
+    # [START howto_operator_bigcommerce_export]
     manifests = BigCommerceToStorageOperator.partial(
         task_id="export",
         bigcommerce_conn_id="{{ var.value.get('bigcommerce_export_conn_id', 'bigcommerce_default') }}",
@@ -44,6 +45,7 @@ def bigcommerce_incremental_export():
         compression="gzip",
         retries=2,
     ).expand(resource=RESOURCES)
+    # [END howto_operator_bigcommerce_export]
 
     @task
     def summarize(manifests: list[dict]) -> list[dict]:

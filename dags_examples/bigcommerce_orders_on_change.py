@@ -32,12 +32,14 @@ STORE_ID = os.environ.get("BIGCOMMERCE_STORE_ID", "abc123")
 CONN_ID = os.environ.get("BIGCOMMERCE_CONN_ID", "bigcommerce_default")
 START = datetime(2024, 1, 1, tzinfo=UTC)
 MAX_WINDOWS = 16
+# [START howto_trigger_bigcommerce_change]
 ORDERS_CHANGED = watched_asset(
     STORE_ID,
     "orders",
     bigcommerce_conn_id=CONN_ID,
     poll_interval=os.environ.get("BIGCOMMERCE_POLL_INTERVAL_S", "300"),  # the trigger checks it
 )
+# [END howto_trigger_bigcommerce_change]
 
 
 @dag(
@@ -48,6 +50,7 @@ ORDERS_CHANGED = watched_asset(
     doc_md=__doc__,
 )
 def bigcommerce_orders_on_change():
+    # [START howto_trigger_bigcommerce_what_changed]
     @task
     def what_changed(triggering_asset_events=None) -> list[dict[str, Any]]:
         """One export per window of the run's change events; the first also checks deletions when orders left."""
@@ -62,6 +65,9 @@ def bigcommerce_orders_on_change():
             for index, window in enumerate(plan["windows"])
         ]
 
+    # [END howto_trigger_bigcommerce_what_changed]
+
+    # [START howto_trigger_bigcommerce_change_export]
     BigCommerceToStorageOperator.partial(
         task_id="export_changed_orders",
         resource="orders",
@@ -69,6 +75,7 @@ def bigcommerce_orders_on_change():
         bigcommerce_conn_id=CONN_ID,
         destination="{{ var.value.get('bigcommerce_export_destination', '/tmp/bigcommerce-export') }}",
     ).expand_kwargs(what_changed())
+    # [END howto_trigger_bigcommerce_change_export]
 
 
 bigcommerce_orders_on_change()

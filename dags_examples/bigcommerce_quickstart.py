@@ -41,12 +41,14 @@ def bigcommerce_quickstart():
         """Return the store's name and a record count per resource: facts only, nothing secret goes to XCom."""
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
+        # [START howto_hook_bigcommerce]
         hook = BigCommerceHook(bigcommerce_conn_id)
         try:
             store = hook.request("GET", "v2/store")
             counts = {name: sum(1 for _ in hook.paginate(path)) for name, path in RESOURCES.items()}
         finally:
             hook.close()
+        # [END howto_hook_bigcommerce]
         summary = {"store_name": store["name"], "store_id": hook.properties.store_id, "counts": counts}
         print(summary_line(summary))
         return summary

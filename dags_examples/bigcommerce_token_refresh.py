@@ -38,12 +38,14 @@ def bigcommerce_token_refresh():
             raise ValueError('Variable bigcommerce_fleet must be a JSON list of connection ids, e.g. ["bc_a"].')
         return conn_ids
 
+    # [START howto_operator_bigcommerce_refresh_token]
     BigCommerceRefreshTokenOperator.partial(
         task_id="refresh",
         retries=2,
         retry_delay=timedelta(minutes=2),
         execution_timeout=timedelta(minutes=10),
     ).expand(bigcommerce_conn_id=fleet())
+    # [END howto_operator_bigcommerce_refresh_token]
 
 
 bigcommerce_token_refresh()

@@ -47,6 +47,7 @@ def bigcommerce_web_authorization():
         print(f"Ask the store owner to open this URL and approve the app:\n{url}")
         return url
 
+    # [START howto_sensor_bigcommerce_token]
     wait_for_authorization = BigCommerceTokenSensor(
         task_id="wait_for_authorization",
         bigcommerce_conn_id="{{ params.bigcommerce_conn_id }}",
@@ -54,6 +55,7 @@ def bigcommerce_web_authorization():
         poke_interval=POKE_INTERVAL_S,
         timeout=timedelta(days=2),
     )
+    # [END howto_sensor_bigcommerce_token]
 
     @task
     def store_profile(params: dict) -> dict:

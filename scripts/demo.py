@@ -191,7 +191,7 @@ NEXT_STEPS = """\
 4. Copy the example DAGs into your DAGs folder and run one:
      cp dags_examples/*.py "$(airflow config get-value core dags_folder)/"
      airflow dags test bigcommerce_quickstart
-The README's "Connecting" section covers custom apps (OAuth)."""
+docs/connection.md "Connecting" covers custom apps (OAuth) too."""
 
 
 def _export_cli(resource: str, *arguments: str) -> dict:

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ["airflow_provider_bigcommerce", "tests", "benchmarks", "scripts"]
-CITATION = re.compile(r'(docs/[a-z_-]+\.md)\b[^"\n]{0,3}"([^"\n]+)"((?:, "[^"\n]+")*)')
+# A page of docs/ and its section in double quotes, or in single quotes as messages inside a double-quoted string
+# quote it, then maybe more sections, each after a comma.
+CITATION = re.compile(r'(docs/[a-z_-]+\.md)\b[^"\'\n]{0,3}(["\'])([^"\'\n]+)\2((?:, "[^"\n]+")*)')
 TABLE_ROW_NAME = re.compile(r"^\| \*\*([^*]+)\*\*")  # a table row whose first cell starts with a bold name
 OUTSIDE = re.compile(r"\b(FACTS|STYLE|PROPERTIES)\.md\b")
 
@@ -33,7 +35,7 @@ def test_every_cited_docs_section_exists() -> None:
         for number, line in enumerate(path.read_text().splitlines(), 1):
             for match in CITATION.finditer(line):
                 doc = REPO / match.group(1)
-                sections = [match.group(2), *re.findall(r'"([^"]+)"', match.group(3))]
+                sections = [match.group(3), *re.findall(r'"([^"]+)"', match.group(4))]
                 cited += len(sections)
                 known = headings(doc) if doc.is_file() else set()
                 missing += [

@@ -64,6 +64,7 @@ def test_make_dist_builds_a_wheel_and_sdist_that_pass_twine_check_and_keep_the_e
 
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
     assert "airflow_provider_bigcommerce/triggers/changes.py" in in_wheel
+    assert "airflow_provider_bigcommerce/provider.yaml" in in_wheel  # the metadata's source, as Airflow ships it
     # Only what Airflow components run: no example DAGs, no tests, and not the lookalike (a distribution of its own)
     assert not [
         name
@@ -80,4 +81,6 @@ def test_make_dist_builds_a_wheel_and_sdist_that_pass_twine_check_and_keep_the_e
     examples = {f"dags_examples/{path.name}" for path in (REPO_ROOT / "dags_examples").glob("*.py")}
     assert examples and examples <= in_sdist
     assert {"constraints.txt", "CHANGELOG.md", "LICENSE", "README.md", "docs/airflow.md"} <= in_sdist
+    assert "airflow_provider_bigcommerce/provider.yaml" in in_sdist
+    assert {f"docs/{page}.md" for page in ("connection", "exporting", "deployment", "security")} <= in_sdist
     assert {"lookalike/pyproject.toml", "lookalike/bigcommerce_lookalike/cli.py"} <= in_sdist  # pip install ./lookalike

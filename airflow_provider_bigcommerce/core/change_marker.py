@@ -16,7 +16,7 @@ What the pages cannot see: on a list longer than a page, changes to records modi
 such a change moves the count beyond what the named records explain, the difference says so (``unnamed_until``:
 records modified up to that moment may have changed without being named). As many records deleted or archived as
 added or restored down there between two looks, none of them edited, leave the count and the pages as they were:
-no marker of this size sees that (README "Change-driven runs").
+no marker of this size sees that (docs/triggers.md "What it sees, and what it cannot").
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ DEFAULT_LOGIN_URL = "https://login.bigcommerce.com"
 DEFAULT_CALLBACK_URL = "http://localhost:33333"
 API_ACCOUNTS_MENU = "Settings > Store-level API accounts"
 """Where the control panel creates store-level API accounts (docs/bigcommerce.md "Authentication"); every
-message and the README name it so."""
+message and docs/connection.md name it so."""
 DEFAULT_SCOPE = "store_v2_orders store_v2_customers store_v2_products store_v2_information"
 DEFAULT_TIMEOUT_S = 30.0
 # How long after a window's end its records are taken as committed (docs/properties.md "SettleSeconds" says why 300).

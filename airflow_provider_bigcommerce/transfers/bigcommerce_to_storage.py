@@ -90,8 +90,8 @@ class BigCommerceToStorageOperator(BaseOperator):
     :param store_id: the connection's store hash, to declare the outlet asset when the DAG is parsed; a run
         whose connection names another store fails before reading.
     :param deletions: also write tombstones (``{resource}_deleted`` file, ``{"id", "_deleted_at"}`` records): the
-        orders archived in the window, or the ids gone since the previous run's id snapshot. README "Resources"
-        lists what each resource costs in requests.
+        orders archived in the window, or the ids gone since the previous run's id snapshot.
+        docs/exporting.md "Resources" lists what each resource costs in requests.
     :param incomplete_orders: ``False`` leaves out orders in status Incomplete (0), checkouts stopped at the payment
         page; by default they are exported with the rest, whether or not the store's order list shows them
         (docs/open-questions.md "Orders count").

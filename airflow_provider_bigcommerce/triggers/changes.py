@@ -4,7 +4,8 @@ Each poll reads a *marker* of the list (``core.change_marker``): the id and ``da
 records, one page of 250 sorted newest first, and its count. The trigger fires when two markers differ, and its
 event names what changed: records added, restored or edited (``changed``, with the export ``windows`` that hold
 them) and records gone from the list (``gone``). A page shorter than 250 is the whole list, so on such a list
-every change is seen and named; README "Change-driven runs" says what a longer list hides.
+every change is seen and named; docs/triggers.md "What it sees, and what it cannot" says
+what a longer list hides.
 
 Cost, in requests per poll (``REQUESTS_PER_POLL``, the most a poll sends): orders 2 (``v2/orders`` sorted
 newest first, 250 a page, and ``v2/orders/count``; the count is skipped while the list is shorter than a page),

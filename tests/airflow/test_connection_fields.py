@@ -16,8 +16,9 @@ import pytest
 
 from airflow_provider_bigcommerce.core.errors import PropertyError
 from airflow_provider_bigcommerce.core.properties import DRIVER_NAMES, SECRET_FIELDS, ConnectionProperties
-from airflow_provider_bigcommerce.get_provider_info import CONN_FIELDS, SECRET_CONN_FIELDS, get_provider_info
+from airflow_provider_bigcommerce.get_provider_info import get_provider_info
 from airflow_provider_bigcommerce.hooks.connection_properties import connection_values
+from tests.airflow.form_fields import CONN_FIELDS, SECRET_CONN_FIELDS
 
 # Saved OAuth state lives in the settings location, never in the form; the API URL is the standard host field.
 NOT_FORM_FIELDS = {"oauth_refresh_token", "oauth_expires_in", "oauth_token_timestamp", "api_url"}

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from airflow_provider_bigcommerce.get_provider_info import CONN_FIELDS, SECRET_CONN_FIELDS
+from tests.airflow.form_fields import CONN_FIELDS, SECRET_CONN_FIELDS
 
 try:
     from playwright.sync_api import expect
@@ -126,7 +126,7 @@ def _choose(page, dialog, field: str, value: str) -> list[str]:
 def _save_pat_connection(
     page, conn_id: str, host: str, store_id: str, token: str, *, port: bool = True, screenshot: Path | None = None
 ):
-    """Fill the form as the README says (with the API URL's port, unless ``port`` is False) and save it."""
+    """Fill the form as docs/connection.md says (with the API URL's port, unless ``port`` is False) and save it."""
     dialog = _open_add_connection_form(page)
     _choose_bigcommerce(page, dialog)
     dialog.locator('input[name="connection_id"]').fill(conn_id)
@@ -174,7 +174,7 @@ def _press_list_page_test(page, conn_id: str):
 
 
 def _airflow_connections_test(conn_id: str) -> subprocess.CompletedProcess[str]:
-    """What the README and the form's help text say to run on Airflow 3.3.2: ``airflow connections test ID``."""
+    """What docs/connection.md and the form's help text say to run on Airflow 3.3.2: ``airflow connections test ID``."""
     return subprocess.run(
         [str(AIRFLOW_CLI), "connections", "test", conn_id],
         capture_output=True,

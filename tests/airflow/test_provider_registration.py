@@ -1,4 +1,5 @@
-"""The provider registers with a real Airflow: schema-valid provider info, found by the CLI, hook importable."""
+"""The provider registers with a real Airflow: schema-valid provider.yaml and provider info, found by the CLI, hook
+importable."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import airflow
 import jsonschema
+import pytest
 
 from airflow_provider_bigcommerce.get_provider_info import get_provider_info
+from scripts.generate_provider_info import load_provider_yaml
 
 AIRFLOW_CLI = Path(sys.executable).with_name("airflow")
 HOOK_CLASS = "airflow_provider_bigcommerce.hooks.bigcommerce.BigCommerceHook"
@@ -29,9 +32,11 @@ def _airflow_json(*args: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def test_provider_info_matches_airflows_provider_yaml_schema():
+@pytest.mark.parametrize("source", ["provider.yaml", "get_provider_info()"])
+def test_provider_yaml_and_the_info_generated_from_it_match_airflows_provider_yaml_schema(source: str):
     schema = json.loads((Path(airflow.__file__).parent / "provider.yaml.schema.json").read_text())
-    jsonschema.validate(get_provider_info(), schema)
+    info = load_provider_yaml() if source == "provider.yaml" else get_provider_info()
+    jsonschema.validate(info, schema)
 
 
 def test_provider_info_matches_airflows_runtime_schema():

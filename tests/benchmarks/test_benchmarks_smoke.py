@@ -1,6 +1,7 @@
 """Every benchmark runs end to end at toy sizes and produces its figures. No timing is asserted here.
 
-The figures themselves come from ``python -m benchmarks`` (``make bench``) and are recorded in the README.
+The figures themselves come from ``python -m benchmarks`` (``make bench``) and are recorded in benchmarks/RESULTS.md
+and docs/performance.md.
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ def test_on_a_full_page_an_older_record_added_below_the_edge_is_seen_by_the_coun
 
 
 def test_what_the_pages_cannot_see_a_deletion_and_a_restore_both_below_the_edge():
-    """The documented limit (README "Change-driven runs"): equal numbers gone and back below a full page."""
+    """The documented limit (docs/triggers.md "What it sees, and what it cannot"): equal numbers gone and back below
+    a full page."""
     before = {record_id: minute for record_id, minute in STORE.items() if record_id != 4}
     after = {record_id: minute for record_id, minute in STORE.items() if record_id != 9}
     assert difference(look(before, limit=10), look(after, limit=10)) is None

@@ -390,7 +390,8 @@ def test_sixteen_processes_on_s3_make_one_refresh_per_expiry_and_one_exchange(ex
         results.append(json.loads(output))
     assert [failure for result in results for failure in result["failures"]] == []
     # Every worker got its token; how many calls fit in the run depends on the S3 server's speed: a lease costs a
-    # few object requests where flock costs microseconds, and tokens here live 4 s (README "Fleet").
+    # few object requests where flock costs microseconds, and tokens here live 4 s
+    # (docs/deployment.md "Settings without a shared POSIX volume").
     assert all(result["calls"] >= 1 for result in results), [result["calls"] for result in results]
     refreshes = expiring_oauth.token_requests("refresh_token") - refreshes_before
     tokens = {hashlib.sha256(first_token.encode()).hexdigest()[:12]}

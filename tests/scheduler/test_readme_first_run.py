@@ -1,7 +1,8 @@
 """The README's first run, as a newcomer takes it: a clean copy of the checkout, a fresh virtualenv, the *Install*
-commands, then every command of *Try it against the lookalike* pasted as written, in one terminal whose ``export``
-lines carry over, ending with ``airflow standalone`` and the example daily export it schedules; then the export
-command of *Resources* with the same connection.
+commands (and the Celery provider as docs/deployment.md "Deploying on CeleryExecutor" installs it), then every
+command of *Try it against the lookalike* pasted as written, in one terminal whose ``export`` lines carry over,
+ending with ``airflow standalone`` and the example daily export it schedules; then the commands of
+docs/exporting.md "Run one export without a scheduler" with the same connection.
 
 What the test changes, each for the machine and not the path: the lookalike's port 8765 and the UI's 8080 become
 free ports, and ``airflow standalone`` gets the suite's loopback ports, a SQLite lock timeout, heartbeats of a second
@@ -42,6 +43,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 README = (REPO_ROOT / "README.md").read_text()
+DEPLOYMENT = (REPO_ROOT / "docs" / "deployment.md").read_text()
+EXPORTING = (REPO_ROOT / "docs" / "exporting.md").read_text()
 README_PORT = "8765"
 DAG_ID = "bigcommerce_incremental_export"
 RESOURCES = ("orders", "products", "customers")
@@ -50,18 +53,14 @@ _NOT_CLONED = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".
 _README_SETS = ("AIRFLOW_HOME", "AIRFLOW__CORE__DAGS_FOLDER", "AIRFLOW__CORE__LOAD_EXAMPLES", "PATH")
 
 
-def _section(title: str) -> str:
-    start = README.index(f"\n## {title}\n")
-    end = README.index("\n## ", start + 1)
-    return README[start:end]
+def _section(title: str, page: str = README) -> str:
+    start = page.index(f"\n## {title}\n")
+    end = page.find("\n## ", start + 1)
+    return page[start : end if end > 0 else len(page)]
 
 
 def _blocks(text: str, language: str = "bash") -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
-
-
-def _block_after(section: str, words: str) -> str:
-    return _blocks(section[section.index(words) :])[0]
 
 
 @dataclass
@@ -115,7 +114,8 @@ def terminal(tmp_path: Path) -> Terminal:
     assert make_dist == "make dist"
     terminal.run(f"make dist BIN={shlex.quote(suite_bin)} STAMP=")  # this suite's build and twine, not a new .venv
     terminal.run(install)
-    (celery,) = [block for block in _blocks(_section("Fleet")) if "apache-airflow-providers-celery" in block]
+    celery_section = _section("Deploying on CeleryExecutor", DEPLOYMENT)
+    (celery,) = [block for block in _blocks(celery_section) if "apache-airflow-providers-celery" in block]
     terminal.run(celery)
     return terminal
 
@@ -247,8 +247,8 @@ def test_a_newcomer_following_the_readme_gets_a_scheduled_export_with_files_mani
         assert dag["bundle_name"] == "dags-folder" and dag["fileloc"].startswith(str(terminal.clone)), dag
     assert versions == 1
 
-    # The export command of *Resources*, pasted: by the Airflow connection, then by a connection string.
-    exported = terminal.run(pasted(_block_after(_section("Resources"), "Run one export")))
+    # The export commands of docs/exporting.md, pasted: by the Airflow connection, then by a connection string.
+    exported = terminal.run(pasted(_blocks(_section("Run one export without a scheduler", EXPORTING))[0]))
     out = terminal.clone / "out"
     orders = json.loads((out / "orders" / f"_orders_{label}_manifest.json").read_text())
     assert orders["records"] == len([o for o in store["orders"] if start <= _modified(o) < end]) > 0

@@ -158,7 +158,7 @@ class BigCommerceClient:
 
         Returns None for 204 or an empty body. Raises ``BigCommerceAuthError`` (401/403),
         ``BigCommerceRateLimitError``, ``BigCommerceApiError`` or ``BigCommerceTransportError``, always within
-        ``self.retry.longest_call_s(properties.timeout)`` (README "Bounds: nothing waits forever").
+        ``self.retry.longest_call_s(properties.timeout)`` (docs/exporting.md "Bounds: nothing waits forever").
         """
         return self._call(method, path, dict(params or {}), json)
 

@@ -18,10 +18,10 @@ few microseconds it takes to read, decide and write back. The decisions are thos
 
 The folder: env ``BIGCOMMERCE_QUOTA_FOLDER``; unset, a per-user folder under the temp dir (one machine's fleet),
 created 0700; ``off`` keeps every process on its own. Processes on several machines share a folder on storage
-that honours ``flock`` across them (README "Fleet"). Whoever can rewrite a ledger can stall every request, so,
-as with the OAuth settings folder (``folder_rules``), a folder that is a symbolic link, belongs to another user
-(root aside) or is world-writable without the sticky bit is not used, nor a ledger file of another user
-(``QuotaLedgerError``): the process then paces the store on its own figures and logs why, once.
+that honours ``flock`` across them (docs/deployment.md "Fleet"). Whoever can rewrite a ledger can stall every
+request, so, as with the OAuth settings folder (``folder_rules``), a folder that is a symbolic link, belongs to
+another user (root aside) or is world-writable without the sticky bit is not used, nor a ledger file of another
+user (``QuotaLedgerError``): the process then paces the store on its own figures and logs why, once.
 """
 
 from __future__ import annotations

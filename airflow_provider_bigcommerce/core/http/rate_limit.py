@@ -10,7 +10,8 @@ the store.
 No header can make one wait longer than the window (at most ``MAX_WAIT_S``); garbage figures are ignored.
 
 This limiter's figures live in the process. ``quota_ledger.LedgerRateLimiter`` keeps the same figures in a file
-that every process of a fleet locks in turn, so tasks reading one store at once share one budget (README "Fleet").
+that every process of a fleet locks in turn, so tasks reading one store at once share one budget
+(docs/deployment.md "Fleet").
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ what :mod:`.settings` describes, as JSON encrypted by :mod:`.crypto`.
 * Reads take no lock; a steady-state read is one ``stat()``, decrypted content is cached by file identity.
   Writes go to a temporary file (mode 0600), fsync, rename, folder fsync: readers see the old or the new file.
 * Exchanges and refreshes hold ``flock`` on ``<location>.lock`` and re-read first, so a fleet sends one token
-  request per need. Where that lock holds across machines (NFS and the rest) is said once, in the README section
-  "OAuthSettingsLocation: encrypted, shared by the fleet".
+  request per need. Where that lock holds across machines (NFS and the rest) is said once, in
+  docs/deployment.md "Where the lock holds".
 * A location that is (or lies under) a symlink is resolved once, when the store is opened: lock, temporary files
   and rename all use the real file, so processes given either path share one lock, and the link stays in place.
   A symlink at ``<location>.lock``, a location that is not a regular file (a FIFO, a device, a folder), an empty
@@ -271,8 +271,8 @@ class FileSettingsStore(SettingsStore):
                         raise SettingsStoreError(
                             f"The storage of {self.location} does not support file locks "
                             f"({os.strerror(exc.errno)}), so workers cannot share it safely. Use local disk or NFSv4 "
-                            "with working locks (see the README, 'OAuthSettingsLocation'), or refresh from a single "
-                            "process.",
+                            "with working locks (see docs/deployment.md, 'Where the lock holds'), or refresh from a "
+                            "single process.",
                             location=self.location,
                             code="locks_unsupported",
                         ) from None

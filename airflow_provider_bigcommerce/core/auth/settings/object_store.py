@@ -18,9 +18,10 @@ request), and every time once the token is in the second half of its life, so a 
 refresh with a plain read instead of queueing for the lease; ``load(fresh=True)`` and transactions always read
 it. Decryption is cached by ETag.
 
-Which stores do conditional writes (README "Fleet"): Amazon S3 (``If-None-Match`` since August 2024, ``If-Match``
-since November 2024) and S3-compatible servers that implement them (MinIO, moto); Google Cloud Storage and Azure
-Blob have their own preconditions (generation match, ``If-Match``) and are not wired here; only ``s3://`` is.
+Which stores do conditional writes (docs/deployment.md "Settings without a shared POSIX volume"): Amazon S3
+(``If-None-Match`` since August 2024, ``If-Match`` since November 2024) and S3-compatible servers that implement
+them (MinIO, moto); Google Cloud Storage and Azure Blob have their own preconditions (generation match,
+``If-Match``) and are not wired here; only ``s3://`` is.
 The connection goes through fsspec's ``s3fs`` (what Airflow's ``ObjectStoragePath`` uses): credentials and the
 endpoint come from the usual AWS settings (env ``AWS_ENDPOINT_URL``, profiles, instance roles).
 """
@@ -65,7 +66,8 @@ def open_object_store(location: str, cipher: SettingsCipher, **binding: Any) -> 
             "OAuthSettingsLocation",
             "oauth_settings_location",
             f"uses {location.partition('://')[0]}://, where this provider cannot write conditionally",
-            "Use a file path on a shared volume, or s3://bucket/key (see the README, 'Fleet').",
+            "Use a file path on a shared volume, or s3://bucket/key "
+            "(see docs/deployment.md, 'Settings without a shared POSIX volume').",
         )
     return ObjectSettingsStore(location, cipher, **binding)
 
