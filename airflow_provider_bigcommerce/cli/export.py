@@ -97,8 +97,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     try:
         manifest = _export(args)
-    except (UsageError, PropertyError) as error:
+    except UsageError as error:
         return _fail(EXIT_USAGE, error)
+    except PropertyError as error:
+        return _fail(EXIT_USAGE, api_problem(error, None))
     except ExportError as error:  # a DestinationError too
         return _fail(EXIT_USAGE, _export_problem(error))
     except BigCommerceError as error:

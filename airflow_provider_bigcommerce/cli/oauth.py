@@ -141,8 +141,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the parsed ``oauth`` command; print what went wrong to stderr and return the exit code."""
     try:
         return _COMMANDS[args.oauth_command](args)
-    except (UsageError, PropertyError) as exc:
+    except UsageError as exc:
         return _fail(EXIT_USAGE, exc)
+    except PropertyError as exc:
+        return _fail(EXIT_USAGE, api_problem(exc, None))
     except AuthorizationRequiredError as exc:
         return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, _arguments(args))}")
     except OAuthError as exc:
@@ -334,10 +336,11 @@ def _properties(
     scheme = str(given.get("auth_scheme", AuthScheme.OAUTH.value)).strip()
     if scheme.lower() == AuthScheme.PERSONAL_ACCESS_TOKEN.value.lower():
         raise PropertyError(
+            "not_oauth",
             "AuthScheme",
             "auth_scheme",
-            f"is {AuthScheme.PERSONAL_ACCESS_TOKEN.value}",
-            "The oauth commands authorize custom apps (AuthScheme=OAuth); a personal access token needs none.",
+            needed_for="oauth_commands",
+            auth_scheme=AuthScheme.PERSONAL_ACCESS_TOKEN.value,
         )
     overrides.setdefault("auth_scheme", scheme)  # an unknown scheme fails below, as on the connection
     given_mode = given.get("initiate_oauth")
@@ -348,11 +351,7 @@ def _properties(
         ):
             # The user chose no InitiateOAuth: say what this command needs, not what the mode it got needs.
             raise PropertyError(
-                "OAuthSettingsLocation",
-                "oauth_settings_location",
-                "is missing",
-                "The oauth commands save and read the token there: pass --settings-location PATH, or set it on "
-                "the connection or in --connection-string (e.g. /shared/bigcommerce/OAuthSettings.txt).",
+                "missing", "OAuthSettingsLocation", "oauth_settings_location", needed_for="oauth_commands"
             )
     overrides.update(secrets_from_env(given))
     properties = ConnectionProperties.from_mapping(_merged(base, overrides))

@@ -1,29 +1,97 @@
-"""Exception types a user can catch. Messages say what was wrong and what to change, never a secret."""
+"""Exception types a user can catch. Each carries a ``code`` from its type's declared ``CODES`` and the facts that go
+with it; its ``str()`` is a short label of both, never a sentence and never a secret. The words for people, with
+the fix to make, are written from code and facts at the edges (``messages/``)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class BigCommerceError(Exception):
-    """Base of every error this provider raises on purpose."""
+    """Base of every error this provider raises on purpose: ``code`` (one of ``CODES``) and its ``facts``."""
+
+    CODES: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, code: str, **facts: Any) -> None:
+        if code not in self.CODES:
+            raise ValueError(f"{type(self).__name__}: unknown code {code!r}")
+        self.code = code
+        self.facts = facts
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        figures = ", ".join(f"{name}={value!r}" for name, value in self.facts.items() if value is not None)
+        return f"{self.code} ({figures})" if figures else self.code
 
 
 class PropertyError(BigCommerceError, ValueError):
     """A connection property is missing, unknown or malformed.
 
-    ``property_name`` is the driver's name (``StoreId``); ``field_name`` the Airflow form field (``store_id``).
+    ``property_name`` is the driver's name (``StoreId``); ``field_name`` the Airflow form field (``store_id``);
+    ``code`` says what is wrong with it. Facts: ``value`` (never for a property that may hold a secret),
+    ``needed_for`` (what needs a missing property, one of ``NEEDED_FOR``), ``choices``, ``low``/``high``, ``host``,
+    ``kind``, ``port``/``url_port``, ``scheme``, ``initiate_oauth``.
     """
 
-    def __init__(self, property_name: str, field_name: str, problem: str, fix: str) -> None:
+    CODES = frozenset(
+        (
+            "unknown_property",  # the key names no property
+            "given_twice",  # two spellings with different values
+            "missing",  # needed_for says what needs it
+            "not_text",  # kind: boolean, number, list, object or a type name
+            "control_character",  # a line break, a tab (the value is not shown)
+            "not_header_safe",  # a token with characters an HTTP header cannot carry (not shown)
+            "not_store_hash",  # value: not letters and digits
+            "unknown_value",  # value, choices
+            "url_malformed",  # host or port cannot be parsed
+            "url_not_http",  # not http(s), or no host
+            "url_has_credentials",  # user:password in the URL (not shown)
+            "url_has_query",  # a query string or fragment (not shown)
+            "url_plain_http",  # http:// to host, which is not loopback
+            "not_whole_number",  # value
+            "out_of_range",  # value outside low..high
+            "secret_cut",  # an unquoted secret followed by text that is no property: its rest, cut at a ';'
+            "not_key_value",  # a part of the connection string that is no Key=Value pair (not shown)
+            "port_conflict",  # the URL's url_port differs from the connection's Port (port)
+            "callback_not_loopback",  # value cannot receive the desktop flow's callback
+            "not_oauth",  # auth_scheme / initiate_oauth do not allow what needed_for needs
+            "no_memory_id",  # memory:// without an id
+            "store_not_supported",  # an object store (scheme) without conditional writes wired here
+            "no_object_key",  # s3:// without bucket and key
+        )
+    )
+    NEEDED_FOR = frozenset(
+        (
+            "personal_access_token",  # AuthScheme=PersonalAccessToken calls the API with the given token
+            "oauth_without_initiate",  # AuthScheme=OAuth with InitiateOAuth=OFF does too
+            "initiate_oauth",  # InitiateOAuth=GETANDREFRESH/REFRESH (initiate_oauth names which)
+            "browser_authorization",  # the desktop flow
+            "verifier_exchange",  # exchanging OAuthVerifier
+            "token_refresh",  # refreshing the token saved in OAuthSettingsLocation
+            "access_token_procedure",  # GetOAuthAccessToken
+            "authorization_url",  # GetOAuthAuthorizationURL
+            "oauth_authorization",  # any other use of the app's credentials
+            "oauth_token_source",  # a token kept in OAuthSettingsLocation
+            "oauth_commands",  # the CLI's oauth commands
+        )
+    )
+
+    def __init__(self, code: str, property_name: str, field_name: str, **facts: Any) -> None:
+        if facts.get("needed_for") not in (None, *self.NEEDED_FOR):
+            raise ValueError(f"PropertyError: unknown needed_for {facts['needed_for']!r}")
+        super().__init__(code, **facts)
         self.property_name = property_name
         self.field_name = field_name
-        super().__init__(f"{property_name} ({field_name}) {problem}. {fix}")
+
+    def __str__(self) -> str:
+        return f"{self.property_name} ({self.field_name}): {super().__str__()}"
 
 
 class BigCommerceApiError(BigCommerceError):
     """The API answered with an error status. Carries status, method, path and the body's message."""
+
+    __str__ = Exception.__str__  # converted to codes module by module
 
     def __init__(self, status: int, method: str, path: str, message: str, *, hint: str = "") -> None:
         self.status = status
@@ -31,7 +99,7 @@ class BigCommerceApiError(BigCommerceError):
         self.path = path
         self.api_message = message
         text = f"BigCommerce answered {status} to {method} {path}: {message}"
-        super().__init__(f"{text.rstrip('. ')}. {hint}" if hint else text)
+        Exception.__init__(self, f"{text.rstrip('. ')}. {hint}" if hint else text)
 
 
 class BigCommerceAuthError(BigCommerceApiError):
@@ -55,12 +123,14 @@ class BigCommerceTransportError(BigCommerceError):
     kept trickling past its deadline, ``AnswerTooLarge``); ``attempts`` counts the attempts that failed so.
     """
 
+    __str__ = Exception.__str__  # converted to codes module by module
+
     def __init__(self, message: str, *, method: str = "", path: str = "", cause: str = "", attempts: int = 0) -> None:
         self.method = method
         self.path = path
         self.cause = cause
         self.attempts = attempts
-        super().__init__(message)
+        Exception.__init__(self, message)
 
 
 class OAuthError(BigCommerceError):
@@ -68,6 +138,8 @@ class OAuthError(BigCommerceError):
 
     ``field_name`` names the part of the token endpoint's answer that was unusable (``expires_in``), if any.
     """
+
+    __str__ = Exception.__str__  # converted to codes module by module
 
     def __init__(
         self,
@@ -80,7 +152,7 @@ class OAuthError(BigCommerceError):
         self.error_code = error_code
         self.status = status
         self.field_name = field_name
-        super().__init__(message)
+        Exception.__init__(self, message)
 
 
 class NextStep(StrEnum):
@@ -138,10 +210,12 @@ class SettingsStoreError(BigCommerceError):
     ``location`` is the file concerned and ``code`` says what was wrong (e.g. ``empty_file``), when known.
     """
 
+    __str__ = Exception.__str__  # converted to codes module by module
+
     def __init__(self, message: str, *, location: str | None = None, code: str | None = None) -> None:
         self.location = location
         self.code = code
-        super().__init__(message)
+        Exception.__init__(self, message)
 
 
 class ExportError(BigCommerceError):
@@ -150,10 +224,12 @@ class ExportError(BigCommerceError):
     ``code`` names the problem when the caller set one, and ``facts`` carry its figures, for the edges' words.
     """
 
+    __str__ = Exception.__str__  # converted to codes module by module
+
     def __init__(self, message: str = "", *, code: str | None = None, **facts: Any) -> None:
         self.code = code
         self.facts = facts
-        super().__init__(message or f"export {code}: {facts}")
+        Exception.__init__(self, message or f"export {code}: {facts}")
 
 
 class QuotaLedgerError(BigCommerceError):
@@ -162,6 +238,8 @@ class QuotaLedgerError(BigCommerceError):
     ``code`` says what was wrong (one of ``CODES``), ``path`` the folder or file concerned. The process then paces
     the store on its own figures (``quota_ledger``): a ledger others can rewrite could stall every request.
     """
+
+    __str__ = Exception.__str__  # converted to codes module by module
 
     CODES = frozenset(
         (
@@ -180,11 +258,16 @@ class QuotaLedgerError(BigCommerceError):
             raise ValueError(f"QuotaLedgerError: unknown code {code!r}")
         self.code = code
         self.path = path
-        super().__init__(message)
+        Exception.__init__(self, message)
 
 
 class SignedPayloadError(BigCommerceError):
     """A ``signed_payload_jwt`` from a BigCommerce callback failed verification."""
+
+    __str__ = Exception.__str__  # converted to codes module by module
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
 
 
 class PagingError(BigCommerceError):
@@ -195,6 +278,8 @@ class PagingError(BigCommerceError):
     for the same filter (None when the list has none) and ``read`` how many distinct records the walk got. The
     CLI and the hook put them in words (``cli.problems.paging_problem``).
     """
+
+    __str__ = Exception.__str__  # converted to codes module by module
 
     REASONS: dict[str, frozenset[str]] = {
         "count_mismatch": frozenset({"short_after_passes"}),
@@ -222,4 +307,4 @@ class PagingError(BigCommerceError):
         figures = [f"{name}={value!r}" for name, value in facts.items()]
         if expected is not None:
             figures += [f"expected={expected}", f"read={read}"]
-        super().__init__(f"Reading {path} failed ({code}: {reason}{''.join(', ' + f for f in figures)})")
+        Exception.__init__(self, f"Reading {path} failed ({code}: {reason}{''.join(', ' + f for f in figures)})")

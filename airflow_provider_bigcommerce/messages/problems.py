@@ -4,15 +4,19 @@ task-log lines and the Test button's toast all say it this way. The core raises 
 from __future__ import annotations
 
 from airflow_provider_bigcommerce.core.errors import (
+    AuthorizationRequiredError,
     BigCommerceApiError,
     BigCommerceError,
     BigCommerceTransportError,
     PagingError,
+    PropertyError,
 )
 from airflow_provider_bigcommerce.core.export.destination import DestinationError
 from airflow_provider_bigcommerce.core.export.resources import ResourceNameError
 from airflow_provider_bigcommerce.core.export.windows import WindowError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.messages.commands import airflow_next_step
+from airflow_provider_bigcommerce.messages.properties import property_problem
 
 _TRANSPORT_WORDS = {
     "ConnectionError": "the connection failed (nothing listens there, or the host name is unknown)",
@@ -134,6 +138,8 @@ def window_problem(error: WindowError) -> str:
 def api_problem(error: BigCommerceError, properties: ConnectionProperties | None) -> str:
     """``error`` in a few words a person can act on (the hook's Test button uses it too)."""
     where = properties.api_url if properties is not None else "the API URL"
+    if isinstance(error, PropertyError):
+        return property_problem(error)
     if isinstance(error, PagingError):
         return paging_problem(error)
     if isinstance(error, ResourceNameError):
@@ -156,3 +162,15 @@ def api_problem(error: BigCommerceError, properties: ConnectionProperties | None
             f"'{properties.store_id}', the hash between 'stores/' and '/v3' of the API path, and the API URL."
         )
     return str(error)
+
+
+def explain(error: BaseException, properties: ConnectionProperties | None = None, *, conn_id: str | None = None) -> str:
+    """``error`` in words for a task log or a trigger's event: its type, then what went wrong and what to do, with
+    the commands for Airflow connection ``conn_id`` when a person has to authorize."""
+    if isinstance(error, AuthorizationRequiredError):
+        # The code and step in brackets let a log search or a test tell the cases apart without reading prose.
+        words = api_problem(error, properties)
+        return f"{type(error).__name__} [{error.code}, {error.next_step}]: {words} {airflow_next_step(error, conn_id)}"
+    if isinstance(error, BigCommerceError):
+        return f"{type(error).__name__}: {api_problem(error, properties)}"
+    return f"{type(error).__name__}: {error}"

@@ -220,7 +220,7 @@ class BigCommerceToStorageOperator(BaseOperator):
             raise fails(hook.explain(error)) from error
         except (ExportError, PropertyError) as error:
             # Wrong arguments or connection properties: a retry would fail the same way.
-            raise AirflowFailException(str(error)) from error
+            raise AirflowFailException(hook.explain(error)) from error
         except PagingError as error:
             # The list changed or misbehaved under the walk: nothing was published; a retry reads it again.
             raise AirflowException(hook.explain(error)) from error

@@ -52,14 +52,7 @@ def callback_address(callback_url: str) -> CallbackAddress:
         except ValueError:
             hosts = ()
     if parts.scheme != "http" or not hosts:
-        raise PropertyError(
-            "CallbackURL",
-            "callback_url",
-            f"'{callback_url}' cannot receive the desktop flow's callback (it must be http:// on localhost, "
-            "127.0.0.1 or [::1])",
-            "Register a loopback callback such as http://localhost:33333 for the app and set it here; for a "
-            "callback on a web server, use the web procedures or InitiateOAuth=REFRESH with OAuthVerifier.",
-        )
+        raise PropertyError("callback_not_loopback", "CallbackURL", "callback_url", value=callback_url)
     return CallbackAddress(hosts, parts.port or 80, parts.path or "/")
 
 

@@ -55,10 +55,12 @@ class OAuthTokenSource:
     ) -> None:
         if properties.auth_scheme is not AuthScheme.OAUTH or properties.initiate_oauth is InitiateOAuth.OFF:
             raise PropertyError(
+                "not_oauth",
                 "InitiateOAuth",
                 "initiate_oauth",
-                f"is {properties.initiate_oauth} with AuthScheme={properties.auth_scheme}",
-                "The OAuth token source needs AuthScheme=OAuth and InitiateOAuth GETANDREFRESH or REFRESH.",
+                needed_for="oauth_token_source",
+                auth_scheme=properties.auth_scheme.value,
+                initiate_oauth=properties.initiate_oauth.value,
             )
         self.properties = properties
         self.read_only = read_only
@@ -117,7 +119,7 @@ class OAuthTokenSource:
         if self.read_only:
             raise ValueError("a read-only token source never authorizes")
         self.store.load()  # a damaged or foreign location fails before anyone opens a browser
-        client = self._oauth_client("the browser authorization")
+        client = self._oauth_client("browser_authorization")
 
         def complete(code: str) -> OAuthSettings:
             with self.store.transaction() as transaction:
@@ -192,7 +194,7 @@ class OAuthTokenSource:
         raise self._authorization_required(settings)
 
     def _exchange_pending(self, transaction: SettingsTransaction) -> OAuthSettings:
-        client = self._oauth_client("exchanging OAuthVerifier")
+        client = self._oauth_client("verifier_exchange")
         try:
             return exchange_into(
                 transaction, client, self.properties, self.properties.oauth_verifier or "", remember=True
@@ -208,7 +210,7 @@ class OAuthTokenSource:
             ) from None
 
     def _refresh(self, transaction: SettingsTransaction, settings: OAuthSettings) -> OAuthSettings:
-        client = self._oauth_client("refreshing the expiring token saved in OAuthSettingsLocation")
+        client = self._oauth_client("token_refresh")
         try:
             token = client.refresh(settings.refresh_token or "")
         except OAuthError as exc:
@@ -272,9 +274,11 @@ class OAuthTokenSource:
             return settings.access_token
         raise self._authorization_required(settings, read_only=True)
 
-    def _oauth_client(self, purpose: str) -> OAuthClient:
+    def _oauth_client(self, needed_for: str) -> OAuthClient:
         if self._client is None:
-            self._client = OAuthClient.from_properties(self.properties, purpose=purpose, on_secret=self._on_secret)
+            self._client = OAuthClient.from_properties(
+                self.properties, needed_for=needed_for, on_secret=self._on_secret
+            )
         return self._client
 
     def _authorization_required(

@@ -60,11 +60,12 @@ class OAuthClient:
         cls,
         properties: ConnectionProperties,
         *,
-        purpose: str = "the OAuth authorization",
+        needed_for: str = "oauth_authorization",
         on_secret: SecretSink | None = None,
     ) -> OAuthClient:
-        """A client for the connection's app. The one check that its id and secret are set (for ``purpose``)."""
-        properties.require_app_credentials(purpose)
+        """A client for the connection's app. The one check that its id and secret are set (for ``needed_for``,
+        one of ``PropertyError.NEEDED_FOR``)."""
+        properties.require_app_credentials(needed_for)
         return cls(
             properties.oauth_client_id or "",
             properties.oauth_client_secret,

@@ -107,12 +107,15 @@ class WindowNotSettled(BigCommerceError):
     its last claimed second. Not a failure: the caller waits until then (the operator defers, the CLI sleeps).
     """
 
+    __str__ = Exception.__str__  # converted to codes module by module
+
     code = "not_settled"
 
     def __init__(self, window: Window, settle_s: float, ready_at: datetime) -> None:
-        super().__init__(
+        Exception.__init__(
+            self,
             f"The export window [{window.start.isoformat()}, {window.end.isoformat()}) may be read from "
-            f"{ready_at.isoformat()} on (not_settled, settle {settle_s:g} s)."
+            f"{ready_at.isoformat()} on (not_settled, settle {settle_s:g} s).",
         )
         self.window = window
         self.settle_s = settle_s

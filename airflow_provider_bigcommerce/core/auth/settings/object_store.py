@@ -61,12 +61,8 @@ _MAX_BYTES = 1 << 20  # a settings file is a few KiB
 def open_object_store(location: str, cipher: SettingsCipher, **binding: Any) -> ObjectSettingsStore:
     """The store for a ``scheme://`` location; only stores with conditional writes wired here are accepted."""
     if not location.startswith(PREFIXES):
-        raise PropertyError(
-            "OAuthSettingsLocation",
-            "oauth_settings_location",
-            f"uses {location.partition('://')[0]}://, where this provider cannot write conditionally",
-            "Use a file path on a shared volume, or s3://bucket/key (see the README, 'Fleet').",
-        )
+        scheme = location.partition("://")[0]
+        raise PropertyError("store_not_supported", "OAuthSettingsLocation", "oauth_settings_location", scheme=scheme)
     return ObjectSettingsStore(location, cipher, **binding)
 
 
@@ -91,12 +87,7 @@ class ObjectSettingsStore(SettingsStore):
         self.lease_s = lease_s
         self._bucket, _, self._key = location.removeprefix("s3://").partition("/")
         if not self._bucket or not self._key or self._key.endswith("/"):
-            raise PropertyError(
-                "OAuthSettingsLocation",
-                "oauth_settings_location",
-                "names no object (s3://bucket/key expected)",
-                "Give the bucket and the object's key, e.g. s3://my-bucket/bigcommerce/OAuthSettings.txt.",
-            )
+            raise PropertyError("no_object_key", "OAuthSettingsLocation", "oauth_settings_location")
         self._fs = filesystem
         self._cached: tuple[str, OAuthSettings, bytes] | None = None  # etag, settings, salt
         self._cached_at = -float("inf")
