@@ -89,48 +89,67 @@ class PropertyError(BigCommerceError, ValueError):
 
 
 class BigCommerceApiError(BigCommerceError):
-    """The API answered with an error status. Carries status, method, path and the body's message."""
+    """The API answered with an error. Facts: ``status``, ``method``, ``path``, ``api_message`` (what the body said,
+    the token removed); ``code`` says how the call ended (``CODES``), with ``attempts``/``reason`` or ``starts``."""
 
-    __str__ = Exception.__str__  # converted to codes module by module
+    CODES = frozenset(
+        (
+            "error_status",  # a final error answer
+            "retries_exhausted",  # 5xx on every allowed attempt (attempts; reason of the last)
+            "not_json",  # a success answer whose body is not JSON (starts: its first characters)
+        )
+    )
 
-    def __init__(self, status: int, method: str, path: str, message: str, *, hint: str = "") -> None:
+    def __init__(self, code: str, status: int, method: str, path: str, api_message: str, **facts: Any) -> None:
+        super().__init__(code, status=status, method=method, path=path, api_message=api_message, **facts)
         self.status = status
         self.method = method
         self.path = path
-        self.api_message = message
-        text = f"BigCommerce answered {status} to {method} {path}: {message}"
-        Exception.__init__(self, f"{text.rstrip('. ')}. {hint}" if hint else text)
+        self.api_message = api_message
 
 
 class BigCommerceAuthError(BigCommerceApiError):
-    """401 (token missing, wrong or revoked) or 403 (token lacks a scope; ``required_scope`` names it when known)."""
+    """401 (``token_rejected``: missing, wrong or revoked; facts ``store_id`` and ``auth_scheme``) or 403
+    (``scope_missing``: ``required_scope`` names the scope when known)."""
 
-    def __init__(
-        self, status: int, method: str, path: str, message: str, *, hint: str = "", required_scope: str | None = None
-    ) -> None:
-        self.required_scope = required_scope
-        super().__init__(status, method, path, message, hint=hint)
+    CODES = frozenset(("token_rejected", "scope_missing"))
+
+    def __init__(self, code: str, status: int, method: str, path: str, api_message: str, **facts: Any) -> None:
+        super().__init__(code, status, method, path, api_message, **facts)
+        self.required_scope: str | None = facts.get("required_scope")
 
 
 class BigCommerceRateLimitError(BigCommerceApiError):
-    """429s kept coming after every allowed wait."""
+    """429s kept coming after every allowed wait (``rate_limited``; ``waits`` counts them)."""
+
+    CODES = frozenset(("rate_limited",))
 
 
 class BigCommerceTransportError(BigCommerceError):
-    """The connection failed or timed out on every allowed attempt.
+    """The connection failed or timed out, and the call ended without an answer.
 
     ``cause`` names the last failure (``ReadTimeout``, ``ConnectionError``, ``AnswerTooSlow`` for an answer that
-    kept trickling past its deadline, ``AnswerTooLarge``); ``attempts`` counts the attempts that failed so.
+    kept trickling past its deadline, ``AnswerTooLarge``, ``SlotWait``); ``attempts`` counts the attempts that
+    failed so; ``detail`` is the library's own text, cut short.
     """
 
-    __str__ = Exception.__str__  # converted to codes module by module
+    CODES = frozenset(
+        (
+            "attempts_exhausted",  # every allowed attempt failed so
+            "not_retried",  # the request may have been applied (a POST that timed out): not sent again
+            "not_retryable",  # a failure no retry cures (an answer too large, a TLS or URL error)
+            "no_slot",  # the endpoint's few simultaneous requests stayed taken past the longest call
+        )
+    )
 
-    def __init__(self, message: str, *, method: str = "", path: str = "", cause: str = "", attempts: int = 0) -> None:
+    def __init__(
+        self, code: str, *, method: str, path: str, cause: str, attempts: int = 1, detail: str | None = None
+    ) -> None:
+        super().__init__(code, method=method, path=path, cause=cause, attempts=attempts, detail=detail)
         self.method = method
         self.path = path
         self.cause = cause
         self.attempts = attempts
-        Exception.__init__(self, message)
 
 
 class OAuthError(BigCommerceError):
@@ -235,11 +254,10 @@ class ExportError(BigCommerceError):
 class QuotaLedgerError(BigCommerceError):
     """The quota ledger's folder or file is not this user's alone to write, so this process does not use it.
 
-    ``code`` says what was wrong (one of ``CODES``), ``path`` the folder or file concerned. The process then paces
-    the store on its own figures (``quota_ledger``): a ledger others can rewrite could stall every request.
+    ``code`` says what was wrong (one of ``CODES``), ``path`` the folder or file concerned, ``uid`` its owner. The
+    process then paces the store on its own figures (``quota_ledger``): a ledger others can rewrite could stall
+    every request.
     """
-
-    __str__ = Exception.__str__  # converted to codes module by module
 
     CODES = frozenset(
         (
@@ -253,12 +271,10 @@ class QuotaLedgerError(BigCommerceError):
         )
     )
 
-    def __init__(self, code: str, path: str, message: str) -> None:
-        if code not in self.CODES:
-            raise ValueError(f"QuotaLedgerError: unknown code {code!r}")
-        self.code = code
+    def __init__(self, code: str, path: str, *, uid: int | None = None) -> None:
+        super().__init__(code, path=path, uid=uid)
         self.path = path
-        Exception.__init__(self, message)
+        self.uid = uid
 
 
 class SignedPayloadError(BigCommerceError):

@@ -10,22 +10,15 @@ from airflow_provider_bigcommerce.core.errors import (
     BigCommerceTransportError,
     PagingError,
     PropertyError,
+    QuotaLedgerError,
 )
 from airflow_provider_bigcommerce.core.export.destination import DestinationError
 from airflow_provider_bigcommerce.core.export.resources import ResourceNameError
 from airflow_provider_bigcommerce.core.export.windows import WindowError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.messages.commands import airflow_next_step
+from airflow_provider_bigcommerce.messages.http import api_error_problem, quota_ledger_problem, transport_problem
 from airflow_provider_bigcommerce.messages.properties import property_problem
-
-_TRANSPORT_WORDS = {
-    "ConnectionError": "the connection failed (nothing listens there, or the host name is unknown)",
-    "ConnectTimeout": "connecting timed out",
-    "ReadTimeout": "no answer came within Timeout",
-    "AnswerTooSlow": "the answer kept trickling past its deadline",
-    "AnswerTooLarge": "the answer was larger than 64 MiB",
-    "SlotWait": "the endpoint's few simultaneous requests stayed taken past the longest call",
-}
 
 # What each PagingError.reason saw, with its facts in braces (PagingError.REASONS lists them by code).
 PAGING_WORDS = {
@@ -137,7 +130,6 @@ def window_problem(error: WindowError) -> str:
 
 def api_problem(error: BigCommerceError, properties: ConnectionProperties | None) -> str:
     """``error`` in a few words a person can act on (the hook's Test button uses it too)."""
-    where = properties.api_url if properties is not None else "the API URL"
     if isinstance(error, PropertyError):
         return property_problem(error)
     if isinstance(error, PagingError):
@@ -149,18 +141,11 @@ def api_problem(error: BigCommerceError, properties: ConnectionProperties | None
     if isinstance(error, DestinationError):
         return destination_problem(error)
     if isinstance(error, BigCommerceTransportError):
-        # requests' own text is a dozen lines of urllib3 internals: name the host and the kind of failure instead.
-        kind = _TRANSPORT_WORDS.get(error.cause or "", error.cause or "the request failed")
-        tries = f" ({error.attempts} attempts)" if error.attempts > 1 else ""
-        return (
-            f"Cannot reach BigCommerce at {where}: {kind}{tries}. Check the API URL (URL, the connection's host) "
-            "and that this machine can reach it."
-        )
-    if isinstance(error, BigCommerceApiError) and error.status == 404 and properties is not None:
-        return (
-            f"{error} No store answers at {properties.store_api_url}: check StoreId (store_id) "
-            f"'{properties.store_id}', the hash between 'stores/' and '/v3' of the API path, and the API URL."
-        )
+        return transport_problem(error, properties)
+    if isinstance(error, BigCommerceApiError):
+        return api_error_problem(error, properties)
+    if isinstance(error, QuotaLedgerError):
+        return quota_ledger_problem(error)
     return str(error)
 
 
