@@ -292,10 +292,8 @@ class PagingError(BigCommerceError):
     ``code`` says what went wrong (``PagingError.CODES``) and ``reason`` what was seen (``REASONS[code]``), with
     its ``facts`` (a value, a page number, how many passes); ``path`` is the list; ``expected`` the API's own count
     for the same filter (None when the list has none) and ``read`` how many distinct records the walk got. The
-    CLI and the hook put them in words (``cli.problems.paging_problem``).
+    CLI and the hook put them in words (``messages.paging.paging_problem``).
     """
-
-    __str__ = Exception.__str__  # converted to codes module by module
 
     REASONS: dict[str, frozenset[str]] = {
         "count_mismatch": frozenset({"short_after_passes"}),
@@ -314,13 +312,14 @@ class PagingError(BigCommerceError):
     ) -> None:
         if reason not in self.REASONS.get(code, ()):
             raise ValueError(f"PagingError: {reason!r} is not a reason of code {code!r}")
-        self.code = code
+        super().__init__(code, **facts)
         self.path = path
         self.reason = reason
         self.expected = expected
         self.read = read
-        self.facts = facts
-        figures = [f"{name}={value!r}" for name, value in facts.items()]
-        if expected is not None:
-            figures += [f"expected={expected}", f"read={read}"]
-        Exception.__init__(self, f"Reading {path} failed ({code}: {reason}{''.join(', ' + f for f in figures)})")
+
+    def __str__(self) -> str:
+        figures = [f"{name}={value!r}" for name, value in self.facts.items()]
+        if self.expected is not None:
+            figures += [f"expected={self.expected}", f"read={self.read}"]
+        return f"Reading {self.path} failed ({self.code}: {self.reason}{''.join(', ' + f for f in figures)})"
