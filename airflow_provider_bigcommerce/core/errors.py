@@ -240,15 +240,27 @@ class SettingsStoreError(BigCommerceError):
 class ExportError(BigCommerceError):
     """The export's arguments cannot work (unknown resource, empty window, bad compression); nothing was written.
 
-    ``code`` names the problem when the caller set one, and ``facts`` carry its figures, for the edges' words.
+    ``code`` names the problem (``CODES``; the subclasses declare their own), ``facts`` carry its names and figures.
     """
 
-    __str__ = Exception.__str__  # converted to codes module by module
-
-    def __init__(self, message: str = "", *, code: str | None = None, **facts: Any) -> None:
-        self.code = code
-        self.facts = facts
-        Exception.__init__(self, message or f"export {code}: {facts}")
+    CODES = frozenset(
+        (
+            "unknown_resource",  # resource: not in the catalogue, and no path given
+            "date_params_for_named",  # resource: date_modified_params given for a catalogue resource
+            "path_not_versioned",  # path: does not start with v2/ or v3/
+            "date_params_not_two",  # count: date_modified_params is not (minimum, maximum)
+            "empty_window",  # resource, start: an incremental window that starts where it ends
+            "no_interval",  # resource: read incrementally, but no window
+            "no_deletions",  # resource: has no way to find deleted records
+            "compression_unsupported",  # compression, choices
+            "confirm_unset",  # a catalogue entry's Confirm names no way to read ids
+            "initial_load_unknown",  # initial_load, choices (the export operator)
+            "no_start_date",  # task_id: a first point-in-time run with nothing to begin from
+            "later_runs_past_limit",  # limit, moment: too many successful runs after this one to step over
+            "moment_not_iso",  # name, value: since/until is not an ISO 8601 timestamp
+            "moment_naive",  # name, value: since/until has no time zone
+        )
+    )
 
 
 class QuotaLedgerError(BigCommerceError):
