@@ -146,9 +146,9 @@ def run(args: argparse.Namespace) -> int:
     except PropertyError as exc:
         return _fail(EXIT_USAGE, api_problem(exc, None))
     except AuthorizationRequiredError as exc:
-        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, _arguments(args))}")
+        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{api_problem(exc, None)} {how_to_proceed(exc, _arguments(args))}")
     except OAuthError as exc:
-        return _fail(EXIT_OAUTH, exc)
+        return _fail(EXIT_OAUTH, api_problem(exc, None))
     except SettingsStoreError as exc:
         if exc.code == "no_key":
             return _fail(EXIT_SETTINGS, f"{exc} From the command line: a passphrase in env {PASSPHRASE_ENV}.")
@@ -222,7 +222,7 @@ def _status(args: argparse.Namespace) -> int:
     try:
         source.access_token()  # read-only: raises what a person must do, judged by the token source
     except AuthorizationRequiredError as exc:
-        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, _arguments(args))}")
+        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{api_problem(exc, None)} {how_to_proceed(exc, _arguments(args))}")
     return EXIT_OK  # saved by another process since status() read it
 
 
@@ -231,8 +231,7 @@ def _export(args: argparse.Namespace) -> int:
     settings = store.load()
     if settings is None:
         raise AuthorizationRequiredError(
-            f"Nothing is saved in {store.location} to export.",
-            code="nothing_saved",
+            "nothing_saved",
             property_name="OAuthSettingsLocation",
             store_id=source.properties.store_id,
             settings_location=store.location,

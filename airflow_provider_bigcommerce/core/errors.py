@@ -153,25 +153,47 @@ class BigCommerceTransportError(BigCommerceError):
 
 
 class OAuthError(BigCommerceError):
-    """The OAuth token endpoint or authorization flow failed.
+    """The OAuth token endpoint or authorization flow failed; ``code`` says how (``CODES``).
 
-    ``field_name`` names the part of the token endpoint's answer that was unusable (``expires_in``), if any.
+    ``error_code`` is the OAuth ``error`` the token endpoint or the callback gave (``invalid_grant``,
+    ``access_denied``), ``status`` the HTTP status, ``field_name`` the part of the token endpoint's answer that was
+    unusable; ``said`` is what the endpoint said, secrets removed.
     """
 
-    __str__ = Exception.__str__  # converted to codes module by module
+    CODES = frozenset(
+        (
+            "unreachable",  # url, cause: the token endpoint did not answer
+            "redirect_refused",  # url, target: the token endpoint answered a redirect, not followed
+            "redirect_uri_mismatch",  # callback_url: not the callback URL registered for the app
+            "code_rejected",  # invalid_grant for an authorization code: used, expired or mistyped
+            "refresh_rejected",  # invalid_grant for a refresh token
+            "client_rejected",  # invalid_client, or 401: the app's id or secret
+            "body_refused",  # 406: the request's body did not match its Content-Type
+            "no_token",  # url: a success answer without an access_token
+            "token_endpoint_failed",  # any other error answer
+            "unusable_answer",  # url, field_name: a field of the answer is unusable (never quoted)
+            "callback_timeout",  # callback_url, timeout_s: no callback came
+            "state_mismatch",  # the callback's state is not this flow's
+            "denied",  # error_code: the app was not approved in the browser
+            "wrong_store",  # context, store_id: approved for another store
+            "no_code",  # the callback carried no code
+            "callback_port_unavailable",  # host, port, reason: CallbackURL's port cannot be listened on
+        )
+    )
 
     def __init__(
         self,
-        message: str,
+        code: str,
         *,
         error_code: str | None = None,
         status: int | None = None,
         field_name: str | None = None,
+        **facts: Any,
     ) -> None:
+        super().__init__(code, error_code=error_code, status=status, field_name=field_name, **facts)
         self.error_code = error_code
         self.status = status
         self.field_name = field_name
-        Exception.__init__(self, message)
 
 
 class NextStep(StrEnum):
@@ -187,7 +209,10 @@ class AuthorizationRequiredError(OAuthError):
     """No usable token is saved and this process may not obtain one: a person has to act.
 
     ``code`` says why (one of ``CODES``), ``next_step`` what to do, ``property_name`` the property concerned,
-    ``store_id`` and ``settings_location`` where. The message states the facts; the edges add the commands.
+    ``store_id`` and ``settings_location`` where. Other facts: ``expired_at`` and ``refreshable``
+    (``token_expired``), ``verifier_result`` (``verifier_used``), ``said`` (what the token endpoint said),
+    ``required_scope`` (``scope_missing``), ``read_only`` (a caller that never exchanges, refreshes or writes).
+    The edges put the facts in words and add the commands.
     """
 
     CODES = frozenset(
@@ -205,22 +230,28 @@ class AuthorizationRequiredError(OAuthError):
 
     def __init__(
         self,
-        message: str,
+        code: str,
         *,
-        code: str | None = None,
         next_step: NextStep = NextStep.AUTHORIZE,
         property_name: str | None = None,
         store_id: str | None = None,
         settings_location: str | None = None,
         error_code: str | None = None,
         status: int | None = None,
+        **facts: Any,
     ) -> None:
-        self.code = code
+        super().__init__(
+            code,
+            error_code=error_code,
+            status=status,
+            store_id=store_id,
+            settings_location=settings_location,
+            **facts,
+        )
         self.next_step = NextStep(next_step)
         self.property_name = property_name
         self.store_id = store_id
         self.settings_location = settings_location
-        super().__init__(message, error_code=error_code, status=status)
 
 
 class SettingsStoreError(BigCommerceError):
@@ -290,12 +321,22 @@ class QuotaLedgerError(BigCommerceError):
 
 
 class SignedPayloadError(BigCommerceError):
-    """A ``signed_payload_jwt`` from a BigCommerce callback failed verification."""
+    """A ``signed_payload_jwt`` from a BigCommerce callback failed verification; ``code`` says which check."""
 
-    __str__ = Exception.__str__  # converted to codes module by module
-
-    def __init__(self, message: str) -> None:
-        Exception.__init__(self, message)
+    CODES = frozenset(
+        (
+            "not_jwt",  # not three dot-separated parts
+            "part_not_base64",  # part: header, payload or signature
+            "part_not_json",  # part: header or payload is not a JSON object
+            "bad_algorithm",  # alg: not HS256
+            "bad_signature",  # not signed with this app's client secret
+            "wrong_audience",  # audience, client_id: meant for another app
+            "no_expiry",  # no exp claim
+            "expired",  # seconds_ago
+            "not_yet_valid",  # claim (nbf or iat), seconds_ahead
+            "claim_not_number",  # claim: a time claim that is not a number of seconds
+        )
+    )
 
 
 class PagingError(BigCommerceError):

@@ -9,15 +9,18 @@ from airflow_provider_bigcommerce.core.errors import (
     BigCommerceError,
     BigCommerceTransportError,
     ExportError,
+    OAuthError,
     PagingError,
     PropertyError,
     QuotaLedgerError,
+    SignedPayloadError,
 )
 from airflow_provider_bigcommerce.core.export.windows import WindowNotSettled
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.messages.commands import airflow_next_step
 from airflow_provider_bigcommerce.messages.export import export_problem, not_settled_problem
 from airflow_provider_bigcommerce.messages.http import api_error_problem, quota_ledger_problem, transport_problem
+from airflow_provider_bigcommerce.messages.oauth import oauth_problem, signed_payload_problem
 from airflow_provider_bigcommerce.messages.paging import paging_problem
 from airflow_provider_bigcommerce.messages.properties import property_problem
 
@@ -38,6 +41,10 @@ def api_problem(error: BigCommerceError, properties: ConnectionProperties | None
         return api_error_problem(error, properties)
     if isinstance(error, QuotaLedgerError):
         return quota_ledger_problem(error)
+    if isinstance(error, OAuthError):
+        return oauth_problem(error)
+    if isinstance(error, SignedPayloadError):
+        return signed_payload_problem(error)
     return str(error)
 
 

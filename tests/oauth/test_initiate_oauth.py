@@ -103,8 +103,9 @@ def test_a_wrong_callback_url_is_named_and_does_not_burn_the_verifier(oauth, tmp
     code = oauth.approved_code(oauth.properties(location))
     wrong = f"http://localhost:{unused_port}/not-registered"
 
-    with pytest.raises(OAuthError, match=f"The CallbackURL sent was '{wrong}'"):
+    with pytest.raises(OAuthError) as caught:
         token_source_for(oauth.properties(location, OAuthVerifier=code, CallbackURL=wrong)).access_token()
+    assert (caught.value.code, caught.value.facts["callback_url"]) == ("redirect_uri_mismatch", wrong)
     token = token_source_for(oauth.properties(location, OAuthVerifier=code)).access_token()
 
     assert oauth.api_status(token) == 200

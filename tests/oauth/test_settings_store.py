@@ -228,8 +228,9 @@ def test_read_only_use_never_writes_or_locks(tmp_path: Path) -> None:
     before = (location.read_bytes(), location.stat().st_mtime_ns)
 
     token = token_source_for(_properties(location), read_only=True).access_token()
-    with pytest.raises(AuthorizationRequiredError, match="No token is saved"):
+    with pytest.raises(AuthorizationRequiredError) as caught:
         token_source_for(_properties(tmp_path / "empty.txt"), read_only=True).access_token()
+    assert (caught.value.code, caught.value.facts["read_only"]) == ("nothing_saved", True)
 
     assert token == "tok-secret-1"  # close to expiry but still valid: used as is, not refreshed
     assert (location.read_bytes(), location.stat().st_mtime_ns) == before

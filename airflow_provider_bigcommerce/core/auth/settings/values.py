@@ -73,11 +73,7 @@ class OAuthSettings:
         """
         context = token.get("context")
         if context and context != f"stores/{store_id}":
-            raise OAuthError(
-                f"The authorization was granted for '{context}', but StoreId is '{store_id}'. Approve the app in "
-                "the control panel of the store StoreId names, or correct StoreId.",
-                error_code="wrong_store",
-            )
+            raise OAuthError("wrong_store", context=str(context)[:80], store_id=store_id)
         return cls(
             store_id=store_id,
             client_id=client_id,
