@@ -48,6 +48,7 @@ from airflow_provider_bigcommerce.messages.commands import (
     how_to_proceed,
 )
 from airflow_provider_bigcommerce.messages.problems import api_problem
+from airflow_provider_bigcommerce.messages.settings import import_key_problem, settings_problem
 
 """Where the CLI takes secrets from when the connection does not hold them: never from the command line."""
 SECRET_ENVS = (("oauth_client_secret", CLIENT_SECRET_ENV), ("oauth_settings_passphrase", PASSPHRASE_ENV))
@@ -150,9 +151,7 @@ def run(args: argparse.Namespace) -> int:
     except OAuthError as exc:
         return _fail(EXIT_OAUTH, api_problem(exc, None))
     except SettingsStoreError as exc:
-        if exc.code == "no_key":
-            return _fail(EXIT_SETTINGS, f"{exc} From the command line: a passphrase in env {PASSPHRASE_ENV}.")
-        return _fail(EXIT_SETTINGS, exc)
+        return _fail(EXIT_SETTINGS, settings_problem(exc, command_line=True))
     except BigCommerceError as exc:
         return _fail(EXIT_FAILED, api_problem(exc, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:
@@ -252,13 +251,7 @@ def _import(args: argparse.Namespace) -> int:
     except SettingsStoreError as exc:
         if exc.code not in ("wrong_key", "key_missing"):
             raise
-        raise SettingsStoreError(
-            f"{args.input} cannot be decrypted with {cipher.description}. Pass what it was exported with: "
-            "--from-passphrase-env NAME (its passphrase in env NAME) or --from-key-env NAME (its key in env NAME). "
-            "Nothing was imported.",
-            location=exc.location,
-            code=exc.code,
-        ) from None
+        return _fail(EXIT_SETTINGS, import_key_problem(args.input, cipher.description))
     if settings is None:
         raise UsageError(f"{args.input} does not exist or is empty.")
     if not args.force and store.load() is not None:

@@ -257,15 +257,43 @@ class AuthorizationRequiredError(OAuthError):
 class SettingsStoreError(BigCommerceError):
     """The OAuth settings location cannot be read, decrypted, trusted or written. It was left unchanged.
 
-    ``location`` is the file concerned and ``code`` says what was wrong (e.g. ``empty_file``), when known.
+    ``location`` is the file or object concerned and ``code`` says what was wrong (``CODES``), with its facts: the
+    key ``kind`` (``passphrase`` or ``key``) and where the keys ``configured`` here come from, the ``damage``, the
+    ``saved`` store or client against the connection's, an OS error's ``action``, ``reason`` and ``errno``.
     """
 
-    __str__ = Exception.__str__  # converted to codes module by module
+    CODES = frozenset(
+        (
+            "no_key",  # no key is configured: the location can be neither read nor written
+            "malformed_key",  # position, source: a configured key is not one
+            "not_settings_file",  # not a file this provider wrote (no header)
+            "damaged",  # damage: truncated, corrupt, altered or not_text
+            "kdf_too_costly",  # n, r, p: scrypt parameters far above what this provider writes
+            "key_missing",  # kind, configured: no key of the kind it was encrypted with is configured
+            "wrong_key",  # kind, configured: encrypted with another key or passphrase
+            "empty_file",  # 0 bytes: something truncated it
+            "not_json",  # decrypts, but is not JSON
+            "not_settings",  # decrypts, but holds no OAuth settings
+            "newer_format",  # version: written by a newer version of this provider
+            "other_store",  # saved, store_id: holds another store's settings
+            "other_client",  # saved, client_id: holds another app's token
+            "os_error",  # action, path, reason, errno, folder, folder_missing
+            "location_is_symlink",  # path: became a symbolic link after it was resolved
+            "not_regular_file",  # path: a FIFO, a device, a folder
+            "lock_is_symlink",  # path: the .lock beside it is a symbolic link
+            "lock_not_regular",  # path: the .lock beside it is not a regular file
+            "unsafe_folder",  # folder: writable by every user, without the sticky bit
+            "locks_unsupported",  # reason: the storage has no file locks
+            "lock_timeout",  # waited_s, lock_path (a file) or lease_s (an object store's lease)
+            "concurrent_write",  # another process changed the object since it was read
+            "object_store_error",  # action, reason: an object store request failed
+            "s3_unsupported",  # s3fs is not installed
+        )
+    )
 
-    def __init__(self, message: str, *, location: str | None = None, code: str | None = None) -> None:
+    def __init__(self, code: str, *, location: str | None = None, **facts: Any) -> None:
+        super().__init__(code, location=location, **facts)
         self.location = location
-        self.code = code
-        Exception.__init__(self, message)
 
 
 class ExportError(BigCommerceError):

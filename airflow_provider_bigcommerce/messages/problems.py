@@ -13,6 +13,7 @@ from airflow_provider_bigcommerce.core.errors import (
     PagingError,
     PropertyError,
     QuotaLedgerError,
+    SettingsStoreError,
     SignedPayloadError,
 )
 from airflow_provider_bigcommerce.core.export.windows import WindowNotSettled
@@ -23,6 +24,7 @@ from airflow_provider_bigcommerce.messages.http import api_error_problem, quota_
 from airflow_provider_bigcommerce.messages.oauth import oauth_problem, signed_payload_problem
 from airflow_provider_bigcommerce.messages.paging import paging_problem
 from airflow_provider_bigcommerce.messages.properties import property_problem
+from airflow_provider_bigcommerce.messages.settings import settings_problem
 
 
 def api_problem(error: BigCommerceError, properties: ConnectionProperties | None) -> str:
@@ -45,6 +47,8 @@ def api_problem(error: BigCommerceError, properties: ConnectionProperties | None
         return oauth_problem(error)
     if isinstance(error, SignedPayloadError):
         return signed_payload_problem(error)
+    if isinstance(error, SettingsStoreError):
+        return settings_problem(error)
     return str(error)
 
 

@@ -90,19 +90,10 @@ class OAuthSettings:
     @classmethod
     def from_document(cls, document: Any, location: str) -> OAuthSettings:
         if not isinstance(document, dict) or not document.get("StoreId"):
-            raise SettingsStoreError(
-                f"{location} decrypts but holds no OAuth settings. It was left unchanged.",
-                location=location,
-                code="not_settings",
-            )
+            raise SettingsStoreError("not_settings", location=location)
         version = document.get("FormatVersion", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise SettingsStoreError(
-                f"{location} was written by a newer version of this provider (format "
-                f"{version}). Upgrade airflow-provider-bigcommerce here too.",
-                location=location,
-                code="newer_format",
-            )
+            raise SettingsStoreError("newer_format", location=location, version=str(version)[:20])
         values = {name: document[key] for key, name in _DOCUMENT_NAMES.items() if document.get(key) is not None}
         return cls(**values)
 
