@@ -60,8 +60,8 @@ WINDOW_WORDS = {
     "window_naive": "The export window needs timezone-aware start and end datetimes ({start}, {end}): add a time "
     "zone (+00:00).",
     "window_reversed": "The export window starts ({start}) after it ends ({end}): give a start before the end.",
-    "out_of_range": "The export window's {bound} {value} lies outside the dates that can be named to the second in "
-    "UTC (years 1 to 9999). Give a {bound} within them.",
+    "out_of_range": "The export window [{start}, {end}) cannot be read: its {bound} {value} lies outside the dates "
+    "that can be named to the second in UTC (years 1 to 9999). Move its {bound} within them.",
 }
 
 # Why the destination could not be written (DestinationError.code).
@@ -76,7 +76,8 @@ DESTINATION_WORDS = {
     "or role, or the connection named in the URL)",
     "storage_error": "the storage failed ({cause})",
     "other_store": "it holds the files of store {claimed}, and this connection reads store {store_id}",
-    "marker_unreadable": "its store marker (_bigcommerce_store.json) is not one this package wrote",
+    "marker_unreadable": "its store marker (_bigcommerce_store.json) is not one this package wrote, so nothing says "
+    "whether it holds store {store_id}'s files",
 }
 _DESTINATION_NEXT = {
     "other_store": "Give each store a destination of its own; nothing was written.",

@@ -90,11 +90,12 @@ def transport_problem(error: BigCommerceTransportError, properties: ConnectionPr
     """``Cannot reach BigCommerce at ...: no answer came within Timeout (3 attempts)``, and what to check."""
     where = properties.api_url if properties is not None else "the API URL"
     kind = TRANSPORT_WORDS.get(error.cause) or f"{error.cause}: {error.facts.get('detail') or 'the request failed'}"
-    tries = f" ({error.attempts} attempts)" if error.attempts > 1 else ""
-    timeout = f" and that Timeout ({properties.timeout:g} s) is long enough" if properties is not None else ""
+    tries = f", {error.attempts} attempts" if error.attempts > 1 else ""
+    timeout = f", and that Timeout ({properties.timeout:g} s) is long enough" if properties is not None else ""
     return (
-        f"Cannot reach BigCommerce at {where}: {kind}{tries}{TRANSPORT_ENDINGS[error.code]}. Check the API URL "
-        f"(URL, the connection's host) and that this machine can reach it{timeout}."
+        f"Cannot reach BigCommerce at {where}: {kind} ({error.method} {error.path}{tries})"
+        f"{TRANSPORT_ENDINGS[error.code]}. Check the API URL (URL, the connection's host) and that this machine can "
+        f"reach it{timeout}."
     )
 
 

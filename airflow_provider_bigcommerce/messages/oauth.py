@@ -39,7 +39,7 @@ OAUTH_WORDS = {
     "body_refused": "{answer}. The token request's body did not match its Content-Type; this is a bug, please "
     "report it.",
     "no_token": "{answer} but sent no access_token. Check that LoginURL ({url}) is BigCommerce's OAuth host.",
-    "token_endpoint_failed": "{answer}. Try again later; check LoginURL if it persists.",
+    "token_endpoint_failed": "{answer}. Try again later; check LoginURL ({url}) if it persists.",
     "unusable_answer": "The token endpoint {url} answered with a {field_name} that {unusable}, so the answer was not "
     f"used. {_CHECK_LOGIN_URL}",
     "callback_timeout": "No answer reached CallbackURL {callback_url} within {timeout_s:.0f} s. "
@@ -122,7 +122,7 @@ def authorization_problem(error: AuthorizationRequiredError) -> str:
     text = AUTHORIZATION_WORDS[error.code].format(**words)
     if error.next_step is NextStep.IMPORT_SETTINGS:
         text += " InitiateOAuth=GETANDREFRESH needs a person at a browser, which this process cannot reach."
-    elif error.next_step is NextStep.AUTHORIZE and facts.get("read_only") is False:
+    elif error.next_step is NextStep.AUTHORIZE and facts.get("read_only") is False and facts.get("initiate_oauth"):
         text += f" InitiateOAuth={facts['initiate_oauth']} never opens a browser."
     return text
 

@@ -1,8 +1,10 @@
-"""A failed API call, list walk or export in a few words a person can act on: the CLI's stderr, the hook's
-task-log lines and the Test button's toast all say it this way. The core raises the errors with their data only."""
+"""Any error this provider raises, in a few words a person can act on: the CLI's stderr, the hook's task-log lines,
+the operators' failures and the Test button's toast all say it this way. The core raises the errors with their code
+and facts only; this module picks the room whose words fit (properties, http, paging, export, oauth, settings)."""
 
 from __future__ import annotations
 
+from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError
 from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
     BigCommerceApiError,
@@ -18,6 +20,7 @@ from airflow_provider_bigcommerce.core.errors import (
 )
 from airflow_provider_bigcommerce.core.export.windows import WindowNotSettled
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.messages.assets import asset_uri_problem
 from airflow_provider_bigcommerce.messages.commands import airflow_next_step
 from airflow_provider_bigcommerce.messages.export import export_problem, not_settled_problem
 from airflow_provider_bigcommerce.messages.http import api_error_problem, quota_ledger_problem, transport_problem
@@ -28,7 +31,11 @@ from airflow_provider_bigcommerce.messages.settings import settings_problem
 
 
 def api_problem(error: BigCommerceError, properties: ConnectionProperties | None) -> str:
-    """``error`` in a few words a person can act on (the hook's Test button uses it too)."""
+    """``error`` in a few words a person can act on; ``properties`` (when known) name the URL and store to check.
+
+    Every error type the core raises has its words here (tests/core/test_error_words.py); an error without any
+    (the change trigger's arguments, refused when a DAG is parsed) reads as its label.
+    """
     if isinstance(error, PropertyError):
         return property_problem(error)
     if isinstance(error, PagingError):
@@ -49,6 +56,8 @@ def api_problem(error: BigCommerceError, properties: ConnectionProperties | None
         return signed_payload_problem(error)
     if isinstance(error, SettingsStoreError):
         return settings_problem(error)
+    if isinstance(error, AssetUriError):
+        return asset_uri_problem(error)
     return str(error)
 
 

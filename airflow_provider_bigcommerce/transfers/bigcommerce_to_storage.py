@@ -274,7 +274,9 @@ class BigCommerceToStorageOperator(BaseOperator):
         try:
             asset = create_asset(store_id=store_id, name=manifest["resource"])
         except AssetUriError as error:
-            self.log.warning("No asset event: %s", error)
+            from airflow_provider_bigcommerce.messages.problems import api_problem
+
+            self.log.warning("No asset event: %s", api_problem(error, None))
             return
         extra = asset_event_extra(manifest)
         if self._declared_when_parsed(asset.uri, context):
