@@ -196,8 +196,8 @@ def test_not_found_is_an_api_error_not_retried(make_sandbox, make_client):
     with pytest.raises(BigCommerceApiError) as caught:
         client.request("GET", "v2/orders/999999")
 
-    assert caught.value.status == 404
-    assert "The requested resource was not found." in str(caught.value)
+    assert (caught.value.status, caught.value.code) == (404, "error_status")
+    assert caught.value.api_message == "The requested resource was not found."
     assert sandbox.stats.requests == 1
 
 
