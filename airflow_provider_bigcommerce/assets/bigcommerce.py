@@ -26,14 +26,17 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./{}-]*")
 
 
 class AssetUriError(BigCommerceError, ValueError):
-    """A ``bigcommerce://`` URI without a store hash or a list name. ``uri`` is the URI as given.
+    """A ``bigcommerce://`` URI without a store hash or a list name. ``uri`` is the URI as given, ``code`` what is
+    wrong with it (``CODES``).
 
     A ``ValueError`` too: Airflow's asset URI handlers report a malformed URI that way.
     """
 
-    def __init__(self, uri: str, problem: str) -> None:
+    CODES = frozenset(("has_credentials", "no_store", "no_list"))
+
+    def __init__(self, code: str, uri: str) -> None:
+        super().__init__(code, uri=uri)
         self.uri = uri
-        super().__init__(f"Asset URI '{uri}' {problem}. Use bigcommerce://{{store_id}}/{{resource}}.")
 
 
 def asset_uri(store_id: str, name: str) -> str:
@@ -64,12 +67,12 @@ def sanitize_uri(parts: SplitResult) -> SplitResult:
     """Airflow's normalizer for the scheme: a store hash as host, a list name as path, nothing else."""
     uri = f"{parts.scheme}://{parts.netloc}{parts.path}"
     if parts.username or parts.password or parts.port:
-        raise AssetUriError(uri, "carries a user, password or port")
+        raise AssetUriError("has_credentials", uri)
     if not _STORE_HASH.fullmatch(parts.netloc or ""):
-        raise AssetUriError(uri, "has no store hash (letters and digits) where the host goes")
+        raise AssetUriError("no_store", uri)
     name = parts.path.strip("/")
     if not _NAME.fullmatch(name):
-        raise AssetUriError(uri, "names no list after the store")
+        raise AssetUriError("no_list", uri)
     return parts._replace(path=f"/{name}", query="", fragment="")
 
 

@@ -32,7 +32,8 @@ from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window, WindowNotSettled
 from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties, canonical_name, parse_connection_string
-from airflow_provider_bigcommerce.messages.commands import CLIENT_SECRET_ENV, PASSPHRASE_ENV, PROGRAM
+from airflow_provider_bigcommerce.messages.commands import CLIENT_SECRET_ENV, PASSPHRASE_ENV
+from airflow_provider_bigcommerce.messages.export import export_problem
 from airflow_provider_bigcommerce.messages.problems import api_problem
 
 CONNECTION_ENV = "BIGCOMMERCE_CONNECTION_STRING"
@@ -97,10 +98,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     try:
         manifest = _export(args)
-    except (UsageError, PropertyError) as error:
+    except UsageError as error:
         return _fail(EXIT_USAGE, error)
+    except PropertyError as error:
+        return _fail(EXIT_USAGE, api_problem(error, None))
     except ExportError as error:  # a DestinationError too
-        return _fail(EXIT_USAGE, _export_problem(error))
+        return _fail(EXIT_USAGE, export_problem(error, command_line=True))
     except BigCommerceError as error:
         return _fail(EXIT_FAILED, api_problem(error, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:
@@ -181,15 +184,6 @@ def _connection_values(args: argparse.Namespace) -> tuple[dict[str, Any], str | 
     if not text:
         raise UsageError(f"Give --conn-id (an Airflow connection), --connection-string, or set env {CONNECTION_ENV}.")
     return parse_connection_string(text), None
-
-
-def _export_problem(error: ExportError) -> str:
-    if error.code == "unknown_resource":
-        return (
-            f"Unknown resource '{error.facts.get('resource')}'. Use one of {', '.join(RESOURCES)}, or read any list "
-            f"by its API path: {PROGRAM} export NAME --path v2/... (or v3/...)."
-        )
-    return api_problem(error, None)
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

@@ -48,6 +48,7 @@ from airflow_provider_bigcommerce.messages.commands import (
     how_to_proceed,
 )
 from airflow_provider_bigcommerce.messages.problems import api_problem
+from airflow_provider_bigcommerce.messages.settings import import_key_problem, settings_problem
 
 """Where the CLI takes secrets from when the connection does not hold them: never from the command line."""
 SECRET_ENVS = (("oauth_client_secret", CLIENT_SECRET_ENV), ("oauth_settings_passphrase", PASSPHRASE_ENV))
@@ -141,16 +142,16 @@ def run(args: argparse.Namespace) -> int:
     """Run the parsed ``oauth`` command; print what went wrong to stderr and return the exit code."""
     try:
         return _COMMANDS[args.oauth_command](args)
-    except (UsageError, PropertyError) as exc:
+    except UsageError as exc:
         return _fail(EXIT_USAGE, exc)
+    except PropertyError as exc:
+        return _fail(EXIT_USAGE, api_problem(exc, None))
     except AuthorizationRequiredError as exc:
-        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, _arguments(args))}")
+        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{api_problem(exc, None)} {how_to_proceed(exc, _arguments(args))}")
     except OAuthError as exc:
-        return _fail(EXIT_OAUTH, exc)
+        return _fail(EXIT_OAUTH, api_problem(exc, None))
     except SettingsStoreError as exc:
-        if exc.code == "no_key":
-            return _fail(EXIT_SETTINGS, f"{exc} From the command line: a passphrase in env {PASSPHRASE_ENV}.")
-        return _fail(EXIT_SETTINGS, exc)
+        return _fail(EXIT_SETTINGS, settings_problem(exc, command_line=True))
     except BigCommerceError as exc:
         return _fail(EXIT_FAILED, api_problem(exc, getattr(args, "resolved_properties", None)))
     except KeyboardInterrupt:
@@ -220,7 +221,7 @@ def _status(args: argparse.Namespace) -> int:
     try:
         source.access_token()  # read-only: raises what a person must do, judged by the token source
     except AuthorizationRequiredError as exc:
-        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{exc} {how_to_proceed(exc, _arguments(args))}")
+        return _fail(EXIT_AUTHORIZATION_REQUIRED, f"{api_problem(exc, None)} {how_to_proceed(exc, _arguments(args))}")
     return EXIT_OK  # saved by another process since status() read it
 
 
@@ -229,8 +230,7 @@ def _export(args: argparse.Namespace) -> int:
     settings = store.load()
     if settings is None:
         raise AuthorizationRequiredError(
-            f"Nothing is saved in {store.location} to export.",
-            code="nothing_saved",
+            "nothing_saved",
             property_name="OAuthSettingsLocation",
             store_id=source.properties.store_id,
             settings_location=store.location,
@@ -251,13 +251,7 @@ def _import(args: argparse.Namespace) -> int:
     except SettingsStoreError as exc:
         if exc.code not in ("wrong_key", "key_missing"):
             raise
-        raise SettingsStoreError(
-            f"{args.input} cannot be decrypted with {cipher.description}. Pass what it was exported with: "
-            "--from-passphrase-env NAME (its passphrase in env NAME) or --from-key-env NAME (its key in env NAME). "
-            "Nothing was imported.",
-            location=exc.location,
-            code=exc.code,
-        ) from None
+        return _fail(EXIT_SETTINGS, import_key_problem(args.input, cipher.description))
     if settings is None:
         raise UsageError(f"{args.input} does not exist or is empty.")
     if not args.force and store.load() is not None:
@@ -334,10 +328,11 @@ def _properties(
     scheme = str(given.get("auth_scheme", AuthScheme.OAUTH.value)).strip()
     if scheme.lower() == AuthScheme.PERSONAL_ACCESS_TOKEN.value.lower():
         raise PropertyError(
+            "not_oauth",
             "AuthScheme",
             "auth_scheme",
-            f"is {AuthScheme.PERSONAL_ACCESS_TOKEN.value}",
-            "The oauth commands authorize custom apps (AuthScheme=OAuth); a personal access token needs none.",
+            needed_for="oauth_commands",
+            auth_scheme=AuthScheme.PERSONAL_ACCESS_TOKEN.value,
         )
     overrides.setdefault("auth_scheme", scheme)  # an unknown scheme fails below, as on the connection
     given_mode = given.get("initiate_oauth")
@@ -348,11 +343,7 @@ def _properties(
         ):
             # The user chose no InitiateOAuth: say what this command needs, not what the mode it got needs.
             raise PropertyError(
-                "OAuthSettingsLocation",
-                "oauth_settings_location",
-                "is missing",
-                "The oauth commands save and read the token there: pass --settings-location PATH, or set it on "
-                "the connection or in --connection-string (e.g. /shared/bigcommerce/OAuthSettings.txt).",
+                "missing", "OAuthSettingsLocation", "oauth_settings_location", needed_for="oauth_commands"
             )
     overrides.update(secrets_from_env(given))
     properties = ConnectionProperties.from_mapping(_merged(base, overrides))

@@ -29,6 +29,8 @@ API_ACCOUNTS_MENU = "Settings > Store-level API accounts"
 message and docs/connection.md name it so."""
 DEFAULT_SCOPE = "store_v2_orders store_v2_customers store_v2_products store_v2_information"
 DEFAULT_TIMEOUT_S = 30.0
+MIN_TIMEOUT_S = 1.0
+MAX_TIMEOUT_S = 600.0
 # How long after a window's end its records are taken as committed (docs/properties.md "SettleSeconds" says why 300).
 DEFAULT_SETTLE_S = 300.0
 MAX_SETTLE_S = 3600.0
@@ -98,8 +100,8 @@ def canonical_name(key: str) -> str | None:
     return _BY_LOOKUP_KEY.get(_lookup_key(key))
 
 
-def _error(field_name: str, problem: str, fix: str) -> PropertyError:
-    return PropertyError(FIELD_TO_DRIVER[field_name], field_name, problem, fix)
+def _error(code: str, field_name: str, **facts: Any) -> PropertyError:
+    return PropertyError(code, FIELD_TO_DRIVER[field_name], field_name, **facts)
 
 
 @dataclass(frozen=True)
@@ -135,12 +137,9 @@ class ConnectionProperties:
                 continue
             name = canonical_name(str(key))
             if name is None:
-                known = ", ".join(DRIVER_NAMES)
-                raise PropertyError(
-                    str(key), str(key), "is not a BigCommerce connection property", f"Use one of: {known}."
-                )
+                raise PropertyError("unknown_property", str(key), str(key))
             if name in fields and fields[name] != value:
-                raise _error(name, "is given twice with different values", "Keep one spelling of it.")
+                raise _error("given_twice", name)
             fields[name] = value.strip() if isinstance(value, str) else value
         return cls._validated(fields)
 
@@ -182,25 +181,12 @@ class ConnectionProperties:
             if name not in NUMBER_FIELDS:
                 _check_text(name, value)
         if "oauth_access_token" in fields and not is_header_safe(fields["oauth_access_token"]):
-            raise _error(
-                "oauth_access_token",
-                "has characters a token cannot have (it is sent as an HTTP header; not shown, as it is a secret)",
-                "Paste the token again, exactly as BigCommerce showed it.",
-            )
+            raise _error("not_header_safe", "oauth_access_token")
         store_id = fields.get("store_id")
         if not store_id:
-            raise _error(
-                "store_id",
-                "is missing",
-                "Set it to the store hash: the part between 'stores/' and '/v3' of the API path shown when the "
-                "API account was created (https://api.bigcommerce.com/stores/{StoreId}/v3/).",
-            )
+            raise _error("missing", "store_id")
         if not re.fullmatch(r"[A-Za-z0-9]+", str(store_id)):
-            raise _error(
-                "store_id",
-                f"'{store_id}' is not a store hash",
-                "Use only the hash (letters and digits), not the whole API path or the store's domain.",
-            )
+            raise _error("not_store_hash", "store_id", value=str(store_id))
         fields["auth_scheme"] = _enum(
             AuthScheme, "auth_scheme", fields.get("auth_scheme", AuthScheme.PERSONAL_ACCESS_TOKEN)
         )
@@ -238,13 +224,13 @@ class ConnectionProperties:
         # REFRESH with a saved settings file needs nothing else (docs/properties.md "Headless, option 2"); the app's
         # credentials are needed to run the browser flow or to exchange a verifier.
         if self.initiate_oauth is InitiateOAuth.GETANDREFRESH or self.oauth_verifier:
-            self.require_app_credentials(f"AuthScheme=OAuth with InitiateOAuth={self.initiate_oauth}")
+            self.require_app_credentials("initiate_oauth")
         if not self.oauth_settings_location:
             raise _error(
+                "missing",
                 "oauth_settings_location",
-                f"is missing for InitiateOAuth={self.initiate_oauth}",
-                "Set it to a file on storage every worker shares (e.g. /shared/bigcommerce/OAuthSettings.txt) "
-                "or to memory://<id> for one process.",
+                needed_for="initiate_oauth",
+                initiate_oauth=self.initiate_oauth.value,
             )
 
     def require_access_token(self) -> str:
@@ -252,32 +238,15 @@ class ConnectionProperties:
         if self.oauth_access_token:
             return self.oauth_access_token
         if self.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN:
-            raise _error(
-                "oauth_access_token",
-                "is missing for AuthScheme=PersonalAccessToken",
-                "Paste the Access Token of the store-level API account (Settings > Store-level API accounts).",
-            )
-        raise _error(
-            "oauth_access_token",
-            "is missing for AuthScheme=OAuth with InitiateOAuth=OFF",
-            "Give the app's access token (what GetOAuthAccessToken returned), or set InitiateOAuth to "
-            "GETANDREFRESH or REFRESH to obtain and keep one in OAuthSettingsLocation.",
-        )
+            raise _error("missing", "oauth_access_token", needed_for="personal_access_token")
+        raise _error("missing", "oauth_access_token", needed_for="oauth_without_initiate")
 
-    def require_app_credentials(self, purpose: str) -> None:
-        """Raise unless the custom app's client id and secret are set; ``purpose`` says what needs them."""
-        if not self.oauth_client_id:
-            raise _error(
-                "oauth_client_id",
-                f"is missing for {purpose}",
-                "Copy the Client ID of your custom app from the BigCommerce Developer Portal.",
-            )
-        if not self.oauth_client_secret:
-            raise _error(
-                "oauth_client_secret",
-                f"is missing for {purpose}",
-                "Copy the Client Secret of your custom app from the BigCommerce Developer Portal.",
-            )
+    def require_app_credentials(self, needed_for: str) -> None:
+        """Raise unless the custom app's client id and secret are set; ``needed_for`` (``PropertyError.NEEDED_FOR``)
+        says what needs them."""
+        for field_name in ("oauth_client_id", "oauth_client_secret"):
+            if not getattr(self, field_name):
+                raise _error("missing", field_name, needed_for=needed_for, initiate_oauth=self.initiate_oauth.value)
 
 
 _PAIR = re.compile(r"\s*([^=;]+?)\s*=\s*(\"[^\"]*\"|'[^']*'|[^;]*)\s*(?:;|$)")
@@ -295,12 +264,7 @@ def parse_connection_string(text: str) -> dict[str, str]:
         key, value = match.group(1), match.group(2).strip()
         name = canonical_name(key)
         if name is None and unquoted_secret is not None:
-            raise _error(
-                unquoted_secret,
-                "is followed by text that is not a property (not shown: it is probably the rest of this secret, "
-                "cut at a ';')",
-                "Quote a value that holds ';' or '=': Key=\"value;with;semicolons\".",
-            )
+            raise _error("secret_cut", unquoted_secret)
         quoted = len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'"
         if quoted:
             value = value[1:-1]
@@ -308,12 +272,7 @@ def parse_connection_string(text: str) -> dict[str, str]:
         pairs[key] = value
     if _PAIR.sub("", text).strip(" ;"):
         # The stray text is not quoted back: it may be (part of) a secret, e.g. after an unbalanced quote.
-        raise PropertyError(
-            "connection string",
-            "connection_string",
-            "has a part that is not a Key=Value pair (not shown, as it may hold a secret)",
-            "Write the connection string as Key=Value;Key=Value, quoting values that contain ';' or '='.",
-        )
+        raise PropertyError("not_key_value", "connection string", "connection_string")
     return pairs
 
 
@@ -325,41 +284,28 @@ def is_header_safe(text: str) -> bool:
 def _check_text(field_name: str, value: Any) -> None:
     """Every property but the numbers is text; the value is never shown when it may be a secret."""
     if not isinstance(value, str):
-        raise _error(
-            field_name,
-            f"is {_kind_of(value)}, not text",
-            "Give it as a string (in JSON extras: in double quotes)"
-            + ("; several scopes as one string separated by spaces." if field_name == "scope" else "."),
-        )
+        raise _error("not_text", field_name, kind=_kind_of(value))
     if any(unicodedata.category(char) == "Cc" for char in value):
-        raise _error(
-            field_name,
-            "contains a control character such as a line break (not shown)",
-            "Copy the value again without line breaks or tabs.",
-        )
+        raise _error("control_character", field_name)
 
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
-        return "a true/false value"
+        return "boolean"
     if isinstance(value, int | float):
-        return "a number"
+        return "number"
     if isinstance(value, list | tuple | set):
-        return "a list"
+        return "list"
     if isinstance(value, Mapping):
-        return "a JSON object"
-    return f"a {type(value).__name__}"
+        return "object"
+    return type(value).__name__
 
 
 def _enum(kind: type[StrEnum], field_name: str, value: Any) -> Any:
     for member in kind:
         if str(value).strip().lower() == member.value.lower():
             return member
-    choices = ", ".join(member.value for member in kind)
-    raise _error(field_name, f"'{value}' is not a known value", f"Use one of: {choices}.")
-
-
-_URL_FORM = "Write it as https://host[:port][/path]."
+    raise _error("unknown_value", field_name, value=str(value), choices=tuple(member.value for member in kind))
 
 
 def _url(field_name: str, value: str) -> str:
@@ -369,24 +315,17 @@ def _url(field_name: str, value: str) -> str:
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
-        raise _error(field_name, "is not a well-formed URL (host or port malformed)", _URL_FORM) from None
+        raise _error("url_malformed", field_name) from None
     if parts.scheme not in ("http", "https") or not host:
-        raise _error(field_name, "is not an http(s) URL with a host", _URL_FORM)
+        raise _error("url_not_http", field_name)
     if "@" in parts.netloc:
-        raise _error(
-            field_name, "contains user:password (not shown)", "Remove it: credentials go in their own properties."
-        )
+        raise _error("url_has_credentials", field_name)
     if field_name == "callback_url":
         return value
     if parts.query or parts.fragment:
-        raise _error(field_name, "has a query string or fragment (not shown)", "Give only the base URL. " + _URL_FORM)
+        raise _error("url_has_query", field_name)
     if parts.scheme == "http" and not _is_loopback(host):
-        raise _error(
-            field_name,
-            f"uses http:// for the host {host}, which would send credentials unencrypted",
-            "Use https://; plain http is accepted only for loopback (localhost, 127.0.0.0/8, ::1), e.g. a local "
-            "lookalike.",
-        )
+        raise _error("url_plain_http", field_name, host=host)
     return value.rstrip("/")
 
 
@@ -405,37 +344,28 @@ _MAX_WHOLE_NUMBER = 2**53  # epoch milliseconds and lifetimes stay far below; la
 def _integer(field_name: str, value: Any) -> int:
     number = parse_number(value)
     if not (math.isfinite(number) and number == int(number) and abs(number) <= _MAX_WHOLE_NUMBER):
-        raise _error(field_name, f"'{value}' is not a whole number", "Leave it empty or give an integer.")
+        raise _error("not_whole_number", field_name, value=str(value))
     return int(number)
 
 
 def _timeout(value: Any) -> float:
     seconds = parse_number(value)
-    if not 1 <= seconds <= 600:  # NaN fails every comparison
-        raise _error("timeout", f"'{value}' is not a timeout in seconds", "Give a number of seconds between 1 and 600.")
+    if not MIN_TIMEOUT_S <= seconds <= MAX_TIMEOUT_S:  # NaN fails every comparison
+        raise _error("out_of_range", "timeout", value=str(value), low=MIN_TIMEOUT_S, high=MAX_TIMEOUT_S)
     return seconds
 
 
 def _reserve(value: Any) -> float:
     fraction = parse_number(value)
     if not 0 <= fraction <= MAX_RESERVE:  # NaN fails every comparison
-        raise _error(
-            "reserve",
-            f"'{value}' is not a fraction of the quota between 0 and {MAX_RESERVE:g}",
-            "Give the share of the store's quota to leave to its other apps, e.g. 0.1 (the default) or 0.25.",
-        )
+        raise _error("out_of_range", "reserve", value=str(value), low=0, high=MAX_RESERVE)
     return fraction
 
 
 def _settle_seconds(value: Any) -> float:
     seconds = parse_number(value)
     if not 0 <= seconds <= MAX_SETTLE_S:  # NaN fails every comparison
-        raise _error(
-            "settle_seconds",
-            f"'{value}' is not a number of seconds between 0 and {MAX_SETTLE_S:g}",
-            f"Give how long after a window's end to wait before reading it, e.g. {DEFAULT_SETTLE_S:g} (the default); "
-            "0 reads at once and can miss records written in a window's last moments.",
-        )
+        raise _error("out_of_range", "settle_seconds", value=str(value), low=0, high=MAX_SETTLE_S)
     return seconds
 
 

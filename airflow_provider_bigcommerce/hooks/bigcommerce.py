@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, BigCommerceError, NextStep
+from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError
 from airflow_provider_bigcommerce.core.properties import SECRET_FIELDS, ConnectionProperties
 from airflow_provider_bigcommerce.hooks.connection_properties import (
     airflow_fernet_key,
@@ -162,15 +162,9 @@ class BigCommerceHook(BaseHook):
 
     def explain(self, error: BaseException) -> str:
         """``error`` in words for a task log, with what to do here when a person has to authorize."""
-        if isinstance(error, AuthorizationRequiredError):
-            # The code and step in brackets let a log search or a test tell the cases apart without reading prose.
-            next_step = self._next_step_text(error, self.bigcommerce_conn_id)
-            return f"{type(error).__name__} [{error.code}, {error.next_step}]: {error} {next_step}"
-        if isinstance(error, BigCommerceError):
-            from airflow_provider_bigcommerce.messages.problems import api_problem
+        from airflow_provider_bigcommerce.messages.problems import explain
 
-            return f"{type(error).__name__}: {api_problem(error, self.__dict__.get('properties'))}"
-        return f"{type(error).__name__}: {error}"
+        return explain(error, self.__dict__.get("properties"), conn_id=self.bigcommerce_conn_id)
 
     def test_connection(self) -> tuple[bool, str]:
         """Run :meth:`check`, then ``GET v2/store`` for the store's name; never raises, never changes saved state.
@@ -180,10 +174,12 @@ class BigCommerceHook(BaseHook):
         answer comes within ``TEST_BUTTON_TIMEOUTS`` x ``Timeout`` (at most ``TEST_BUTTON_MAX_S``); calls still
         running then end on their own bounds, in the background.
         """
+        from airflow_provider_bigcommerce.messages import test_button
+
         try:
             properties = self.properties
         except Exception as error:
-            return False, f"The connection's properties are not usable: {error}"
+            return False, test_button.properties_unusable(error)
         deadline_s = min(TEST_BUTTON_TIMEOUTS * properties.timeout, TEST_BUTTON_MAX_S)
         outcome: list[tuple[bool, str]] = []
         worker = threading.Thread(
@@ -192,13 +188,12 @@ class BigCommerceHook(BaseHook):
         worker.start()
         worker.join(deadline_s)
         if not outcome:
-            return False, (
-                f"BigCommerce at {properties.api_url} did not answer within {deadline_s:g} s "
-                f"({TEST_BUTTON_TIMEOUTS} x Timeout). Check the host, or raise Timeout (timeout) for a slow network."
-            )
+            return False, test_button.no_answer(properties, deadline_s, TEST_BUTTON_TIMEOUTS)
         return outcome[0]
 
     def _test_store(self, properties: ConnectionProperties) -> tuple[bool, str]:
+        from airflow_provider_bigcommerce.messages import test_button
+
         try:
             from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
             from airflow_provider_bigcommerce.core.http.retry import RetryPolicy
@@ -214,18 +209,10 @@ class BigCommerceHook(BaseHook):
                 store = client.request("GET", "v2/store") or {}
             finally:
                 client.close()
-        except AuthorizationRequiredError as error:
-            # The button runs under a throwaway connection id (docs/airflow.md "The Test button"): name none.
-            return False, _without_secrets(f"{error} {self._next_step_text(error, None)}", properties)
-        except BigCommerceError as error:
-            from airflow_provider_bigcommerce.messages.problems import api_problem
-
-            # A toast, not a log: a short sentence naming the property to fix (a dead host, a wrong StoreId).
-            return False, _without_secrets(api_problem(error, properties), properties)
         except Exception as error:
-            return False, _without_secrets(f"Unexpected {type(error).__name__}: {error}", properties)
-        name = store.get("name") or "(unnamed)"
-        return True, f"Connected to BigCommerce store '{name}' (StoreId {properties.store_id}) at {properties.api_url}."
+            # A toast, not a log: a short sentence naming the property to fix (a dead host, a wrong StoreId).
+            return False, _without_secrets(test_button.failed(error, properties), properties)
+        return True, test_button.connected(store.get("name"), properties)
 
     def get_oauth_authorization_url(
         self,
@@ -268,33 +255,6 @@ class BigCommerceHook(BaseHook):
         return token_source_for(
             self.properties, on_secret=mask_secret, read_only=read_only, fernet_key=airflow_fernet_key()
         )
-
-    @staticmethod
-    def _next_step_text(error: AuthorizationRequiredError, conn_id: str | None) -> str:
-        """What to do for an Airflow connection, on one line; the CLI spells its own commands."""
-        from airflow_provider_bigcommerce.messages.commands import command, command_arguments
-
-        arguments = command_arguments(None, conn_id or "CONN_ID")
-        connection = f"connection '{conn_id}'" if conn_id else "the connection"
-
-        def run(name: str) -> str:
-            return f"`{command(name, arguments)}`"
-
-        if error.next_step is NextStep.EXCHANGE_VERIFIER:
-            return f"Run BigCommerceRefreshTokenOperator (or {run('refresh')}) to exchange it."
-        if error.next_step is NextStep.IMPORT_SETTINGS:
-            return (
-                f"Airflow workers have no browser: run {run('login')} on a machine with one, and make the settings "
-                f"reach {error.settings_location} (a shared location, or 'oauth export' there and 'oauth import' here)."
-            )
-        text = (
-            f"Authorize the app for {connection}: run {run('login')} where a browser is available, or open the URL "
-            f"from {run('authorize-url')}, approve, and set the redirect's code as OAuthVerifier on the connection; "
-            "the next BigCommerceRefreshTokenOperator run exchanges it."
-        )
-        if error.next_step is NextStep.ADD_SCOPE:
-            return f"Add the missing scope to the app and to Scope on {connection} first. {text}"
-        return text
 
 
 def read_token_status(bigcommerce_conn_id: str, check_api: bool = True) -> tuple[bool, dict[str, Any]]:

@@ -39,12 +39,7 @@ def _with_port(url: str, port: int) -> str:
     except ValueError:
         return url  # malformed: the URL property's own check names it
     if given is not None and given != port:
-        raise PropertyError(
-            "URL",
-            "host",
-            f"names port {given} while the connection's Port is {port}",
-            "Make them agree, or leave Port empty.",
-        )
+        raise PropertyError("port_conflict", "URL", "host", url_port=given, port=port)
     if given is not None or port == _DEFAULT_PORTS.get(parts.scheme):
         return url
     return urlunsplit(parts._replace(netloc=f"{parts.netloc}:{port}"))

@@ -72,5 +72,31 @@ def how_to_proceed(error: AuthorizationRequiredError, arguments: str) -> str:
     return text
 
 
+def airflow_next_step(error: AuthorizationRequiredError, conn_id: str | None) -> str:
+    """What to do for an Airflow connection (None: the Test button's throwaway one), on one line; the CLI says it
+    with :func:`how_to_proceed`."""
+    arguments = command_arguments(None, conn_id or "CONN_ID")
+    connection = f"connection '{conn_id}'" if conn_id else "the connection"
+
+    def run(name: str) -> str:
+        return f"`{command(name, arguments)}`"
+
+    if error.next_step is NextStep.EXCHANGE_VERIFIER:
+        return f"Run BigCommerceRefreshTokenOperator (or {run('refresh')}) to exchange it."
+    if error.next_step is NextStep.IMPORT_SETTINGS:
+        return (
+            f"Airflow workers have no browser: run {run('login')} on a machine with one, and make the settings "
+            f"reach {error.settings_location} (a shared location, or 'oauth export' there and 'oauth import' here)."
+        )
+    text = (
+        f"Authorize the app for {connection}: run {run('login')} where a browser is available, or open the URL "
+        f"from {run('authorize-url')}, approve, and set the redirect's code as OAuthVerifier on the connection; "
+        "the next BigCommerceRefreshTokenOperator run exchanges it."
+    )
+    if error.next_step is NextStep.ADD_SCOPE:
+        return f"Add the missing scope to the app and to Scope on {connection} first. {text}"
+    return text
+
+
 def _quoted(value: str) -> str:
     return f'"{value}"' if any(char in value for char in ";='\" ") else value

@@ -1,158 +1,73 @@
-"""A failed API call, list walk or export in a few words a person can act on: the CLI's stderr, the hook's
-task-log lines and the Test button's toast all say it this way. The core raises the errors with their data only."""
+"""Any error this provider raises, in a few words a person can act on: the CLI's stderr, the hook's task-log lines,
+the operators' failures and the Test button's toast all say it this way. The core raises the errors with their code
+and facts only; this module picks the room whose words fit (properties, http, paging, export, oauth, settings)."""
 
 from __future__ import annotations
 
+from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError
 from airflow_provider_bigcommerce.core.errors import (
+    AuthorizationRequiredError,
     BigCommerceApiError,
     BigCommerceError,
     BigCommerceTransportError,
+    ExportError,
+    OAuthError,
     PagingError,
+    PropertyError,
+    QuotaLedgerError,
+    SettingsStoreError,
+    SignedPayloadError,
 )
-from airflow_provider_bigcommerce.core.export.destination import DestinationError
-from airflow_provider_bigcommerce.core.export.resources import ResourceNameError
-from airflow_provider_bigcommerce.core.export.windows import WindowError
+from airflow_provider_bigcommerce.core.export.windows import WindowNotSettled
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
-
-_TRANSPORT_WORDS = {
-    "ConnectionError": "the connection failed (nothing listens there, or the host name is unknown)",
-    "ConnectTimeout": "connecting timed out",
-    "ReadTimeout": "no answer came within Timeout",
-    "AnswerTooSlow": "the answer kept trickling past its deadline",
-    "AnswerTooLarge": "the answer was larger than 64 MiB",
-    "SlotWait": "the endpoint's few simultaneous requests stayed taken past the longest call",
-}
-
-# What each PagingError.reason saw, with its facts in braces (PagingError.REASONS lists them by code).
-PAGING_WORDS = {
-    "short_after_passes": "each of {passes} reads met fewer records than the store's own count for the same filter",
-    "moved_under_position_reads": "the list kept moving under {passes} reads by position",
-    "grew_past_ceiling": "the list kept answering new records past {ceiling}",
-    "pages_past_ceiling": "the list kept answering pages, empty or already read, past {pages}",
-    "object_for_list": "a page answered one object where a list was expected",
-    "not_whole_number": "the answer's {name} is {value!r}, not a whole number",
-    "no_count": "the count request answered without a count",
-    "breakdown_malformed": "the count's per-status breakdown is not a list of counts",
-    "bound_not_whole": "the {name} parameter {value!r} is not a whole number",
-    "id_not_whole": "a record has no whole-number id ({value!r})",
-    "parent_id_not_whole": "a parent record has no whole-number id ({value!r})",
-    "consignments_malformed": "order {order_id}'s {where} is not shaped as orders.v2.oas2.yml declares",
-    "date_not_readable": "a record's date_modified is not a date with a time zone ({value!r})",
-    "ids_out_of_order": "the list answered ids out of order or below the requested minimum",
-    "ids_above_max": "the list answered ids above the requested maximum",
-    "same_page_twice": "the list answered the same page twice",
-    "page_repeats_previous": "page {page} repeated the page before it",
-    "cursor_seen_before": "the list's cursors lead back to one already followed",
-}
-
-# What to do about it: a list that moved settles; answers that break the paging rules are the store's. A count the
-# list keeps falling short of is said as seen: the list ended early, or the count covers records the list leaves out.
-_SETTLES = "The store changed faster than it could be read; a retry reads the list again."
-_SHORT = (
-    "Either pages ended early or the count covers records the list leaves out; a retry reads the list again. If it "
-    "persists, compare the list with its count and report both to BigCommerce support."
-)
-_PAGING_NEXT = {"count_mismatch": _SHORT, "list_unstable": _SETTLES}
-_PAGING_NEXT_DEFAULT = (
-    "The store's answers broke BigCommerce's paging rules; a retry may get good ones. If it persists, report the "
-    "list and this message to BigCommerce support."
-)
-
-
-def paging_problem(error: PagingError) -> str:
-    """``error`` in words: the list, what was seen, the figures, what to do; nothing was returned as complete."""
-    seen = PAGING_WORDS[error.reason].format(**error.facts)
-    figures = f" (expected {error.expected}, read {error.read})" if error.expected is not None else ""
-    next_step = _PAGING_NEXT.get(error.code, _PAGING_NEXT_DEFAULT)
-    return f"Reading {error.path} failed ({error.code}): {seen}{figures}. Nothing was written. {next_step}"
-
-
-# What is wrong with a refused resource name or API path (ResourceNameError.code).
-NAME_WORDS = {
-    "empty": "is empty",
-    "absolute": "is an absolute path",
-    "separator": "holds a '/' or '\\'",
-    "dot_name": "is '.' or '..'",
-    "control_character": "holds a control character",
-    "dot_segment": "has a '.' or '..' segment",
-}
-
-# Why the destination could not be written (DestinationError.code).
-DESTINATION_WORDS = {
-    "not_a_folder": "a file stands where a folder is needed",
-    "is_a_folder": "a folder stands where the file goes",
-    "permission_denied": "this process may not write there",
-    "not_found": "its folder cannot be created there (a path under /proc or /sys, a missing mount or bucket?)",
-    "read_only": "the storage is read-only",
-    "full": "the storage is full, or over a quota or a file size limit",
-    "no_credentials": "no credentials for the object store were found (this machine's AWS settings: env, profile "
-    "or role, or the connection named in the URL)",
-    "storage_error": "the storage failed ({cause})",
-    "other_store": "it holds the files of store {claimed}, and this connection reads store {store_id}",
-    "marker_unreadable": "its store marker (_bigcommerce_store.json) is not one this package wrote",
-}
-_DESTINATION_NEXT = {
-    "other_store": "Give each store a destination of its own; nothing was written.",
-    "marker_unreadable": "Look at that file; delete it only if the folder holds one store's files. Nothing written.",
-}
-
-
-def name_problem(error: ResourceNameError) -> str:
-    """A refused resource name or API path, and what a good one looks like."""
-    seen = NAME_WORDS[error.code]
-    if error.argument == "path":
-        return (
-            f"The path {error.name!r} {seen}: it names a list under /stores/{{StoreId}}/, e.g. v2/coupons or "
-            "v3/catalog/brands. Nothing was read or written."
-        )
-    return (
-        f"The resource name {error.name!r} {seen}: it becomes a folder and a file name under the destination, so "
-        "it must be one plain name, e.g. coupons. Nothing was read or written."
-    )
-
-
-def destination_problem(error: DestinationError) -> str:
-    """Why the destination could not be written, and that nothing was published."""
-    seen = DESTINATION_WORDS[error.code].format(cause=error.cause, claimed=error.claimed, store_id=error.store_id)
-    next_step = _DESTINATION_NEXT.get(
-        error.code,
-        "Choose another destination or fix its storage; nothing was published there, and a previous file stays "
-        "as it was.",
-    )
-    return f"Cannot write {error.destination}: {seen}. {next_step}"
-
-
-def window_problem(error: WindowError) -> str:
-    if error.code != "out_of_range":
-        return str(error)
-    return (
-        f"The export window's {error.bound} {error.value} lies outside the dates that can be named to the second "
-        f"in UTC (years 1 to 9999). Give a {error.bound} within them."
-    )
+from airflow_provider_bigcommerce.messages.assets import asset_uri_problem
+from airflow_provider_bigcommerce.messages.commands import airflow_next_step
+from airflow_provider_bigcommerce.messages.export import export_problem, not_settled_problem
+from airflow_provider_bigcommerce.messages.http import api_error_problem, quota_ledger_problem, transport_problem
+from airflow_provider_bigcommerce.messages.oauth import oauth_problem, signed_payload_problem
+from airflow_provider_bigcommerce.messages.paging import paging_problem
+from airflow_provider_bigcommerce.messages.properties import property_problem
+from airflow_provider_bigcommerce.messages.settings import settings_problem
 
 
 def api_problem(error: BigCommerceError, properties: ConnectionProperties | None) -> str:
-    """``error`` in a few words a person can act on (the hook's Test button uses it too)."""
-    where = properties.api_url if properties is not None else "the API URL"
+    """``error`` in a few words a person can act on; ``properties`` (when known) name the URL and store to check.
+
+    Every error type the core raises has its words here (tests/core/test_error_words.py); an error without any
+    (the change trigger's arguments, refused when a DAG is parsed) reads as its label.
+    """
+    if isinstance(error, PropertyError):
+        return property_problem(error)
     if isinstance(error, PagingError):
         return paging_problem(error)
-    if isinstance(error, ResourceNameError):
-        return name_problem(error)
-    if isinstance(error, WindowError):
-        return window_problem(error)
-    if isinstance(error, DestinationError):
-        return destination_problem(error)
+    if isinstance(error, ExportError):
+        return export_problem(error)
+    if isinstance(error, WindowNotSettled):
+        return not_settled_problem(error)
     if isinstance(error, BigCommerceTransportError):
-        # requests' own text is a dozen lines of urllib3 internals: name the host and the kind of failure instead.
-        kind = _TRANSPORT_WORDS.get(error.cause or "", error.cause or "the request failed")
-        tries = f" ({error.attempts} attempts)" if error.attempts > 1 else ""
-        return (
-            f"Cannot reach BigCommerce at {where}: {kind}{tries}. Check the API URL (URL, the connection's host) "
-            "and that this machine can reach it."
-        )
-    if isinstance(error, BigCommerceApiError) and error.status == 404 and properties is not None:
-        return (
-            f"{error} No store answers at {properties.store_api_url}: check StoreId (store_id) "
-            f"'{properties.store_id}', the hash between 'stores/' and '/v3' of the API path, and the API URL."
-        )
+        return transport_problem(error, properties)
+    if isinstance(error, BigCommerceApiError):
+        return api_error_problem(error, properties)
+    if isinstance(error, QuotaLedgerError):
+        return quota_ledger_problem(error)
+    if isinstance(error, OAuthError):
+        return oauth_problem(error)
+    if isinstance(error, SignedPayloadError):
+        return signed_payload_problem(error)
+    if isinstance(error, SettingsStoreError):
+        return settings_problem(error)
+    if isinstance(error, AssetUriError):
+        return asset_uri_problem(error)
     return str(error)
+
+
+def explain(error: BaseException, properties: ConnectionProperties | None = None, *, conn_id: str | None = None) -> str:
+    """``error`` in words for a task log or a trigger's event: its type, then what went wrong and what to do, with
+    the commands for Airflow connection ``conn_id`` when a person has to authorize."""
+    if isinstance(error, AuthorizationRequiredError):
+        # The code and step in brackets let a log search or a test tell the cases apart without reading prose.
+        words = api_problem(error, properties)
+        return f"{type(error).__name__} [{error.code}, {error.next_step}]: {words} {airflow_next_step(error, conn_id)}"
+    if isinstance(error, BigCommerceError):
+        return f"{type(error).__name__}: {api_problem(error, properties)}"
+    return f"{type(error).__name__}: {error}"

@@ -81,8 +81,9 @@ class BigCommerceTokenSensor(BaseSensorOperator):
         from airflow.sdk.exceptions import AirflowFailException
 
         from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
+        from airflow_provider_bigcommerce.messages.problems import explain
 
         try:
             return read_token_status(self.bigcommerce_conn_id, self.check_api)
         except (PropertyError, SettingsStoreError) as error:
-            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+            raise AirflowFailException(explain(error, conn_id=self.bigcommerce_conn_id)) from error

@@ -150,7 +150,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         if initial_load not in INITIAL_LOADS:
             from airflow_provider_bigcommerce.core.errors import ExportError
 
-            raise ExportError(f"initial_load='{initial_load}' is not one of {', '.join(INITIAL_LOADS)}.")
+            raise ExportError("initial_load_unknown", initial_load=initial_load, choices=INITIAL_LOADS)
         self.initial_load = initial_load
         self.since = since
         self.until = until
@@ -220,7 +220,7 @@ class BigCommerceToStorageOperator(BaseOperator):
             raise fails(hook.explain(error)) from error
         except (ExportError, PropertyError) as error:
             # Wrong arguments or connection properties: a retry would fail the same way.
-            raise AirflowFailException(str(error)) from error
+            raise AirflowFailException(hook.explain(error)) from error
         except PagingError as error:
             # The list changed or misbehaved under the walk: nothing was published; a retry reads it again.
             raise AirflowException(hook.explain(error)) from error
@@ -274,7 +274,9 @@ class BigCommerceToStorageOperator(BaseOperator):
         try:
             asset = create_asset(store_id=store_id, name=manifest["resource"])
         except AssetUriError as error:
-            self.log.warning("No asset event: %s", error)
+            from airflow_provider_bigcommerce.messages.problems import api_problem
+
+            self.log.warning("No asset event: %s", api_problem(error, None))
             return
         extra = asset_event_extra(manifest)
         if self._declared_when_parsed(asset.uri, context):
@@ -375,10 +377,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         else:
             start = self.start_date or context["dag"].start_date
             if start is None:
-                raise ExportError(
-                    f"{self.task_id} has no previous successful run and its DAG has no start_date to begin from. "
-                    "Give the DAG a start_date, set initial_load='full', or pass since."
-                )
+                raise ExportError("no_start_date", task_id=self.task_id)
         if start >= end:
             covered = f"; run {later.run_id} already exported from {later_start.isoformat()}" if later_start else ""
             raise AirflowSkipException(
@@ -415,10 +414,7 @@ def _next_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> Previous
             return nearest
         nearest = candidate
         candidate = _previous_success(ti, candidate.logical_date)
-    raise ExportError(
-        f"More than {LATER_RUNS_LIMIT} successful runs follow this one's logical date ({moment.isoformat()}); "
-        "pass since and until to export an old span explicitly."
-    )
+    raise ExportError("later_runs_past_limit", limit=LATER_RUNS_LIMIT, moment=moment.isoformat())
 
 
 def _refuse_while_a_neighbour_runs(
@@ -485,7 +481,7 @@ def _moment(value: str | datetime | None, name: str) -> datetime | None:
         try:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
-            raise ExportError(f"{name}='{value}' is not an ISO 8601 timestamp (2024-05-14T00:00:00+00:00).") from None
+            raise ExportError("moment_not_iso", name=name, value=str(value)) from None
     if moment.tzinfo is None:
-        raise ExportError(f"{name}='{value}' has no time zone; add one (+00:00) so the window is unambiguous.")
+        raise ExportError("moment_naive", name=name, value=str(value))
     return moment

@@ -75,11 +75,13 @@ REQUESTS_PER_POLL = {name: watch.requests_per_poll for name, watch in WATCHES.it
 
 
 class ChangeTriggerError(BigCommerceError, ValueError):
-    """The trigger's arguments cannot work. ``argument`` names the one to fix."""
+    """The trigger's arguments cannot work: ``argument`` names the one to fix, ``code`` what is wrong (``CODES``)."""
 
-    def __init__(self, argument: str, message: str) -> None:
+    CODES = frozenset(("not_watched", "not_seconds", "too_often"))
+
+    def __init__(self, code: str, argument: str, **facts: Any) -> None:
+        super().__init__(code, argument=argument, **facts)
         self.argument = argument
-        super().__init__(message)
 
 
 def read_marker(bigcommerce_conn_id: str, resource: str) -> dict[str, Any]:
@@ -272,18 +274,18 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
     ) -> None:
         super().__init__()
         if resource not in WATCHES:
-            raise ChangeTriggerError(
-                "resource", f"resource='{resource}' cannot be watched; use one of {', '.join(WATCHES)}."
-            )
+            raise ChangeTriggerError("not_watched", "resource", value=resource, choices=tuple(WATCHES))
         try:
             interval = float(poll_interval)
         except (TypeError, ValueError):
-            raise ChangeTriggerError("poll_interval", f"poll_interval={poll_interval!r} is not seconds.") from None
+            raise ChangeTriggerError("not_seconds", "poll_interval", value=repr(poll_interval)) from None
         if not interval >= self.min_poll_interval:  # also refuses NaN
             raise ChangeTriggerError(
+                "too_often",
                 "poll_interval",
-                f"poll_interval={poll_interval!r} is below the minimum of {self.min_poll_interval:g} s; each poll "
-                f"costs up to {WATCHES[resource].requests_per_poll} request(s) of the store's quota.",
+                value=repr(poll_interval),
+                minimum=self.min_poll_interval,
+                requests_per_poll=WATCHES[resource].requests_per_poll,
             )
         self.bigcommerce_conn_id = bigcommerce_conn_id
         self.resource = resource

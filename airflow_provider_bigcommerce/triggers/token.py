@@ -44,7 +44,9 @@ class BigCommerceTokenTrigger(BaseTrigger):
                 # Blocking work (connection lookup, file read, one HTTP call) stays off the triggerer's event loop.
                 usable, status = await asyncio.to_thread(read_token_status, self.bigcommerce_conn_id, self.check_api)
             except Exception as error:
-                yield TriggerEvent({"status": "error", "message": f"{type(error).__name__}: {error}"})
+                from airflow_provider_bigcommerce.messages.problems import explain
+
+                yield TriggerEvent({"status": "error", "message": explain(error, conn_id=self.bigcommerce_conn_id)})
                 return
             if usable:
                 yield TriggerEvent({"status": "authorized", "token": status})

@@ -170,5 +170,5 @@ def test_a_port_the_api_url_contradicts_is_a_property_error_naming_both():
     with pytest.raises(PropertyError) as raised:
         connection_values(conn)
 
-    assert (raised.value.property_name, raised.value.field_name) == ("URL", "host")
-    assert "8765" in str(raised.value) and "9000" in str(raised.value)
+    assert (raised.value.code, raised.value.property_name, raised.value.field_name) == ("port_conflict", "URL", "host")
+    assert raised.value.facts == {"url_port": 8765, "port": 9000}

@@ -273,7 +273,7 @@ def test_the_test_button_on_an_unauthorized_app_names_no_throwaway_connection_id
 
 @pytest.mark.parametrize("next_step", list(NextStep))
 def test_the_hooks_authorization_advice_names_only_commands_the_cli_accepts(next_step) -> None:
-    error = AuthorizationRequiredError("x", code="nothing_saved", next_step=next_step, settings_location="/shared/s")
+    error = AuthorizationRequiredError("nothing_saved", next_step=next_step, settings_location="/shared/s")
 
     text = BigCommerceHook("bc_shop").explain(error)
     commands = re.findall(r"`(airflow-bigcommerce [^`]+)`", text)

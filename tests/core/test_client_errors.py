@@ -13,6 +13,7 @@ from airflow_provider_bigcommerce.core.errors import (
     BigCommerceTransportError,
 )
 from airflow_provider_bigcommerce.core.http.retry import RetryPolicy
+from airflow_provider_bigcommerce.messages.problems import api_problem
 
 # Enough attempts that a seeded run of faults on one request cannot exhaust them (0.2 ** 8 per request).
 PATIENT = RetryPolicy(max_attempts=8, backoff_base_s=0.01, backoff_cap_s=0.05, bare_429_base_s=0.02, bare_429_cap_s=0.2)
@@ -72,8 +73,8 @@ def test_exhausted_5xx_retries_raise_an_api_error_that_says_so(make_sandbox, mak
         client.request("GET", "v2/time")
 
     assert caught.value.status in (500, 503)
-    assert "Gave up after 3 attempts" in str(caught.value)
-    assert "GET v2/time" in str(caught.value)
+    assert (caught.value.code, caught.value.facts["attempts"]) == ("retries_exhausted", 3)
+    assert (caught.value.method, caught.value.path) == ("GET", "v2/time")
     assert sandbox.stats.responses_5xx == 3
 
 
@@ -85,7 +86,7 @@ def test_exhausted_429_waits_raise_a_rate_limit_error(make_sandbox, make_client)
         client.request("GET", "v2/time")
 
     assert caught.value.status == 429
-    assert "Gave up after 2 waits" in str(caught.value)
+    assert (caught.value.code, caught.value.facts["waits"]) == ("rate_limited", 2)
     assert sandbox.stats.bare_429 == 3
 
 
@@ -93,8 +94,9 @@ def test_exhausted_connection_retries_raise_a_transport_error(make_sandbox, make
     sandbox = make_sandbox(drop_rate=1.0)
     client = make_client(sandbox, retry=THREE_ATTEMPTS)
 
-    with pytest.raises(BigCommerceTransportError, match="gave up after 3 attempts"):
+    with pytest.raises(BigCommerceTransportError) as caught:
         client.request("GET", "v2/time")
+    assert (caught.value.code, caught.value.attempts) == ("attempts_exhausted", 3)
     assert sandbox.stats.dropped == 3
 
 
@@ -106,7 +108,7 @@ def test_every_call_has_the_connections_timeout(make_sandbox, make_client):
         client.request("GET", "v2/time")
 
     assert (caught.value.cause, caught.value.attempts, caught.value.path) == ("ReadTimeout", 1, "v2/time")
-    assert "Timeout (1 s)" in str(caught.value)
+    assert "Timeout (1 s)" in api_problem(caught.value, client.properties)
 
 
 def test_401_raises_an_auth_error_without_the_token(make_sandbox, make_client, caplog, assert_no_secret):
@@ -120,10 +122,11 @@ def test_401_raises_an_auth_error_without_the_token(make_sandbox, make_client, c
     ):
         client.request("GET", "v2/orders")
 
-    assert e.value.status == 401
-    assert "missing, wrong or revoked" in str(e.value)
-    assert "store-level API account" in str(e.value)
-    assert_no_secret(str(e.value) + repr(e.value.args), wrong)
+    assert (e.value.status, e.value.code) == (401, "token_rejected")
+    assert e.value.facts["auth_scheme"] == "PersonalAccessToken"
+    words = api_problem(e.value, None)
+    assert "missing, wrong or revoked" in words and "store-level API account" in words
+    assert_no_secret(str(e.value) + repr(e.value.args) + words, wrong)
     assert_no_secret(caplog.text, wrong, sandbox.access_token)
 
 
@@ -156,10 +159,11 @@ def test_403_names_the_missing_scope(make_sandbox, make_client, assert_no_secret
     with pytest.raises(BigCommerceAuthError) as caught:
         client.request("GET", "v2/orders")
 
-    assert caught.value.status == 403
-    assert "You don't have a required scope to access the endpoint" in str(caught.value)
-    assert "store_v2_orders" in str(caught.value) and "Add the scope" in str(caught.value)
-    assert_no_secret(str(caught.value), token)
+    assert (caught.value.status, caught.value.code) == (403, "scope_missing")
+    assert caught.value.api_message == "You don't have a required scope to access the endpoint"
+    assert caught.value.required_scope == "store_v2_orders"
+    assert "Add the scope" in api_problem(caught.value, None)
+    assert_no_secret(str(caught.value) + api_problem(caught.value, None), token)
 
 
 def test_v2_error_array_is_parsed_into_the_message(make_sandbox, make_client):
@@ -192,8 +196,8 @@ def test_not_found_is_an_api_error_not_retried(make_sandbox, make_client):
     with pytest.raises(BigCommerceApiError) as caught:
         client.request("GET", "v2/orders/999999")
 
-    assert caught.value.status == 404
-    assert "The requested resource was not found." in str(caught.value)
+    assert (caught.value.status, caught.value.code) == (404, "error_status")
+    assert caught.value.api_message == "The requested resource was not found."
     assert sandbox.stats.requests == 1
 
 

@@ -1,4 +1,4 @@
-"""A ``PagingError`` carries data; ``cli.problems.paging_problem`` (the CLI's, the hook's and the Test button's
+"""A ``PagingError`` carries data; ``messages.paging.paging_problem`` (the CLI's, the hook's and the Test button's
 words) renders every reason the core can raise, with its facts."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_bigcommerce.core.errors import PagingError
-from airflow_provider_bigcommerce.messages.problems import PAGING_WORDS, api_problem, paging_problem
+from airflow_provider_bigcommerce.messages.paging import PAGING_WORDS, paging_problem
+from airflow_provider_bigcommerce.messages.problems import api_problem
 
 pytestmark = pytest.mark.unit
 

@@ -15,6 +15,7 @@ from airflow_provider_bigcommerce.core.properties import (
     InitiateOAuth,
     parse_connection_string,
 )
+from airflow_provider_bigcommerce.messages.properties import property_problem
 
 pytestmark = pytest.mark.unit
 
@@ -94,11 +95,14 @@ def test_connection_string_is_parsed_with_quoted_values():
 
 
 def test_connection_string_rejects_a_fragment_without_equals_sign(assert_no_secret):
-    with pytest.raises(PropertyError, match="Key=Value"):
+    with pytest.raises(PropertyError) as caught:
         parse_connection_string("StoreId=abc;garbage")
-    with pytest.raises(PropertyError, match="Key=Value") as caught:  # an unbalanced quote splits a secret
+    assert (caught.value.code, caught.value.field_name) == ("not_key_value", "connection_string")
+    with pytest.raises(PropertyError) as caught:  # an unbalanced quote splits a secret
         parse_connection_string('StoreId=abc;OAuthClientSecret="half;secret-tail')
+    assert caught.value.code == "not_key_value"
     assert_no_secret(str(caught.value), "secret-tail")
+    assert_no_secret(property_problem(caught.value), "secret-tail")
 
 
 def test_empty_values_count_as_unset():
@@ -127,50 +131,76 @@ def test_secrets_do_not_appear_in_repr(assert_no_secret):
     assert_no_secret(repr(props), "cs-secret-9", "code-secret-7", "pass-secret-5", "tok-secret-1")
 
 
+def _refusal(values: dict) -> tuple:
+    error = _error(values)
+    return error.code, error.property_name, error.field_name, error.facts
+
+
 def test_missing_store_id_names_both_spellings_and_where_to_find_it():
-    message = str(_error({"OAuthAccessToken": "t"}))
-    assert "StoreId (store_id) is missing" in message
-    assert "stores/" in message
+    assert _refusal({"OAuthAccessToken": "t"}) == ("missing", "StoreId", "store_id", {})
+    assert "stores/" in property_problem(_error({"OAuthAccessToken": "t"}))
 
 
 def test_store_id_given_as_a_whole_api_path_is_rejected():
-    error = _error({"StoreId": "https://api.bigcommerce.com/stores/abc/v3", "OAuthAccessToken": "t"})
-    assert error.property_name == "StoreId"
-    assert "only the hash" in str(error)
+    path = "https://api.bigcommerce.com/stores/abc/v3"
+    assert _refusal({"StoreId": path, "OAuthAccessToken": "t"}) == (
+        "not_store_hash",
+        "StoreId",
+        "store_id",
+        {"value": path},
+    )
 
 
 def test_unknown_auth_scheme_lists_the_choices():
-    message = str(_error({**PAT, "AuthScheme": "Basic"}))
-    assert "AuthScheme (auth_scheme) 'Basic' is not a known value" in message
-    assert "PersonalAccessToken, OAuth" in message
+    assert _refusal({**PAT, "AuthScheme": "Basic"}) == (
+        "unknown_value",
+        "AuthScheme",
+        "auth_scheme",
+        {"value": "Basic", "choices": ("PersonalAccessToken", "OAuth")},
+    )
 
 
 def test_unknown_initiate_oauth_lists_the_choices():
-    message = str(_error({**OAUTH_REFRESH, "InitiateOAuth": "SOMETIMES"}))
-    assert "InitiateOAuth (initiate_oauth) 'SOMETIMES'" in message
-    assert "OFF, GETANDREFRESH, REFRESH" in message
+    assert _refusal({**OAUTH_REFRESH, "InitiateOAuth": "SOMETIMES"}) == (
+        "unknown_value",
+        "InitiateOAuth",
+        "initiate_oauth",
+        {"value": "SOMETIMES", "choices": ("OFF", "GETANDREFRESH", "REFRESH")},
+    )
 
 
 def test_personal_access_token_without_token_says_where_to_get_one():
-    message = str(_error({"StoreId": "abc123"}))
-    assert "OAuthAccessToken (oauth_access_token) is missing for AuthScheme=PersonalAccessToken" in message
+    assert _refusal({"StoreId": "abc123"}) == (
+        "missing",
+        "OAuthAccessToken",
+        "oauth_access_token",
+        {"needed_for": "personal_access_token"},
+    )
 
 
 def test_oauth_off_without_token_suggests_initiate_oauth():
-    message = str(_error({"AuthScheme": "OAuth", "StoreId": "abc123"}))
-    assert "InitiateOAuth=OFF" in message
-    assert "GETANDREFRESH or REFRESH" in message
+    error = _error({"AuthScheme": "OAuth", "StoreId": "abc123"})
+    assert (error.code, error.field_name, error.facts) == (
+        "missing",
+        "oauth_access_token",
+        {"needed_for": "oauth_without_initiate"},
+    )
+    assert "GETANDREFRESH or REFRESH" in property_problem(error)
 
 
 def test_oauth_desktop_flow_without_client_id_is_rejected():
-    message = str(_error({**OAUTH_REFRESH, "InitiateOAuth": "GETANDREFRESH"}))
-    assert "OAuthClientId (oauth_client_id) is missing" in message
+    assert _refusal({**OAUTH_REFRESH, "InitiateOAuth": "GETANDREFRESH"}) == (
+        "missing",
+        "OAuthClientId",
+        "oauth_client_id",
+        {"needed_for": "initiate_oauth", "initiate_oauth": "GETANDREFRESH"},
+    )
 
 
-def test_oauth_verifier_without_client_secret_is_rejected():
-    message = str(_error({**OAUTH_REFRESH, "OAuthVerifier": "code-1", "OAuthClientId": "cid"}))
-    assert "OAuthClientSecret (oauth_client_secret) is missing" in message
-    assert "code-1" not in message
+def test_oauth_verifier_without_client_secret_is_rejected(assert_no_secret):
+    error = _error({**OAUTH_REFRESH, "OAuthVerifier": "code-1", "OAuthClientId": "cid"})
+    assert (error.code, error.property_name) == ("missing", "OAuthClientSecret")
+    assert_no_secret(str(error) + property_problem(error), "code-1")
 
 
 def test_refresh_with_settings_location_alone_is_valid_for_headless_option_2():
@@ -181,7 +211,7 @@ def test_refresh_with_settings_location_alone_is_valid_for_headless_option_2():
 
 def test_refresh_without_settings_location_is_rejected():
     values = {k: v for k, v in OAUTH_REFRESH.items() if k != "OAuthSettingsLocation"}
-    assert "OAuthSettingsLocation (oauth_settings_location) is missing" in str(_error(values))
+    assert _refusal(values)[:3] == ("missing", "OAuthSettingsLocation", "oauth_settings_location")
 
 
 @pytest.mark.parametrize(
@@ -191,22 +221,26 @@ def test_refresh_without_settings_location_is_rejected():
 def test_malformed_urls_name_the_property(name, value):
     error = _error({**PAT, name: value})
     assert error.property_name in ("URL", "LoginURL", "CallbackURL")
-    assert "http" in str(error)
+    assert error.code in ("url_malformed", "url_not_http")
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "9999"])
 def test_bad_timeouts_are_rejected(value):
-    assert "Timeout (timeout)" in str(_error({**PAT, "Timeout": value}))
+    assert _refusal({**PAT, "Timeout": value}) == (
+        "out_of_range",
+        "Timeout",
+        "timeout",
+        {"value": value, "low": 1.0, "high": 600.0},
+    )
 
 
 def test_unknown_property_is_named_with_the_known_ones():
-    message = str(_error({**PAT, "StoreHash": "x"}))
-    assert "StoreHash" in message
-    assert "StoreId" in message
+    assert _refusal({**PAT, "StoreHash": "x"}) == ("unknown_property", "StoreHash", "StoreHash", {})
+    assert "StoreId" in property_problem(_error({**PAT, "StoreHash": "x"}))
 
 
 def test_same_property_twice_with_different_values_is_rejected():
-    assert "given twice" in str(_error({**PAT, "store_id": "other"}))
+    assert _refusal({**PAT, "store_id": "other"}) == ("given_twice", "StoreId", "store_id", {})
 
 
 def test_replace_validates_again():
@@ -220,5 +254,6 @@ def test_oauth_off_with_only_app_credentials_is_valid_for_the_web_procedures():
     props = ConnectionProperties.from_mapping(
         {"AuthScheme": "OAuth", "StoreId": "abc123", "OAuthClientId": "cid", "OAuthClientSecret": "cs"}
     )
-    with pytest.raises(PropertyError, match="what GetOAuthAccessToken returned"):
+    with pytest.raises(PropertyError) as caught:
         props.require_access_token()
+    assert (caught.value.code, caught.value.facts) == ("missing", {"needed_for": "oauth_without_initiate"})

@@ -8,6 +8,7 @@ import pytest
 
 from airflow_provider_bigcommerce.core.errors import PropertyError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.messages.properties import property_problem
 
 pytestmark = pytest.mark.unit
 
@@ -22,6 +23,11 @@ def _refused(values: dict[str, Any]) -> PropertyError:
     return caught.value
 
 
+def _said(error: PropertyError) -> str:
+    """Everything a person may see of ``error``: its label and its words."""
+    return f"{error} {property_problem(error)}"
+
+
 @pytest.mark.parametrize(
     "url",
     ["http://api.bigcommerce.com", "http://example.com:8080/api", "http://10.0.0.5", "http://[2001:db8::1]:80"],
@@ -30,8 +36,8 @@ def _refused(values: dict[str, Any]) -> PropertyError:
 def test_plain_http_to_a_host_that_is_not_loopback_is_refused(name: str, url: str) -> None:
     error = _refused({**PAT, name: url})
 
-    assert (error.property_name, error.field_name) == (
-        ("URL", "api_url") if name != "LoginURL" else ("LoginURL", "login_url")
+    assert (error.code, error.property_name, error.field_name) == (
+        ("url_plain_http", "URL", "api_url") if name != "LoginURL" else ("url_plain_http", "LoginURL", "login_url")
     )
 
 
@@ -61,54 +67,55 @@ def test_urls_with_credentials_or_a_query_are_refused_without_echoing_them(
     error = _refused({**PAT, name: url})
 
     assert error.property_name == name
-    assert_no_secret(str(error), "pass-secret-9")
+    assert error.code in ("url_has_credentials", "url_has_query")
+    assert_no_secret(_said(error), "pass-secret-9")
 
 
 @pytest.mark.parametrize("host", ["http://[::1", "https://[not-an-ip]/", "http://[::1]:port"])
 def test_a_malformed_host_is_a_property_error_not_a_raw_value_error(host: str) -> None:
     error = _refused({**PAT, "host": host})
 
-    assert error.field_name == "api_url"
+    assert (error.code, error.field_name) == ("url_malformed", "api_url")
 
 
 @pytest.mark.parametrize("token", ["tok\r\nX-Evil: 1", "tok\nsecret-4711", "tok\x00en", "tok\ten"])
 def test_a_token_with_a_control_character_is_refused_without_echoing_it(token: str, assert_no_secret) -> None:
     error = _refused({"StoreId": "abc123", "OAuthAccessToken": token})
 
-    assert error.property_name == "OAuthAccessToken"
-    assert_no_secret(str(error), token, "secret-4711")
-    assert "X-Evil" not in str(error)
+    assert (error.code, error.property_name) == ("control_character", "OAuthAccessToken")
+    assert_no_secret(_said(error), token, "secret-4711")
+    assert "X-Evil" not in _said(error)
 
 
 @pytest.mark.parametrize("token", ["tök-secret-4711", "tok-secret-4711-€", "tok secret-4711"])
 def test_a_token_that_cannot_travel_as_a_header_is_refused_without_echoing_it(token: str, assert_no_secret) -> None:
     error = _refused({"StoreId": "abc123", "OAuthAccessToken": token})
 
-    assert error.property_name == "OAuthAccessToken"
-    assert_no_secret(str(error), "secret-4711")
+    assert (error.code, error.property_name) == ("not_header_safe", "OAuthAccessToken")
+    assert_no_secret(_said(error), "secret-4711")
 
 
 @pytest.mark.parametrize("value", [4711, 47.11, {"token": "tok-secret-4711"}, ["tok-secret-4711"], True])
 def test_a_token_that_is_not_text_is_refused_without_echoing_it(value: object) -> None:
     error = _refused({"StoreId": "abc123", "OAuthAccessToken": value})
 
-    assert error.field_name == "oauth_access_token"
-    assert "4711" not in str(error)
+    assert (error.code, error.field_name) == ("not_text", "oauth_access_token")
+    assert "4711" not in _said(error)
 
 
 @pytest.mark.parametrize("name", ["OAuthClientSecret", "OAuthRefreshToken", "OAuthSettingsPassphrase", "OAuthVerifier"])
 def test_other_secrets_with_line_breaks_are_refused_without_echoing_them(name: str) -> None:
     error = _refused({**PAT, name: "a-secret-4711\r\nrest"})
 
-    assert error.property_name == name
-    assert "4711" not in str(error)
+    assert (error.code, error.property_name) == ("control_character", name)
+    assert "4711" not in _said(error)
 
 
 def test_scope_given_as_a_list_is_refused_with_how_to_write_it() -> None:
     error = _refused({**PAT, "Scope": ["store_v2_orders", "store_v2_products"]})
 
-    assert error.property_name == "Scope"
-    assert "separated by spaces" in str(error)
+    assert (error.code, error.property_name, error.facts) == ("not_text", "Scope", {"kind": "list"})
+    assert "separated by spaces" in property_problem(error)
 
 
 @pytest.mark.parametrize(
@@ -159,8 +166,8 @@ def test_an_unquoted_semicolon_in_a_secret_is_named_by_the_secret_not_by_its_fra
     with pytest.raises(PropertyError) as caught:
         ConnectionProperties.from_connection_string(text)
 
-    assert caught.value.property_name == secret
-    assert_no_secret(str(caught.value), "Tr0ub4dor", "xK9qZ7", "horse")
+    assert (caught.value.code, caught.value.property_name) == ("secret_cut", secret)
+    assert_no_secret(_said(caught.value), "Tr0ub4dor", "xK9qZ7", "horse")
 
 
 def test_an_unknown_key_after_a_quoted_secret_is_still_named() -> None:
@@ -169,4 +176,4 @@ def test_an_unknown_key_after_a_quoted_secret_is_still_named() -> None:
     with pytest.raises(PropertyError) as caught:
         ConnectionProperties.from_connection_string(text)
 
-    assert caught.value.property_name == "Colour"
+    assert (caught.value.code, caught.value.property_name) == ("unknown_property", "Colour")

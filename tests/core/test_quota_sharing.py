@@ -183,7 +183,7 @@ def test_a_ledger_that_cannot_be_written_leaves_the_process_on_its_own_figures_w
     assert done.returncode == 0, done.stderr
     sent, waited = done.stdout.split()[1], float(done.stdout.split()[3])
     assert sent == "6" and waited < 1
-    assert done.stderr.count("cannot be used") == 1, done.stderr
+    assert done.stderr.count("quota ledger") == 1, done.stderr
 
 
 def test_a_damaged_ledger_is_taken_for_empty_and_rewritten(ledger):

@@ -103,8 +103,9 @@ def test_a_wrong_callback_url_is_named_and_does_not_burn_the_verifier(oauth, tmp
     code = oauth.approved_code(oauth.properties(location))
     wrong = f"http://localhost:{unused_port}/not-registered"
 
-    with pytest.raises(OAuthError, match=f"The CallbackURL sent was '{wrong}'"):
+    with pytest.raises(OAuthError) as caught:
         token_source_for(oauth.properties(location, OAuthVerifier=code, CallbackURL=wrong)).access_token()
+    assert (caught.value.code, caught.value.facts["callback_url"]) == ("redirect_uri_mismatch", wrong)
     token = token_source_for(oauth.properties(location, OAuthVerifier=code)).access_token()
 
     assert oauth.api_status(token) == 200
@@ -117,8 +118,9 @@ def test_an_unwritable_location_fails_before_the_code_is_spent(oauth, tmp_path: 
     properties = properties.replace(oauth_verifier=oauth.approved_code(properties))
     before = oauth.token_requests()
 
-    with read_only_folder(folder), pytest.raises(SettingsStoreError, match="must be readable and writable"):
+    with read_only_folder(folder), pytest.raises(SettingsStoreError) as caught:
         token_source_for(properties).access_token()
+    assert caught.value.code == "os_error"
 
     assert oauth.token_requests() == before
     assert oauth.api_status(token_source_for(properties).access_token()) == 200  # the code was still good

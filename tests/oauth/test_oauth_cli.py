@@ -134,7 +134,7 @@ def test_every_suggested_command_parses_with_the_cli_itself(
 ) -> None:
     """The messages spell commands and flags; the parser is the judge, so a renamed flag fails here."""
     error = AuthorizationRequiredError(
-        "x", code="nothing_saved", next_step=next_step, settings_location=str(tmp_path / "OAuthSettings.txt")
+        "nothing_saved", next_step=next_step, settings_location=str(tmp_path / "OAuthSettings.txt")
     )
     properties = oauth.properties(tmp_path / "OAuthSettings.txt")
 

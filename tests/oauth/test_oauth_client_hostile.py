@@ -12,6 +12,7 @@ import pytest
 from airflow_provider_bigcommerce.core.auth.oauth_client import OAuthClient
 from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_access_token
 from airflow_provider_bigcommerce.core.errors import OAuthError
+from airflow_provider_bigcommerce.messages.oauth import oauth_problem
 
 
 class _Recorder(ThreadingHTTPServer):
@@ -73,9 +74,9 @@ def test_a_redirect_from_the_token_endpoint_is_not_followed_with_the_code_and_se
             code, redirect_uri=oauth.callback_url, scope=properties.scope, context=properties.context
         )
 
-    assert (caught.value.error_code, caught.value.status) == ("redirect_refused", status)
+    assert (caught.value.code, caught.value.status) == ("redirect_refused", status)
     assert other_host.received == []
-    assert_no_secret(str(caught.value), code, oauth.client_secret)
+    assert_no_secret(str(caught.value) + oauth_problem(caught.value), code, oauth.client_secret)
 
 
 def test_a_refresh_is_not_redirected_either(expiring_oauth, other_host) -> None:
@@ -94,7 +95,7 @@ def test_a_refresh_is_not_redirected_either(expiring_oauth, other_host) -> None:
     with pytest.raises(OAuthError) as caught:
         client.refresh(token["refresh_token"])
 
-    assert caught.value.error_code == "redirect_refused"
+    assert caught.value.code == "redirect_refused"
     assert other_host.received == []
 
 
@@ -110,7 +111,7 @@ def test_an_unusable_expires_in_is_a_typed_error_and_nothing_is_saved(oauth, tmp
     with pytest.raises(OAuthError) as caught:
         get_oauth_access_token(properties, code)
 
-    assert (caught.value.error_code, caught.value.field_name) == ("invalid_token_response", "expires_in")
+    assert (caught.value.code, caught.value.field_name) == ("unusable_answer", "expires_in")
     assert not location.exists()
 
 
@@ -135,8 +136,8 @@ def test_an_unusable_token_answer_names_the_field_without_echoing_it(
     with pytest.raises(OAuthError) as caught:
         get_oauth_access_token(properties, code)
 
-    assert (caught.value.error_code, caught.value.field_name) == ("invalid_token_response", field_name)
-    assert_no_secret(str(caught.value), "tok-secret-4711", code, oauth.client_secret)
+    assert (caught.value.code, caught.value.field_name) == ("unusable_answer", field_name)
+    assert_no_secret(str(caught.value) + oauth_problem(caught.value), "tok-secret-4711", code, oauth.client_secret)
 
 
 def test_a_finite_expires_in_given_as_text_is_accepted(oauth) -> None:

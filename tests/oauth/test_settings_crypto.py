@@ -14,6 +14,7 @@ from airflow_provider_bigcommerce.core.auth.settings.crypto import (
     settings_cipher,
 )
 from airflow_provider_bigcommerce.core.errors import SettingsStoreError
+from airflow_provider_bigcommerce.messages.settings import settings_problem
 
 pytestmark = pytest.mark.unit
 
@@ -48,8 +49,9 @@ def test_rotation_old_keys_still_decrypt_and_writes_use_the_new_one() -> None:
 
     assert plaintext == PLAINTEXT
     assert settings_cipher(environ={KEY_ENV_VAR: new}).decrypt(rewritten, "f")[0] == PLAINTEXT
-    with pytest.raises(SettingsStoreError, match="different key"):
+    with pytest.raises(SettingsStoreError) as caught:
         settings_cipher(environ={KEY_ENV_VAR: old}).decrypt(rewritten, "f")
+    assert (caught.value.code, caught.value.facts["kind"]) == ("wrong_key", "key")
 
 
 def test_airflow_fernet_key_is_used_when_nothing_else_is_configured() -> None:
@@ -64,13 +66,18 @@ def test_no_key_is_refused_rather_than_writing_plaintext() -> None:
     with pytest.raises(SettingsStoreError) as caught:
         settings_cipher(fernet_key="", environ={"AIRFLOW__CORE__FERNET_KEY": "  "})
     assert caught.value.code == "no_key"
-    assert "OAuthSettingsPassphrase" in str(caught.value) and KEY_ENV_VAR in str(caught.value)
+    words = settings_problem(caught.value)
+    assert "OAuthSettingsPassphrase" in words and KEY_ENV_VAR in words
 
 
 def test_a_malformed_key_is_named_by_position_without_its_value(assert_no_secret) -> None:
-    with pytest.raises(SettingsStoreError, match=f"Entry 2 of env {KEY_ENV_VAR} is not a key") as caught:
+    with pytest.raises(SettingsStoreError) as caught:
         settings_cipher(environ={KEY_ENV_VAR: f"{generate_key()},not-a-key-but-secret"})
-    assert_no_secret(str(caught.value), "not-a-key-but-secret")
+    assert (caught.value.code, caught.value.facts) == (
+        "malformed_key",
+        {"location": None, "position": 2, "source": f"env {KEY_ENV_VAR}"},
+    )
+    assert_no_secret(f"{caught.value} {settings_problem(caught.value)}", "not-a-key-but-secret")
 
 
 def test_a_changed_header_is_detected() -> None:
@@ -80,8 +87,9 @@ def test_a_changed_header_is_detected() -> None:
     reencoded = _b64(json.dumps(_header(data.encode()), indent=1).encode())
     forged = MAGIC + reencoded + "." + data.rstrip("\n").split(".")[-1]
 
-    with pytest.raises(SettingsStoreError, match="altered or corrupt"):
+    with pytest.raises(SettingsStoreError) as caught:
         cipher.decrypt((forged + "\n").encode(), "f")
+    assert (caught.value.code, caught.value.facts["damage"]) == ("damaged", "altered")
 
 
 def test_a_header_asking_for_a_huge_kdf_cost_is_refused_before_deriving() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from airflow_provider_bigcommerce.core.auth.settings.values import OAuthSettings
 from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.messages.problems import api_problem
 
 pytest.importorskip("s3fs")
 pytest.importorskip("moto")
@@ -238,19 +238,21 @@ def _other_app(s3: Any, location: str, monkeypatch: pytest.MonkeyPatch) -> dict[
 
 
 PROBLEMS = [
-    (_wrong_key, r"encrypted with a different key than the ones configured"),
-    (_corrupt, r"is altered or corrupt: it cannot be decrypted"),
-    (_truncated, r"is truncated: it cannot be decrypted"),
-    (_foreign, r"is not an OAuth settings file written by this provider"),
-    (_empty, r"is empty \(0 bytes\)"),
-    (_other_store, r"for store 'abc123', but StoreId is 'otherstore'"),
-    (_other_app, r"issued to the app with client id 'client-1', but OAuthClientId is 'client-2'"),
+    (_wrong_key, "wrong_key", {"kind": "key"}),
+    (_corrupt, "damaged", {"damage": "altered"}),
+    (_truncated, "damaged", {"damage": "truncated"}),
+    (_foreign, "not_settings_file", {}),
+    (_empty, "empty_file", {}),
+    (_other_store, "other_store", {"saved": "abc123", "store_id": "otherstore"}),
+    (_other_app, "other_client", {"saved": "client-1", "client_id": "client-2"}),
 ]
 
 
-@pytest.mark.parametrize(("damage", "message"), PROBLEMS, ids=[damage.__name__.strip("_") for damage, _ in PROBLEMS])
+@pytest.mark.parametrize(
+    ("damage", "code", "facts"), PROBLEMS, ids=[damage.__name__.strip("_") for damage, *_ in PROBLEMS]
+)
 def test_each_problem_has_its_own_clear_error_and_the_object_is_unchanged(
-    s3, location, monkeypatch, assert_no_secret, damage, message
+    s3, location, monkeypatch, assert_no_secret, damage, code, facts
 ):
     # Near expiry, so using it would refresh and write, if the problem did not stop everything first.
     open_settings_store(_properties(location)).save(_settings(token_timestamp=now_ms() - 3590_000))
@@ -260,8 +262,9 @@ def test_each_problem_has_its_own_clear_error_and_the_object_is_unchanged(
     with pytest.raises(SettingsStoreError) as caught:
         token_source_for(_properties(location, **changes)).access_token()
 
-    assert re.search(message, str(caught.value)), str(caught.value)
-    assert_no_secret(str(caught.value), *SECRETS)
+    assert (caught.value.code, caught.value.location) == (code, location)
+    assert facts.items() <= caught.value.facts.items(), caught.value.facts
+    assert_no_secret(f"{caught.value} {api_problem(caught.value, None)}", *SECRETS)
     assert _object(s3, location) == before
 
 
@@ -271,6 +274,7 @@ def test_a_store_without_conditional_writes_or_without_an_object_key_is_a_proper
         open_settings_store(_properties(location))
 
     assert caught.value.property_name == "OAuthSettingsLocation"
+    assert caught.value.code in ("store_not_supported", "no_object_key")
 
 
 def test_a_missing_bucket_is_a_typed_error_naming_the_location(s3):

@@ -28,6 +28,7 @@ from airflow_provider_bigcommerce.core.auth.settings.values import OAuthSettings
 from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, PropertyError, SettingsStoreError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from airflow_provider_bigcommerce.messages.problems import api_problem
 
 STORE_ID = "abc123"
 SECRETS = ("tok-secret-1", "refresh-secret-1", "client-secret-1", "pass-secret-1")
@@ -163,24 +164,24 @@ def _unknown_initiate_oauth(location: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 PROBLEMS = [
-    (_wrong_key, SettingsStoreError, r"encrypted with a different key than the ones configured"),
-    (_corrupt, SettingsStoreError, r"is altered or corrupt: it cannot be decrypted"),
-    (_truncated, SettingsStoreError, r"is truncated: it cannot be decrypted"),
-    (_foreign, SettingsStoreError, r"is not an OAuth settings file written by this provider"),
-    (_other_store, SettingsStoreError, r"for store 'abc123', but StoreId is 'otherstore'"),
-    (_other_app, SettingsStoreError, r"issued to the app with client id 'client-1', but OAuthClientId is 'client-2'"),
-    (_missing_passphrase, SettingsStoreError, r"encrypted with a passphrase, but OAuthSettingsPassphrase"),
-    (_no_key_at_all, SettingsStoreError, r"No key is configured for the OAuth settings location"),
-    (_unknown_initiate_oauth, PropertyError, r"InitiateOAuth \(initiate_oauth\) 'SOMETIMES' is not a known value"),
+    (_wrong_key, SettingsStoreError, "wrong_key", {"kind": "key"}),
+    (_corrupt, SettingsStoreError, "damaged", {"damage": "altered"}),
+    (_truncated, SettingsStoreError, "damaged", {"damage": "truncated"}),
+    (_foreign, SettingsStoreError, "not_settings_file", {}),
+    (_other_store, SettingsStoreError, "other_store", {"saved": "abc123", "store_id": "otherstore"}),
+    (_other_app, SettingsStoreError, "other_client", {"saved": "client-1", "client_id": "client-2"}),
+    (_missing_passphrase, SettingsStoreError, "key_missing", {"kind": "passphrase"}),
+    (_no_key_at_all, SettingsStoreError, "no_key", {}),
+    (_unknown_initiate_oauth, PropertyError, "unknown_value", {"value": "SOMETIMES"}),
 ]
 
 
 @pytest.mark.parametrize(
-    ("damage", "error", "message"), PROBLEMS, ids=[damage.__name__.strip("_") for damage, _, _ in PROBLEMS]
+    ("damage", "error", "code", "facts"), PROBLEMS, ids=[damage.__name__.strip("_") for damage, *_ in PROBLEMS]
 )
 @pytest.mark.unit  # the settings file's format, on a real file; no process, no HTTP
 def test_each_problem_has_its_own_clear_error_and_the_file_is_unchanged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, assert_no_secret, damage, error: type[Exception], message: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, assert_no_secret, damage, error: type[Exception], code, facts
 ) -> None:
     location = tmp_path / "OAuthSettings.txt"
     # Near expiry, so using it would refresh and write, if the problem did not stop everything first.
@@ -191,8 +192,9 @@ def test_each_problem_has_its_own_clear_error_and_the_file_is_unchanged(
     with pytest.raises(error) as caught:
         token_source_for(_properties(location, **changes)).access_token()
 
-    assert re.search(message, str(caught.value)), str(caught.value)
-    assert_no_secret(str(caught.value), *SECRETS)
+    assert caught.value.code == code
+    assert facts.items() <= caught.value.facts.items(), caught.value.facts
+    assert_no_secret(f"{caught.value} {api_problem(caught.value, None)}", *SECRETS)
     assert location.read_bytes() == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["OAuthSettings.txt", "OAuthSettings.txt.lock"]
 
@@ -207,16 +209,18 @@ def test_an_unwritable_location_is_reported_and_left_unchanged(tmp_path: Path, r
     with read_only_folder(folder), pytest.raises(SettingsStoreError) as caught:
         token_source_for(_properties(location)).access_token()
 
-    assert re.search(r"Cannot (create the lock file for|write) .*OAuthSettings.txt", str(caught.value))
-    assert "must be readable and writable by this process" in str(caught.value)
+    assert (caught.value.code, caught.value.facts["action"]) in (("os_error", "create_lock"), ("os_error", "write"))
+    assert "must be readable and writable by this process" in api_problem(caught.value, None)
     assert location.read_bytes() == before
 
 
 def test_a_missing_folder_is_not_created_behind_the_users_back(tmp_path: Path) -> None:
     location = tmp_path / "not-mounted" / "OAuthSettings.txt"
 
-    with pytest.raises(SettingsStoreError, match="does not exist: create it \\(or mount the shared volume\\)"):
+    with pytest.raises(SettingsStoreError) as caught:
         open_settings_store(_properties(location)).save(_settings())
+    assert (caught.value.code, caught.value.facts["folder_missing"]) == ("os_error", True)
+    assert "does not exist: create it (or mount the shared volume)" in api_problem(caught.value, None)
     assert not location.parent.exists()
 
 
@@ -228,8 +232,9 @@ def test_read_only_use_never_writes_or_locks(tmp_path: Path) -> None:
     before = (location.read_bytes(), location.stat().st_mtime_ns)
 
     token = token_source_for(_properties(location), read_only=True).access_token()
-    with pytest.raises(AuthorizationRequiredError, match="No token is saved"):
+    with pytest.raises(AuthorizationRequiredError) as caught:
         token_source_for(_properties(tmp_path / "empty.txt"), read_only=True).access_token()
+    assert (caught.value.code, caught.value.facts["read_only"]) == ("nothing_saved", True)
 
     assert token == "tok-secret-1"  # close to expiry but still valid: used as is, not refreshed
     assert (location.read_bytes(), location.stat().st_mtime_ns) == before
@@ -301,8 +306,9 @@ def test_a_process_killed_while_holding_the_lock_does_not_block_the_others(tmp_p
     try:
         assert holder.stdout.readline().strip() == "locked"
         waiting = FileSettingsStore(str(location), settings_cipher(), store_id=STORE_ID, lock_timeout_s=0.5)
-        with pytest.raises(SettingsStoreError, match="another process holds it"), waiting.transaction():
+        with pytest.raises(SettingsStoreError) as caught, waiting.transaction():
             pass
+        assert caught.value.code == "lock_timeout"
         holder.send_signal(signal.SIGKILL)
         holder.wait(10)
 

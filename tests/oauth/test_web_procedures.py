@@ -65,8 +65,9 @@ def test_a_web_app_with_only_its_credentials_gets_a_token_it_keeps_itself(oauth)
 
     code = parse_qs(urlsplit(oauth.sandbox.approve(get_oauth_authorization_url(properties))).query)["code"][0]
     result = get_oauth_access_token(properties, code)
-    with pytest.raises(PropertyError, match=r"OAuthAccessToken \(oauth_access_token\) is missing"):
+    with pytest.raises(PropertyError) as caught:
         token_source_for(properties)
+    assert (caught.value.code, caught.value.property_name) == ("missing", "OAuthAccessToken")
     with_token = ConnectionProperties.from_mapping({**web_app, "OAuthAccessToken": result["OAuthAccessToken"]})
 
     assert token_source_for(with_token).access_token() == result["OAuthAccessToken"]
@@ -90,8 +91,9 @@ def test_a_location_for_another_store_is_refused_before_the_code_is_spent(oauth,
     get_oauth_access_token(properties, oauth.approved_code(properties))
     before = (location.read_bytes(), oauth.token_requests())
 
-    with pytest.raises(SettingsStoreError, match="holds OAuth settings for store"):
+    with pytest.raises(SettingsStoreError) as caught:
         get_oauth_access_token(properties.replace(store_id="otherstore"), "any-code")
+    assert (caught.value.code, caught.value.facts["saved"]) == ("other_store", properties.store_id)
 
     assert (location.read_bytes(), oauth.token_requests()) == before
 
@@ -171,8 +173,9 @@ def test_headless_option_2_desktop_login_then_export_and_import_with_another_key
     token = token_source_for(_location_alone(oauth, headless / "OAuthSettings.txt")).access_token()
     assert token == settings.access_token and oauth.api_status(token) == 200
     desktop_cipher = settings_cipher(environ={KEY_ENV_VAR: settings_key})
-    with pytest.raises(SettingsStoreError, match="different key"):
+    with pytest.raises(SettingsStoreError) as caught:
         read_settings_file(str(headless / "OAuthSettings.txt"), desktop_cipher)
+    assert caught.value.code == "wrong_key"
 
 
 def _merchant_approves(oauth, shown: list[str]) -> None:

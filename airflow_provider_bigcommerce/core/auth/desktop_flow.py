@@ -52,14 +52,7 @@ def callback_address(callback_url: str) -> CallbackAddress:
         except ValueError:
             hosts = ()
     if parts.scheme != "http" or not hosts:
-        raise PropertyError(
-            "CallbackURL",
-            "callback_url",
-            f"'{callback_url}' cannot receive the desktop flow's callback (it must be http:// on localhost, "
-            "127.0.0.1 or [::1])",
-            "Register a loopback callback such as http://localhost:33333 for the app and set it here; for a "
-            "callback on a web server, use the web procedures or InitiateOAuth=REFRESH with OAuthVerifier.",
-        )
+        raise PropertyError("callback_not_loopback", "CallbackURL", "callback_url", value=callback_url)
     return CallbackAddress(hosts, parts.port or 80, parts.path or "/")
 
 
@@ -92,45 +85,28 @@ def run_desktop_flow(
                 callback = listener.callbacks.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise OAuthError(
-                    f"No answer reached CallbackURL {properties.callback_url} within {timeout_s:.0f} s. Nothing was "
-                    "saved; run the command again and approve the app in the browser.",
-                    error_code="timeout",
+                    "callback_timeout", callback_url=properties.callback_url, timeout_s=timeout_s
                 ) from None
             try:
                 result = _handle(callback.params, state, properties, complete)
             except BaseException as exc:
+                # The terminal says it in words; the page shows the code and facts.
                 callback.reply(400, "Authorization failed", str(exc) if isinstance(exc, BigCommerceError) else "")
                 raise
-            callback.reply(
-                200,
-                "Authorization complete",
-                f"The token for store {properties.store_id} is saved. You can close this tab.",
-            )
+            callback.reply(200, "Authorization complete", f"Token saved for store {properties.store_id}.")
             return result
 
 
 def _handle(params: dict[str, str], state: str, properties: ConnectionProperties, complete: Callable[[str], T]) -> T:
     if not secrets.compare_digest(params.get("state", ""), state):
-        raise OAuthError(
-            "The callback's state does not match the authorization this command started (a forged or stale "
-            "link). Nothing was exchanged or saved; run the command again.",
-            error_code="state_mismatch",
-        )
+        raise OAuthError("state_mismatch")
     if params.get("error"):
-        raise OAuthError(
-            f"The authorization was not granted ({params['error']}): the app was denied in the browser. "
-            "Nothing was saved; run the command again and click Approve to authorize.",
-            error_code=params["error"],
-        )
+        raise OAuthError("denied", error_code=params["error"][:80])
     context = params.get("context")
     if context and context != properties.context:
-        raise OAuthError(
-            f"The app was approved for '{context}', but StoreId is '{properties.store_id}'. Nothing was saved; "
-            "approve it in the control panel of the store StoreId names, or correct StoreId.",
-            error_code="wrong_store",
-        )
+        raise OAuthError("wrong_store", context=context[:80], store_id=properties.store_id)
     if not params.get("code"):
-        raise OAuthError("The callback carried no authorization code. Nothing was saved; run the command again.")
+        raise OAuthError("no_code")
     return complete(params["code"])
 
 
@@ -175,9 +151,7 @@ class _CallbackListener:
                     continue
                 self.__exit__()
                 raise OAuthError(
-                    f"Cannot listen on {host} port {self.address.port} for CallbackURL ({exc.strerror}). Close the "
-                    "program using that port, or register another loopback port for the app and set CallbackURL.",
-                    error_code="callback_port_unavailable",
+                    "callback_port_unavailable", host=host, port=self.address.port, reason=exc.strerror
                 ) from None
             self._servers.append(server)
             threading.Thread(target=server.serve_forever, name=f"oauth-callback-{host}", daemon=True).start()

@@ -55,10 +55,12 @@ class OAuthTokenSource:
     ) -> None:
         if properties.auth_scheme is not AuthScheme.OAUTH or properties.initiate_oauth is InitiateOAuth.OFF:
             raise PropertyError(
+                "not_oauth",
                 "InitiateOAuth",
                 "initiate_oauth",
-                f"is {properties.initiate_oauth} with AuthScheme={properties.auth_scheme}",
-                "The OAuth token source needs AuthScheme=OAuth and InitiateOAuth GETANDREFRESH or REFRESH.",
+                needed_for="oauth_token_source",
+                auth_scheme=properties.auth_scheme.value,
+                initiate_oauth=properties.initiate_oauth.value,
             )
         self.properties = properties
         self.read_only = read_only
@@ -100,7 +102,7 @@ class OAuthTokenSource:
         browser flow, interactive GETANDREFRESH only) or none.
         """
         if self.read_only:
-            raise ValueError("ensure_valid() writes the settings location; use status() in read-only mode")
+            raise ValueError("ensure_valid() writes; read-only: use status()")
         settings, action = self._obtain(min_validity_s)
         if check is not None:
             settings = self._run_check(check)
@@ -117,7 +119,7 @@ class OAuthTokenSource:
         if self.read_only:
             raise ValueError("a read-only token source never authorizes")
         self.store.load()  # a damaged or foreign location fails before anyone opens a browser
-        client = self._oauth_client("the browser authorization")
+        client = self._oauth_client("browser_authorization")
 
         def complete(code: str) -> OAuthSettings:
             with self.store.transaction() as transaction:
@@ -192,29 +194,27 @@ class OAuthTokenSource:
         raise self._authorization_required(settings)
 
     def _exchange_pending(self, transaction: SettingsTransaction) -> OAuthSettings:
-        client = self._oauth_client("exchanging OAuthVerifier")
+        client = self._oauth_client("verifier_exchange")
         try:
             return exchange_into(
                 transaction, client, self.properties, self.properties.oauth_verifier or "", remember=True
             )
         except OAuthError as exc:
-            if exc.error_code != "invalid_grant":
+            if exc.code != "code_rejected":
                 raise
             # Remember the refusal so the other workers fail at once instead of spending a request each.
             base = transaction.current or OAuthSettings(store_id=self.properties.store_id, client_id=client.client_id)
             transaction.save(base.with_verifier(self._verifier_digest or "", "rejected: invalid_grant"))
-            raise self._required(
-                f"{exc} OAuthVerifier cannot be used again.", "verifier_rejected", "OAuthVerifier", exc
-            ) from None
+            raise self._required("verifier_rejected", "OAuthVerifier", exc, said=exc.facts.get("said")) from None
 
     def _refresh(self, transaction: SettingsTransaction, settings: OAuthSettings) -> OAuthSettings:
-        client = self._oauth_client("refreshing the expiring token saved in OAuthSettingsLocation")
+        client = self._oauth_client("token_refresh")
         try:
             token = client.refresh(settings.refresh_token or "")
         except OAuthError as exc:
-            if exc.error_code != "invalid_grant":
+            if exc.code != "refresh_rejected":
                 raise
-            raise self._required(str(exc), "refresh_rejected", "OAuthSettingsLocation", exc) from None
+            raise self._required("refresh_rejected", "OAuthSettingsLocation", exc, said=exc.facts.get("said")) from None
         refreshed = settings.replace(
             access_token=token["access_token"],
             refresh_token=token["refresh_token"],
@@ -233,22 +233,15 @@ class OAuthTokenSource:
         except BigCommerceApiError as exc:
             if exc.status == 401:
                 self._record_check("rejected (HTTP 401)")
-                raise self._required(
-                    f"The token saved for store {self.properties.store_id} was rejected (HTTP 401): the app was "
-                    "uninstalled, its scopes changed or the store owner's email changed, and BigCommerce revoked "
-                    "the token.",
-                    "token_revoked",
-                    "OAuthSettingsLocation",
-                    exc,
-                ) from None
+                raise self._required("token_revoked", "OAuthSettingsLocation", exc) from None
             if exc.status == 403:
                 self._record_check("forbidden (HTTP 403)")
                 raise self._required(
-                    f"The token saved for store {self.properties.store_id} lacks a scope the check needs (HTTP 403).",
                     "scope_missing",
                     "Scope",
                     exc,
                     next_step=NextStep.ADD_SCOPE,
+                    required_scope=getattr(exc, "required_scope", None),
                 ) from None
             self._record_check(f"failed (HTTP {exc.status})")
             raise
@@ -272,58 +265,55 @@ class OAuthTokenSource:
             return settings.access_token
         raise self._authorization_required(settings, read_only=True)
 
-    def _oauth_client(self, purpose: str) -> OAuthClient:
+    def _oauth_client(self, needed_for: str) -> OAuthClient:
         if self._client is None:
-            self._client = OAuthClient.from_properties(self.properties, purpose=purpose, on_secret=self._on_secret)
+            self._client = OAuthClient.from_properties(
+                self.properties, needed_for=needed_for, on_secret=self._on_secret
+            )
         return self._client
 
     def _authorization_required(
         self, settings: OAuthSettings | None, *, read_only: bool = False
     ) -> AuthorizationRequiredError:
         """Why nothing usable is saved, and the step that cures it, judged from ``settings``."""
-        where = f"OAuthSettingsLocation {self.store.location}"
+        facts: dict[str, Any] = {"read_only": read_only, "initiate_oauth": self.properties.initiate_oauth.value}
         tried = self._verifier_result(settings)
         if read_only and self._pending(settings):
-            problem = "OAuthVerifier is set but not exchanged yet, and a read-only check never exchanges it."
             code, name = "verifier_pending", "OAuthVerifier"
         elif settings is not None and settings.access_token:
-            problem = f"The token saved in {where} expired at {_iso((settings.expires_at or 0) * 1000)}"
-            problem += "." if settings.refresh_token else " and there is no refresh token."
             code, name = "token_expired", "OAuthSettingsLocation"
+            facts.update(expired_at=_iso((settings.expires_at or 0) * 1000), refreshable=bool(settings.refresh_token))
         elif tried:
-            problem = f"OAuthVerifier was already tried and {tried}; a code works only once."
             code, name = "verifier_used", "OAuthVerifier"
+            facts["verifier_result"] = tried
         else:
-            problem = f"No token is saved in {where} for store {self.properties.store_id}."
             code, name = "nothing_saved", "OAuthSettingsLocation"
         if code == "verifier_pending":
             step = NextStep.EXCHANGE_VERIFIER
         elif not read_only and self.properties.initiate_oauth is InitiateOAuth.GETANDREFRESH:
-            problem += " InitiateOAuth=GETANDREFRESH needs a person at a browser, which this process cannot reach."
-            step = NextStep.IMPORT_SETTINGS
+            step = NextStep.IMPORT_SETTINGS  # it needs a person at a browser, which this process cannot reach
         else:
-            problem += "" if read_only else " InitiateOAuth=REFRESH never opens a browser."
             step = NextStep.AUTHORIZE
-        return self._required(problem, code, name, next_step=step)
+        return self._required(code, name, next_step=step, **facts)
 
     def _required(
         self,
-        problem: str,
         code: str,
         property_name: str,
         cause: OAuthError | BigCommerceApiError | None = None,
         *,
         next_step: NextStep = NextStep.AUTHORIZE,
+        **facts: Any,
     ) -> AuthorizationRequiredError:
         return AuthorizationRequiredError(
-            problem,
-            code=code,
+            code,
             next_step=next_step,
             property_name=property_name,
             store_id=self.properties.store_id,
             settings_location=self.store.location,
             error_code=getattr(cause, "error_code", None),
             status=getattr(cause, "status", None),
+            **facts,
         )
 
 

@@ -60,11 +60,12 @@ class OAuthClient:
         cls,
         properties: ConnectionProperties,
         *,
-        purpose: str = "the OAuth authorization",
+        needed_for: str = "oauth_authorization",
         on_secret: SecretSink | None = None,
     ) -> OAuthClient:
-        """A client for the connection's app. The one check that its id and secret are set (for ``purpose``)."""
-        properties.require_app_credentials(purpose)
+        """A client for the connection's app. The one check that its id and secret are set (for ``needed_for``,
+        one of ``PropertyError.NEEDED_FOR``)."""
+        properties.require_app_credentials(needed_for)
         return cls(
             properties.oauth_client_id or "",
             properties.oauth_client_secret,
@@ -118,7 +119,7 @@ class OAuthClient:
     def _require_secret(self) -> str:
         # Users reach the token endpoint through from_properties, which already named the missing property.
         if not self._client_secret:
-            raise TypeError("this OAuthClient has no client secret: build it with OAuthClient.from_properties()")
+            raise TypeError("an OAuthClient without a secret: use from_properties()")
         return self._client_secret
 
     def _token_request(
@@ -132,18 +133,11 @@ class OAuthClient:
             )
         except requests.RequestException as exc:
             raise OAuthError(
-                f"Could not reach the token endpoint {url}: {_scrub(type(exc).__name__ + ': ' + str(exc), hide)}. "
-                "Check LoginURL and the network, then try again."
+                "unreachable", url=url, cause=type(exc).__name__, detail=_scrub(str(exc), hide)[:160]
             ) from None
         if 300 <= response.status_code < 400:
-            target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed place"
-            raise OAuthError(
-                f"The token endpoint {url} answered {response.status_code}, a redirect to {target}. It was not "
-                "followed, as the request carries the client secret and the code. Set LoginURL to the OAuth host "
-                f"itself ({DEFAULT_LOGIN_URL} for BigCommerce).",
-                error_code="redirect_refused",
-                status=response.status_code,
-            )
+            target = urlsplit(response.headers.get("Location", "")).hostname
+            raise OAuthError("redirect_refused", status=response.status_code, url=url, target=target)
         try:
             payload = response.json()
         except ValueError:
@@ -165,10 +159,10 @@ def _normalized(payload: dict[str, Any], url: str) -> dict[str, Any]:
     refresh_token = payload.get("refresh_token") or None
     for name, secret in (("access_token", access_token), ("refresh_token", refresh_token)):
         if secret is not None and not (isinstance(secret, str) and is_header_safe(secret)):
-            raise _unusable(url, name, "is not a token (text of visible ASCII characters)")
+            raise _unusable(url, name)
     scope = payload.get("scope") or ""
     if not isinstance(scope, str):
-        raise _unusable(url, "scope", "is not text (scopes separated by spaces)")
+        raise _unusable(url, "scope")
     user = payload.get("user")
     account_uuid = payload.get("account_uuid")
     return {
@@ -189,18 +183,13 @@ def _expires_in(value: Any, url: str) -> int:
         return -1
     seconds = parse_number(value)
     if not (math.isfinite(seconds) and 1 <= seconds <= MAX_EXPIRES_IN_S):
-        raise _unusable(url, "expires_in", f"is not a lifetime in seconds between 1 and {MAX_EXPIRES_IN_S}")
+        raise _unusable(url, "expires_in")
     return int(seconds)
 
 
-def _unusable(url: str, field_name: str, problem: str) -> OAuthError:
+def _unusable(url: str, field_name: str) -> OAuthError:
     # The value is never quoted: the field may hold a secret.
-    return OAuthError(
-        f"The token endpoint {url} answered with a {field_name} that {problem}, so the answer was not used. Check "
-        "that LoginURL is BigCommerce's OAuth host.",
-        error_code="invalid_token_response",
-        field_name=field_name,
-    )
+    return OAuthError("unusable_answer", field_name=field_name, url=url)
 
 
 def _token_error(
@@ -212,43 +201,20 @@ def _token_error(
         description = str(payload.get("error_description") or payload.get("message") or payload.get("title") or "")
     elif isinstance(payload, list) and payload and isinstance(payload[0], dict):  # v2-style error array
         description = str(payload[0].get("message") or "")
-    said = _scrub(f"{error}: {description}" if error and description else error or description, hide)
-    answer = f"The token endpoint answered {status}" + (f" ({said})" if said else "")
-    text = f"{error} {description}".lower()
-    if "redirect" in text:
-        message = (
-            f"{answer}. The CallbackURL sent was '{redirect_uri}': it must equal, character for character, the "
-            "callback URL registered for the app in the BigCommerce Developer Portal. Correct CallbackURL or the app."
-        )
+    said = _scrub(f"{error}: {description}" if error and description else error or description, hide) or None
+    facts = {"error_code": error or None, "status": status, "said": said}
+    if "redirect" in f"{error} {description}".lower():
         # Some servers say invalid_grant here, but the code itself is still good once CallbackURL is right.
-        return OAuthError(message, error_code="redirect_uri_mismatch", status=status)
+        return OAuthError("redirect_uri_mismatch", callback_url=redirect_uri, **facts)
     if error == "invalid_grant":
-        if grant == "refresh_token":
-            message = (
-                f"{answer}. The saved refresh token was rejected (already used, expired or revoked): a new "
-                "authorization is needed."
-            )
-        else:
-            message = (
-                f"{answer}. The authorization code was already used, expired or mistyped (codes are single use and "
-                "short-lived): a new authorization is needed to get a new code."
-            )
-        return OAuthError(message, error_code=error, status=status)
+        return OAuthError("refresh_rejected" if grant == "refresh_token" else "code_rejected", **facts)
     if error == "invalid_client" or status == 401:
-        message = (
-            f"{answer}. The app's credentials were refused: check OAuthClientId and OAuthClientSecret against the "
-            "custom app in the BigCommerce Developer Portal."
-        )
-        return OAuthError(message, error_code=error or "invalid_client", status=status)
+        return OAuthError("client_rejected", **facts)
     if status == 406:
-        message = f"{answer}. The token request's body did not match its Content-Type; this is a bug, please report it."
-        return OAuthError(message, error_code=error or "invalid_format", status=status)
+        return OAuthError("body_refused", **facts)
     if status < 400:
-        message = f"{answer} but sent no access_token. Check that LoginURL ({url}) is BigCommerce's OAuth host."
-        return OAuthError(message, error_code="no_token", status=status)
-    return OAuthError(
-        f"{answer}. Try again later; check LoginURL if it persists.", error_code=error or None, status=status
-    )
+        return OAuthError("no_token", url=url, **facts)
+    return OAuthError("token_endpoint_failed", url=url, **facts)
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:

@@ -34,39 +34,25 @@ def verify_signed_payload_jwt(
     """
     parts = signed_payload_jwt.strip().split(".")
     if len(parts) != 3:
-        raise SignedPayloadError("signed_payload_jwt is not a JWT (expected three dot-separated parts).")
+        raise SignedPayloadError("not_jwt")
     header, claims = _json_part(parts[0], "header"), _json_part(parts[1], "payload")
     if header.get("alg") != "HS256":
-        raise SignedPayloadError(
-            f"signed_payload_jwt uses algorithm {str(header.get('alg'))[:20]!r}; BigCommerce signs with HS256, "
-            "so it is refused."
-        )
+        raise SignedPayloadError("bad_algorithm", alg=str(header.get("alg"))[:20])
     expected = hmac.new(client_secret.encode(), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
     if not hmac.compare_digest(expected, _b64decode(parts[2], "signature")):
-        raise SignedPayloadError(
-            "signed_payload_jwt has a bad signature: it was not signed with this app's client secret "
-            "(a forged request, or OAuthClientSecret belongs to another app)."
-        )
+        raise SignedPayloadError("bad_signature")
     audience = claims.get("aud")
     if audience != client_id and not (isinstance(audience, list) and client_id in audience):
-        raise SignedPayloadError(
-            f"signed_payload_jwt is meant for the app with client id {str(audience)[:80]!r}, not {client_id!r} "
-            "(its audience does not match OAuthClientId)."
-        )
+        raise SignedPayloadError("wrong_audience", audience=str(audience)[:80], client_id=client_id)
     now = time.time() if now is None else now
     exp, nbf, iat = (_time_claim(claims, name) for name in ("exp", "nbf", "iat"))
     if exp is None:
-        raise SignedPayloadError("signed_payload_jwt has no expiry (exp claim); it is refused.")
+        raise SignedPayloadError("no_expiry")
     if now > exp + leeway_s:
-        raise SignedPayloadError(
-            f"signed_payload_jwt expired {now - exp:.0f} s ago: ask the merchant to open the app again."
-        )
+        raise SignedPayloadError("expired", seconds_ago=round(now - exp))
     for name, value in (("nbf", nbf), ("iat", iat)):
         if value is not None and value > now + leeway_s:
-            raise SignedPayloadError(
-                f"signed_payload_jwt is not valid yet ({name} is {value - now:.0f} s in the future): check this "
-                "machine's clock."
-            )
+            raise SignedPayloadError("not_yet_valid", claim=name, seconds_ahead=round(value - now))
     subject = str(claims.get("sub") or "")
     return {**claims, "store_hash": subject.removeprefix("stores/") if subject.startswith("stores/") else None}
 
@@ -77,7 +63,7 @@ def _json_part(part: str, name: str) -> dict[str, Any]:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise SignedPayloadError(f"signed_payload_jwt's {name} is not a JSON object.")
+        raise SignedPayloadError("part_not_json", part=name)
     return value
 
 
@@ -85,7 +71,7 @@ def _b64decode(part: str, name: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (binascii.Error, ValueError):
-        raise SignedPayloadError(f"signed_payload_jwt's {name} is not base64url.") from None
+        raise SignedPayloadError("part_not_base64", part=name) from None
 
 
 def _time_claim(claims: dict[str, Any], name: str) -> float | None:
@@ -93,5 +79,5 @@ def _time_claim(claims: dict[str, Any], name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SignedPayloadError(f"signed_payload_jwt's {name} claim is not a number of seconds.")
+        raise SignedPayloadError("claim_not_number", claim=name)
     return float(value)

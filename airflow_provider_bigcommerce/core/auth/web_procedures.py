@@ -30,12 +30,7 @@ def get_oauth_authorization_url(
     (``/app/{client_id}/install``), which takes no parameters and uses the app's registered callback."""
     properties = _with_overrides(properties, callback_url, scope)
     if not properties.oauth_client_id:
-        raise PropertyError(
-            "OAuthClientId",
-            "oauth_client_id",
-            "is missing for the authorization URL",
-            "Copy the Client ID of your custom app from the BigCommerce Developer Portal.",
-        )
+        raise PropertyError("missing", "OAuthClientId", "oauth_client_id", needed_for="authorization_url")
     client = OAuthClient(properties.oauth_client_id, login_url=properties.login_url)
     if install:
         return client.install_url()
@@ -63,7 +58,7 @@ def get_oauth_access_token(
     if on_secret is not None:
         on_secret(verifier)
     properties = _with_overrides(properties, callback_url, scope)
-    client = OAuthClient.from_properties(properties, purpose="GetOAuthAccessToken", on_secret=on_secret)
+    client = OAuthClient.from_properties(properties, needed_for="access_token_procedure", on_secret=on_secret)
     if properties.settings_location:
         store = open_settings_store(properties, fernet_key=fernet_key, on_secret=on_secret)
         with store.transaction() as transaction:

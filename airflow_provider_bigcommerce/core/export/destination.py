@@ -41,9 +41,7 @@ class DestinationError(ExportError):
         store_id: str | None = None,
         claimed: str | None = None,
     ) -> None:
-        if code not in self.CODES:
-            raise ValueError(f"DestinationError: unknown code {code!r}")
-        super().__init__(f"Cannot write {destination} ({code}{': ' + cause if cause else ''})", code=code)
+        super().__init__(code, destination=destination, cause=cause, store_id=store_id, claimed=claimed)
         self.destination = destination
         self.cause = cause
         self.store_id = store_id

@@ -121,7 +121,7 @@ class NdjsonWriter:
 
     def __init__(self, raw: BinaryIO, *, compression: str | None = None, inner_name: str = "") -> None:
         if compression not in (None, *COMPRESSIONS):
-            raise ExportError(f"compression '{compression}' is not supported; use None or one of {COMPRESSIONS}.")
+            raise ExportError("compression_unsupported", compression=compression, choices=COMPRESSIONS)
         # mtime=0: the same records give the same bytes, so a rerun's file can be compared with the first run's.
         self._stream: BinaryIO = (
             gzip.GzipFile(filename=inner_name, fileobj=raw, mode="wb", mtime=0) if compression else raw

@@ -26,29 +26,27 @@ MAX_ID = 2**63 - 1  # ids are kept as signed 64-bit integers
 MAX_HEADER_BYTES = 4096
 _CHUNK = 10_000
 
-CODES = frozenset(
-    {
-        "unreadable",  # not gzip, truncated, or not text
-        "empty",  # no bytes, or an empty gzip stream: not a snapshot any run wrote
-        "bad_header",  # the header line is not the expected JSON
-        "other_store",  # written for another store
-        "other_resource",  # written for another resource
-        "not_a_number",  # a line is not a whole number
-        "out_of_bounds",  # an id below 0 or above MAX_ID
-        "not_ascending",  # ids out of order or repeated
-        "count_mismatch",  # fewer or more ids than the header says
-        "checksum_mismatch",  # the id lines are not the ones written
-    }
-)
-
 
 class SnapshotError(ExportError):
     """The id snapshot at ``path`` cannot be believed: ``code`` (one of ``CODES``) says why, ``line`` where."""
 
+    CODES = frozenset(
+        {
+            "unreadable",  # not gzip, truncated, or not text
+            "empty",  # no bytes, or an empty gzip stream: not a snapshot any run wrote
+            "bad_header",  # the header line is not the expected JSON
+            "other_store",  # written for another store
+            "other_resource",  # written for another resource
+            "not_a_number",  # a line is not a whole number
+            "out_of_bounds",  # an id below 0 or above MAX_ID
+            "not_ascending",  # ids out of order or repeated
+            "count_mismatch",  # fewer or more ids than the header says
+            "checksum_mismatch",  # the id lines are not the ones written
+        }
+    )
+
     def __init__(self, code: str, *, path: str, line: int | None = None) -> None:
-        if code not in CODES:
-            raise ValueError(f"SnapshotError: unknown code {code!r}")
-        super().__init__(f"id snapshot {path}: {code}" + (f" (line {line})" if line else ""), code=code)
+        super().__init__(code, path=path, line=line)
         self.path = path
         self.line = line
 

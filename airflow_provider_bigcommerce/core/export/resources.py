@@ -36,9 +36,7 @@ class ResourceNameError(ExportError):
     CODES = frozenset(("empty", "absolute", "separator", "dot_name", "control_character", "dot_segment"))
 
     def __init__(self, code: str, name: str, *, argument: str = "resource") -> None:
-        if code not in self.CODES:
-            raise ValueError(f"ResourceNameError: unknown code {code!r}")
-        super().__init__(f"The {argument} {name!r} is refused ({code})", code=code)
+        super().__init__(code, name=name, argument=argument)
         self.name = name
         self.argument = argument
 
@@ -93,7 +91,7 @@ class Confirm:
             low, high = self.span  # whether they include their value is not stated: one id beyond each end
             return list_path, {low: str(batch[0] - 1), high: str(batch[-1] + 1), "limit": str(MAX_PAGE_SIZE)}
         if self.param is None:
-            raise ExportError("Confirm needs param, path or span", code="confirm_unset")
+            raise ExportError("confirm_unset")
         return list_path, {self.param: ",".join(map(str, batch)), "limit": str(MAX_PAGE_SIZE)}
 
 
@@ -169,11 +167,7 @@ class Resource:
         params = dict(self.params)
         if window is not None and self.date_modified_params is not None:
             if window.start == window.end:
-                raise ExportError(
-                    f"The export window starts where it ends ({window.start.isoformat()}): an incremental export "
-                    f"of {self.name} would read nothing. Pass a since earlier than until, or set "
-                    "incremental=False for a full read."
-                )
+                raise ExportError("empty_window", resource=self.name, start=window.start.isoformat())
             low, high = window.query_bounds()
             min_name, max_name = self.date_modified_params
             params[min_name] = filter_timestamp(self.path, low)
@@ -262,21 +256,14 @@ def resource_for(
     extra = {str(key): str(value) for key, value in (params or {}).items()}
     if path is None:
         if name not in RESOURCES:
-            raise ExportError(
-                f"Unknown resource '{name}'. Use one of {', '.join(RESOURCES)}, or name the list to read by its API "
-                "path (v2/... or v3/...) with path='v2/...'.",
-                code="unknown_resource",
-                resource=name,
-            )
+            raise ExportError("unknown_resource", resource=name)
         if date_modified_params is not None:
-            raise ExportError(
-                f"date_modified_params only applies with path=...; '{name}' has its filter built in (or none)."
-            )
+            raise ExportError("date_params_for_named", resource=name)
         known = RESOURCES[name]
         return replace(known, params={**known.params, **extra})
     given, path = path, path.strip("/")
     if api_version(path) not in ("v2", "v3"):
-        raise ExportError(f"path '{path}' must start with v2/ or v3/ (the part after /stores/{{StoreId}}/).")
+        raise ExportError("path_not_versioned", path=path)
     # A server may decode %2e and %2f, or take a backslash for a slash.
     if any(segment in (".", "..") for segment in unquote(path).replace("\\", "/").split("/")):
         raise ResourceNameError("dot_segment", given, argument="path")
@@ -285,7 +272,7 @@ def resource_for(
     if date_modified_params is not None:
         date_modified_params = tuple(date_modified_params)
         if len(date_modified_params) != 2:
-            raise ExportError("date_modified_params takes two names: the minimum and the maximum filter parameter.")
+            raise ExportError("date_params_not_two", count=len(date_modified_params))
     return Resource(name, path, extra, date_modified_params)
 
 

@@ -58,7 +58,7 @@ class _Progress:
         stats = self._client.stats
         quota, left = stats.quota, stats.requests_left
         self._log.info(
-            "%s %s: %d records, %d pages in %.1f s (%.0f records/s), quota left %s/%s",
+            "%s %s: %d records, %d pages, %.1f s, %.0f/s, quota %s/%s",
             self._resource,
             stage,
             records,
@@ -102,15 +102,9 @@ def export_resource(
     log = log or logging.getLogger(__name__)
     applied = window if incremental and resource.incremental else None
     if window is None and incremental and resource.incremental:
-        raise ExportError(
-            f"{resource.name} is read incrementally, but this run has no data interval. Pass since/until, "
-            "or set incremental=False for a full read."
-        )
+        raise ExportError("no_interval", resource=resource.name)
     if deletions and resource.deletions is None:
-        raise ExportError(
-            f"{resource.name} has no way to find deleted records; export it without deletions (line items and "
-            "addresses follow their order's tombstones, price list records their price list's)."
-        )
+        raise ExportError("no_deletions", resource=resource.name)
     if applied is not None:
         check_settled(applied, client.properties.settle_seconds)
     before = client.stats

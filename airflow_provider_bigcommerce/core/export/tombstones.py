@@ -74,12 +74,7 @@ def export_deletions(
     """
     how = resource.deletions
     if how is None:
-        raise ExportError(
-            f"{resource.name} has no way to find deleted records; export it without deletions, or read its "
-            "parent list's tombstones (line items and addresses follow their order's).",
-            code="no_deletions",
-            resource=resource.name,
-        )
+        raise ExportError("no_deletions", resource=resource.name)
     before = client.stats.requests
     moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     snapshot_path = destination / snapshot_file_name(resource)
@@ -113,7 +108,7 @@ def _archived(client: PagedClient, resource: Resource, how: Deletions) -> _Outco
     for page in client.walk(resource.path, dict(how.params)):
         for record in page.records:
             if not isinstance(record, Mapping) or record.get("is_deleted") is not True:
-                log.warning("%s: the store ignores is_deleted=true; deletions are found by ids instead", resource.name)
+                log.warning("%s: is_deleted=true ignored; reading ids instead", resource.name)
                 return None
             tombstones.append(
                 {"id": _id_of(resource, how, record), "_deleted_at": iso_utc(record.get("date_modified"))}
@@ -137,12 +132,12 @@ def _by_ids(
     try:
         previous = read_snapshot(snapshot_path, store_id=store_id, resource=resource.name)
     except SnapshotError as error:
-        log.warning("%s: the id snapshot is not used (%s); a new one starts from this run", resource.name, error.code)
+        log.warning("%s: id snapshot not used (%s); a new one starts", resource.name, error.code)
         facts["snapshot_rejected"] = error.code
         previous = None
     facts["baseline"] = verified and previous is None
     if not verified:
-        log.warning("%s: the id read was not confirmed by a count; no tombstones this run", resource.name)
+        log.warning("%s: id read not confirmed by a count; no tombstones", resource.name)
         kept = _union(previous or (), exported) if previous is not None or exported else None
         return _Outcome([], {**facts, "candidates": None}, kept)
     candidates = list(_gone(previous, current)) if previous is not None else []

@@ -31,26 +31,20 @@ from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportErr
 EDGE_MARGIN = timedelta(seconds=1)  # asked beyond each claimed edge: covers exclusive bounds and sub-second times
 
 
-_WINDOW_WORDS = {
-    "window_naive": "The export window needs timezone-aware start and end datetimes ({start}, {end}).",
-    "window_reversed": "The export window starts ({start}) after it ends ({end}).",
-    "out_of_range": "The export window's {bound} {value} is refused (out_of_range).",
-}
-
-
 class WindowError(ExportError):
     """A window that cannot be read: ``code`` is ``window_naive`` (no time zone), ``window_reversed`` or
     ``out_of_range`` (``bound``, ``start`` or ``end``, whose ``value`` no date can hold in UTC to the second, with
     the second the query asks beyond it)."""
 
+    CODES = frozenset(("window_naive", "window_reversed", "out_of_range"))
+
     def __init__(self, code: str, *, start: datetime, end: datetime, bound: str | None = None) -> None:
-        value = (start if bound == "start" else end).isoformat()
-        words = _WINDOW_WORDS[code].format(start=start.isoformat(), end=end.isoformat(), bound=bound, value=value)
-        super().__init__(words, code=code)
+        value = (start if bound == "start" else end).isoformat() if bound else None
+        super().__init__(code, start=start.isoformat(), end=end.isoformat(), bound=bound, value=value)
         self.start = start
         self.end = end
         self.bound = bound
-        self.value = value if bound else None
+        self.value = value
 
 
 @dataclass(frozen=True)
@@ -107,12 +101,15 @@ class WindowNotSettled(BigCommerceError):
     its last claimed second. Not a failure: the caller waits until then (the operator defers, the CLI sleeps).
     """
 
-    code = "not_settled"
+    CODES = frozenset(("not_settled",))
 
     def __init__(self, window: Window, settle_s: float, ready_at: datetime) -> None:
         super().__init__(
-            f"The export window [{window.start.isoformat()}, {window.end.isoformat()}) may be read from "
-            f"{ready_at.isoformat()} on (not_settled, settle {settle_s:g} s)."
+            "not_settled",
+            start=window.start.isoformat(),
+            end=window.end.isoformat(),
+            settle_s=settle_s,
+            ready_at=ready_at.isoformat(),
         )
         self.window = window
         self.settle_s = settle_s

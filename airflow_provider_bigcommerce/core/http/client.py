@@ -36,7 +36,7 @@ from airflow_provider_bigcommerce.core.http.wire import (
     exchange,
 )
 from airflow_provider_bigcommerce.core.paging.walk import Page, PageWalk
-from airflow_provider_bigcommerce.core.properties import API_ACCOUNTS_MENU, AuthScheme, ConnectionProperties
+from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
 log = logging.getLogger("airflow_provider_bigcommerce.client")
 
@@ -128,10 +128,6 @@ class BigCommerceClient:
         self.max_concurrency = max_concurrency
         self._tokens = token_source
         self._base_url = properties.store_api_url
-        self._transport_hint = (
-            f"Check that URL ({properties.api_url}) is reachable from this machine and that "
-            f"Timeout ({properties.timeout:g} s) is long enough."
-        )
         self._limiter = store_limiter(self._base_url, reserve=properties.reserve)
         self._stats = _StatsRecorder()
         self._owns_session = session is None
@@ -215,7 +211,7 @@ class BigCommerceClient:
     ) -> Any:
         """Send until an answer is final; between attempts wait what the policy or the store's limiter says."""
         method, path = method.upper(), _normalized(path)
-        budget = self.retry.budget(method, path, transport_hint=self._transport_hint)
+        budget = self.retry.budget(method, path)
         token = self._tokens.access_token()
         token_renewed = False
         while True:
@@ -246,12 +242,7 @@ class BigCommerceClient:
             return self._send_in_turn(method, path, params, body, token, cancelled)
         # Each holder's attempt ends within the longest call, so waiting for a slot is bounded by it too.
         if not slots.acquire(timeout=self.retry.longest_call_s(self.properties.timeout)):
-            raise BigCommerceTransportError(
-                f"{method} {path}: no free slot among the endpoint's simultaneous requests",
-                method=method,
-                path=path,
-                cause="SlotWait",
-            )
+            raise BigCommerceTransportError("no_slot", method=method, path=path, cause="SlotWait")
         try:
             return self._send_in_turn(method, path, params, body, token, cancelled)
         finally:
@@ -290,7 +281,7 @@ class BigCommerceClient:
         """Seconds to wait before trying again, or raises ``BigCommerceTransportError``."""
         if isinstance(error, AnswerTooLarge) or not isinstance(error, _RETRYABLE_TRANSPORT_ERRORS):
             raise BigCommerceTransportError(
-                f"{method} {path} failed: {error}", method=method, path=path, cause=type(error).__name__, attempts=1
+                "not_retryable", method=method, path=path, cause=type(error).__name__, detail=str(error)[:160]
             ) from None
         delay = budget.after_transport_error(error, request_sent=not isinstance(error, requests.ConnectTimeout))
         log.warning("%s %s failed (%s); retrying in %.1f s", method, path, type(error).__name__, delay)
@@ -314,25 +305,19 @@ class BigCommerceClient:
             return delay
         message = answer.message(token)
         if status == 401:
-            raise BigCommerceAuthError(status, method, path, message, hint=self._hint_401())
+            raise BigCommerceAuthError(
+                "token_rejected",
+                status,
+                method,
+                path,
+                message,
+                store_id=self.properties.store_id,
+                auth_scheme=self.properties.auth_scheme.value,
+            )
         if status == 403:
             scope = required_scope(path)
-            raise BigCommerceAuthError(status, method, path, message, hint=_hint_403(scope), required_scope=scope)
-        raise BigCommerceApiError(status, method, path, message)
-
-    def _hint_401(self) -> str:
-        if self.properties.auth_scheme is AuthScheme.PERSONAL_ACCESS_TOKEN:
-            fix = (
-                f"Create a new store-level API account (control panel: {API_ACCOUNTS_MENU} > Create API account) "
-                "and put its Access Token in OAuthAccessToken (oauth_access_token)."
-            )
-        else:
-            fix = (
-                "Re-authorize the app (InitiateOAuth=GETANDREFRESH, or a new OAuthVerifier) or put its current "
-                "token in OAuthAccessToken (oauth_access_token); a token dies when the app's scopes change or it "
-                "is uninstalled."
-            )
-        return f"The access token is missing, wrong or revoked (StoreId={self.properties.store_id}). {fix}"
+            raise BigCommerceAuthError("scope_missing", status, method, path, message, required_scope=scope)
+        raise BigCommerceApiError("error_status", status, method, path, message)
 
 
 # Which scope a resource needs (docs/bigcommerce.md "Authentication"); used only to make a 403 actionable.
@@ -354,14 +339,6 @@ def required_scope(path: str) -> str | None:
     return next((name for pattern, name in _SCOPES if pattern.match(path)), None)
 
 
-def _hint_403(scope: str | None) -> str:
-    needed = f" ({scope}_read_only or {scope})" if scope else ""
-    return (
-        f"The token lacks the OAuth scope this endpoint needs{needed}. Add the scope: a store-level API account "
-        "cannot change its scopes, so create a new one with it; for an app, add it to Scope and re-authorize."
-    )
-
-
 def _normalized(path: str) -> str:
     return path.strip().lstrip("/")
 
@@ -377,5 +354,5 @@ def _document(answer: Answer, method: str, path: str, token: str) -> Any:
     if not answer.is_json:
         start = answer.body.decode("utf-8", "replace")
         start = (start.replace(token, "***") if token else start)[:80]
-        raise BigCommerceApiError(answer.status, method, path, "the answer is not JSON", hint=f"It starts: {start!r}")
+        raise BigCommerceApiError("not_json", answer.status, method, path, "", starts=start)
     return answer.document

@@ -177,13 +177,9 @@ class LedgerRateLimiter(RateLimiter):
 
     def _warn_unusable(self, exc: OSError | QuotaLedgerError) -> None:
         if self.unusable is None:
-            log.warning(
-                "The quota ledger %s cannot be used (%s); this process paces the store on its own figures. "
-                "Check the folder (env %s), or set it to off.",
-                self.path,
-                exc if isinstance(exc, QuotaLedgerError) else exc.strerror or exc,
-                FOLDER_ENV,
-            )
+            # The process paces the store on its own figures (module docstring says why).
+            reason = exc if isinstance(exc, QuotaLedgerError) else exc.strerror or exc
+            log.warning("quota ledger %s unused (%s); see env %s", self.path, reason, FOLDER_ENV)
         self.unusable = exc
 
     def _load(self, fd: int) -> None:
@@ -304,24 +300,8 @@ def _open_folder(folder: str) -> int:
     raise _refusal(code, folder, info)
 
 
-_REFUSALS = {
-    "folder_is_symlink": "{path} is a symbolic link; the ledgers' folder must be a folder (pruning a link would "
-    "delete files where it points)",
-    "not_a_folder": "{path} is not a folder",
-    "folder_of_another_user": "the folder {path} belongs to another user (uid {uid}), who could rewrite the ledgers",
-    "folder_open_to_all": "the folder {path} is writable by every user and lacks the sticky bit, so anyone could "
-    "rewrite the ledgers",
-    "ledger_of_another_user": "{path} belongs to another user (uid {uid}), who could rewrite it",
-    "ledger_not_regular": "{path} is not a regular file",
-    "ledger_linked": "{path} has another hard link: it is also a file somewhere else",
-}
-
-
 def _refusal(code: str, path: str, info: os.stat_result | None = None) -> QuotaLedgerError:
-    problem = _REFUSALS[code].format(path=path, uid=info.st_uid if info is not None else "?")
-    return QuotaLedgerError(
-        code, path, f"{problem}. Set env {FOLDER_ENV} to a folder only this user can write, or to off."
-    )
+    return QuotaLedgerError(code, path, uid=info.st_uid if info is not None else None)
 
 
 def _same_file(fd: int, path: str, *, folder_fd: int | None = None) -> bool:

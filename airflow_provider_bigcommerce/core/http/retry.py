@@ -75,9 +75,9 @@ class RetryPolicy:
         )
         return attempts * (turn_s + attempt_s) + backoffs_s
 
-    def budget(self, method: str, path: str, *, transport_hint: str = "") -> RetryBudget:
-        """A fresh budget for one call; ``transport_hint`` ends the message raised when connections keep failing."""
-        return RetryBudget(self, method, path, transport_hint)
+    def budget(self, method: str, path: str) -> RetryBudget:
+        """A fresh budget for one call."""
+        return RetryBudget(self, method, path)
 
     def _grow(self, base: float, cap: float, n: int) -> float:
         delay = base * 2 ** max(n - 1, 0)
@@ -87,27 +87,21 @@ class RetryPolicy:
 class RetryBudget:
     """What one call has used of its policy. Each ``after_*`` method returns the delay or raises the final error."""
 
-    def __init__(self, policy: RetryPolicy, method: str, path: str, transport_hint: str) -> None:
+    def __init__(self, policy: RetryPolicy, method: str, path: str) -> None:
         self._policy = policy
         self._method = method
         self._path = path
-        self._transport_hint = transport_hint
         self._failures = 0
         self._waits_429 = 0
 
     def after_status(self, status: int, reason: str, message: str) -> float:
         """A 5xx came back. Returns seconds to wait before the next attempt, or raises ``BigCommerceApiError``."""
         if self._method not in self._policy.retry_methods:
-            raise BigCommerceApiError(status, self._method, self._path, message)
+            raise BigCommerceApiError("error_status", status, self._method, self._path, message)
         self._failures += 1
         if self._failures >= self._policy.max_attempts:
             raise BigCommerceApiError(
-                status,
-                self._method,
-                self._path,
-                message,
-                hint=f"Gave up after {self._failures} attempts: the last answer was {status} {reason}. "
-                "BigCommerce (or a proxy in front of it) keeps failing; run again later.",
+                "retries_exhausted", status, self._method, self._path, message, attempts=self._failures, reason=reason
             )
         return self._policy.backoff_s(self._failures)
 
@@ -117,24 +111,12 @@ class RetryBudget:
         ``request_sent`` is False when the request provably never reached the server (a connect timeout):
         then even a POST may be sent again.
         """
-        cause = type(error).__name__
-        what = f"{cause}: {error}"
-        data = {"method": self._method, "path": self._path, "cause": cause}
+        facts = {"method": self._method, "path": self._path, "cause": type(error).__name__, "detail": str(error)[:160]}
         if request_sent and self._method not in self._policy.retry_methods:
-            raise BigCommerceTransportError(
-                f"{self._method} {self._path} failed and was not retried because it may have been applied: "
-                f"{what}. {self._transport_hint}".rstrip(),
-                attempts=self._failures + 1,
-                **data,
-            )
+            raise BigCommerceTransportError("not_retried", attempts=self._failures + 1, **facts)
         self._failures += 1
         if self._failures >= self._policy.max_attempts:
-            raise BigCommerceTransportError(
-                f"{self._method} {self._path} gave up after {self._failures} attempts; the last one failed with "
-                f"{what}. {self._transport_hint}".rstrip(),
-                attempts=self._failures,
-                **data,
-            )
+            raise BigCommerceTransportError("attempts_exhausted", attempts=self._failures, **facts)
         return self._policy.backoff_s(self._failures)
 
     def after_429(self, message: str) -> None:
@@ -142,11 +124,5 @@ class RetryBudget:
         self._waits_429 += 1
         if self._waits_429 > self._policy.max_429_waits:
             raise BigCommerceRateLimitError(
-                429,
-                self._method,
-                self._path,
-                message,
-                hint=f"Gave up after {self._policy.max_429_waits} waits for the store's rate limit. The quota is "
-                "shared by every app on the store and another one may be using all of it, or the platform is "
-                "under load; run again later.",
+                "rate_limited", 429, self._method, self._path, message, waits=self._policy.max_429_waits
             )

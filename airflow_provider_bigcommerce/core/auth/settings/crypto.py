@@ -83,12 +83,7 @@ def parse_keys(text: str, source: str) -> list[SettingsKey]:
         except (binascii.Error, UnicodeEncodeError, ValueError):
             raw = b""
         if len(raw) != 32:
-            raise SettingsStoreError(
-                f"Entry {position} of {source} is not a key (expected urlsafe base64 of 32 bytes, the Fernet key "
-                "format). Generate one with: python -c "
-                '"from airflow_provider_bigcommerce.core.auth.settings.crypto import generate_key; '
-                'print(generate_key())"'
-            )
+            raise SettingsStoreError("malformed_key", position=position, source=source)
         keys.append(SettingsKey(RAW_KEY, raw, source))
     return keys
 
@@ -130,13 +125,7 @@ class SettingsCipher:
         """``(plaintext, salt)``; a SettingsStoreError says whether the file is foreign, damaged or the key wrong."""
         text = _ascii(data, location)
         if not text.startswith(MAGIC):
-            raise SettingsStoreError(
-                f"{location} is not an OAuth settings file written by this provider (it lacks the "
-                f"'{MAGIC}' header). Settings files of other tools cannot be read: move it aside, then authorize "
-                "again or import a settings file with 'airflow-bigcommerce oauth import'.",
-                location=location,
-                code="not_settings_file",
-            )
+            raise SettingsStoreError("not_settings_file", location=location)
         complete = text.endswith("\n")
         parts = text[len(MAGIC) :].rstrip("\n").split(".")
         header = _header(parts[0]) if parts[0] else None
@@ -150,42 +139,18 @@ class SettingsCipher:
             raise _damaged(location, "truncated")
         kind = _kind(header)
         if not _affordable(header):
-            raise SettingsStoreError(
-                f"{location} asks for scrypt parameters far above what this provider writes (n, r, p at most "
-                f"{_SCRYPT_LIMITS['n']}, {_SCRYPT_LIMITS['r']}, {_SCRYPT_LIMITS['p']}); deriving its key could hang "
-                "or exhaust memory, so it was not tried. If a newer version of this provider wrote it, upgrade "
-                "here too; otherwise restore the file from a copy. It was left unchanged.",
-                location=location,
-                code="kdf_too_costly",
-            )
+            raise SettingsStoreError("kdf_too_costly", location=location, **_SCRYPT_LIMITS)
         if not any(key.kind == kind for key in self.keys):
-            raise SettingsStoreError(
-                _missing_key_message(kind, location, self.description), location=location, code="key_missing"
-            )
+            raise SettingsStoreError("key_missing", location=location, kind=kind, configured=self.description)
         aes_key = self._matching_key(header)
         if aes_key is not None:
             try:
                 aad = (MAGIC + parts[0]).encode()
                 plaintext = AESGCM(aes_key).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], aad)
             except InvalidTag:
-                raise _damaged(location, "altered or corrupt") from None
+                raise _damaged(location, "altered") from None
             return plaintext, header["salt"]
-        if kind == PASSPHRASE:
-            fix = (
-                "Set OAuthSettingsPassphrase to the passphrase it was written with (to change it, re-encrypt the "
-                "file with 'airflow-bigcommerce oauth export --to-passphrase-env NAME' and import that copy)"
-            )
-        else:
-            fix = (
-                "Configure the key it was written with; while rotating, list the old key after the new one "
-                f"(env {KEY_ENV_VAR}=NEW,OLD)"
-            )
-        raise SettingsStoreError(
-            f"{location} was encrypted with a different {kind} than the ones configured here "
-            f"({self.description}). {fix}, or authorize again into another location. The file was left unchanged.",
-            location=location,
-            code="wrong_key",
-        )
+        raise SettingsStoreError("wrong_key", location=location, kind=kind, configured=self.description)
 
     def needs_stretching(self, data: bytes) -> bool:
         """Whether decrypting ``data`` would first run scrypt on a passphrase (no key kept for its salt yet).
@@ -248,12 +213,7 @@ def settings_cipher(
             if secret:
                 on_secret(secret)
     if not keys:
-        raise SettingsStoreError(
-            "No key is configured for the OAuth settings location, which is always encrypted: it can be neither "
-            f"read nor written. Set OAuthSettingsPassphrase (oauth_settings_passphrase) on the connection, or env "
-            f"{KEY_ENV_VAR} to a key (see generate_key()), or Airflow's [core] fernet_key.",
-            code="no_key",
-        )
+        raise SettingsStoreError("no_key")
     return SettingsCipher(keys)
 
 
@@ -359,33 +319,15 @@ def _header(encoded: str) -> dict | None:
     return checked if len(salt) >= 8 else None
 
 
-def _missing_key_message(kind: str, location: str, configured: str) -> str:
-    if kind == PASSPHRASE:
-        return (
-            f"{location} was encrypted with a passphrase, but OAuthSettingsPassphrase (oauth_settings_passphrase) "
-            f"is not set here (configured: {configured}). Set the passphrase it was written with. "
-            "The file was left unchanged."
-        )
-    return (
-        f"{location} was encrypted with a key (env {KEY_ENV_VAR} or Airflow's [core] fernet_key), but only "
-        f"{configured} is configured here. Configure the key it was written with. The file was left unchanged."
-    )
-
-
-def _damaged(location: str, how: str) -> SettingsStoreError:
-    return SettingsStoreError(
-        f"{location} is {how}: it cannot be decrypted. It was left unchanged so nothing is lost; restore it from "
-        "a copy, or move it aside and authorize again.",
-        location=location,
-        code="damaged",
-    )
+def _damaged(location: str, damage: str) -> SettingsStoreError:
+    return SettingsStoreError("damaged", location=location, damage=damage)
 
 
 def _ascii(data: bytes, location: str) -> str:
     try:
         return data.decode("ascii")
     except UnicodeDecodeError:
-        raise _damaged(location, "corrupt (not text)") from None
+        raise _damaged(location, "not_text") from None
 
 
 def _b64(raw: bytes) -> str:

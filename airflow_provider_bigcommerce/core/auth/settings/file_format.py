@@ -69,26 +69,15 @@ def open_regular(path: str, *, follow: bool) -> io.BufferedReader:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        if exc.errno == errno.ELOOP and not follow:
-            raise not_a_file(
-                path, path, "became a symbolic link after it was resolved", "location_is_symlink"
-            ) from None
+        if exc.errno == errno.ELOOP and not follow:  # it became a symbolic link after it was resolved
+            raise SettingsStoreError("location_is_symlink", location=path, path=path) from None
         if exc.errno == errno.ENXIO:  # a socket, or a FIFO's other end absent
-            raise not_a_file(path, path, "is not a regular file", "not_regular_file") from None
+            raise SettingsStoreError("not_regular_file", location=path, path=path) from None
         raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device, a folder
         os.close(fd)
-        raise not_a_file(path, path, "is not a regular file (a FIFO, device or folder?)", "not_regular_file")
+        raise SettingsStoreError("not_regular_file", location=path, path=path)
     return os.fdopen(fd, "rb")
-
-
-def not_a_file(location: str, path: str, problem: str, code: str) -> SettingsStoreError:
-    return SettingsStoreError(
-        f"{path} {problem}, so the OAuth settings cannot be kept there safely. Remove it, or set "
-        "OAuthSettingsLocation to a regular file in a folder only this service can write. Nothing was changed.",
-        location=location,
-        code=code,
-    )
 
 
 def check_folder_mode(folder: str, location: str) -> None:
@@ -98,40 +87,23 @@ def check_folder_mode(folder: str, location: str) -> None:
     except OSError:
         return  # the write probe that follows reports it
     if writable_by_every_user(mode):
-        raise SettingsStoreError(
-            f"The folder {folder} of {location} is writable by every user and lacks the sticky bit, so anyone "
-            f"could replace or delete the OAuth settings. Run 'chmod o-w {folder}' (or 'chmod +t'), or choose "
-            "another folder. Nothing was changed.",
-            location=location,
-            code="unsafe_folder",
-        )
+        raise SettingsStoreError("unsafe_folder", location=location, folder=folder)
     if not writable_by_group(mode) or folder in _WARNED_FOLDERS:
         return
     _WARNED_FOLDERS.add(folder)
-    log.warning(
-        "The folder %s of the OAuth settings is group-writable without the sticky bit: every member of its "
-        "group can replace or delete %s. Consider 'chmod g-w' or 'chmod +t' on it.",
-        folder,
-        location,
-    )
+    # Every member of the group can replace or delete the settings.
+    log.warning("settings folder %s is group-writable: chmod g-w or +t", folder)
 
 
 def decode_settings(data: bytes, cipher: SettingsCipher, location: str) -> tuple[OAuthSettings, bytes]:
     if not data:
         # Never written by this provider (every write renames a complete file): someone truncated it.
-        raise SettingsStoreError(
-            f"{location} is empty (0 bytes): something truncated it. It was left unchanged so it can be looked "
-            "into; restore it from a copy, or remove it and authorize again.",
-            location=location,
-            code="empty_file",
-        )
+        raise SettingsStoreError("empty_file", location=location)
     plaintext, salt = cipher.decrypt(data, location)
     try:
         document = json.loads(plaintext)
     except ValueError:
-        raise SettingsStoreError(
-            f"{location} decrypts but is not valid JSON. It was left unchanged.", location=location, code="not_json"
-        ) from None
+        raise SettingsStoreError("not_json", location=location) from None
     return OAuthSettings.from_document(document, location), salt
 
 
@@ -141,16 +113,14 @@ def file_identity(status: os.stat_result) -> tuple[int, ...]:
 
 
 def os_error(action: str, path: str, exc: OSError) -> SettingsStoreError:
+    """``exc``, raised while ``action`` (read, write, create_lock) was done to ``path``, with its errno's name."""
     folder = os.path.dirname(path)
-    reason = os.strerror(exc.errno) if exc.errno else str(exc)
-    if exc.errno == errno.ENOENT and not os.path.isdir(folder):
-        fix = f"The folder {folder} does not exist: create it (or mount the shared volume) first."
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = f"OAuthSettingsLocation must be readable and writable by this process: fix the permissions of {folder}."
-    else:
-        fix = "Check the OAuthSettingsLocation property and the storage behind it."
     return SettingsStoreError(
-        f"Cannot {action} {path}: {reason}. {fix} The saved settings were left unchanged.",
+        "os_error",
         location=path,
-        code="os_error",
+        action=action,
+        reason=os.strerror(exc.errno) if exc.errno else str(exc)[:160],
+        errno=errno.errorcode.get(exc.errno or 0),
+        folder=folder,
+        folder_missing=exc.errno == errno.ENOENT and not os.path.isdir(folder),
     )

@@ -35,7 +35,6 @@ from airflow_provider_bigcommerce.core.auth.settings.file_format import (
     check_folder_mode,
     decode_settings,
     file_identity,
-    not_a_file,
     open_regular,
     os_error,
     write_settings_file,
@@ -100,19 +99,11 @@ class SettingsStore:
             return None
         if settings.store_id != self.store_id:
             raise SettingsStoreError(
-                f"{self.location} holds OAuth settings for store '{settings.store_id}', but StoreId is "
-                f"'{self.store_id}'. Give each store its own OAuthSettingsLocation, or correct StoreId. "
-                "The file was left unchanged.",
-                location=self.location,
-                code="other_store",
+                "other_store", location=self.location, saved=settings.store_id, store_id=self.store_id
             )
         if self.client_id and settings.client_id and settings.client_id != self.client_id:
             raise SettingsStoreError(
-                f"{self.location} holds a token issued to the app with client id '{settings.client_id}', but "
-                f"OAuthClientId is '{self.client_id}'. Give each app its own OAuthSettingsLocation, or correct "
-                "OAuthClientId. The file was left unchanged.",
-                location=self.location,
-                code="other_client",
+                "other_client", location=self.location, saved=settings.client_id, client_id=self.client_id
             )
         if settings is not self._announced:
             self._announced = settings
@@ -269,12 +260,7 @@ class FileSettingsStore(SettingsStore):
                         delay = min(delay * 2, 0.05)
                     except OSError as exc:
                         raise SettingsStoreError(
-                            f"The storage of {self.location} does not support file locks "
-                            f"({os.strerror(exc.errno)}), so workers cannot share it safely. Use local disk or NFSv4 "
-                            "with working locks (see docs/deployment.md, 'Where the lock holds'), or refresh from a "
-                            "single process.",
-                            location=self.location,
-                            code="locks_unsupported",
+                            "locks_unsupported", location=self.location, reason=os.strerror(exc.errno)
                         ) from None
                 yield
             finally:
@@ -291,21 +277,16 @@ class FileSettingsStore(SettingsStore):
             fd = os.open(lock_path, flags, 0o600)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise not_a_file(self.location, lock_path, "is a symbolic link", "lock_is_symlink") from None
-            raise os_error("create the lock file for", self.location, exc) from None
+                raise SettingsStoreError("lock_is_symlink", location=self.location, path=lock_path) from None
+            raise os_error("create_lock", self.location, exc) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
-            raise not_a_file(self.location, lock_path, "is not a regular file", "lock_not_regular")
+            raise SettingsStoreError("lock_not_regular", location=self.location, path=lock_path)
         return fd
 
     def _lock_timeout(self) -> SettingsStoreError:
-        lock_path = self.location + ".lock"
         return SettingsStoreError(
-            f"Waited {self.lock_timeout_s:.0f} s for the lock on {self.location}: another process holds it (an "
-            "exchange or refresh in progress, or a hung process). Try again; if it persists, find the process "
-            f"holding {lock_path} (e.g. with 'fuser {lock_path}').",
-            location=self.location,
-            code="lock_timeout",
+            "lock_timeout", location=self.location, waited_s=self.lock_timeout_s, lock_path=self.location + ".lock"
         )
 
     def _prepare_folder(self) -> None:

@@ -22,12 +22,8 @@ def open_settings_store(
     """The store ``OAuthSettingsLocation`` names, bound to this connection's StoreId and OAuthClientId."""
     location = properties.settings_location
     if not location or location == MEMORY_PREFIX:
-        raise PropertyError(
-            "OAuthSettingsLocation",
-            "oauth_settings_location",
-            "is not set" if not location else "names no memory id",
-            "Set it to a file on storage every worker shares, or to memory://<id> for one process.",
-        )
+        code = "missing" if not location else "no_memory_id"
+        raise PropertyError(code, "OAuthSettingsLocation", "oauth_settings_location", needed_for="oauth_token_source")
     binding = {"store_id": properties.store_id, "client_id": properties.oauth_client_id, "on_secret": on_secret}
     if location.startswith(MEMORY_PREFIX):
         return MemorySettingsStore(location, **binding)

@@ -62,13 +62,8 @@ _MAX_BYTES = 1 << 20  # a settings file is a few KiB
 def open_object_store(location: str, cipher: SettingsCipher, **binding: Any) -> ObjectSettingsStore:
     """The store for a ``scheme://`` location; only stores with conditional writes wired here are accepted."""
     if not location.startswith(PREFIXES):
-        raise PropertyError(
-            "OAuthSettingsLocation",
-            "oauth_settings_location",
-            f"uses {location.partition('://')[0]}://, where this provider cannot write conditionally",
-            "Use a file path on a shared volume, or s3://bucket/key "
-            "(see docs/deployment.md, 'Settings without a shared POSIX volume').",
-        )
+        scheme = location.partition("://")[0]
+        raise PropertyError("store_not_supported", "OAuthSettingsLocation", "oauth_settings_location", scheme=scheme)
     return ObjectSettingsStore(location, cipher, **binding)
 
 
@@ -93,12 +88,7 @@ class ObjectSettingsStore(SettingsStore):
         self.lease_s = lease_s
         self._bucket, _, self._key = location.removeprefix("s3://").partition("/")
         if not self._bucket or not self._key or self._key.endswith("/"):
-            raise PropertyError(
-                "OAuthSettingsLocation",
-                "oauth_settings_location",
-                "names no object (s3://bucket/key expected)",
-                "Give the bucket and the object's key, e.g. s3://my-bucket/bigcommerce/OAuthSettings.txt.",
-            )
+            raise PropertyError("no_object_key", "OAuthSettingsLocation", "oauth_settings_location")
         self._fs = filesystem
         self._cached: tuple[str, OAuthSettings, bytes] | None = None  # etag, settings, salt
         self._cached_at = -float("inf")
@@ -151,13 +141,7 @@ class ObjectSettingsStore(SettingsStore):
             answer = current if current is not None and current["Body"] == data else None  # a nonce makes it unique
         if answer is None:
             self._cached = None
-            raise SettingsStoreError(
-                f"{self.location} was changed by another process since it was read, so this write was refused "
-                "(compare-and-swap) and the other process's settings were kept. Try again; if it persists, "
-                "something writes the object without holding its lease.",
-                location=self.location,
-                code="concurrent_write",
-            )
+            raise SettingsStoreError("concurrent_write", location=self.location)
         state["etag"], state["salt"] = answer["ETag"], salt
         self._cached, self._cached_at = (answer["ETag"], settings, salt), time.monotonic()
 
@@ -182,11 +166,7 @@ class ObjectSettingsStore(SettingsStore):
                     break
             if time.monotonic() > deadline:
                 raise SettingsStoreError(
-                    f"Waited {self.lock_timeout_s:.0f} s for the lease on {self.location}: another process holds "
-                    f"it (an exchange or refresh in progress). Try again; a lease of a dead process expires "
-                    f"{self.lease_s:.0f} s after it was taken.",
-                    location=self.location,
-                    code="lock_timeout",
+                    "lock_timeout", location=self.location, waited_s=self.lock_timeout_s, lease_s=self.lease_s
                 )
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.2)
@@ -211,7 +191,7 @@ class ObjectSettingsStore(SettingsStore):
         except FileNotFoundError:
             if missing_ok:
                 return None
-            raise self._error(method, "the bucket or object does not exist") from None
+            raise self._error(method, "not_found") from None
         except Exception as exc:  # botocore and s3fs raise many kinds; each becomes one typed error
             status = _status_of(exc)
             if conflict_ok and status in (409, 412):
@@ -228,26 +208,15 @@ class ObjectSettingsStore(SettingsStore):
             try:
                 import fsspec
             except ImportError:  # pragma: no cover - fsspec comes with Airflow
-                raise self._error("open", "fsspec is not installed") from None
+                raise self._error("open", "fsspec_missing") from None
             try:
                 self._fs = fsspec.filesystem("s3")
             except ImportError:
-                raise SettingsStoreError(
-                    f"{self.location} is on S3, which needs the s3fs package: pip install s3fs (or "
-                    "apache-airflow-providers-amazon).",
-                    location=self.location,
-                    code="s3_unsupported",
-                ) from None
+                raise SettingsStoreError("s3_unsupported", location=self.location) from None
         return self._fs
 
     def _error(self, action: str, reason: str) -> SettingsStoreError:
-        return SettingsStoreError(
-            f"Cannot {action.replace('_', ' ')} {self.location}: {reason}. Check the bucket, the credentials "
-            "(AWS settings of this worker) and that the store supports conditional writes. The saved settings "
-            "were left unchanged.",
-            location=self.location,
-            code="object_store_error",
-        )
+        return SettingsStoreError("object_store_error", location=self.location, action=action, reason=reason)
 
 
 async def _request(filesystem: Any, method: str, **kwargs: Any) -> dict[str, Any]:

@@ -73,11 +73,7 @@ class OAuthSettings:
         """
         context = token.get("context")
         if context and context != f"stores/{store_id}":
-            raise OAuthError(
-                f"The authorization was granted for '{context}', but StoreId is '{store_id}'. Approve the app in "
-                "the control panel of the store StoreId names, or correct StoreId.",
-                error_code="wrong_store",
-            )
+            raise OAuthError("wrong_store", context=str(context)[:80], store_id=store_id)
         return cls(
             store_id=store_id,
             client_id=client_id,
@@ -94,19 +90,10 @@ class OAuthSettings:
     @classmethod
     def from_document(cls, document: Any, location: str) -> OAuthSettings:
         if not isinstance(document, dict) or not document.get("StoreId"):
-            raise SettingsStoreError(
-                f"{location} decrypts but holds no OAuth settings. It was left unchanged.",
-                location=location,
-                code="not_settings",
-            )
+            raise SettingsStoreError("not_settings", location=location)
         version = document.get("FormatVersion", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise SettingsStoreError(
-                f"{location} was written by a newer version of this provider (format "
-                f"{version}). Upgrade airflow-provider-bigcommerce here too.",
-                location=location,
-                code="newer_format",
-            )
+            raise SettingsStoreError("newer_format", location=location, version=str(version)[:20])
         values = {name: document[key] for key, name in _DOCUMENT_NAMES.items() if document.get(key) is not None}
         return cls(**values)
 
