@@ -2,13 +2,14 @@
 listing id read (channels.v3.yml ``getChannelListings``: ``limit``, ``after``, ``date_modified:min/max``; no
 ``page``), with ``meta.pagination`` (``total``, ``count``, ``total_pages``, ``links``).
 
-Channel ``c`` lists every ``c``-th product (the storefront all of them). Listing ids run on from channel to channel
-and are dated by a timeline of their own: a listing's ``date_modified`` is when the product was assigned to (or
-changed on) the channel, which the product's own ``date_modified`` does not show.
+Channel ``c`` lists every ``c``-th product (the storefront all of them), in an order of its own. Listing ids run on
+from channel to channel and are dated by a timeline of their own: a listing's ``date_modified`` is when the product
+was assigned to (or changed on) the channel, which the product's own ``date_modified`` does not show.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from bigcommerce_lookalike.catalog import Catalog
@@ -32,12 +33,19 @@ class ChannelListings:
         """The listing id before the channel's first one: ids run on across channels."""
         return sum(self.count(channel) for channel in range(1, channel_id))
 
+    def product_of(self, channel_id: int, index: int) -> int:
+        """The product of a channel's listing at ``index``: the channel's products, each once, in an order of the
+        channel's own (a step through them coprime with their count), so listings and products are dated apart."""
+        count = self.count(channel_id)
+        step = next(step for step in (7, 11, 13, 17, 19, 23) if math.gcd(step, count) == 1)
+        return (index * step % count + 1) * channel_id
+
     def timeline(self, channel_id: int) -> Timeline:
         return Timeline(self.seed, KIND_LISTING_TIME + channel_id, self.count(channel_id), self.start, self.end)
 
     def record(self, channel_id: int, index: int, modified: int) -> dict[str, Any]:
         """channels.v3.yml ``Listing``: the product and each of its variants, all in state ``active``."""
-        product_id = (index + 1) * channel_id
+        product_id = self.product_of(channel_id, index)
         name = self.catalog.facts(product_id).name
         first_variant, variants = self.catalog.variant_span(product_id - 1)
         dates = {"date_created": iso8601(modified - 86400), "date_modified": iso8601(modified)}

@@ -20,7 +20,7 @@ from bigcommerce_lookalike.timeline import Timeline
 KIND_METAFIELD = 100  # + the collection's number
 KIND_METAFIELD_TIME = 120  # + the collection's number
 PER_TWO_OWNERS = 3  # three metafields for every two owners
-STORE_METAFIELDS = 4
+FEWEST = 6  # and never fewer than six: a third of the data's time range always holds one (a Timeline's sixths)
 _NAMESPACES = ("erp", "marketplace", "shipping", "reviews")
 _KEYS = ("external_id", "color_code", "warehouse_bin", "season", "supplier", "sync_state")
 # products_catalog.v3.yml ``metafield_Base.permission_set``.
@@ -58,7 +58,7 @@ class Metafields:
 
     @cached_property
     def count(self) -> int:
-        return STORE_METAFIELDS if self.collection.string_ids else self.owners * PER_TWO_OWNERS // 2
+        return max(FEWEST, self.owners * PER_TWO_OWNERS // 2) if self.owners else 0
 
     @cached_property
     def timeline(self) -> Timeline:

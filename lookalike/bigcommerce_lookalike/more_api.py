@@ -137,15 +137,16 @@ class MoreApi:
 
     def listings(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         """One page of a channel's listings: those after ``after`` within the date filter; a channel that does not
-        exist answers 200 with no data, as channels.v3.yml says."""
+        exist answers 200 with no data, as channels.v3.yml says. ``Misbehaviour.ignore_page`` ignores ``after``
+        (this list's page parameter): every request gets the first page."""
         store, book = self.store, self.more.listings
-        store._misbehaviour(LISTINGS)
+        _, lies = store._misbehaviour(LISTINGS)
         channel_id = int(args[0])
         timeline = book.timeline(channel_id)
         low, high = store.date_range(timeline, query, *V3_DATES, 0, timeline.count, time.time())
         limit = v3_limit(query, store.readings.page_cap)
         first = low
-        if query.get("after"):
+        if query.get("after") and not lies.ignore_page:
             try:
                 after = int(query["after"])
             except ValueError:

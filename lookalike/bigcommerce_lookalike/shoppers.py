@@ -26,6 +26,7 @@ KIND_WISHLIST = 156
 # (name, is_default, is_group_for_guests): customers belong to groups 1 and 2 (``CustomerShape``).
 _GROUPS = (("Retail", True, False), ("Wholesale", False, False), ("Guests", False, True), ("VIP", False, False))
 _ATTRIBUTES = (("Loyalty tier", "string"), ("Shoe size", "number"), ("Birthday", "date"))
+_ATTRIBUTES += (("Preferred store", "string"), ("Referrals", "number"), ("Member since", "date"))
 _TIERS = ("bronze", "silver", "gold")
 _SEGMENTS = ("Frequent buyers", "Lapsed customers", "Newsletter readers")
 _PROMOTIONS = ("Spring sale", "Free shipping over 100", "Buy two get one", "Welcome back", "Staff discount")

@@ -53,15 +53,21 @@ _COUNTRIES = (
 )
 
 
+# pickup_methods.v3.yml: each location offers these ways to collect, ``PICKUP_METHOD`` first.
+_PICKUPS = (words.PICKUP_METHOD[1:], ("Curbside", "Call us when you arrive", "Ready within 4 hours"))
+_PICKUPS += (("Locker", "Use the code we send you", "Ready next day"),)
+
+
 class StoreSetup:
     """The setup lists of one store."""
 
     def __init__(self, seed: int, start: int, end: int, api_root: str) -> None:
         self.start = start
         self.api_root = api_root  # "{base_url}/stores/{hash}/v2", for the countries' states links
-        self._pickup_times = Timeline(seed, KIND_PICKUP_TIME, len(LOCATIONS), start, end)
+        pickups = len(LOCATIONS) * len(_PICKUPS)
+        self._pickup_times = Timeline(seed, KIND_PICKUP_TIME, pickups, start, end)
         self.locations = Records(len(LOCATIONS), self.location)
-        self.pickup_methods = Records(len(LOCATIONS), self.pickup_method, self._pickup_times)
+        self.pickup_methods = Records(pickups, self.pickup_method, self._pickup_times)
         self.shipping_zones = Records(len(_ZONES), self.shipping_zone)
         self.currencies = Records(len(_CURRENCIES), self.currency)
         self.tax_classes = Records(len(_TAX_CLASSES), self.tax_class)
@@ -103,16 +109,17 @@ class StoreSetup:
         }
 
     def pickup_method(self, index: int) -> dict[str, Any]:
-        """pickup_methods.v3.yml ``PickupMethod``: one per location."""
-        _, name, instructions, description = words.PICKUP_METHOD
+        """pickup_methods.v3.yml ``PickupMethod``: each of ``_PICKUPS`` at each location."""
+        location, kind = divmod(index, len(_PICKUPS))
+        name, instructions, description = _PICKUPS[kind]
         modified = self._pickup_times.at(index)
         return {
             "id": index + 1,
-            "location_id": LOCATIONS[index][0],
+            "location_id": LOCATIONS[location][0],
             "display_name": name,
             "collection_instructions": instructions,
             "collection_time_description": description,
-            "location_identity": LOCATIONS[index][0],
+            "location_identity": LOCATIONS[location][0],
             "date_created": iso8601(modified - 86400),
             "date_modified": iso8601(modified),
         }
