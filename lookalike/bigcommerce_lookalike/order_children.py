@@ -61,7 +61,6 @@ class OrderChildren:
         if not draws.chance(0.3):
             return Records(0, dict)
         coupon = self._coupons[draws.below(len(self._coupons))]
-        discount = int(float(coupon["amount"]) * 100)
 
         def render(_: int) -> dict[str, Any]:
             return {
@@ -71,7 +70,7 @@ class OrderChildren:
                 "code": coupon["code"],
                 "amount": coupon["amount"],
                 "type": _COUPON_TYPES[coupon["type"]],
-                "discount": discount / 100,
+                "discount": float(coupon["amount"]),
             }
 
         return Records(1, render)
