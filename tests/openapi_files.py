@@ -161,6 +161,21 @@ class OpenApi:
         errors = sorted(validator.iter_errors(document), key=lambda error: list(error.absolute_path))
         assert not errors, "\n".join(f"{list(error.absolute_path)}: {error.message}" for error in errors[:10])
 
+    def undeclared(self, log: Any) -> list[tuple[str, tuple[str, ...]]]:
+        """Each distinct (the template a request of ``log`` matched, or its own path when none did; the query
+        parameter names no matching GET declares, or all of them). ``log``: the lookalike's request log."""
+        found = set()
+        for request in log:
+            declared = self.declared_get(request.path)
+            if request.method != "GET" or not declared:
+                found.add((request.path, request.params))
+                continue
+            allowed = frozenset().union(*(get.query for get in declared))
+            extra = tuple(name for name in request.params if name not in allowed)
+            if extra:
+                found.add((declared[0].template, extra))
+        return sorted(found)
+
     def declared_get(self, request_path: str) -> list[DeclaredGet]:
         """The GETs whose template matches ``request_path`` (``v3/orders/101/transactions``), the most literal
         template only (``v2/orders/count`` over ``v2/orders/{order_id}``); one per file that declares it."""

@@ -29,6 +29,8 @@ from bigcommerce_lookalike.paging import (
     v3_limit,
     v3_window,
 )
+from bigcommerce_lookalike.product_parts import INCLUDES as PART_INCLUDES
+from bigcommerce_lookalike.product_parts import NARROW_INCLUDES, NARROW_PAGE
 from bigcommerce_lookalike.readings import Readings
 from bigcommerce_lookalike.store_data import StoreData
 from bigcommerce_lookalike.timeline import Moments, Timeline
@@ -310,10 +312,14 @@ class StoreApi:
         render: Callable[[int], str],
         *,
         paginated: bool = True,
+        page_cap: int | None = None,
     ) -> ApiResult:
+        """A v3 list read by page; ``page_cap``: at most this many a page, whatever ``limit`` asks (and the
+        store's own ``readings.page_cap``)."""
         ordinal, lies = self._misbehaviour(key)
         selection = _by_ids(selection, query, "id")
-        page, limit = v3_window(query, self.readings.page_cap)
+        caps = [cap for cap in (self.readings.page_cap, page_cap) if cap is not None]
+        page, limit = v3_window(query, min(caps) if caps else None)
         if lies.ignore_page:
             page = 1
         start = (page - 1) * limit
@@ -342,7 +348,18 @@ class StoreApi:
         selection = self._changed(
             "v3/catalog/products", Selection(low, high, direction == "desc"), query, _V3_DATE_FILTERS
         )
-        return self._offset_list("v3/catalog/products", query, selection, catalog.product_json)
+        # products_catalog.v3.yml ``include``: the parts the lookalike has are added; the others are left out.
+        includes = frozenset(name.strip() for name in query.get("include", "").split(",")) & PART_INCLUDES
+        if not includes:
+            return self._offset_list("v3/catalog/products", query, selection, catalog.product_json)
+        parts = self.data.more.parts
+        return self._offset_list(
+            "v3/catalog/products",
+            query,
+            selection,
+            lambda index: parts.with_parts(catalog.product_json(index), index + 1, includes),
+            page_cap=NARROW_PAGE if includes & NARROW_INCLUDES else None,
+        )
 
     def variants(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
         catalog = self.data.catalog

@@ -11,6 +11,7 @@ from bigcommerce_lookalike.extras_api import ExtrasApi
 from bigcommerce_lookalike.faults import FaultInjector, FaultSettings
 from bigcommerce_lookalike.gateway import ApiGateway
 from bigcommerce_lookalike.jwt_mint import encode_hs256, signed_payload_claims
+from bigcommerce_lookalike.more_api import MoreApi
 from bigcommerce_lookalike.oauth import OAuthService
 from bigcommerce_lookalike.rate_limit import FixedWindowRateLimiter
 from bigcommerce_lookalike.seeded import Draws
@@ -60,6 +61,7 @@ class Services:
         self.changes = StoreChanges()
         api = StoreApi(self.data, self.changes, config.readings)
         api.add_routes(ExtrasApi(api, self.data.extras).table())
+        api.add_routes(MoreApi(api, self.data.more).table())
         self.gateway = ApiGateway(api, self.profile.store_hash, self.limiter, self.faults, self.tokens, self.stats)
         # Credentials derive from the seed, so a restarted lookalike accepts what a client saved before.
         draws = Draws(config.seed, KIND_CREDENTIALS, 0)

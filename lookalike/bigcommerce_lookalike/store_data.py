@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bigcommerce_lookalike.catalog import Catalog
 from bigcommerce_lookalike.config import SandboxConfig
 from bigcommerce_lookalike.customers import CustomerBook
+from bigcommerce_lookalike.more_store import MoreStore
 from bigcommerce_lookalike.orders import KIND_ORDER_TIME, OrderBook
 from bigcommerce_lookalike.store_extras import StoreExtras
 from bigcommerce_lookalike.store_profile import StoreProfile
@@ -40,6 +41,9 @@ class StoreData:
             digital_line_items=config.digital_line_items,
         )
         self.extras = StoreExtras(seed, start, end, self.catalog, self.customers, self.orders)
+        self.more = MoreStore(
+            seed, start, end, self.profile, api_root, self.catalog, self.customers, self.orders, self.extras
+        )
 
     @property
     def time_range(self) -> tuple[datetime, datetime] | None:

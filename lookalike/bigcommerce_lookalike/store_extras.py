@@ -35,7 +35,7 @@ _CHANNELS = (("Storefront", "storefront", "bigcommerce"), ("Point of Sale", "pos
 _CHANNELS += (("Amazon", "marketplace", "amazon"),)
 _PAGE_NAMES = ("About Us", "Contact", "Shipping & Returns", "FAQ", "Privacy Policy", "Terms", "Blog", "Sizes", "Care")
 _REFUND_REASONS = ("Customer request", "Damaged in transit", "Wrong size", "Duplicate order")
-_LOCATIONS = ((1, "BC-LOCATION-1", "Default location"), (2, "WAREHOUSE-2", "Warehouse"))
+LOCATIONS = ((1, "BC-LOCATION-1", "Default location"), (2, "WAREHOUSE-2", "Warehouse"))
 
 
 class StoreExtras:
@@ -178,7 +178,7 @@ class StoreExtras:
         stock = variant.get("inventory_level") or 0
         second = draws.below(20)
         locations = []
-        for (location_id, code, name), onhand in zip(_LOCATIONS, (stock, second), strict=True):
+        for (location_id, code, name), onhand in zip(LOCATIONS, (stock, second), strict=True):
             locations.append(
                 {
                     "location_id": location_id,

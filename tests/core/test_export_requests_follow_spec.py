@@ -23,22 +23,6 @@ def store(make_shared_sandbox):
     return make_shared_sandbox(seed=11, orders=300, products=40, customers=60, quota=100_000)
 
 
-def _undeclared(openapi, log) -> list[tuple[str, tuple[str, ...]]]:
-    """Each distinct (the template a request matched, or its own path when none did; the query parameter names
-    no matching GET declares, or all of them)."""
-    found = set()
-    for request in log:
-        declared = openapi.declared_get(request.path)
-        if request.method != "GET" or not declared:
-            found.add((request.path, request.params))
-            continue
-        allowed = frozenset().union(*(get.query for get in declared))
-        extra = tuple(name for name in request.params if name not in allowed)
-        if extra:
-            found.add((declared[0].template, extra))
-    return sorted(found)
-
-
 @pytest.mark.parametrize("name", list(RESOURCES))
 def test_every_request_of_a_catalogue_export_is_declared_in_the_official_file_of_its_list(
     name, store, make_client, openapi, tmp_path
@@ -52,7 +36,7 @@ def test_every_request_of_a_catalogue_export_is_declared_in_the_official_file_of
 
     log = store.stats.request_log()
     assert manifest["records"] > 0 and len(log) == store.stats.requests == manifest["requests"]
-    assert _undeclared(openapi, log) == []
+    assert openapi.undeclared(log) == []
 
 
 def test_the_check_flags_an_undeclared_parameter_and_an_undeclared_path(store, make_client, openapi):
@@ -70,7 +54,7 @@ def test_the_check_flags_an_undeclared_parameter_and_an_undeclared_path(store, m
     with pytest.raises(BigCommerceApiError):
         client.request("GET", "v3/orders/101/everything")
 
-    assert _undeclared(openapi, store.stats.request_log()) == [
+    assert openapi.undeclared(store.stats.request_log()) == [
         ("v2/store", ("page",)),
         ("v3/orders/101/everything", ()),
         ("v3/orders/{order_id}/transactions", ("limit",)),

@@ -33,6 +33,68 @@ ENDPOINTS = [
     ("v3/inventory/items", {"limit": 250}, "inventory.v3.yml", "/inventory/items"),
     ("v3/catalog/categories", {"limit": 250}, "categories_catalog.v3.yml", "/catalog/categories"),
     ("v3/orders/payment_actions/refunds", {"limit": 250}, "orders.v3.yml", "/orders/payment_actions/refunds"),
+    # the metafields of every collection, first pages and cursor pages
+    ("v3/catalog/products/metafields", {"limit": 250}, "products_catalog.v3.yml", "/catalog/products/metafields"),
+    ("v3/catalog/products/metafields", {"limit": 5, "after": "aWQ6NQ=="}, "products_catalog.v3.yml",
+     "/catalog/products/metafields"),
+    ("v3/catalog/variants/metafields", {"limit": 250}, "product-variants_catalog.v3.yml",
+     "/catalog/variants/metafields"),
+    ("v3/catalog/categories/metafields", {}, "categories_catalog.v3.yml", "/catalog/categories/metafields"),
+    ("v3/catalog/brands/metafields", {}, "brands_catalog.v3.yml", "/catalog/brands/metafields"),
+    ("v3/customers/metafields", {"limit": 250}, "customers.v3.yml", "/customers/metafields"),
+    ("v3/orders/metafields", {"limit": 250}, "orders.v3.yml", "/orders/metafields"),
+    ("v3/channels/metafields", {}, "channels.v3.yml", "/channels/metafields"),
+    ("v3/inventory/locations/metafields", {}, "locations.v3.yml", "/inventory/locations/metafields"),
+    ("v3/store/metafields", {}, "store_information.v3.yml", "/store/metafields"),
+    ("v3/channels/1/listings", {"limit": 50}, "channels.v3.yml", "/channels/{channel_id}/listings"),
+    ("v3/channels/2/listings", {"limit": 5, "after": "4"}, "channels.v3.yml", "/channels/{channel_id}/listings"),
+    # customers and marketing
+    ("v2/customer_groups", {}, "customers.v2.yml", "/customer_groups"),
+    ("v2/customer_groups/count", {}, "customers.v2.yml", "/customer_groups/count"),
+    ("v3/customers/subscribers", {"limit": 250}, "subscribers.v3.yml", "/customers/subscribers"),
+    ("v3/customers/attributes", {}, "customers.v3.yml", "/customers/attributes"),
+    ("v3/customers/attribute-values", {"limit": 250}, "customers.v3.yml", "/customers/attribute-values"),
+    ("v3/segments", {}, "segments.v3.yml", "/segments"),
+    ("v3/promotions", {}, "promotions.v3.yml", "/promotions"),
+    ("v3/wishlists", {}, "wishlists.v3.yml", "/wishlists"),
+    # store setup
+    ("v3/inventory/locations", {}, "locations.v3.yml", "/inventory/locations"),
+    ("v3/pickup/methods", {}, "pickup_methods.v3.yml", "/pickup/methods"),
+    ("v2/shipping/zones", {}, "shipping.v2.yml", "/shipping/zones"),
+    ("v2/shipping/zones/3/methods", {}, "shipping.v2.yml", "/shipping/zones/{zone_id}/methods"),
+    ("v2/currencies", {}, "currencies.v2.yml", "/currencies"),
+    ("v2/tax_classes", {}, "tax_classes.v2.yml", "/tax_classes"),
+    ("v2/payments/methods", {}, "methods_payments.v2.yml", "/payments/methods"),
+    ("v3/sites", {}, "sites.v3.yml", "/sites"),
+    ("v3/storefront/redirects", {}, "redirects.v3.yml", "/storefront/redirects"),
+    ("v2/countries", {}, "geography.v2.yml", "/countries"),
+    ("v2/countries/count", {}, "geography.v2.yml", "/countries/count"),
+    ("v2/blog/posts", {}, "store_content.v2.yml", "/blog/posts"),
+    ("v2/blog/posts/count", {}, "store_content.v2.yml", "/blog/posts/count"),
+    ("v3/store/systemlogs", {}, "store_logs.v3.yml", "/store/systemlogs"),
+    # the children people ask for
+    ("v3/catalog/products", {"include": "images,custom_fields", "limit": 50}, "products_catalog.v3.yml",
+     "/catalog/products"),
+    ("v3/catalog/products", {"include": "options,modifiers"}, "products_catalog.v3.yml", "/catalog/products"),
+]  # fmt: skip
+# One record by its path: what a deletion candidate is read back with.
+SINGLE_RECORDS = [
+    ("v2/customer_groups/2", "customers.v2.yml", "/customer_groups/{customer_group_id}"),
+    ("v3/wishlists/3", "wishlists.v3.yml", "/wishlists/{wishlist_id}"),
+    ("v3/sites/1", "sites.v3.yml", "/sites/{site_id}"),
+    ("v2/blog/posts/4", "store_content.v2.yml", "/blog/posts/{id}"),
+]
+# Lists per parent record: (path template, parents, OpenAPI file, path in that file).
+PER_PARENT = [
+    ("v2/orders/{}/coupons", range(100, 160), "orders.v2.oas2.yml", "/orders/{order_id}/coupons"),
+    ("v2/orders/{}/shipments", range(100, 160), "orders.v2.oas2.yml", "/orders/{order_id}/shipments"),
+    ("v2/orders/{}/taxes", range(100, 160), "orders.v2.oas2.yml", "/orders/{order_id}/taxes"),
+    (
+        "v3/catalog/products/{}/reviews",
+        range(1, 40),
+        "products_catalog.v3.yml",
+        "/catalog/products/{product_id}/reviews",
+    ),
 ]
 
 
@@ -43,6 +105,31 @@ def test_endpoint_answer_matches_official_schema(client, openapi, path, params, 
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"] == "application/json"
     openapi.assert_valid(openapi.response_validator(spec, spec_path), response.json())
+
+
+@pytest.mark.parametrize(("path", "spec", "spec_path"), SINGLE_RECORDS, ids=[e[0] for e in SINGLE_RECORDS])
+def test_one_record_by_its_path_matches_official_schema(client, openapi, path, spec, spec_path):
+    response = client.get(path)
+
+    assert response.status_code == 200, response.text
+    openapi.assert_valid(openapi.response_validator(spec, spec_path), response.json())
+
+
+@pytest.mark.parametrize(("template", "parents", "spec", "spec_path"), PER_PARENT, ids=[e[0] for e in PER_PARENT])
+def test_lists_per_parent_match_official_schema_and_answer_nothing_with_204_or_an_empty_page(
+    client, openapi, template, parents, spec, spec_path
+):
+    validator = openapi.response_validator(spec, spec_path)
+    answered = 0
+    for parent in parents:
+        response = client.get(template.format(parent))
+        if response.status_code == 204:
+            assert response.content == b"" and template.startswith("v2/")
+            continue
+        assert response.status_code == 200, response.text
+        openapi.assert_valid(validator, response.json())
+        answered += bool(response.json() if template.startswith("v2/") else response.json()["data"])
+    assert answered >= 5
 
 
 def test_v2_order_with_inline_line_items_matches_official_schema(client, openapi):

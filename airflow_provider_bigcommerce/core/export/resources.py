@@ -15,6 +15,7 @@ from airflow_provider_bigcommerce.core.export.consignments import (
     shipping_addresses_of,
     stock_by_location,
 )
+from airflow_provider_bigcommerce.core.export.product_parts import parts_of
 from airflow_provider_bigcommerce.core.export.windows import Window, api_version, filter_timestamp
 from airflow_provider_bigcommerce.core.paging.fan_out import FanOut
 from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE
@@ -190,6 +191,29 @@ _IDS_ONLY = Deletions("ids", {"include_fields": "id"}, _BY_ID_IN)  # lists that 
 _ALL_IDS = Deletions("ids", confirm=_BY_ID_IN)  # no include_fields: whole records, still 250 a page
 _ARCHIVED_ORDERS = Deletions("archived", {"is_deleted": "true"}, fallback=Deletions("ids", confirm=_BY_ID_SPAN))
 
+
+def _by_path(path: str) -> Deletions:
+    """Candidates read one by one by the record's own path, which answers 404 once it is gone."""
+    return Deletions("ids", confirm=Confirm(path=path))
+
+
+# The collection-wide metafield lists: one list per collection, not one request per record; each declares
+# ``date_modified:min``/``date_modified:max`` and ``before``/``after`` cursors (products_catalog.v3.yml
+# ``getProductsMetafields``, product-variants_catalog.v3.yml, categories_catalog.v3.yml, brands_catalog.v3.yml,
+# customers.v3.yml, orders.v3.yml, channels.v3.yml, locations.v3.yml ``getLocationsMetafields``,
+# store_information.v3.yml ``getStoreMetafields``). None declares a read by id, so their deletions are not tracked.
+_METAFIELDS = (
+    ("product_metafields", "v3/catalog/products/metafields"),
+    ("variant_metafields", "v3/catalog/variants/metafields"),
+    ("category_metafields", "v3/catalog/categories/metafields"),
+    ("brand_metafields", "v3/catalog/brands/metafields"),
+    ("customer_metafields", "v3/customers/metafields"),
+    ("order_metafields", "v3/orders/metafields"),
+    ("channel_metafields", "v3/channels/metafields"),
+    ("location_metafields", "v3/inventory/locations/metafields"),
+    ("store_metafields", "v3/store/metafields"),
+)
+
 RESOURCES: dict[str, Resource] = {
     resource.name: resource
     for resource in (
@@ -236,6 +260,68 @@ RESOURCES: dict[str, Resource] = {
         Resource("inventory", "v3/inventory/items", derive=stock_by_location),
         Resource("pages", "v3/content/pages", deletions=_ALL_IDS),
         Resource("store_information", "v2/store"),
+        *(Resource(name, path, {}, _V3_FILTER) for name, path in _METAFIELDS),
+        # Every channel, then its listings modified in the window (channels.v3.yml ``getChannelListings``): a
+        # listing's own date_modified moves when a product is assigned to the channel; the product's does not.
+        Resource(
+            "channel_listings",
+            "v3/channels",
+            {},
+            _V3_FILTER,
+            fan_out=FanOut("v3/channels/{id}/listings", filter_on="child"),
+        ),
+        # -- customers and marketing --
+        # customers.v2.yml dates its groups without a time zone (``2023-07-17 06:30:41``): no window can be placed.
+        Resource("customer_groups", "v2/customer_groups", deletions=_by_path("v2/customer_groups/{id}")),
+        Resource("subscribers", "v3/customers/subscribers", {}, _V3_FILTER, deletions=_ALL_IDS),
+        Resource("customer_attributes", "v3/customers/attributes", {}, _V3_FILTER),
+        Resource("customer_attribute_values", "v3/customers/attribute-values", {}, _V3_FILTER),
+        Resource("segments", "v3/segments"),  # segments.v3.yml: UUID ids, no date filter
+        # promotions.v3.yml ``getPromotions`` declares ``id``: one id a request.
+        Resource("promotions", "v3/promotions", deletions=Deletions("ids", confirm=Confirm(param="id"))),
+        Resource("wishlists", "v3/wishlists", deletions=_by_path("v3/wishlists/{id}")),
+        # -- store setup --
+        Resource(
+            "locations",
+            "v3/inventory/locations",
+            deletions=Deletions("ids", confirm=Confirm(param="location_id:in", batch=200)),
+        ),
+        Resource("pickup_methods", "v3/pickup/methods", {}, _V3_FILTER, deletions=_ALL_IDS),
+        # shipping.v2.yml and currencies.v2.yml give these lists no count, so an id read of them is never
+        # confirmed and could write no tombstone: their deletions are not tracked.
+        Resource("shipping_zones", "v2/shipping/zones"),
+        Resource("shipping_methods", "v2/shipping/zones", fan_out=FanOut("v2/shipping/zones/{id}/methods")),
+        Resource("currencies", "v2/currencies"),
+        Resource("tax_classes", "v2/tax_classes"),  # tax_classes.v2.yml: string ids
+        Resource("payment_methods", "v2/payments/methods"),  # methods_payments.v2.yml: a code, no id
+        Resource("sites", "v3/sites", deletions=_by_path("v3/sites/{id}")),
+        Resource("redirects", "v3/storefront/redirects", deletions=_ALL_IDS),
+        Resource("countries", "v2/countries"),
+        Resource("blog_posts", "v2/blog/posts", deletions=_by_path("v2/blog/posts/{id}")),
+        Resource("store_logs", "v3/store/systemlogs"),
+        # -- the children people ask for --
+        # Per order only (orders.v2.oas2.yml): the orders modified in the window, then each one's list.
+        Resource("order_coupons", "v2/orders", {}, _V2_ORDERS_FILTER, fan_out=FanOut("v2/orders/{id}/coupons")),
+        Resource("order_shipments", "v2/orders", {}, _V2_ORDERS_FILTER, fan_out=FanOut("v2/orders/{id}/shipments")),
+        Resource("order_taxes", "v2/orders", {}, _V2_ORDERS_FILTER, fan_out=FanOut("v2/orders/{id}/taxes")),
+        # Inline with the products (core/export/product_parts.py); whole snapshots, since nothing states that
+        # editing a part moves its product's date_modified.
+        Resource("product_images", "v3/catalog/products", {"include": "images"}, derive=parts_of("images")),
+        Resource(
+            "product_custom_fields",
+            "v3/catalog/products",
+            {"include": "custom_fields"},
+            derive=parts_of("custom_fields"),
+        ),
+        Resource("product_options", "v3/catalog/products", {"include": "options"}, derive=parts_of("options")),
+        Resource("product_modifiers", "v3/catalog/products", {"include": "modifiers"}, derive=parts_of("modifiers")),
+        # Reviews are not in the product's schema, so they are read per product (products_catalog.v3.yml).
+        Resource(
+            "product_reviews",
+            "v3/catalog/products",
+            {"include_fields": "id"},
+            fan_out=FanOut("v3/catalog/products/{id}/reviews"),
+        ),
     )
 }
 

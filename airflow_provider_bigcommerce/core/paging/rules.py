@@ -15,7 +15,13 @@ from airflow_provider_bigcommerce.core.errors import PagingError
 
 MAX_PAGE_SIZE = 250  # docs/bigcommerce.md "Listing and paging": max limit for v2 and v3; above it v2 answers 413
 MAX_PASSES = 3  # a walk that finds the list changed re-reads it at most this often in all
-CURSOR_PREFERRED = re.compile(r"^v3/customers/?$")  # cursors stay exact while the list changes under us
+# Lists whose first page carries both paging blocks and are read by cursor: cursors stay exact while the list
+# changes under us. Customers (customers.v3.yml) and the collection-wide metafield lists, which declare
+# ``before``/``after`` beside ``page`` (products_catalog.v3.yml ``getProductsMetafields`` and its siblings).
+CURSOR_PREFERRED = re.compile(
+    r"^v3/(customers|(catalog/(products|variants|categories|brands)|customers|orders|channels|inventory/locations"
+    r"|store)/metafields)/?$"
+)
 
 
 @dataclass(frozen=True)
@@ -86,9 +92,14 @@ _ORDER_FILTERS = frozenset(
 )
 ORDERS_COUNT = CountCompanion("v2/orders/count", _ORDER_FILTERS, "statuses", SetApart("status_id", 0))
 # marketing.v2.yml ``getCouponsCount`` takes no filters, so it only checks an unfiltered walk.
+# The other v2 lists with a ``/count`` of their own, which takes no filters either: geography.v2.yml
+# ``getCountriesCount``, store_content.v2.yml ``getBlogPostsCount``, customers.v2.yml ``getCustomerGroupsCount``.
 COUNT_COMPANIONS = {
     re.compile(r"^v2/orders/?$"): ORDERS_COUNT,
     re.compile(r"^v2/coupons/?$"): CountCompanion("v2/coupons/count", frozenset()),
+    re.compile(r"^v2/countries/?$"): CountCompanion("v2/countries/count", frozenset()),
+    re.compile(r"^v2/blog/posts/?$"): CountCompanion("v2/blog/posts/count", frozenset()),
+    re.compile(r"^v2/customer_groups/?$"): CountCompanion("v2/customer_groups/count", frozenset()),
 }
 # orders.v2.oas2.yml: ``min_id``/``max_id``, ``sort=id``; products_catalog.v3.yml: ``id:min``/``id:max``, ``sort=id``.
 KEYSETS = {
@@ -105,7 +116,12 @@ UNPAGED = (
     re.compile(r"^v3/catalog/trees/?$"),  # category-trees_catalog.v3.yml ``getCategoryTrees``: id:in, channel_id:in
     re.compile(r"^v2/store/?$"),
     re.compile(r"^v2/time/?$"),
+    # shipping.v2.yml ``getShippingZones`` and ``getShippingZoneMethods`` declare no query parameter.
+    re.compile(r"^v2/shipping/zones(/\d+/methods)?/?$"),
 )
+# Lists paged by the last key read instead of by page: channels.v3.yml ``getChannelListings`` declares ``limit``
+# and ``after`` ("the prior listing ID"), no ``page``. A walk asks each next page ``after`` the last key it read.
+AFTER_KEY = {re.compile(r"^v3/channels/\d+/listings/?$"): "listing_id"}
 _V2_LIST_SHAPING = frozenset(("page", "limit", "sort", "include", "consignment_structure"))
 _ID_SORTS = frozenset(("id", "id:asc"))
 
@@ -124,6 +140,8 @@ def with_paging(path: str, params: dict[str, Any], **paging: Any) -> dict[str, A
     (``UNPAGED``): a request carries only parameters its endpoint's official file declares."""
     if is_unpaged(path):
         return dict(params)
+    if after_key(path) is not None:
+        return {**params, **{name: value for name, value in paging.items() if name != "page"}}
     return {**params, **paging}
 
 
@@ -243,13 +261,23 @@ def record_id(path: str, record: Any) -> int:
     return value
 
 
-# Lists whose records are told apart by another field than ``id``: category-trees_catalog.v3.yml ``Category``.
-KEY_FIELDS = {re.compile(r"^v3/catalog/trees/categories/?$"): "category_id"}
+# Lists whose records are told apart by another field than ``id``: category-trees_catalog.v3.yml ``Category``,
+# methods_payments.v2.yml ``getAllPaymentMethods`` (a method has a ``code``, no id), and the listings of ``AFTER_KEY``.
+KEY_FIELDS = {
+    re.compile(r"^v3/catalog/trees/categories/?$"): "category_id",
+    re.compile(r"^v2/payments/methods/?$"): "code",
+    **AFTER_KEY,
+}
 
 
 def key_field(path: str) -> str:
     """The field that tells a list's records apart (``id`` unless ``KEY_FIELDS`` says otherwise)."""
     return next((field for pattern, field in KEY_FIELDS.items() if pattern.match(path)), "id")
+
+
+def after_key(path: str) -> str | None:
+    """The record field whose last value a list takes as ``after`` for its next page (``AFTER_KEY``), or None."""
+    return next((field for pattern, field in AFTER_KEY.items() if pattern.match(path)), None)
 
 
 def identity(record: Any, key: str = "id") -> Any:

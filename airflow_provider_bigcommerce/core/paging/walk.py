@@ -3,7 +3,8 @@
 - keyset (v2 orders, v3 products, brands, categories): by id, each request asking for the ids above the last one read,
   so changes elsewhere cannot shift a page; after a full first page the ids left are split into slices read in
   parallel. Never ends on a full page; a slice that ends on an empty page is asked once more.
-- v3 cursor (customers): ``after=<end_cursor>``; a cursor seen before is a cycle, an error.
+- v3 cursor (customers, metafields): ``after=<end_cursor>``; a cursor seen before is a cycle, an error.
+- after a key (channel listings): ``after=<the last listing id read>``, keys ascending, as exact as a keyset.
 - by position (other v3 offset lists, v2 lists): de-duplicated by id; a page repeating the one before is an
   error, a total that moves during the pass means the list is read again.
 Each pass counts the records it met against the API's count before and after it (``page_rules.judge``); fewer
@@ -31,6 +32,7 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     SetApart,
     Slice,
     WalkOutcome,
+    after_key,
     count_figures,
     count_request,
     first_new,
@@ -154,6 +156,10 @@ class PageWalk:
             elif self._path.startswith("v2/"):
                 yield from self._passes(
                     self._v2_pass, lambda passes: self._settle(lambda: self._v2_recount(self._params), passes)
+                )
+            elif after_key(self._path) is not None:
+                yield from self._passes(
+                    self._after_key_pass, lambda passes: self._settle(lambda: self._v3_recount(self._params), passes)
                 )
             else:
                 yield from self._passes(
@@ -496,6 +502,8 @@ class PageWalk:
             fresh = first_new(yielded, self._seen, self._key)
             if fresh:
                 yield self._page(fresh)
+            if is_unpaged(self._path):  # the whole list came in one answer; asking again would repeat it
+                return
             learnt = first and records and len(records) < self._limit and self._serves_fewer(len(records))
             if learnt:
                 self._limit = len(records)  # docs/open-questions.md "Page size": the store's own page size
@@ -552,6 +560,36 @@ class PageWalk:
             fresh = first_new(v3_records(self._path, first), self._seen, self._key)
             if fresh:
                 yield self._page(fresh)
+
+    def _after_key_pass(self, number: int) -> Iterator[Page]:
+        """A list paged by the last key read (``rules.AFTER_KEY``): each request asks for the records after the
+        last key the pass read, so records deleted, inserted or edited elsewhere cannot shift a page. Keys must come
+        ascending and above the one asked after. The first page's ``meta.pagination.total`` is the pass's count; a
+        short page ends the pass once it has met that many (the store may serve fewer than ``limit`` a page and this
+        meta has no ``per_page`` to say so), an empty page always does."""
+        pass_seen = SeenKeys()
+        after: int | None = None
+        while True:
+            params = self._params if after is None else {**self._params, "after": str(after)}
+            body = self._get(params)
+            records = v3_records(self._path, body)
+            if after is None:
+                pagination = meta_of(body).get("pagination") or {}
+                self._pass_count = whole_number(self._path, "total", pagination.get("total"))
+            keys = [_whole_key(self._path, record, self._key) for record in records]
+            floor = -1 if after is None else after
+            if any(later <= earlier for earlier, later in zip([floor, *keys], keys, strict=False)):
+                raise PagingError("page_repeated", self._path, "ids_out_of_order", after=after)
+            self._met(sum(pass_seen.add(key) for key in keys))
+            fresh = first_new(records, self._seen, self._key)
+            if fresh:
+                yield self._page(fresh)
+            if not records:
+                return
+            counted = self._pass_count is not None and self._pass_all >= self._pass_count
+            if len(records) < self._limit and counted:
+                return
+            after = keys[-1]
 
     def _pages_until_empty(self, params: dict[str, Any], first: Any) -> Iterator[Page]:
         """A list that takes ``page`` but answers no paging meta (refunds: orders.v3.yml's meta holds none, docs/
@@ -655,6 +693,13 @@ def _int_param(path: str, params: dict[str, Any], name: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise PagingError("bad_meta", path, "bound_not_whole", name=name, value=str(value)[:20]) from None
+
+
+def _whole_key(path: str, record: Any, key: str) -> int:
+    value = record.get(key) if isinstance(record, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PagingError("bad_record", path, "id_not_whole", name=key, value=str(value)[:40])
+    return value
 
 
 def _clamped(part: Slice, high: int) -> Slice:
