@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml lookalike/pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint format bench soak browser redis dist clean
+.PHONY: demo test lint format bench soak browser redis postgresql dist clean
 
 $(STAMP): pyproject.toml lookalike/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,17 @@ redis:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
+# Debian's PostgreSQL server, the database of the load tests and the warehouse benchmark: they start and stop their
+# own server (initdb in a temporary folder, a free loopback port; benchmarks/postgres.py), never the system's.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP) browser redis
+test: $(STAMP) browser redis postgresql
 	$(BIN)/python -m pytest tests
 
 lint: $(STAMP)
@@ -43,7 +50,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) postgresql
 	$(BIN)/python -m benchmarks
 
 # Exports from a lookalike that changes and misbehaves during every walk: records lost, doubled, hangs.

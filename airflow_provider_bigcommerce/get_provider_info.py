@@ -59,6 +59,11 @@ def get_provider_info() -> dict[str, Any]:
                 "target-integration-name": "Common IO",
                 "python-module": "airflow_provider_bigcommerce.transfers.bigcommerce_to_storage",
             },
+            {
+                "source-integration-name": "BigCommerce",
+                "target-integration-name": "Common SQL",
+                "python-module": "airflow_provider_bigcommerce.transfers.bigcommerce_to_sql",
+            },
         ],
         "asset-uris": [
             {

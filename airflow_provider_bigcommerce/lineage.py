@@ -29,9 +29,10 @@ _JSON_TYPES = (
 
 
 def asset_event_extra(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """What a downstream DAG learns from the asset event: the window, the counts, the files and the manifest file."""
+    """What a downstream DAG learns from the asset event: the window, the counts, the files and the manifest file,
+    and for typed files their format and schema (``[{"name", "type"}]``)."""
     verification = manifest.get("verification") or {}
-    return {
+    extra = {
         "resource": manifest["resource"],
         "mode": manifest.get("mode"),
         "window": manifest.get("window"),
@@ -40,6 +41,9 @@ def asset_event_extra(manifest: Mapping[str, Any]) -> dict[str, Any]:
         "files": [file["path"] for file in manifest.get("files", ())],
         "manifest": manifest.get("manifest"),
     }
+    if manifest.get("schema"):
+        extra.update(format=manifest.get("format"), schema=manifest["schema"])
+    return extra
 
 
 def store_namespace(store_id: str) -> str:
@@ -90,8 +94,9 @@ def operator_lineage(
 ) -> Any:
     """The ``OperatorLineage`` of one export: the store's lists in, the written files out, with the record schema.
 
-    The files' schema is that of their first record. The input gets it too when the export writes the API's
-    records as they come (``input_schema``); derived records (line items, addresses) have fields of their own.
+    The files' schema is their typed schema (Parquet), or else that of their first record. The input gets it too
+    when the export writes the API's records as they come (``input_schema``); derived records (line items,
+    addresses) have fields of their own.
     """
     from airflow.providers.common.compat.openlineage.facet import (
         Dataset,

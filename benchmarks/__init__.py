@@ -5,4 +5,14 @@ Each module measures one thing and returns a ``report.BenchmarkResult`` from ``r
 ratio against a baseline measured side by side in the same run, because these machines are shared and noisy.
 """
 
-BENCHMARKS = ("throughput", "order_lines", "memory", "token_path", "import_cost", "soak", "fleet_quota", "many_stores")
+BENCHMARKS = (
+    "throughput",
+    "order_lines",
+    "memory",
+    "token_path",
+    "import_cost",
+    "soak",
+    "fleet_quota",
+    "many_stores",
+    "warehouse",
+)

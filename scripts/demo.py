@@ -8,7 +8,9 @@
 5. run two daily intervals of the incremental export DAG with that app connection;
 6. export more of the store without Airflow (``airflow-bigcommerce export``): a day of order line items, and
    coupons twice with a deletion between, which the second run reports as tombstones;
-7. print a summary table, and the steps that point the same DAGs at a real store.
+7. load every order into a local SQLite database with ``BigCommerceToSqlOperator`` (typed columns, one row per
+   order) and answer a question in SQL from it: revenue by day;
+8. print a summary table, and the steps that point the same DAGs at a real store.
 Everything lands under ``demo-output/``. What it prints avoids the property names: a newcomer reads it first.
 """
 
@@ -30,6 +32,7 @@ OUTPUT = REPO_ROOT / "demo-output"
 AIRFLOW_HOME = OUTPUT / "airflow-home"
 EXPORT_DIR = OUTPUT / "export"
 SETTINGS_FILE = OUTPUT / "oauth" / "OAuthSettings.txt"
+DATABASE = OUTPUT / "shop.db"
 
 # Airflow reads its configuration on first import: set it before anything imports airflow.
 shutil.rmtree(OUTPUT, ignore_errors=True)
@@ -164,6 +167,12 @@ def main() -> int:
         print(f"  coupons: {first['records']}, then {second['records']} after two were deleted;")
         print(f'  the second run wrote {tombstones["records"]} tombstones ({{"id", "_deleted_at"}} records)')
 
+        _step(f"Database DAG: every order into a local database ({DATABASE.name}, SQLite), typed, one row per order")
+        os.environ["AIRFLOW_CONN_BIGCOMMERCE_WAREHOUSE"] = json.dumps({"conn_type": "sqlite", "host": str(DATABASE)})
+        os.environ["AIRFLOW_VAR_BIGCOMMERCE_EXPORT_CONN_ID"] = "bigcommerce_default"  # the app has no coupon scope
+        loaded = _xcom(_run_dag("bigcommerce_to_database"), "orders")[0]
+        print(f"  {loaded['rows']['inserted']} orders loaded into table orders in {loaded['seconds']:.1f} s")
+
     _step(f"Summary (files under {EXPORT_DIR})")
     header = f"{'day':<11} {'resource':<10} {'records':>8} {'files':>5} {'requests':>8} {'429s':>5} {'seconds':>8}"
     print(header)
@@ -173,6 +182,9 @@ def main() -> int:
             f"{row['day']:<11} {row['resource']:<10} {row['records']:>8} {len(row['files']):>5} "
             f"{row['requests']:>8} {row['responses_429']:>5} {row['seconds']:>8.2f}"
         )
+
+    _step(f"Revenue by day, answered in SQL from the orders table ({DATABASE})")
+    _revenue_by_day()
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. Files: {EXPORT_DIR}")
 
     _step("Next: point it at your store")
@@ -199,6 +211,25 @@ def _export_cli(resource: str, *arguments: str) -> dict:
     command = [Path(sys.executable).with_name("airflow-bigcommerce"), "export", resource, *arguments]
     done = subprocess.run([*command, "--destination", str(EXPORT_DIR)], check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
+
+
+REVENUE_BY_DAY = """
+SELECT date(date_created) AS day, count(*) AS orders, round(sum(total_inc_tax), 2) AS revenue
+FROM orders WHERE status_id NOT IN (0, 5) GROUP BY day ORDER BY day DESC LIMIT 7
+"""
+
+
+def _revenue_by_day() -> None:
+    """A question answered in SQL from the loaded table: revenue of the last seven days with orders (Incomplete
+    and Cancelled left out)."""
+    import sqlite3
+
+    with sqlite3.connect(DATABASE) as database:
+        days = database.execute(REVENUE_BY_DAY).fetchall()
+    print("  " + " ".join(REVENUE_BY_DAY.split()))
+    print(f"  {'day':<11} {'orders':>6} {'revenue':>12}")
+    for day, orders, revenue in days:
+        print(f"  {day:<11} {orders:>6} {revenue:>12,.2f}")
 
 
 def _token_line(status: dict) -> str:

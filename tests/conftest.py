@@ -62,8 +62,8 @@ def airflow_db(airflow_home: Path) -> Path:
 # -------------------------------------------------------------------------------------------- CI is strict
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-"""CI sets ``CI=true`` (``.ci/run`` does too): there a browser, spec file or redis-server the suite needs is never
-optional."""
+"""CI sets ``CI=true`` (``.ci/run`` does too): there a browser, spec file, redis-server or PostgreSQL server the
+suite needs is never optional."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,11 +74,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
-    """In CI a browser test, an OpenAPI check or a test needing redis-server that would skip fails instead, with
-    the skip's reason."""
+    """In CI a browser test, an OpenAPI check or a test needing redis-server or PostgreSQL that would skip fails
+    instead, with the skip's reason."""
     report = yield
     fixtures = getattr(item, "fixturenames", ())
-    needs_tools = item.get_closest_marker("browser") or "openapi" in fixtures or "redis_server" in fixtures
+    servers = {"openapi", "redis_server", "postgres_server"}
+    needs_tools = item.get_closest_marker("browser") or bool(servers.intersection(fixtures))
     if IN_CI and report.skipped and needs_tools and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         reason = reason.removeprefix("Skipped: ")
@@ -97,6 +98,21 @@ def openapi() -> Any:
     from tests.openapi_files import OpenApi  # reads BIGCOMMERCE_OPENAPI_DIR, set above
 
     return OpenApi()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A real PostgreSQL server of this test session on a free loopback port (``benchmarks.postgres``, Debian's
+    postgresql: ``make postgresql``); without one a test using it skips, or fails under CI=true."""
+    from benchmarks.postgres import PostgresServer, PostgresUnavailable
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as missing:
+        pytest.skip(str(missing))
+    yield server
+    server.stop()
 
 
 def free_port() -> int:

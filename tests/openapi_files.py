@@ -182,3 +182,70 @@ class OpenApi:
         found = [get for get in _declared_gets() if get.matches(request_path)]
         fewest = min((get.placeholders for get in found), default=0)
         return [get for get in found if get.placeholders == fewest]
+
+
+@dataclass(frozen=True)
+class DocumentedField:
+    """One field of a record as an official file documents it: the JSON types it allows (every alternative of a
+    ``oneOf``/``anyOf``), its ``format`` and ``example`` where given."""
+
+    types: frozenset[str]
+    format: str | None
+    example: Any
+
+
+def _alternatives(document: dict, node: Any) -> list[dict]:
+    """``node`` and, through ``$ref``, ``allOf``, ``oneOf`` and ``anyOf``, every schema it may be."""
+    node = _resolved(document, node)
+    found = [node]
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in node.get(key) or ():
+            found.extend(_alternatives(document, part))
+    return found
+
+
+def _properties(document: dict, node: Any) -> dict[str, DocumentedField]:
+    fields: dict[str, DocumentedField] = {}
+    for schema in _alternatives(document, node):
+        for name, prop in (schema.get("properties") or {}).items():
+            kinds = _alternatives(document, prop)
+            types = frozenset(alt["type"] for alt in kinds if "type" in alt)
+            formats = [alt["format"] for alt in kinds if alt.get("format")]
+            example = next((alt["example"] for alt in kinds if "example" in alt), None)
+            known = fields.get(name)
+            if known is not None:
+                types |= known.types
+            fields[name] = DocumentedField(types, formats[0] if formats else None, example)
+    return fields
+
+
+def _records_in(document: dict, node: Any) -> list[Any]:
+    """The record schemas ``node`` may hold: each alternative's list items, a v3 envelope's ``data``, or itself. A
+    sub-resource link ({url, resource}) is what a field holds when its records are not asked inline; the export
+    refuses one (core/export/consignments.py), so its fields are not the records'."""
+    records = []
+    for schema in _alternatives(document, node):
+        if schema.get("type") == "array" and "items" in schema:
+            records.extend(_records_in(document, schema["items"]))
+        elif "data" in (schema.get("properties") or {}):
+            records.extend(_records_in(document, schema["properties"]["data"]))
+        elif schema.get("properties") and set(schema["properties"]) != _LINK:
+            records.append(schema)
+    return records
+
+
+_LINK = {"url", "resource"}
+
+
+def record_fields(file_name: str, path: str, within: tuple[str, ...] = ()) -> dict[str, DocumentedField]:
+    """The fields of a record of ``GET {path}``'s 200 answer in ``file_name`` (following ``within`` into nested
+    records, stepping into lists), every alternative of a ``oneOf`` merged."""
+    document = _load(_spec_path(file_name))
+    response = _resolved(document, document["paths"][path]["get"]["responses"]["200"])
+    content = response.get("content", {}).get("application/json", {}).get("schema") or response["schema"]
+    records = _records_in(document, content)
+    for name in within:
+        found = [record["properties"][name] for record in records if name in record["properties"]]
+        assert found, f"{file_name} {path}: no field {name!r} on the way to {within}"
+        records = [record for schema in found for record in _records_in(document, schema)]
+    return _properties(document, {"anyOf": records})

@@ -25,7 +25,7 @@ from airflow_provider_bigcommerce.cli.oauth import (
 )
 from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportError, PropertyError
-from airflow_provider_bigcommerce.core.export.files import COMPRESSIONS
+from airflow_provider_bigcommerce.core.export.files import COMPRESSIONS, FILE_FORMATS
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES
 from airflow_provider_bigcommerce.core.export.resources import resource_for as catalogue_resource
 from airflow_provider_bigcommerce.core.export.run import export_resource
@@ -63,7 +63,7 @@ exit codes: 0 done, 1 a BigCommerce error (API, network, paging), 2 usage, prope
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "export",
-        help="export one resource to newline-delimited JSON, without Airflow",
+        help="export one resource to newline-delimited JSON or typed Parquet, without Airflow",
         description="Export one BigCommerce resource to DESTINATION/RESOURCE/..., and print the manifest as JSON.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -75,7 +75,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--since", metavar="ISO8601", help="window start (inclusive)")
     parser.add_argument("--until", metavar="ISO8601", help="window end (exclusive)")
     parser.add_argument("--full", action="store_true", help="read every record even where a date filter exists")
-    parser.add_argument("--compression", choices=COMPRESSIONS, help="compress the file")
+    parser.add_argument(
+        "--format",
+        dest="file_format",
+        choices=FILE_FORMATS,
+        default="ndjson",
+        help="ndjson (the API's records as written) or parquet (typed columns; needs pyarrow: the [parquet] extra)",
+    )
+    parser.add_argument("--compression", choices=COMPRESSIONS, help="compress an NDJSON file")
     parser.add_argument("--deletions", action="store_true", help="also write the resource's tombstones")
     parser.add_argument(
         "--no-incomplete-orders",
@@ -135,6 +142,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
                 compression=args.compression,
                 deletions=args.deletions,
                 incomplete_orders=args.incomplete_orders,
+                file_format=args.file_format,
             )
 
         try:

@@ -9,6 +9,7 @@ from airflow_provider_bigcommerce.core.export.destination import DestinationErro
 from airflow_provider_bigcommerce.core.export.id_snapshot import SnapshotError
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES, ResourceNameError
 from airflow_provider_bigcommerce.core.export.windows import WindowError, WindowNotSettled
+from airflow_provider_bigcommerce.core.load.errors import LoadError
 from airflow_provider_bigcommerce.messages.commands import PROGRAM
 
 _FULL_READ = "or set incremental=False for a full read"
@@ -38,6 +39,19 @@ EXPORT_WORDS = {
     "since and until to export an old span explicitly.",
     "moment_not_iso": "{name}='{value}' is not an ISO 8601 timestamp (2024-05-14T00:00:00+00:00).",
     "moment_naive": "{name}='{value}' has no time zone; add one (+00:00) so the window is unambiguous.",
+    "unknown_format": "file_format '{file_format}' is not one of {choices}.",
+    "compression_with_parquet": "compression '{compression}' applies to NDJSON; Parquet files are compressed inside "
+    "(zstd).",
+    "no_schema": "{resource} has no declared schema to type its columns: export it as NDJSON, or load a catalogue "
+    "resource.",
+    "parquet_unavailable": "Parquet needs pyarrow: pip install 'airflow-provider-bigcommerce[parquet]'.",
+}
+# Why a database load cannot run (LoadError.code).
+LOAD_WORDS = {
+    "unsupported_database": "Loading into {database} is not supported; the load knows {supported}.",
+    "bad_table_name": "The table name {table!r} is refused: give name or schema.name, without quotes or control "
+    "characters.",
+    "no_schema": "{resource} has no declared schema to create its table from: load a catalogue resource.",
 }
 # The command line's own way to read any list (the CLI's words for "unknown_resource").
 _UNKNOWN_RESOURCE_CLI = (
@@ -113,6 +127,8 @@ def export_problem(error: ExportError, *, command_line: bool = False) -> str:
             f"The id snapshot {error.path} {SNAPSHOT_WORDS[error.code]}{line}; it is not used, and this run's ids "
             "start a new one (no tombstones until the next run)."
         )
+    if isinstance(error, LoadError):
+        return LOAD_WORDS[error.code].format(**error.facts)
     words = _UNKNOWN_RESOURCE_CLI if command_line and error.code == "unknown_resource" else EXPORT_WORDS[error.code]
     facts = {name: ", ".join(value) if isinstance(value, tuple) else value for name, value in error.facts.items()}
     return words.format(**facts, resources=", ".join(RESOURCES))

@@ -9,26 +9,20 @@ client, and the manifest goes to XCom.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_bigcommerce.transfers.run_window import INITIAL_LOADS, RunWindowMixin
+
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
-    from airflow.sdk.api.datamodels._generated import PreviousTIResponse
-    from airflow.sdk.types import RuntimeTaskInstanceProtocol
-
-    from airflow_provider_bigcommerce.core.export.windows import Window
-
-INITIAL_LOADS = ("start_date", "full")
-# How many later successful runs a rerun or backfill looks through to find the one right after it.
-LATER_RUNS_LIMIT = 2000
-_END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)  # "before this" excludes only runs without a logical date
 
 
-class BigCommerceToStorageOperator(BaseOperator):
-    """Export ``resource`` to ``destination`` as ``{resource}/{resource}_{start}_{end}.ndjson[.gz]``.
+class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
+    """Export ``resource`` to ``destination`` as ``{resource}/{resource}_{start}_{end}.ndjson[.gz]``, or typed
+    ``.parquet`` with ``file_format="parquet"``.
 
     Resources: ``orders`` (line items inline), ``order_shipping_addresses``, ``products``, ``variants``,
     ``brands``, ``category_trees``, ``customers``; or any list named by ``path``. Orders, shipping addresses,
@@ -86,12 +80,17 @@ class BigCommerceToStorageOperator(BaseOperator):
         the records modified since the DAG's ``start_date``; ``"full"`` a full snapshot (``{resource}_full``).
     :param since: window start (ISO 8601); replaces the start worked out above. Templated.
     :param until: window end, exclusive (ISO 8601); replaces the end worked out above. Templated.
-    :param compression: ``None`` or ``"gzip"``.
+    :param compression: ``None`` or ``"gzip"`` (NDJSON only: Parquet compresses inside).
+    :param file_format: ``"ndjson"`` (default: the records as the API wrote them) or ``"parquet"``: typed columns
+        from the resource's declared schema (ids integer, money exact ``decimal(20,4)``, dates UTC timestamps,
+        nested values JSON text; README "Typed Parquet"), the same in every file; a field the schema does not know
+        is kept in the ``_extra`` column and named in the manifest's ``extra``. Needs pyarrow (the ``[parquet]``
+        extra). The asset event's ``extra`` and the OpenLineage facets then carry the typed schema. Templated.
     :param store_id: the connection's store hash, to declare the outlet asset when the DAG is parsed; a run
         whose connection names another store fails before reading.
     :param deletions: also write tombstones (``{resource}_deleted`` file, ``{"id", "_deleted_at"}`` records): the
-        orders archived in the window, or the ids gone since the previous run's id snapshot.
-        docs/exporting.md "Resources" lists what each resource costs in requests.
+        orders archived in the window, or the ids gone since the previous run's id snapshot. README "Resources"
+        lists what each resource costs in requests.
     :param incomplete_orders: ``False`` leaves out orders in status Incomplete (0), checkouts stopped at the payment
         page; by default they are exported with the rest, whether or not the store's order list shows them
         (docs/open-questions.md "Orders count").
@@ -106,6 +105,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         "since",
         "until",
         "compression",
+        "file_format",
     )
     ui_color = "#e8f4fd"
 
@@ -126,6 +126,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         store_id: str | None = None,
         deletions: bool = False,
         incomplete_orders: bool = True,
+        file_format: str = "ndjson",
         **kwargs: Any,
     ) -> None:
         from airflow_provider_bigcommerce.assets.bigcommerce import create_asset, export_alias
@@ -157,6 +158,7 @@ class BigCommerceToStorageOperator(BaseOperator):
         self.compression = compression
         self.deletions = deletions
         self.incomplete_orders = incomplete_orders
+        self.file_format = file_format
 
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:
@@ -210,6 +212,7 @@ class BigCommerceToStorageOperator(BaseOperator):
                 log=self.log,
                 deletions=self.deletions,
                 incomplete_orders=self.incomplete_orders,
+                file_format=self.file_format or "ndjson",
             )
         except WindowNotSettled as wait:
             self._defer_until_settled(wait)
@@ -228,21 +231,6 @@ class BigCommerceToStorageOperator(BaseOperator):
             hook.close()
         self._record_lineage(context, hook, manifest)
         return manifest
-
-    def _defer_until_settled(self, wait: Any) -> NoReturn:
-        """Wait in the triggerer, not in a worker slot, until the window may be read; then ``execute`` runs again
-        and works the window out afresh (the same one: its inputs have not changed)."""
-        from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-
-        self.log.info(
-            "The window [%s, %s) is read from %s on (SettleSeconds=%g: records written in its last moments may be "
-            "listed late); deferring until then",
-            wait.window.start.isoformat(),
-            wait.window.end.isoformat(),
-            wait.ready_at.isoformat(),
-            wait.settle_s,
-        )
-        self.defer(trigger=DateTimeTrigger(moment=wait.ready_at), method_name="execute")
 
     def _check_store(self, store_id: str) -> None:
         from airflow.sdk.exceptions import AirflowFailException
@@ -268,6 +256,7 @@ class BigCommerceToStorageOperator(BaseOperator):
             "files": [file["path"] for file in manifest["files"]],
             "records": manifest["records"],
             "compression": manifest.get("compression"),
+            "schema": manifest.get("schema"),  # the typed columns of a Parquet export
             # Derived (line items) and fanned-out records have fields of their own, not the list's.
             "input_schema": self._resource_is_as_read(),
         }
@@ -317,7 +306,9 @@ class BigCommerceToStorageOperator(BaseOperator):
         if facts is None:
             return OperatorLineage()
         fields: list[tuple[str, str]] = []
-        if facts["files"] and facts["records"]:
+        if facts.get("schema"):
+            fields = [(column["name"], column["type"]) for column in facts["schema"]]
+        elif facts["files"] and facts["records"]:
             from airflow.sdk import ObjectStoragePath
 
             fields = record_fields(first_record(ObjectStoragePath(facts["files"][0]), facts["compression"]))
@@ -330,158 +321,7 @@ class BigCommerceToStorageOperator(BaseOperator):
             input_schema=facts["input_schema"],
         )
 
-    def _window(self, context: Context) -> Window | None:
-        """The run's window (see the class docstring); ``None`` for an initial full load."""
-        from airflow_provider_bigcommerce.core.export.windows import Window
-
-        since, until = _moment(self.since, "since"), _moment(self.until, "until")
-        start, end = context.get("data_interval_start"), context.get("data_interval_end")
-        if since is not None and until is not None:
-            return Window(since, until)
-        if start is not None and end is not None and start != end:
-            return Window(since or start, until or end)  # a data-interval timetable
-        return self._point_in_time_window(context, since, until)
-
-    def _point_in_time_window(self, context: Context, since: datetime | None, until: datetime | None) -> Window | None:
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        from airflow_provider_bigcommerce.core.errors import ExportError
-        from airflow_provider_bigcommerce.core.export.windows import Window
-
-        ti = context["ti"]
-        moment = context.get("logical_date") or context["dag_run"].run_after
-        end = until or moment
-        previous = _previous_success(ti, moment)
-        later, later_start = None, None
-        # Given ends are the user's choice; only a window worked out from the runs must keep out of later ones.
-        if since is None and until is None:
-            later = _next_success(ti, moment)
-            _refuse_while_a_neighbour_runs(ti, moment, previous, later)
-            later_start = _recorded_window(ti, later)[0] if later is not None else None
-        if later is not None and later_start is None:
-            raise AirflowSkipException(
-                f"Run {later.run_id}, after this one, already exported {self.resource} in full (a snapshot); "
-                "this run would repeat it. Clear that run instead to export again."
-            )
-        if later_start is not None and later_start < end:
-            end = later_start
-        if since is not None:
-            start = since
-        elif previous is not None:
-            start = _recorded_window(ti, previous)[1]
-        elif self.initial_load == "full":
-            self.log.info(
-                "No previous successful run of %s: reading a full snapshot (initial_load='full')", self.task_id
-            )
-            return None
-        else:
-            start = self.start_date or context["dag"].start_date
-            if start is None:
-                raise ExportError("no_start_date", task_id=self.task_id)
-        if start >= end:
-            covered = f"; run {later.run_id} already exported from {later_start.isoformat()}" if later_start else ""
-            raise AirflowSkipException(
-                f"Nothing to export: the window [{start.isoformat()}, {end.isoformat()}) is empty{covered}."
-            )
-        self.log.info("Point-in-time run: exporting [%s, %s)", start.isoformat(), end.isoformat())
-        return Window(start, end)
-
 
 def _as_list(outlets: Any) -> list[Any]:
     """An operator's ``outlets`` argument as a list (it may be one asset, a list, a tuple or None)."""
     return [] if outlets is None else list(outlets) if isinstance(outlets, (list, tuple)) else [outlets]
-
-
-def _previous_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> PreviousTIResponse | None:
-    """The latest successful instance of this task (same map index) whose logical date is before ``moment``."""
-    from airflow.sdk import TaskInstanceState
-
-    return ti.get_previous_ti(state=TaskInstanceState.SUCCESS, logical_date=moment, map_index=ti.map_index)
-
-
-def _next_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> PreviousTIResponse | None:
-    """The earliest successful instance of this task whose logical date is after ``moment``, if any.
-
-    Airflow only answers "the latest success before X", so this walks back from the latest success; a run of
-    today finds none in one call, a rerun or backfill steps over the later runs (at most ``LATER_RUNS_LIMIT``).
-    """
-    from airflow_provider_bigcommerce.core.errors import ExportError
-
-    nearest = None
-    candidate = _previous_success(ti, _END_OF_TIME)
-    for _ in range(LATER_RUNS_LIMIT + 1):
-        if candidate is None or candidate.logical_date is None or candidate.logical_date <= moment:
-            return nearest
-        nearest = candidate
-        candidate = _previous_success(ti, candidate.logical_date)
-    raise ExportError("later_runs_past_limit", limit=LATER_RUNS_LIMIT, moment=moment.isoformat())
-
-
-def _refuse_while_a_neighbour_runs(
-    ti: RuntimeTaskInstanceProtocol,
-    moment: datetime,
-    previous: PreviousTIResponse | None,
-    later: PreviousTIResponse | None,
-) -> None:
-    """Fail this try (Airflow retries it) while another run between the previous and next success is running, or
-    deferred until its window settles (it resumes and exports that window).
-
-    Such a run works out its window from the same successes, so both would read the span between them. Each
-    instance is marked running before it looks, so of two that start together at least one sees the other.
-    Runs waiting in other states need no wait: when they run they find this one's success and keep out of it.
-    """
-    from airflow.sdk import TaskInstanceState
-    from airflow.sdk.exceptions import AirflowException
-
-    floor = previous.logical_date if previous is not None else None
-    ceiling = later.logical_date if later is not None and later.logical_date else _END_OF_TIME
-    for state in (TaskInstanceState.RUNNING, TaskInstanceState.DEFERRED):
-        earlier = ti.get_previous_ti(state=state, logical_date=moment, map_index=ti.map_index)
-        following = ti.get_previous_ti(state=state, logical_date=ceiling, map_index=ti.map_index)
-        for neighbour in (earlier, following):
-            if neighbour is None or neighbour.logical_date is None or neighbour.logical_date == moment:
-                continue
-            if neighbour is earlier and floor is not None and neighbour.logical_date <= floor:
-                continue
-            if neighbour is following and neighbour.logical_date < moment:
-                continue
-            doing = "is running" if state == TaskInstanceState.RUNNING else "is deferred until its window settles"
-            raise AirflowException(
-                f"Run {neighbour.run_id} of {ti.task_id} {doing}, and its window borders this one's; this try "
-                "stops so that the two do not export the same records, and its retry picks up from there. "
-                "Run point-in-time exports one at a time: max_active_runs=1 on the DAG, and "
-                "airflow backfill create --max-active-runs 1."
-            )
-
-
-def _recorded_window(ti: RuntimeTaskInstanceProtocol, run: PreviousTIResponse) -> tuple[datetime | None, datetime]:
-    """The (start, end) of the window another run of this task exported, from its manifest in XCom.
-
-    A full snapshot has no start (``None``). When the manifest is gone (``airflow db clean``), the run's
-    logical date stands for both ends: where a point-in-time run ended, and the most it could have covered.
-    """
-    manifest = ti.xcom_pull(task_ids=ti.task_id, run_id=run.run_id, map_indexes=ti.map_index)
-    fallback = run.logical_date or _END_OF_TIME  # both lookups only return runs with a logical date
-    if not isinstance(manifest, Mapping):
-        return fallback, fallback
-    window = manifest.get("window")
-    if not window:
-        return None, fallback
-    return datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
-
-
-def _moment(value: str | datetime | None, name: str) -> datetime | None:
-    from airflow_provider_bigcommerce.core.errors import ExportError
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value))
-        except ValueError:
-            raise ExportError("moment_not_iso", name=name, value=str(value)) from None
-    if moment.tzinfo is None:
-        raise ExportError("moment_naive", name=name, value=str(value))
-    return moment

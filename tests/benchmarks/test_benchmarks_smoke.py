@@ -18,6 +18,7 @@ from benchmarks import (
     soak,
     throughput,
     token_path,
+    warehouse,
 )
 from benchmarks.report import BenchmarkResult, format_result, machine_info, markdown_report
 
@@ -29,6 +30,7 @@ TOY_SIZES = {
     token_path: {"processes": 2, "blocks": 2, "calls": 50, "api_calls": 2, "token_lifetime_s": 2},
     fleet_quota: {"windows": 1.5, "fleets": (2,), "settings": (fleet_quota.Setting("toy", 20, 1000, 20),)},
     many_stores: {"counts": (1, 3), "quota": 5, "window_ms": 1000, "brands": 300, "windows": 1.5},
+    warehouse: {"orders": 600},
     import_cost: {
         "repetitions": 1,
         "modules": ("airflow_provider_bigcommerce.core.properties",),
@@ -45,6 +47,7 @@ FIGURES = {
     soak: {"lost", "doubled", "stray", "hangs", "expected", "read"},
     many_stores: {"ceiling_requests_per_s", "most_stores_ratio", "rss_growth_second_half"},
     fleet_quota: {"toy_2_shared_utilization", "toy_2_unshared_utilization", "toy_other_app_429s"},
+    warehouse: {"parquet_records_per_cpu_s", "parquet_bytes_per_record", "load_rows_per_s", "row_by_row_rows_per_s"},
 }
 
 

@@ -42,9 +42,16 @@ def _texts(tree: ast.AST) -> list[tuple[int, str]]:
     return texts
 
 
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|MERGE)\b", re.IGNORECASE)
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_:.]*$")
+
+
 def is_prose(text: str) -> bool:
-    """A sentence for people: more than a label's length, and as many words as a sentence has (markup aside)."""
+    """A sentence for people: more than a label's length, and as many words as a sentence has (markup aside).
+    A statement of SQL, or a list of field names, is not."""
     words = re.sub(r"<[^>]*>", " ", text)
+    if SQL.match(words) or all(IDENTIFIER.match(word) for word in words.split()):
+        return False
     return len(words.strip()) > LONGEST_LABEL and len(words.split()) >= PROSE_WORDS
 
 
@@ -85,6 +92,8 @@ def test_a_sentence_in_a_raise_a_log_line_or_a_constant_is_found(source):
         'PATTERN = re.compile(r"^(v3/catalog|v3/pricelists|v2/products|v2/brands|v2/categories)")',
         'log.info("%s %s: %d records, %d pages, %.1f s, %.0f/s, quota %s/%s", name, stage)',
         'PAGE = "<!doctype html><title>Timed out</title><p>Return to the terminal.</p>"',
+        'SQL = "INSERT INTO {} ({}) SELECT {} FROM {} WHERE true ON CONFLICT ({}) DO UPDATE SET {}"',
+        'FIELDS = "id order_id product_id variant_id order_pickup_method_id order_address_id quantity"',
     ],
 )
 def test_docstrings_labels_patterns_and_lists_are_not_sentences(source):

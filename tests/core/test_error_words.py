@@ -33,6 +33,7 @@ from airflow_provider_bigcommerce.core.export.destination import DestinationErro
 from airflow_provider_bigcommerce.core.export.id_snapshot import SnapshotError
 from airflow_provider_bigcommerce.core.export.resources import ResourceNameError
 from airflow_provider_bigcommerce.core.export.windows import Window, WindowError, WindowNotSettled
+from airflow_provider_bigcommerce.core.load.errors import LoadError
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.messages.problems import api_problem
 from airflow_provider_bigcommerce.messages.properties import NEEDED_FOR_WORDS, PROPERTY_WORDS, property_problem
@@ -137,6 +138,14 @@ FACTS: dict[type, dict[str, dict[str, Any]]] = {
         "later_runs_past_limit": {"limit": 1000, "moment": START.isoformat()},
         "moment_not_iso": {"name": "since", "value": "yesterday"},
         "moment_naive": {"name": "until", "value": "2024-05-01T00:00:00"},
+        "unknown_format": {"file_format": "avro", "choices": ("ndjson", "parquet")},
+        "compression_with_parquet": {"compression": "gzip"},
+        "no_schema": {"resource": "my_list"},
+    },
+    LoadError: {
+        "unsupported_database": {"database": "oracle", "supported": ["postgres", "sqlite"]},
+        "bad_table_name": {"table": "orders; drop"},
+        "no_schema": {"resource": "my_list"},
     },
     QuotaLedgerError: {"folder_of_another_user": {"uid": 1001}, "ledger_of_another_user": {"uid": 1001}},
     SignedPayloadError: {
@@ -198,6 +207,7 @@ MAKERS: dict[type, Callable[..., BigCommerceError]] = {
     ),
     DestinationError: DestinationError,
     SnapshotError: SnapshotError,
+    LoadError: LoadError,
     WindowNotSettled: lambda code, **facts: WindowNotSettled(
         Window(START, START + timedelta(days=1)), 300, START + timedelta(days=1, seconds=300)
     ),

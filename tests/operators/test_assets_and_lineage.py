@@ -80,6 +80,12 @@ def test_exports_emit_asset_events_with_window_counts_and_verification_and_openl
         assert extra["verification"] == {key: verification[key] for key in ("expected", "read", "verified", "passes")}
         assert extra["verification"]["verified"] is True
         assert extra["manifest"] == manifest["manifest"] and Path(extra["manifest"]).is_file()
+    # Typed Parquet: the asset event carries the typed schema, as the manifest holds it.
+    typed = run.xcom("products")
+    (products_extra,) = events[f"bigcommerce://{store}/products"]
+    assert products_extra["format"] == "parquet" and products_extra["schema"] == typed["schema"]
+    assert {"name": "price", "type": "decimal(20,4)"} in typed["schema"]
+    assert "schema" not in events[f"bigcommerce://{store}/orders"][0]  # NDJSON: no declared schema to carry
     # Exports whose DAG did not declare their asset when parsed: recorded through the alias, on the store's asset.
     aliased = events["alias"]
     assert set(aliased) == {f"bigcommerce://{store}/order_line_items", f"bigcommerce://{store}/brands"}
@@ -93,7 +99,11 @@ def test_exports_emit_asset_events_with_window_counts_and_verification_and_openl
         if event.get("eventType") == "COMPLETE" and event["job"]["name"].startswith("bc_test_assets.")
     ]
     by_task = {event["job"]["name"].split(".", 1)[1]: event for event in complete}
-    assert {"orders", "order_line_items", "count_coupons"} <= set(by_task), sorted(by_task)
+    assert {"orders", "order_line_items", "products", "count_coupons"} <= set(by_task), sorted(by_task)
+    (parquet_file,) = by_task["products"]["outputs"]
+    typed_fields = {field["name"]: field["type"] for field in parquet_file["facets"]["schema"]["fields"]}
+    assert typed_fields == {column["name"]: column["type"] for column in typed["schema"]}
+    assert typed_fields["date_modified"] == "timestamp" and typed_fields["id"] == "integer"
     orders = by_task["orders"]
     (source,) = orders["inputs"]
     assert (source["namespace"], source["name"]) == (f"bigcommerce://{store}", "v2/orders")

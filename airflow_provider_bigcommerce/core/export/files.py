@@ -1,5 +1,5 @@
-"""What an export writes and how: file names per resource and window, the atomic replacement of a file, and
-the newline-delimited JSON writer (optionally gzip)."""
+"""What an export writes and how: file names per resource and window, the atomic replacement of a file, the
+newline-delimited JSON writer (optionally gzip), and which writer a file format takes (``open_writer``)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportErr
 from airflow_provider_bigcommerce.core.export.destination import storage_error
 
 if TYPE_CHECKING:
+    from airflow_provider_bigcommerce.core.export.parquet import ParquetWriter
     from airflow_provider_bigcommerce.core.export.resources import Resource
     from airflow_provider_bigcommerce.core.export.windows import Window
+    from airflow_provider_bigcommerce.core.schema.records import RecordSchema
 
 COMPRESSIONS = ("gzip",)
+FILE_FORMATS = ("ndjson", "parquet")
 STALE_PARTIAL_S = 6 * 3600  # a partial file untouched this long belongs to a run that died
 
 
@@ -47,9 +50,46 @@ class StoragePath(Protocol):
     def stat(self) -> Any: ...
 
 
-def export_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
+def export_file_name(
+    resource: Resource, window: Window | None, compression: str | None, file_format: str = "ndjson"
+) -> str:
     """``orders/orders_20240101T000000Z_20240102T000000Z.ndjson.gz``: the same window always gets the same name."""
-    return f"{resource.name}/{_stem(resource, window)}.ndjson" + (".gz" if compression == "gzip" else "")
+    return f"{resource.name}/{_stem(resource, window)}{file_suffix(file_format, compression)}"
+
+
+def file_suffix(file_format: str, compression: str | None) -> str:
+    """``.ndjson``, ``.ndjson.gz`` or ``.parquet`` (compressed inside, column by column)."""
+    if file_format == "parquet":
+        return ".parquet"
+    return ".ndjson" + (".gz" if compression == "gzip" else "")
+
+
+def check_file_format(file_format: str, compression: str | None, schema: RecordSchema | None, resource: str) -> None:
+    """Refuse, before any request, a format this export cannot write: ``ExportError`` with ``code``
+    ``unknown_format``, ``compression_with_parquet`` (Parquet compresses inside), ``no_schema`` (a list named by
+    path has no declared schema to type it) or ``parquet_unavailable`` (no pyarrow)."""
+    if file_format not in FILE_FORMATS:
+        raise ExportError("unknown_format", file_format=file_format, choices=FILE_FORMATS)
+    if file_format != "parquet":
+        return
+    if compression is not None:
+        raise ExportError("compression_with_parquet", compression=compression)
+    if schema is None:
+        raise ExportError("no_schema", resource=resource)
+    from airflow_provider_bigcommerce.core.export.parquet import require_pyarrow
+
+    require_pyarrow()
+
+
+def open_writer(
+    raw: BinaryIO, file_format: str, *, compression: str | None, inner_name: str, schema: RecordSchema | None
+) -> NdjsonWriter | ParquetWriter:
+    """The writer of ``file_format`` over ``raw`` (checked by ``check_file_format``)."""
+    if file_format == "parquet" and schema is not None:
+        from airflow_provider_bigcommerce.core.export.parquet import ParquetWriter
+
+        return ParquetWriter(raw, schema)
+    return NdjsonWriter(raw, compression=compression, inner_name=inner_name)
 
 
 def manifest_file_name(resource: Resource, window: Window | None) -> str:

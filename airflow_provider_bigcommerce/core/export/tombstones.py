@@ -24,38 +24,79 @@ import gzip
 import heapq
 import logging
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, ExportError, PagingError
-from airflow_provider_bigcommerce.core.export.files import NdjsonWriter, StoragePath, atomic_file
+from airflow_provider_bigcommerce.core.export.files import StoragePath, atomic_file, file_suffix, open_writer
 from airflow_provider_bigcommerce.core.export.id_snapshot import SnapshotError, read_snapshot, snapshot_bytes
 from airflow_provider_bigcommerce.core.export.resources import Deletions, PagedClient, Resource, expanded_params
 from airflow_provider_bigcommerce.core.export.windows import Window, iso_utc
 from airflow_provider_bigcommerce.core.paging.rules import v2_records, v3_records
+from airflow_provider_bigcommerce.core.schema.records import Field, RecordSchema
+from airflow_provider_bigcommerce.core.schema.types import INTEGER, TIMESTAMP
 
 SNAPSHOT_FOLDER = "_ids"
 MAX_CONFIRMS = 2000  # candidates read by id per run; more wait for the next run (a few requests each batch)
 log = logging.getLogger(__name__)
 
 
-def deleted_file_name(resource: Resource, window: Window | None, compression: str | None) -> str:
+def deleted_file_name(
+    resource: Resource, window: Window | None, compression: str | None, file_format: str = "ndjson"
+) -> str:
     """``orders/orders_deleted_20240101T000000Z_20240102T000000Z.ndjson``: beside the export of the same run."""
     stem = f"{resource.name}_deleted_{window.label()}" if window is not None else f"{resource.name}_deleted_full"
-    return f"{resource.name}/{stem}.ndjson" + (".gz" if compression == "gzip" else "")
+    return f"{resource.name}/{stem}{file_suffix(file_format, compression)}"
 
 
 def snapshot_file_name(resource: Resource) -> str:
     return f"{resource.name}/{SNAPSHOT_FOLDER}/{resource.name}_ids.txt.gz"
 
 
+# A tombstone file in Parquet: the deleted record's id and when it was found deleted (UTC).
+TOMBSTONE_SCHEMA = RecordSchema("tombstones", (Field("id", INTEGER), Field("_deleted_at", TIMESTAMP)), ("id",), ())
+
+PreviousIds = Callable[[], "array | None"]
+"""The ids a resource held when last read, sorted and unique (None: nothing to compare with); may raise
+``SnapshotError``. An export reads them from its id snapshot file, a database load from its table's keys."""
+
+
 @dataclass
-class _Outcome:
+class FoundDeletions:
+    """``tombstones`` (``{"id", "_deleted_at"}``), the ``facts`` for the manifest, and the ids to remember for the
+    next run (None: keep what is remembered)."""
+
     tombstones: list[dict[str, Any]]
     facts: dict[str, Any]
     snapshot: array | None = None
+
+
+def find_deletions(
+    client: PagedClient,
+    resource: Resource,
+    previous_ids: PreviousIds,
+    *,
+    now: datetime | None = None,
+    exported_ids: Iterable[int] = (),
+) -> FoundDeletions:
+    """Which records of ``resource`` were deleted, from the store's own evidence (see the module docstring).
+
+    ``previous_ids`` is called only when the ids way runs. ``exported_ids`` are the ids the same run wrote: they
+    join the next snapshot.
+    """
+    how = resource.deletions
+    if how is None:
+        raise ExportError("no_deletions", resource=resource.name)
+    moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    found: FoundDeletions | None = None
+    if how.kind == "archived":
+        found = _archived(client, resource, how)
+        how = how.fallback if found is None and how.fallback is not None else how
+    if found is None:
+        found = _by_ids(client, resource, how, previous_ids, moment, sorted(set(exported_ids)))
+    return found
 
 
 def export_deletions(
@@ -67,41 +108,40 @@ def export_deletions(
     compression: str | None = None,
     now: datetime | None = None,
     exported_ids: Iterable[int] = (),
+    file_format: str = "ndjson",
 ) -> dict[str, Any]:
     """Write the resource's tombstones; return their part of the manifest (file, records, requests, method).
 
     ``exported_ids`` are the ids the same run's export wrote: they join the next snapshot.
     """
-    how = resource.deletions
-    if how is None:
-        raise ExportError("no_deletions", resource=resource.name)
     before = client.stats.requests
-    moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     snapshot_path = destination / snapshot_file_name(resource)
-    outcome: _Outcome | None = None
-    if how.kind == "archived":
-        outcome = _archived(client, resource, how)
-        how = how.fallback if outcome is None and how.fallback is not None else how
-    if outcome is None:
-        outcome = _by_ids(client, resource, how, snapshot_path, moment, sorted(set(exported_ids)))
-    target = destination / deleted_file_name(resource, window, compression)
+    store_id = client.properties.store_id
+
+    def previous_ids() -> array | None:
+        return read_snapshot(snapshot_path, store_id=store_id, resource=resource.name)
+
+    found = find_deletions(client, resource, previous_ids, now=now, exported_ids=exported_ids)
+    target = destination / deleted_file_name(resource, window, compression, file_format)
     with atomic_file(target) as raw:
-        writer = NdjsonWriter(raw, compression=compression, inner_name=target.name.removesuffix(".gz"))
+        inner_name = target.name.removesuffix(".gz")
+        schema = TOMBSTONE_SCHEMA if file_format == "parquet" else None
+        writer = open_writer(raw, file_format, compression=compression, inner_name=inner_name, schema=schema)
         try:
-            writer.write(outcome.tombstones)
+            writer.write(found.tombstones)
         finally:
             writer.close()
-    if outcome.snapshot is not None:  # after the tombstones: a run dying between them reports them again
-        _write_snapshot(snapshot_path, outcome.snapshot, client.properties.store_id, resource.name)
+    if found.snapshot is not None:  # after the tombstones: a run dying between them reports them again
+        _write_snapshot(snapshot_path, found.snapshot, store_id, resource.name)
     return {
         "path": str(target),
         "records": writer.records,
-        **outcome.facts,
+        **found.facts,
         "requests": client.stats.requests - before,
     }
 
 
-def _archived(client: PagedClient, resource: Resource, how: Deletions) -> _Outcome | None:
+def _archived(client: PagedClient, resource: Resource, how: Deletions) -> FoundDeletions | None:
     """The archived records as tombstones, or None when the store ignored the filter (a record not deleted came
     back): then nothing from this read is believed."""
     tombstones = []
@@ -114,23 +154,22 @@ def _archived(client: PagedClient, resource: Resource, how: Deletions) -> _Outco
                 {"id": _id_of(resource, how, record), "_deleted_at": iso_utc(record.get("date_modified"))}
             )
     facts = {"method": "archived", "ids_seen": None, "baseline": None, "verified": None}
-    return _Outcome(tombstones, facts)
+    return FoundDeletions(tombstones, facts)
 
 
 def _by_ids(
     client: PagedClient,
     resource: Resource,
     how: Deletions,
-    snapshot_path: StoragePath,
+    previous_ids: PreviousIds,
     moment: str,
     exported: list[int],
-) -> _Outcome:
-    store_id = client.properties.store_id
+) -> FoundDeletions:
     scope = expanded_params(client, resource)  # the filters every read of this list needs (all category trees)
     current, verified = _all_ids(client, resource, how, scope)
     facts: dict[str, Any] = {"method": "ids", "ids_seen": len(current), "verified": verified}
     try:
-        previous = read_snapshot(snapshot_path, store_id=store_id, resource=resource.name)
+        previous = previous_ids()
     except SnapshotError as error:
         log.warning("%s: id snapshot not used (%s); a new one starts", resource.name, error.code)
         facts["snapshot_rejected"] = error.code
@@ -139,14 +178,14 @@ def _by_ids(
     if not verified:
         log.warning("%s: id read not confirmed by a count; no tombstones", resource.name)
         kept = _union(previous or (), exported) if previous is not None or exported else None
-        return _Outcome([], {**facts, "candidates": None}, kept)
+        return FoundDeletions([], {**facts, "candidates": None}, kept)
     candidates = list(_gone(previous, current)) if previous is not None else []
     checked, carried = candidates[:MAX_CONFIRMS], candidates[MAX_CONFIRMS:]
     alive = _alive(client, resource, how, checked, scope) if checked else set()
     gone = [key for key in checked if key not in alive]
     facts.update(candidates=len(candidates), confirmed_gone=len(gone), found_alive=len(alive), carried=len(carried))
     snapshot = _union(current, exported, sorted(alive), carried, leave_out=set(gone))
-    return _Outcome([{"id": key, "_deleted_at": moment} for key in gone], facts, snapshot)
+    return FoundDeletions([{"id": key, "_deleted_at": moment} for key in gone], facts, snapshot)
 
 
 def _id_of(resource: Resource, how: Deletions, record: Any) -> int:

@@ -1,8 +1,9 @@
 """Test DAG: exports that emit asset events, and a task that reads those events back as its inlets.
 
-``orders`` declares its asset at parse time (``store_id``); ``order_line_items`` (no ``store_id``) and the mapped
-``brands`` export (whose ``store_id`` reaches the operator only when it runs) emit through the export alias. The
-store hash comes from env ``BC_TEST_ASSET_STORE`` (the test's lookalike).
+``orders`` declares its asset at parse time (``store_id``), as does ``products``, written as typed Parquet;
+``order_line_items`` (no ``store_id``) and the mapped ``brands`` export (whose ``store_id`` reaches the operator
+only when it runs) emit through the export alias. The store hash comes from env ``BC_TEST_ASSET_STORE`` (the
+test's lookalike).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCom
 STORE = os.environ.get("BC_TEST_ASSET_STORE", "nostore")
 ORDERS = create_asset(store_id=STORE, name="orders")
 LINE_ITEMS = create_asset(store_id=STORE, name="order_line_items")
+PRODUCTS = create_asset(store_id=STORE, name="products")
 
 
 @dag(
@@ -40,17 +42,21 @@ def bc_test_assets():
     }
     orders = BigCommerceToStorageOperator(task_id="orders", resource="orders", store_id=STORE, **common)
     line_items = BigCommerceToStorageOperator(task_id="order_line_items", resource="order_line_items", **common)
+    products = BigCommerceToStorageOperator(
+        task_id="products", resource="products", store_id=STORE, file_format="parquet", **common
+    )
     mapped = BigCommerceToStorageOperator.partial(task_id="mapped", store_id=STORE, **common).expand(
         resource=["brands"]
     )
 
-    @task(inlets=[ORDERS, LINE_ITEMS, export_alias()])
+    @task(inlets=[ORDERS, LINE_ITEMS, PRODUCTS, export_alias()])
     def read_events(inlet_events=None) -> dict:
-        events = {asset.uri: [event.extra for event in inlet_events[asset]] for asset in (ORDERS, LINE_ITEMS)}
+        declared = (ORDERS, LINE_ITEMS, PRODUCTS)
+        events = {asset.uri: [event.extra for event in inlet_events[asset]] for asset in declared}
         events["alias"] = {event.asset.uri: event.extra for event in inlet_events[export_alias()]}
         return events
 
-    [orders, line_items, mapped] >> read_events()
+    [orders, line_items, products, mapped] >> read_events()
 
     @task
     def count_coupons(params=None) -> int:

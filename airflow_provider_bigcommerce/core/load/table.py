@@ -1,0 +1,86 @@
+"""The table a resource loads into: its name, made safe to write into SQL (``TableName``), created from the typed
+schema when missing, and given a column for each field it lacks (``ensure_columns``), within the load's transaction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_bigcommerce.core.load.dialects import SqlDialect, quote
+from airflow_provider_bigcommerce.core.load.errors import LoadError
+from airflow_provider_bigcommerce.core.schema.records import Field, RecordSchema
+
+
+@dataclass(frozen=True)
+class TableName:
+    """``orders`` or ``analytics.orders``: one or two plain names, each quoted where it is written into SQL."""
+
+    parts: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> TableName:
+        parts = tuple(text.split("."))
+        if not 1 <= len(parts) <= 2 or any(not _plain(part) for part in parts):
+            raise LoadError("bad_table_name", table=text)
+        return cls(parts)
+
+    @property
+    def sql(self) -> str:
+        return ".".join(map(quote, self.parts))
+
+    @property
+    def last(self) -> str:
+        """The name alone, quoted: how SQLite's upsert refers to its target."""
+        return quote(self.parts[-1])
+
+    def stage(self) -> str:
+        """The temporary staging table of one load (temporary tables live in the session's own schema)."""
+        return quote(f"_bc_stage_{self.parts[-1]}")
+
+    def __str__(self) -> str:
+        return ".".join(self.parts)
+
+
+def _plain(name: str) -> bool:
+    return bool(name.strip()) and '"' not in name and not any(unicodedata.category(char) == "Cc" for char in name)
+
+
+def create_table(cursor: Any, dialect: SqlDialect, table: TableName, schema: RecordSchema) -> None:
+    """The table with every column of the schema and its key as primary key, unless it exists."""
+    columns = ", ".join(f"{quote(column.name)} {dialect.column_type(column.type)}" for column in schema.columns)
+    keys = ", ".join(map(quote, schema.key))
+    cursor.execute(f"CREATE TABLE IF NOT EXISTS {table.sql} ({columns}, PRIMARY KEY ({keys}))")
+
+
+def existing_columns(cursor: Any, table: TableName) -> list[str]:
+    """The table's column names, as the database reports them for a query that returns no row."""
+    cursor.execute(f"SELECT * FROM {table.sql} WHERE 1 = 0")
+    names = [description[0] for description in cursor.description]
+    cursor.fetchall()
+    return names
+
+
+def ensure_columns(cursor: Any, dialect: SqlDialect, table: TableName, wanted: Sequence[Field]) -> list[str]:
+    """Add a column for each field of ``wanted`` the table lacks (a field new to the schema or to the API);
+    return the names added. A column the table has keeps its type: the table is the user's from then on."""
+    have = set(existing_columns(cursor, table))
+    added = []
+    for column in wanted:
+        if column.name not in have:
+            cursor.execute(
+                f"ALTER TABLE {table.sql} ADD COLUMN {quote(column.name)} {dialect.column_type(column.type)}"
+            )
+            added.append(column.name)
+    return added
+
+
+def create_stage(cursor: Any, dialect: SqlDialect, table: TableName, columns: Sequence[Field]) -> str:
+    """A temporary table for one window's rows before they are merged, numbered in arrival order (``_seq``)."""
+    stage = table.stage()
+    cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+    typed = ", ".join(f"{quote(column.name)} {dialect.stage_type(column.type)}" for column in columns)
+    cursor.execute(f"CREATE TEMPORARY TABLE {stage} (_seq BIGINT NOT NULL, {typed})")
+    return stage
