@@ -209,7 +209,7 @@ def _properties(document: dict, node: Any) -> dict[str, DocumentedField]:
     for schema in _alternatives(document, node):
         for name, prop in (schema.get("properties") or {}).items():
             kinds = _alternatives(document, prop)
-            types = frozenset(alt["type"] for alt in kinds if "type" in alt)
+            types = frozenset(alt["type"] for alt in kinds if "type" in alt) or _enum_types(kinds)
             formats = [alt["format"] for alt in kinds if alt.get("format")]
             example = next((alt["example"] for alt in kinds if "example" in alt), None)
             known = fields.get(name)
@@ -217,6 +217,12 @@ def _properties(document: dict, node: Any) -> dict[str, DocumentedField]:
                 types |= known.types
             fields[name] = DocumentedField(types, formats[0] if formats else None, example)
     return fields
+
+
+def _enum_types(kinds: list[dict]) -> frozenset[str]:
+    """The JSON types of an ``enum`` that names no ``type`` (promotions.v3.yml ``CreatedFrom``: three strings)."""
+    names = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    return frozenset(names[type(value)] for alt in kinds for value in alt.get("enum") or () if type(value) in names)
 
 
 def _records_in(document: dict, node: Any) -> list[Any]:

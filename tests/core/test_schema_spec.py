@@ -79,3 +79,8 @@ def test_schema_check_catches_a_missing_an_invented_and_a_mistyped_field(openapi
         "is_deleted: json where the file allows ['boolean']",
         "total_inc_tax: v2 money ('225.0000'), declared string",
     ]
+
+
+def test_an_enum_that_names_no_type_is_documented_as_the_type_of_its_values(openapi):
+    """promotions.v3.yml ``CreatedFrom`` is an enum of three strings with no ``type``: text, not an open value."""
+    assert record_fields("promotions.v3.yml", "/promotions")["created_from"].types == {"string"}

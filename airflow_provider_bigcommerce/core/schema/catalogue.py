@@ -12,52 +12,20 @@ type allows. How the types are chosen:
 - dates are ``timestamp`` (UTC), an order line's ``event_date`` (``format: date``) a ``date``;
 - nested objects and lists are ``json`` (``core.schema.types`` says why).
 
-Columns come in the order declared here: the key first, then by type.
+Columns come in the order declared: the key first, then by type. The lists added to the catalogue later are
+declared by subject and merged here: ``metafields`` (nine collections, one shape), ``customers_marketing``,
+``store_setup``, ``children`` (an order's, a channel's and a product's lists).
 """
 
 from __future__ import annotations
 
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES, Resource
-from airflow_provider_bigcommerce.core.schema.records import Field, RecordSchema, SpecSource
-from airflow_provider_bigcommerce.core.schema.types import (
-    BOOLEAN,
-    DATE,
-    INTEGER,
-    JSON,
-    MONEY,
-    NUMBER,
-    RATE,
-    STRING,
-    TIMESTAMP,
-    FieldType,
-)
-
-_TYPES: dict[str, FieldType] = {
-    "integer": INTEGER,
-    "money": MONEY,
-    "rate": RATE,
-    "number": NUMBER,
-    "timestamp": TIMESTAMP,
-    "date": DATE,
-    "boolean": BOOLEAN,
-    "string": STRING,
-    "json": JSON,
-}
-
-
-def _schema(
-    resource: str,
-    *sources: SpecSource,
-    key: tuple[str, ...] = ("id",),
-    added: str = "",
-    omitted: str = "",
-    **groups: str,
-) -> RecordSchema:
-    """A schema from space-separated field names grouped by type (``money="total_ex_tax total_inc_tax"``)."""
-    fields = [Field(name, _TYPES[kind]) for kind, names in groups.items() for name in names.split()]
-    ordered = sorted(fields, key=lambda declared: declared.name not in key)  # stable: the key first
-    return RecordSchema(resource, tuple(ordered), key, sources, frozenset(added.split()), frozenset(omitted.split()))
-
+from airflow_provider_bigcommerce.core.schema.children import CHILDREN_SCHEMAS
+from airflow_provider_bigcommerce.core.schema.customers_marketing import CUSTOMERS_MARKETING_SCHEMAS
+from airflow_provider_bigcommerce.core.schema.declare import declared
+from airflow_provider_bigcommerce.core.schema.metafields import METAFIELD_SCHEMAS
+from airflow_provider_bigcommerce.core.schema.records import RecordSchema, SpecSource
+from airflow_provider_bigcommerce.core.schema.store_setup import STORE_SETUP_SCHEMAS
 
 _ORDERS = SpecSource("orders.v2.oas2.yml", "/orders")
 # The line items every kind of consignment carries inline are the same orderProducts record (orders.v2.oas2.yml).
@@ -78,7 +46,7 @@ _LINE_ITEM = dict(
 SCHEMAS: dict[str, RecordSchema] = {
     schema.resource: schema
     for schema in (
-        _schema(
+        declared(
             "orders",
             _ORDERS,
             integer="id customer_id status_id channel_id currency_id default_currency_id shipping_cost_tax_class_id "
@@ -97,7 +65,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             "geoip_country_iso2 ip_address ip_address_v6 tax_provider_id customer_locale",
             json="billing_address consignments fees products shipping_addresses coupons",
         ),
-        _schema(
+        declared(
             "order_shipping_addresses",
             SpecSource(_ORDERS.file, _ORDERS.path, ("consignments", "shipping")),
             added="order_id",
@@ -110,13 +78,13 @@ SCHEMAS: dict[str, RecordSchema] = {
             "shipping_method shipping_zone_name",
             json="form_fields shipping_quotes",
         ),
-        _schema(
+        declared(
             "order_line_items",
             SpecSource(_ORDERS.file, _ORDERS.path, ("consignments", "shipping", "line_items")),
             added="consignment_kind pickup_location",
             **_LINE_ITEM,
         ),
-        _schema(
+        declared(
             "order_transactions",
             SpecSource("orders.v3.yml", "/orders/{order_id}/transactions"),
             key=("order_id", "id"),
@@ -129,7 +97,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             json="offline custom avs_result cvv_result credit_card gift_certificate store_credit "
             "custom_provider_field_result",
         ),
-        _schema(
+        declared(
             "order_refunds",
             SpecSource("orders.v3.yml", "/orders/payment_actions/refunds"),
             integer="id order_id user_id",
@@ -139,7 +107,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             string="reason",
             json="items payments",
         ),
-        _schema(
+        declared(
             "products",
             SpecSource("products_catalog.v3.yml", "/catalog/products"),
             integer="id brand_id tax_class_id inventory_level inventory_warning_level sort_order "
@@ -157,7 +125,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             json="categories channels related_products gift_wrapping_options_list meta_keywords custom_url "
             "custom_fields bulk_pricing_rules images primary_image videos parent_relations options modifiers",
         ),
-        _schema(
+        declared(
             "variants",
             SpecSource("product-variants_catalog.v3.yml", "/catalog/variants"),
             integer="id product_id sku_id inventory_level inventory_warning_level",
@@ -167,14 +135,14 @@ SCHEMAS: dict[str, RecordSchema] = {
             string="sku upc bin_picking_number purchasing_disabled_message",
             json="option_values",
         ),
-        _schema(
+        declared(
             "brands",
             SpecSource("brands_catalog.v3.yml", "/catalog/brands"),
             integer="id",
             string="name page_title meta_description search_keywords image_url",
             json="meta_keywords custom_url",
         ),
-        _schema(
+        declared(
             "categories",
             SpecSource("category-trees_catalog.v3.yml", "/catalog/trees/categories"),
             key=("category_id",),
@@ -184,14 +152,14 @@ SCHEMAS: dict[str, RecordSchema] = {
             "search_keywords default_product_sort",
             json="meta_keywords url",
         ),
-        _schema(
+        declared(
             "category_trees",
             SpecSource("category-trees_catalog.v3.yml", "/catalog/trees"),
             integer="id",
             string="name",
             json="channels",
         ),
-        _schema(
+        declared(
             "customers",
             SpecSource("customers.v3.yml", "/customers"),
             integer="id customer_group_id origin_channel_id address_count attribute_count",
@@ -200,7 +168,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             string="email first_name last_name company phone registration_ip_address notes tax_exempt_category",
             json="authentication addresses attributes form_fields store_credit_amounts channel_ids",
         ),
-        _schema(
+        declared(
             "customer_addresses",
             SpecSource("customers.v3.yml", "/customers/addresses"),
             integer="id customer_id",
@@ -208,7 +176,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             "country_code phone address_type",
             json="form_fields",
         ),
-        _schema(
+        declared(
             "coupons",
             SpecSource("marketing.v2.yml", "/coupons"),
             integer="id num_uses max_uses max_uses_per_customer",
@@ -218,7 +186,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             string="name type code",
             json="applies_to restricted_to shipping_methods",
         ),
-        _schema(
+        declared(
             "channels",
             SpecSource("channels.v3.yml", "/channels"),
             integer="id",
@@ -226,7 +194,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             boolean="is_listable_from_ui is_enabled is_visible",
             string="name type platform status external_id icon_url",
         ),
-        _schema(
+        declared(
             "price_lists",
             SpecSource("price_lists.v3.yml", "/pricelists"),
             integer="id",
@@ -234,7 +202,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             boolean="active",
             string="name",
         ),
-        _schema(
+        declared(
             "price_list_records",
             SpecSource("price_lists.v3.yml", "/pricelists/{price_list_id}/records"),
             key=("price_list_id", "variant_id", "currency"),  # a record has no id of its own
@@ -244,7 +212,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             string="currency sku",
             json="bulk_pricing_tiers",
         ),
-        _schema(
+        declared(
             "inventory",
             SpecSource("inventory.v3.yml", "/inventory/items", ("identity",)),
             SpecSource("inventory.v3.yml", "/inventory/items", ("locations",)),
@@ -254,7 +222,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             string="sku location_code location_name",
             json="settings",
         ),
-        _schema(
+        declared(
             "pages",
             SpecSource("pages.v3.yml", "/content/pages"),
             integer="id channel_id parent_id sort_order",
@@ -262,7 +230,7 @@ SCHEMAS: dict[str, RecordSchema] = {
             string="name type url link meta_title meta_keywords meta_description search_keywords email "
             "contact_fields body content_type",
         ),
-        _schema(
+        declared(
             "store_information",
             SpecSource("store_information.v2.yml", "/store"),
             integer="store_id default_channel_id default_site_id decimal_places dimension_decimal_places",
@@ -273,6 +241,10 @@ SCHEMAS: dict[str, RecordSchema] = {
             "dimension_units dimension_decimal_token dimension_thousands_token plan_name plan_level industry",
             json="timezone logo active_comparison_modules features",
         ),
+        *METAFIELD_SCHEMAS,
+        *CUSTOMERS_MARKETING_SCHEMAS,
+        *STORE_SETUP_SCHEMAS,
+        *CHILDREN_SCHEMAS,
     )
 }
 
