@@ -54,7 +54,12 @@ def _expected(client: BigCommerceClient, name: str, resource: Resource, window: 
     if claims is not None and fan_out.filter_on == "parent":
         parents = [parent for parent in parents if claims(parent)]
         claims = None
-    children = [child for parent in parents for child in client.paginate(fan_out.child.format(id=parent["id"]))]
+    named = fan_out.parent_field  # a child that does not name its parent gets its id (a review, its product's)
+    children = [
+        {**child, named: child.get(named, parent["id"])} if named else child
+        for parent in parents
+        for child in client.paginate(fan_out.child.format(id=parent["id"]))
+    ]
     return sorted(_identity(child) for child in children if claims is None or claims(child))
 
 

@@ -290,7 +290,12 @@ RESOURCES: dict[str, Resource] = {
         # shipping.v2.yml and currencies.v2.yml give these lists no count, so an id read of them is never
         # confirmed and could write no tombstone: their deletions are not tracked.
         Resource("shipping_zones", "v2/shipping/zones"),
-        Resource("shipping_methods", "v2/shipping/zones", fan_out=FanOut("v2/shipping/zones/{id}/methods")),
+        # A method does not name its zone (shipping.v2.yml): each gets its zone's id as ``zone_id``.
+        Resource(
+            "shipping_methods",
+            "v2/shipping/zones",
+            fan_out=FanOut("v2/shipping/zones/{id}/methods", parent_field="zone_id"),
+        ),
         Resource("currencies", "v2/currencies"),
         Resource("tax_classes", "v2/tax_classes"),  # tax_classes.v2.yml: string ids
         Resource("payment_methods", "v2/payments/methods"),  # methods_payments.v2.yml: a code, no id
@@ -315,12 +320,13 @@ RESOURCES: dict[str, Resource] = {
         ),
         Resource("product_options", "v3/catalog/products", {"include": "options"}, derive=parts_of("options")),
         Resource("product_modifiers", "v3/catalog/products", {"include": "modifiers"}, derive=parts_of("modifiers")),
-        # Reviews are not in the product's schema, so they are read per product (products_catalog.v3.yml).
+        # Reviews are not in the product's schema, so they are read per product (products_catalog.v3.yml); a
+        # review does not name its product (``productReview_Full``): each gets its product's id as ``product_id``.
         Resource(
             "product_reviews",
             "v3/catalog/products",
             {"include_fields": "id"},
-            fan_out=FanOut("v3/catalog/products/{id}/reviews"),
+            fan_out=FanOut("v3/catalog/products/{id}/reviews", parent_field="product_id"),
         ),
     )
 }

@@ -31,10 +31,13 @@ class FanOut:
 
     The resource's own path is the parent list. The date filter goes to the parents (``filter_on="parent"``: the
     orders modified in the window) or to each child list (``"child"``: a price list's records modified in it).
+    ``parent_field`` names the field each child record gets its parent's id in, for a child list whose records do
+    not name their parent (a product's reviews: ``product_id``); a record that names it keeps its own value.
     """
 
     child: str
     filter_on: str = "parent"
+    parent_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class FanOutWalk:
         with closing(pages), ThreadPoolExecutor(self._workers, thread_name_prefix="bigcommerce-fan-out") as pool:
             for page in pages:
                 kept = page.records if self._parents_kept is None else filter(self._parents_kept, page.records)
-                children = [self._child_path(parent) for parent in kept]
+                children = [self._parent_id(parent) for parent in kept]
                 records: list[Any] = []
                 for child_records, child in pool.map(self._drain, children):
                     records += child_records
@@ -113,19 +116,25 @@ class FanOutWalk:
         verified &= parent_outcome is not None and parent_outcome.verified
         self.outcome = FanOutOutcome(parent_outcome, expected, read, verified, gone)
 
-    def _child_path(self, parent: Any) -> str:
+    def _parent_id(self, parent: Any) -> int:
         value = parent.get("id") if isinstance(parent, dict) else None
         if isinstance(value, bool) or not isinstance(value, int):
             raise PagingError("bad_record", self._parent_path, "parent_id_not_whole", value=str(value)[:40])
-        return self._fan_out.child.format(id=value)
+        return value
 
-    def _drain(self, path: str) -> tuple[list[Any], WalkOutcome | None]:
+    def _drain(self, parent_id: int) -> tuple[list[Any], WalkOutcome | None]:
         """The child list's records and outcome; no records and no outcome when its parent no longer exists."""
-        walk = self._client.walk(path, self._child_params)
+        walk = self._client.walk(self._fan_out.child.format(id=parent_id), self._child_params)
         try:
             records = [record for page in walk for record in page.records]
         except BigCommerceApiError as error:
             if error.status != 404:
                 raise
             return [], None
+        named = self._fan_out.parent_field
+        if named is not None:
+            records = [
+                {**record, named: record.get(named, parent_id)} if isinstance(record, dict) else record
+                for record in records
+            ]
         return records, walk.outcome

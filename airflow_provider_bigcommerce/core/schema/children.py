@@ -83,7 +83,8 @@ CHILDREN_SCHEMAS: tuple[RecordSchema, ...] = (
     declared(
         "product_reviews",
         SpecSource(_PRODUCTS.file, "/catalog/products/{product_id}/reviews"),
-        integer="id rating",
+        added="product_id",  # a review does not name its product: the export adds it (core/export/resources.py)
+        integer="id product_id rating",
         timestamp="date_reviewed date_created date_modified",
         string="title text status email name",
     ),

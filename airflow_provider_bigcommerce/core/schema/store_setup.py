@@ -36,10 +36,12 @@ STORE_SETUP_SCHEMAS: tuple[RecordSchema, ...] = (
     ),
     declared(
         "shipping_methods",
-        # The record does not name its zone, so its id is the key: shipping.v2.yml does not say whether a method's
-        # id is unique across zones (every path to one names its zone too); the lookalike numbers them store-wide.
         SpecSource(_SHIPPING, "/shipping/zones/{zone_id}/methods"),
-        integer="id",
+        # A method does not name its zone: the export adds it (core/export/resources.py). shipping.v2.yml does not
+        # say a method's id is unique beyond its zone (every path to one names the zone), so the zone is in the key.
+        key=("zone_id", "id"),
+        added="zone_id",
+        integer="zone_id id",
         boolean="enabled is_fallback",
         string="name type",
         json="settings handling_fees channel_ids",
