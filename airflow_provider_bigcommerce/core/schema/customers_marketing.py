@@ -38,7 +38,7 @@ CUSTOMERS_MARKETING_SCHEMAS: tuple[RecordSchema, ...] = (
         SpecSource("customers.v3.yml", "/customers/attribute-values"),
         integer="id attribute_id customer_id",
         timestamp="date_created date_modified",
-        string="attribute_value",  # its attribute's type says how to read it: string, number or date
+        string="attribute_value",  # "always a string, regardless of the attribute's type" (customers.v3.yml)
     ),
     declared(
         "segments",
