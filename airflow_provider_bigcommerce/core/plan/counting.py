@@ -1,0 +1,123 @@
+"""The few requests a plan sends to learn a list's size under an export's filters, before anything is exported:
+a v2 count (``GET v2/orders/count``-style, ``rules.COUNT_COMPANIONS``) or a v3 page of one record whose
+``meta.pagination.total`` counts the list (docs/bigcommerce.md "Listing and paging"), with the very filters the
+export sends. Lists that tell no count are read one page deep; past that their size is a lower bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_bigcommerce.core.paging.rules import (
+    count_figures,
+    count_request,
+    key_field,
+    keyset_for,
+    meta_of,
+    offset_totals,
+    v2_records,
+    v3_records,
+    with_paging,
+)
+from airflow_provider_bigcommerce.core.plan.walk_cost import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
+
+Get = Callable[[str, dict[str, Any]], Any]
+"""GET ``path`` with these query parameters; the parsed body (None for a 204)."""
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """What the counting requests learnt of one list under one set of filters.
+
+    ``records``: the records the walk will meet (Incomplete orders included, ``apart`` of them); ``exact``: False
+    when the list tells no count and filled the page read, so ``records`` is only a floor. ``counted``: a v2 count
+    applies, which the walk asks before and after a pass. ``density``: keyset lists, records per id between the
+    first and the last (1.0 when consecutive or not measured). ``sample``: the keys of the first records.
+    """
+
+    path: str
+    kind: str
+    records: int
+    exact: bool = True
+    counted: bool = False
+    density: float = 1.0
+    apart: int = 0
+    sample: tuple[Any, ...] = ()
+
+
+def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sample: int = 0) -> ListCount:
+    """Count ``path`` under ``params`` (the export's own query) in one to three requests; ``sample`` > 0 also
+    returns the keys of up to that many of its first records (a fan-out's parents)."""
+    kind = walk_kind(path, params)
+    key = key_field(path)
+    if kind == UNPAGED:
+        body = get(path, dict(params))
+        records = _records(path, body)
+        return ListCount(path, kind, 1 if records is None else len(records), sample=_keys(records or [], key, sample))
+    request = count_request(path, {name: value for name, value in params.items() if name != "page"})
+    if path.startswith("v2/") and request is not None:
+        companion, count_params = request
+        kept, apart = count_figures(companion, params, get(companion.path, count_params))
+        total = kept + (apart or 0)  # the list lists them too, under the reading the lookalike plays by default
+        first: list[Any] = []
+        if kind == KEYSET and (sample or total >= 2 * limit):
+            first = _records(path, get(path, _ordered(path, params, max(1, sample), descending=False))) or []
+        density = _density(get, path, params, first, total, limit) if kind == KEYSET else 1.0
+        if kind != KEYSET and sample and total:
+            first = _records(path, get(path, with_paging(path, params, limit=sample))) or []
+        return ListCount(path, kind, total, True, True, density, apart or 0, _keys(first, key, sample))
+    if path.startswith("v2/"):  # no count for these filters: one page at the export's size
+        records = _records(path, get(path, with_paging(path, params, limit=limit)))
+        if records is None:
+            return ListCount(path, UNPAGED, 1)
+        return ListCount(path, kind, len(records), len(records) < limit, sample=_keys(records, key, sample))
+    asked = _ordered(path, params, max(1, sample), descending=False) if kind == KEYSET else dict(params)
+    body = get(path, with_paging(path, asked, limit=max(1, sample)))
+    first = v3_records(path, body)
+    pagination = meta_of(body).get("pagination")
+    if not pagination:  # refunds under one reading: pages until an empty one, no total to read
+        return ListCount(path, UNTIL_EMPTY if kind == OFFSET else kind, len(first), False, sample=_keys(first, key, sample))
+    total = offset_totals(path, pagination, 1)[0] or 0
+    density = _density(get, path, params, first, total, limit) if kind == KEYSET else 1.0
+    return ListCount(path, kind, total, density=density, sample=_keys(first, key, sample))
+
+
+def _records(path: str, body: Any) -> list[Any] | None:
+    return v2_records(path, body) if path.startswith("v2/") else v3_records(path, body)
+
+
+def _keys(records: list[Any], key: str, sample: int) -> tuple[Any, ...]:
+    keys = [record.get(key) for record in records[:sample] if isinstance(record, dict)]
+    return tuple(value for value in keys if value is not None)
+
+
+def _ordered(path: str, params: dict[str, Any], limit: int, *, descending: bool) -> dict[str, Any]:
+    """``params`` sorted by id (orders.v2.oas2.yml ``sort`` takes ``id:desc``; products_catalog.v3.yml ``sort=id``
+    with ``direction``), ``limit`` a page."""
+    keyset = keyset_for(path, params)
+    asked = {name: value for name, value in params.items() if name not in ("sort", "direction")}
+    if keyset is not None:
+        asked.update(keyset.sort)
+        if descending and "direction" in asked:
+            asked["direction"] = "desc"
+        elif descending:
+            asked["sort"] = "id:desc"
+    return with_paging(path, asked, limit=limit)
+
+
+def _density(get: Get, path: str, params: dict[str, Any], first: list[Any], total: int, limit: int) -> float:
+    """Records per id between the lowest and the highest id the filter selects: how a keyset walk's slices fill.
+    Measured only where the walk plans slices (two pages or more); one request for the highest id."""
+    if total < 2 * limit or not first:
+        return 1.0
+    last = _records(path, get(path, _ordered(path, params, 1, descending=True))) or []
+    low, high = _whole(first[0].get("id")), _whole(last[0].get("id")) if last else None
+    if low is None or high is None or high < low:
+        return 1.0
+    return min(1.0, total / (high - low + 1))
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
