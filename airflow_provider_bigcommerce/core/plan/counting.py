@@ -6,6 +6,7 @@ export sends. Lists that tell no count are read one page deep; past that their s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,10 @@ from airflow_provider_bigcommerce.core.paging.rules import (
 )
 from airflow_provider_bigcommerce.core.plan.walk_cost import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
 
+# products_catalog.v3.yml ``include`` (line 9667): "If ``options`` or ``modifiers`` is used, results are limited to
+# 10 per page"; the walk learns it from ``per_page`` (``PageWalk._learn_page_size``), a count of one record cannot.
+NARROW_PAGE = (re.compile(r"^v3/catalog/products/?$"), frozenset(("options", "modifiers")), 10)
+
 Get = Callable[[str, dict[str, Any]], Any]
 """GET ``path`` with these query parameters; the parsed body (None for a 204)."""
 
@@ -34,7 +39,7 @@ class ListCount:
     ``records``: the records the walk will meet (Incomplete orders included, ``apart`` of them); ``exact``: False
     when the list tells no count and filled the page read, so ``records`` is only a floor. ``counted``: a v2 count
     applies, which the walk asks before and after a pass. ``density``: keyset lists, records per id between the
-    first and the last (1.0 when consecutive or not measured). ``sample``: the keys of the first records.
+    first and the last (1.0 when consecutive or not measured). ``sample``: keys spread over the first page.
     """
 
     path: str
@@ -63,18 +68,18 @@ def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sampl
         total = kept + (apart or 0)  # the list lists them too, under the reading the lookalike plays by default
         first: list[Any] = []
         if kind == KEYSET and (sample or total >= 2 * limit):
-            first = _records(path, get(path, _ordered(path, params, max(1, sample), descending=False))) or []
+            first = _records(path, get(path, _ordered(path, params, _asked(sample, limit), descending=False))) or []
         density = _density(get, path, params, first, total, limit) if kind == KEYSET else 1.0
         if kind != KEYSET and sample and total:
-            first = _records(path, get(path, with_paging(path, params, limit=sample))) or []
+            first = _records(path, get(path, with_paging(path, params, limit=_asked(sample, limit)))) or []
         return ListCount(path, kind, total, True, True, density, apart or 0, _keys(first, key, sample))
     if path.startswith("v2/"):  # no count for these filters: one page at the export's size
         records = _records(path, get(path, with_paging(path, params, limit=limit)))
         if records is None:
             return ListCount(path, UNPAGED, 1)
         return ListCount(path, kind, len(records), len(records) < limit, sample=_keys(records, key, sample))
-    asked = _ordered(path, params, max(1, sample), descending=False) if kind == KEYSET else dict(params)
-    body = get(path, with_paging(path, asked, limit=max(1, sample)))
+    asked = _ordered(path, params, 1, descending=False) if kind == KEYSET else dict(params)
+    body = get(path, with_paging(path, asked, limit=_asked(sample, limit)))
     first = v3_records(path, body)
     pagination = meta_of(body).get("pagination")
     if not pagination:  # refunds under one reading: pages until an empty one, no total to read
@@ -84,13 +89,29 @@ def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sampl
     return ListCount(path, kind, total, density=density, sample=_keys(first, key, sample))
 
 
+def served_page_size(path: str, params: dict[str, Any], limit: int) -> int:
+    """The records a page of ``path`` holds when ``limit`` are asked: fewer where the official file says so."""
+    pattern, includes, most = NARROW_PAGE
+    asked = {part.strip() for part in str(params.get("include", "")).split(",")}
+    return min(limit, most) if pattern.match(path) and asked & includes else limit
+
+
+def _asked(sample: int, limit: int) -> int:
+    """One record to count a list; a page to sample its keys from."""
+    return limit if sample else 1
+
+
 def _records(path: str, body: Any) -> list[Any] | None:
     return v2_records(path, body) if path.startswith("v2/") else v3_records(path, body)
 
 
 def _keys(records: list[Any], key: str, sample: int) -> tuple[Any, ...]:
-    keys = [record.get(key) for record in records[:sample] if isinstance(record, dict)]
-    return tuple(value for value in keys if value is not None)
+    """The keys of ``sample`` records spread evenly over ``records`` (neighbours by id tend to look alike)."""
+    keys = [record.get(key) for record in records if isinstance(record, dict) and record.get(key) is not None]
+    if sample <= 0 or not keys:
+        return ()
+    step = max(1.0, len(keys) / sample)
+    return tuple(dict.fromkeys(keys[int(n * step)] for n in range(min(sample, len(keys)))))
 
 
 def _ordered(path: str, params: dict[str, Any], limit: int, *, descending: bool) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.rate_limit import MAX_WAIT_S
 from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE, page_size
 from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
-from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list
+from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list, served_page_size
 from airflow_provider_bigcommerce.core.plan.pace import Pace
 from airflow_provider_bigcommerce.core.plan.walk_cost import (
     KEYSET,
@@ -29,7 +29,7 @@ from airflow_provider_bigcommerce.core.plan.walk_cost import (
     walk_requests,
 )
 
-SAMPLE_PARENTS = 5  # a fan-out's child lists counted to estimate the rest
+SAMPLE_PARENTS = 20  # a fan-out's child lists counted to estimate the rest
 MAX_TASKS = 1000
 
 
@@ -189,7 +189,7 @@ def _resource_cost(
     applied = window if incremental and resource.incremental else None
     params = {**resource.query(applied), **expanded_params(client, resource)}
     extra = 1 if resource.expand is not None else 0  # the export reads the expansion too
-    limit = page_size(params)
+    limit = served_page_size(resource.path, params, page_size(params))
     fan_out = resource.fan_out
     if fan_out is None:
         count = count_list(get, resource.path, params, limit)
