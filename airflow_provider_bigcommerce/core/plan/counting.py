@@ -39,7 +39,8 @@ class ListCount:
     ``records``: the records the walk will meet (Incomplete orders included, ``apart`` of them); ``exact``: False
     when the list tells no count and filled the page read, so ``records`` is only a floor. ``counted``: a v2 count
     applies, which the walk asks before and after a pass. ``density``: keyset lists, records per id between the
-    first and the last (1.0 when consecutive or not measured). ``sample``: keys spread over the first page.
+    first and the last (1.0 when consecutive or not measured), ``first_span`` the ids their first page spans.
+    ``sample``: keys spread over the first page.
     """
 
     path: str
@@ -48,13 +49,18 @@ class ListCount:
     exact: bool = True
     counted: bool = False
     density: float = 1.0
+    first_span: int | None = None
     apart: int = 0
     sample: tuple[Any, ...] = ()
 
 
 def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sample: int = 0) -> ListCount:
     """Count ``path`` under ``params`` (the export's own query) in one to three requests; ``sample`` > 0 also
-    returns the keys of up to that many of its first records (a fan-out's parents)."""
+    returns the keys of up to that many records spread over its first page (a fan-out's parents).
+
+    A keyset list of two pages or more also has its first page read at ``limit`` (the walk sizes its slices from
+    the ids that page spans) and its highest id (``density``).
+    """
     kind = walk_kind(path, params)
     key = key_field(path)
     if kind == UNPAGED:
@@ -67,26 +73,24 @@ def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sampl
         kept, apart = count_figures(companion, params, get(companion.path, count_params))
         total = kept + (apart or 0)  # the list lists them too, under the reading the lookalike plays by default
         first: list[Any] = []
-        if kind == KEYSET and (sample or total >= 2 * limit):
-            first = _records(path, get(path, _ordered(path, params, _asked(sample, limit), descending=False))) or []
-        density = _density(get, path, params, first, total, limit) if kind == KEYSET else 1.0
-        if kind != KEYSET and sample and total:
-            first = _records(path, get(path, with_paging(path, params, limit=_asked(sample, limit)))) or []
-        return ListCount(path, kind, total, True, True, density, apart or 0, _keys(first, key, sample))
+        if sample and total or kind == KEYSET and total >= 2 * limit:
+            first = _records(path, get(path, _ordered(path, params, limit, kind=kind))) or []
+        shape = _keyset_shape(get, path, params, first, total, limit) if kind == KEYSET else (1.0, None)
+        return ListCount(path, kind, total, True, True, *shape, apart or 0, _keys(first, key, sample))
     if path.startswith("v2/"):  # no count for these filters: one page at the export's size
         records = _records(path, get(path, with_paging(path, params, limit=limit)))
         if records is None:
             return ListCount(path, UNPAGED, 1)
         return ListCount(path, kind, len(records), len(records) < limit, sample=_keys(records, key, sample))
-    asked = _ordered(path, params, 1, descending=False) if kind == KEYSET else dict(params)
-    body = get(path, with_paging(path, asked, limit=_asked(sample, limit)))
+    body = get(path, _ordered(path, params, limit if sample or kind == KEYSET else 1, kind=kind))
     first = v3_records(path, body)
     pagination = meta_of(body).get("pagination")
     if not pagination:  # refunds under one reading: pages until an empty one, no total to read
-        return ListCount(path, UNTIL_EMPTY if kind == OFFSET else kind, len(first), False, sample=_keys(first, key, sample))
+        kind = UNTIL_EMPTY if kind == OFFSET else kind
+        return ListCount(path, kind, len(first), False, sample=_keys(first, key, sample))
     total = offset_totals(path, pagination, 1)[0] or 0
-    density = _density(get, path, params, first, total, limit) if kind == KEYSET else 1.0
-    return ListCount(path, kind, total, density=density, sample=_keys(first, key, sample))
+    shape = _keyset_shape(get, path, params, first, total, limit) if kind == KEYSET else (1.0, None)
+    return ListCount(path, kind, total, density=shape[0], first_span=shape[1], sample=_keys(first, key, sample))
 
 
 def served_page_size(path: str, params: dict[str, Any], limit: int) -> int:
@@ -114,30 +118,34 @@ def _keys(records: list[Any], key: str, sample: int) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(keys[int(n * step)] for n in range(min(sample, len(keys)))))
 
 
-def _ordered(path: str, params: dict[str, Any], limit: int, *, descending: bool) -> dict[str, Any]:
-    """``params`` sorted by id (orders.v2.oas2.yml ``sort`` takes ``id:desc``; products_catalog.v3.yml ``sort=id``
-    with ``direction``), ``limit`` a page."""
-    keyset = keyset_for(path, params)
+def _ordered(path: str, params: dict[str, Any], limit: int, *, kind: str, descending: bool = False) -> dict[str, Any]:
+    """``params`` at ``limit`` a page, sorted by id as a keyset walk sorts them (orders.v2.oas2.yml ``sort`` takes
+    ``id:desc``; products_catalog.v3.yml ``sort=id`` with ``direction``)."""
+    keyset = keyset_for(path, params) if kind == KEYSET else None
+    if keyset is None:
+        return with_paging(path, params, limit=limit)
     asked = {name: value for name, value in params.items() if name not in ("sort", "direction")}
-    if keyset is not None:
-        asked.update(keyset.sort)
-        if descending and "direction" in asked:
-            asked["direction"] = "desc"
-        elif descending:
-            asked["sort"] = "id:desc"
+    asked.update(keyset.sort)
+    if descending and "direction" in asked:
+        asked["direction"] = "desc"
+    elif descending:
+        asked["sort"] = "id:desc"
     return with_paging(path, asked, limit=limit)
 
 
-def _density(get: Get, path: str, params: dict[str, Any], first: list[Any], total: int, limit: int) -> float:
-    """Records per id between the lowest and the highest id the filter selects: how a keyset walk's slices fill.
-    Measured only where the walk plans slices (two pages or more); one request for the highest id."""
-    if total < 2 * limit or not first:
-        return 1.0
-    last = _records(path, get(path, _ordered(path, params, 1, descending=True))) or []
-    low, high = _whole(first[0].get("id")), _whole(last[0].get("id")) if last else None
-    if low is None or high is None or high < low:
-        return 1.0
-    return min(1.0, total / (high - low + 1))
+def _keyset_shape(
+    get: Get, path: str, params: dict[str, Any], first: list[Any], total: int, limit: int
+) -> tuple[float, int | None]:
+    """``(density, first_span)`` of a keyset list: records per id between its lowest and highest id (one request
+    for the highest), and the ids its first full page spans. Only where the walk plans slices (two pages or more)."""
+    if total < 2 * limit or len(first) < limit:
+        return 1.0, None
+    last = _records(path, get(path, _ordered(path, params, 1, kind=KEYSET, descending=True))) or []
+    low, top = _whole(first[0].get("id")), _whole(first[limit - 1].get("id"))
+    high = _whole(last[0].get("id")) if last else None
+    if low is None or top is None or high is None or high < low or top < low:
+        return 1.0, None
+    return min(1.0, total / (high - low + 1)), top - low + 1
 
 
 def _whole(value: Any) -> int | None:

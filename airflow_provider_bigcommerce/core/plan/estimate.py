@@ -22,7 +22,6 @@ from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
 from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list, served_page_size
 from airflow_provider_bigcommerce.core.plan.pace import Pace
 from airflow_provider_bigcommerce.core.plan.walk_cost import (
-    KEYSET,
     SEQUENTIAL,
     V2_POSITION,
     keyset_requests,
@@ -184,7 +183,12 @@ class _Cost:
 
 
 def _resource_cost(
-    client: PlanningClient, get: _TimedGet, resource: Resource, window: Window | None, incremental: bool, deletions: bool
+    client: PlanningClient,
+    get: _TimedGet,
+    resource: Resource,
+    window: Window | None,
+    incremental: bool,
+    deletions: bool,
 ) -> _Cost:
     applied = window if incremental and resource.incremental else None
     params = {**resource.query(applied), **expanded_params(client, resource)}
@@ -193,7 +197,7 @@ def _resource_cost(
     fan_out = resource.fan_out
     if fan_out is None:
         count = count_list(get, resource.path, params, limit)
-        requests = extra + walk_requests(count.kind, count.records, limit, counted=count.counted, density=count.density)
+        requests = extra + _walk(count, limit)
         records, exact, parents, pages = count.records, count.exact, None, math.ceil(count.records / limit)
         in_flight = _in_flight(count.kind, client.max_concurrency)
         kind = count.kind
@@ -239,13 +243,13 @@ def _timed(cost: _Cost, pace: Pace) -> ResourcePlan:
     requests = math.ceil(cost.requests)
     deletion = None if cost.deletion_requests is None else math.ceil(cost.deletion_requests)
     waiting = pace.wait_seconds(requests + (deletion or 0), cost.plan["in_flight"])
-    return ResourcePlan(
-        **cost.plan, requests=requests, deletion_requests=deletion, seconds_waiting=round(waiting, 3)
-    )
+    return ResourcePlan(**cost.plan, requests=requests, deletion_requests=deletion, seconds_waiting=round(waiting, 3))
 
 
 def _walk(count: ListCount, limit: int) -> float:
-    return walk_requests(count.kind, count.records, limit, counted=count.counted, density=count.density)
+    return walk_requests(
+        count.kind, count.records, limit, counted=count.counted, density=count.density, first_span=count.first_span
+    )
 
 
 def _in_flight(kind: str, max_concurrency: int) -> int:

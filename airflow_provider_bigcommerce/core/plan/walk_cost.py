@@ -42,15 +42,24 @@ def walk_kind(path: str, params: dict[str, Any]) -> str:
     return CURSOR if CURSOR_PREFERRED.match(path) else OFFSET
 
 
-def walk_requests(kind: str, records: int, limit: int, *, counted: bool = False, density: float = 1.0) -> float:
+def walk_requests(
+    kind: str,
+    records: int,
+    limit: int,
+    *,
+    counted: bool = False,
+    density: float = 1.0,
+    first_span: int | None = None,
+) -> float:
     """The requests a walk of ``kind`` sends for ``records`` records at ``limit`` a page.
 
     ``counted``: a v2 list with a count of its own for the same filters (``rules.count_request``), asked before
-    and after a pass. ``density``: for a keyset walk, the share of the ids between the first and the last record
-    that the filter selects (1.0: consecutive ids); sparse ids make slices spill over (``keyset_requests``).
+    and after a pass. For a keyset walk, ``density`` is the share of the ids between the first and the last record
+    that the filter selects (1.0: consecutive ids) and ``first_span`` the ids the first page spans, from which the
+    walk sizes its slices (``keyset_requests``).
     """
     if kind == KEYSET:
-        return keyset_requests(records, limit, counted=counted, density=density)
+        return keyset_requests(records, limit, counted=counted, density=density, first_span=first_span)
     if kind == V2_POSITION:
         return v2_position_requests(records, limit, counted=counted)
     if kind in (OFFSET, CURSOR):
@@ -62,10 +71,17 @@ def walk_requests(kind: str, records: int, limit: int, *, counted: bool = False,
     return 1
 
 
-def keyset_requests(records: int, limit: int, *, counted: bool, density: float = 1.0) -> float:
+def keyset_requests(
+    records: int, limit: int, *, counted: bool, density: float = 1.0, first_span: int | None = None
+) -> float:
     """``PageWalk._keyset_pass``: the first page; a v2 count (``counted``) when the first page is short or full;
-    after a full first page the ids left split into slices of about a page each (``rules.plan_slices``), each
-    read until a short page; a slice ending on an empty page is asked once more (``_recheck_empty``)."""
+    after a full first page the ids left split into slices as wide as the first page's ids (``rules.plan_slices``),
+    each read until a short page; a slice ending on an empty page is asked once more (``_recheck_empty``).
+
+    A slice's records are taken as ids drawn one by one with probability ``density``: it costs a request per page
+    it fills and one for its short last page (normal approximation, continuity corrected). Consecutive ids
+    (density 1) fill each slice exactly, which then ends on its last id without a short page.
+    """
     if records == 0:
         return 2  # the empty first page, and the count that checks it
     if records < limit:
@@ -75,10 +91,25 @@ def keyset_requests(records: int, limit: int, *, counted: bool, density: float =
     pages = math.ceil(remaining / limit)
     if pages <= 1:
         return first + _open_slice(remaining, limit)
-    spill = spill_share(limit, density)
-    bounded = (pages - 1) * (1 + spill)
-    last = remaining - (pages - 1) * limit
-    return first + bounded + (_open_slice(last, limit) if spill == 0 else 1 + spill)
+    density = min(max(density, 1e-9), 1.0)
+    span = first_span if first_span is not None else limit / density
+    width = max(1, math.floor(limit * max(1.0, span / limit)))
+    mean = width * density
+    sigma = math.sqrt(width * density * (1.0 - density))
+    bounded = (pages - 1) * _slice_requests(mean, sigma, limit)
+    left = remaining - (pages - 1) * mean
+    return first + bounded + (_open_slice(round(left), limit) if left >= 0.5 else 2)
+
+
+def _slice_requests(mean: float, sigma: float, limit: int) -> float:
+    """Expected requests of a bounded slice holding ``mean`` ± ``sigma`` records: one per full page, one short."""
+    if sigma < 1e-9:
+        whole = round(mean)
+        return max(1, whole // limit + (0 if whole % limit == 0 and whole else 1))
+    spills = 0.0
+    for pages in range(1, int((mean + 8 * sigma) // limit) + 1):
+        spills += 0.5 * math.erfc((pages * limit - 0.5 - mean) / (sigma * math.sqrt(2.0)))
+    return 1 + spills
 
 
 def _open_slice(records: int, limit: int) -> int:
@@ -88,40 +119,21 @@ def _open_slice(records: int, limit: int) -> int:
     return records // limit + 1
 
 
-def spill_share(limit: int, density: float) -> float:
-    """The share of slices holding ``limit`` records or more, which cost a second request.
-
-    A slice spans ``limit / density`` ids (the first page's density); the ids the filter selects in it are taken as
-    drawn one by one with probability ``density`` (binomial, normal approximation with continuity correction).
-    Consecutive ids (density 1) fill each slice exactly: no spill.
-    """
-    if density >= 1.0 or density <= 0.0:
-        return 0.0
-    width = math.floor(limit / density)
-    mean = width * density
-    sigma = math.sqrt(width * density * (1.0 - density))
-    if sigma < 1e-9:
-        return 0.0
-    return 0.5 * math.erfc((limit - 0.5 - mean) / (sigma * math.sqrt(2.0)))
-
-
 def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency: int = V2_READ_AHEAD) -> int:
     """``PageWalk._v2_pass``: the count before (``counted``); pages by number with a read-ahead that doubles up to
     ``V2_READ_AHEAD`` after each full page, whose requests past the end are sent too; the count after. Without a
     count, a short first page may be the store's page size, so the next page is asked to see."""
     sent = 1 if counted else 0
-    page_size, window, in_flight, read, first = limit, 1, 0, 0, True
-    for _ in range(records // max(limit, 1) + 3 * V2_READ_AHEAD + 2):  # bounded: the list ends by then
+    page_size, window, in_flight = limit, 1, 0
+    for number in range(records // max(limit, 1) + 3 * V2_READ_AHEAD + 2):  # bounded: the list ends by then
         while in_flight < max(1, min(window, concurrency)):
             sent += 1
             in_flight += 1
         in_flight -= 1
-        on_page = max(0, min(limit, records - read * limit))  # the store pages by its own size, ``limit``
-        read += 1
-        learnt = first and 0 < on_page < page_size and (not counted or records > on_page)
+        on_page = max(0, min(limit, records - number * limit))  # the store pages by its own size, ``limit``
+        learnt = number == 0 and 0 < on_page < page_size and (not counted or records > on_page)
         if learnt:
             page_size = on_page
-        first = False
         if on_page < page_size:
             return sent + (1 if counted else 0)
         window = 1 if learnt and not counted else min(2 * window, V2_READ_AHEAD)
