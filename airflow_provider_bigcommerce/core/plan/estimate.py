@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, ExportError
-from airflow_provider_bigcommerce.core.export.resources import PagedClient, Resource, expanded_params
+from airflow_provider_bigcommerce.core.export.resources import Confirm, PagedClient, Resource, expanded_params
 from airflow_provider_bigcommerce.core.export.tombstones import MAX_CONFIRMS
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.rate_limit import MAX_WAIT_S
@@ -219,8 +219,8 @@ def _resource_cost(
         pages = round(sum(math.ceil(count.records / child_limit) for count in children) * share)
         in_flight, kind, parents = client.max_concurrency, parents.kind, parents.records
     deletion_requests = _deletion_requests(client, get, resource, limit) if deletions else None
-    confirm = resource.deletions.confirm if deletions and resource.deletions is not None else None
-    batch = None if confirm is None else _confirm_batch(resource)
+    how = resource.deletions if deletions else None
+    batch = _confirm_batch(how.confirm) if how is not None and how.kind == "ids" else None
     plan = {
         "resource": resource.name,
         "path": resource.path,
@@ -286,9 +286,8 @@ def _deletion_requests(client: PlanningClient, get: _TimedGet, resource: Resourc
     return (1 if scope else 0) + _walk(ids, page_size(dict(how.params)))
 
 
-def _confirm_batch(resource: Resource) -> int:
+def _confirm_batch(confirm: Confirm) -> int:
     """Candidates one confirming request reads (``Confirm.batches``): a span reads up to a page less its ends."""
-    confirm = resource.deletions.confirm  # type: ignore[union-attr]
     if confirm.path is not None:
         return 1
     if confirm.span is not None:
