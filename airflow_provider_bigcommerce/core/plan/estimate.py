@@ -93,8 +93,8 @@ class ExportPlan:
     minutes_parallel: float | None
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON types, for XCom."""
-        return asdict(self)
+        """Plain JSON types, for XCom (the resources as a list)."""
+        return {**asdict(self), "resources": [asdict(resource) for resource in self.resources]}
 
 
 def plan_export(
