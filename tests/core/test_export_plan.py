@@ -136,7 +136,8 @@ def test_the_estimate_costs_a_few_requests_a_resource_and_counts_them(store, cli
 def test_the_plan_is_plain_numbers_for_xcom(store, client, window):
     plan = plan_export(client, [resource_for("orders"), resource_for("brands")], window, parallel_tasks=3)
 
-    data = json.loads(json.dumps(plan.as_dict()))
+    data = plan.as_dict()
+    assert json.loads(json.dumps(data)) == data
     assert [row["resource"] for row in data["resources"]] == ["orders", "brands"]
     assert data["requests"] == sum(row["requests"] for row in data["resources"])
     assert data["quota"] == 100_000 and data["window_s"] == 30 and data["parallel_tasks"] == 3

@@ -1,5 +1,6 @@
 """``core.plan``'s arithmetic, free of I/O: the requests each page walk sends for a list of a given size (the walk's
-own decisions, as docs/exporting.md "Exactly once" states them), and the minutes at a store's quota."""
+own decisions, as docs/exporting.md "Exactly once: reading a store that changes under the walk" states them), and
+the minutes at a store's quota."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def test_each_list_gets_the_walk_the_page_walk_chooses():
 
 
 def test_an_order_window_costs_its_first_page_the_count_and_one_request_a_slice():
-    """docs/exporting.md "Exactly once": 1,100 orders cost 6 requests, one page 2, an exact multiple of 250 two
-    more than a page each (the page past the last, asked twice)."""
+    """docs/exporting.md "Exactly once: reading a store that changes under the walk": 1,100 orders cost 6 requests,
+    one page 2, an exact multiple of 250 two more than a page each (the page past the last, asked twice)."""
     assert walk_requests(KEYSET, 1100, 250, counted=True) == 6
     assert walk_requests(KEYSET, 100, 250, counted=True) == 2
     assert walk_requests(KEYSET, 0, 250, counted=True) == 2

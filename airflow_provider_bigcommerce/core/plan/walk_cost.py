@@ -1,7 +1,7 @@
 """How many requests one page walk (``core.paging.walk``) sends for a list of ``n`` records: the same decisions as
 the walk, free of I/O. Each function follows the walk it is named after, request for request, on a store that
 does not change during the walk and answers the page size asked (a re-read costs a pass more; see
-docs/exporting.md "Exactly once")."""
+docs/exporting.md "Exactly once: reading a store that changes under the walk")."""
 
 from __future__ import annotations
 
