@@ -72,9 +72,11 @@ class ResourcePlan:
 
 @dataclass(frozen=True)
 class ExportPlan:
-    """The resources' plans and their time at the store's pace: ``minutes_one_task`` runs them one after another,
+    """The resources' plans and their time at the store's pace. ``records`` and ``requests`` sum the resources'
+    (``requests`` with their tombstone reads); ``minutes_one_task`` runs them one after another,
     ``minutes_parallel`` spreads them over ``parallel_tasks`` tasks sharing the quota (None: the store sent no
-    rate-limit headers). ``plan_requests`` is what this estimate itself sent."""
+    rate-limit headers). ``latency_s`` is the counting requests' mean round trip, limiter waits included;
+    ``plan_requests`` is what this estimate itself sent."""
 
     resources: tuple[ResourcePlan, ...]
     window_start: str | None
