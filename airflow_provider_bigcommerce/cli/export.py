@@ -120,13 +120,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
-    values, fernet_key = _connection_values(args)
+    values, fernet_key = connection_values(args)
     given = {canonical_name(key) for key, value in values.items() if value}
     properties = args.resolved_properties = ConnectionProperties.from_mapping({**values, **secrets_from_env(given)})
     resource = catalogue_resource(
         args.resource, path=args.path, params=_params(args.param), date_modified_params=args.date_filter
     )
-    window = _window(args.since, args.until)
+    window = window_from(args.since, args.until)
     if window is None and not args.full and resource.incremental:
         raise UsageError(f"{resource.name} is read incrementally: give --since and --until, or --full for a full read.")
     _log_progress_to_stderr()
@@ -182,7 +182,7 @@ def _log_progress_to_stderr() -> None:
     logger.propagate = False
 
 
-def _connection_values(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
+def connection_values(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     """The connection's raw properties and Airflow's fernet key (``--conn-id`` only), from one of the sources."""
     if args.conn_id and args.connection_string:
         raise UsageError("Give either --conn-id or --connection-string, not both.")
@@ -204,7 +204,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
-def _window(since: str | None, until: str | None) -> Window | None:
+def window_from(since: str | None, until: str | None) -> Window | None:
     if since is None and until is None:
         return None
     if since is None or until is None:

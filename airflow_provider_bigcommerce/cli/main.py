@@ -1,6 +1,6 @@
-"""``airflow-bigcommerce``: the provider's command line. ``oauth`` and ``export`` always; ``sandbox`` runs the local
-lookalike, a distribution of its own (``bigcommerce-lookalike``, in ``lookalike/`` of a checkout), and says how to
-install it where it is not."""
+"""``airflow-bigcommerce``: the provider's command line. ``oauth``, ``export`` and ``plan`` always; ``sandbox`` runs
+the local lookalike, a distribution of its own (``bigcommerce-lookalike``, in ``lookalike/`` of a checkout), and says
+how to install it where it is not."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from airflow_provider_bigcommerce.cli import export, oauth
+from airflow_provider_bigcommerce.cli import export, oauth, plan
 from airflow_provider_bigcommerce.messages.commands import PROGRAM
 
 SANDBOX_CLI = "bigcommerce_lookalike.cli"
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     oauth.add_parser(commands)
     export.add_parser(commands)
+    plan.add_parser(commands)
     if importlib.util.find_spec(SANDBOX_CLI.partition(".")[0]) is not None:
         _add_sandbox(commands, importlib.import_module(SANDBOX_CLI))
     else:

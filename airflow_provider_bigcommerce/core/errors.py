@@ -322,6 +322,7 @@ class ExportError(BigCommerceError):
             "compression_with_parquet",  # compression: Parquet compresses inside
             "no_schema",  # resource: a list named by path has no declared schema (Parquet, a database load)
             "parquet_unavailable",  # pyarrow is not installed
+            "parallel_tasks_out_of_range",  # value, low, high: a plan's tasks sharing the quota
         )
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +87,37 @@ class BigCommerceHook(BaseHook):
         """The same records as :meth:`paginate`, one page at a time (``page.records``)."""
         self.add_input_lineage(path)
         return self.client.pages(path, params=params)
+
+    def plan_export(
+        self,
+        resources: str | list[str],
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        *,
+        parallel_tasks: int = 1,
+        incremental: bool = True,
+        deletions: bool = False,
+    ) -> dict[str, Any]:
+        """What exporting ``resources`` (catalogue names) over ``[since, until)`` will cost, before anything is
+        exported: each one's records, the requests its export will send, and the minutes at the store's quota for
+        one task and for ``parallel_tasks`` sharing it (``core.plan.estimate.ExportPlan.as_dict``, XCom-safe).
+        Costs a few requests a resource; raises the export's own ``ExportError`` for an unknown resource."""
+        from airflow_provider_bigcommerce.core.export.resources import resource_for
+        from airflow_provider_bigcommerce.core.export.windows import Window, moment_of
+        from airflow_provider_bigcommerce.core.plan.estimate import plan_export
+
+        names = [resources] if isinstance(resources, str) else list(resources)
+        start, end = moment_of(since, "since"), moment_of(until, "until")
+        window = Window(start, end) if start is not None and end is not None else None
+        plan = plan_export(
+            self.client,
+            [resource_for(name) for name in names],
+            window,
+            incremental=incremental,
+            deletions=deletions,
+            parallel_tasks=parallel_tasks,
+        )
+        return plan.as_dict()
 
     def add_input_lineage(self, path: str) -> None:
         """Report the list ``path`` as read to Airflow's hook lineage collector (a no-op unless a lineage reader,

@@ -54,9 +54,9 @@ class RunWindowMixin:
 
     def _window(self, context: Context) -> Window | None:
         """The run's window (see the class docstring); ``None`` for an initial full load."""
-        from airflow_provider_bigcommerce.core.export.windows import Window
+        from airflow_provider_bigcommerce.core.export.windows import Window, moment_of
 
-        since, until = _moment(self.since, "since"), _moment(self.until, "until")
+        since, until = moment_of(self.since, "since"), moment_of(self.until, "until")
         start, end = context.get("data_interval_start"), context.get("data_interval_end")
         if since is not None and until is not None:
             return Window(since, until)
@@ -185,20 +185,3 @@ def _recorded_window(ti: RuntimeTaskInstanceProtocol, run: PreviousTIResponse) -
     if not window:
         return None, fallback
     return datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
-
-
-def _moment(value: str | datetime | None, name: str) -> datetime | None:
-    from airflow_provider_bigcommerce.core.errors import ExportError
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value))
-        except ValueError:
-            raise ExportError("moment_not_iso", name=name, value=str(value)) from None
-    if moment.tzinfo is None:
-        raise ExportError("moment_naive", name=name, value=str(value))
-    return moment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import time
@@ -16,6 +17,7 @@ from airflow_provider_bigcommerce.cli.main import build_parser
 from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
     BigCommerceAuthError,
+    ExportError,
     NextStep,
     PagingError,
 )
@@ -290,3 +292,24 @@ def test_explain_puts_a_paging_error_in_words_for_the_task_log(bigcommerce_conne
     explained = BigCommerceHook(bigcommerce_connection()).explain(error)
 
     assert explained.startswith("PagingError: Reading v3/catalog/products failed (page_repeated): page 4 "), explained
+
+
+def test_plan_export_returns_the_plan_as_plain_numbers_before_exporting_anything(hook, sandbox, store_config):
+    first, last = sandbox.data_time_range
+    logged = len(sandbox.stats.request_log())
+
+    plan = hook.plan_export(["orders", "brands"], first.isoformat(), last.isoformat(), parallel_tasks=2)
+
+    sent = sandbox.stats.request_log()[logged:]
+    assert json.loads(json.dumps(plan)) == plan
+    assert [row["resource"] for row in plan["resources"]] == ["orders", "brands"]
+    assert 0 < plan["resources"][0]["records"] <= store_config.orders
+    assert plan["resources"][1]["records"] == store_config.brands and plan["parallel_tasks"] == 2
+    assert plan["plan_requests"] == len(sent) and all(request.method == "GET" for request in sent)
+
+
+def test_plan_export_names_an_unknown_resource_with_the_exports_error(hook):
+    with pytest.raises(ExportError) as refused:
+        hook.plan_export("ordres", "2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00")
+
+    assert refused.value.code == "unknown_resource" and "Unknown resource 'ordres'" in hook.explain(refused.value)

@@ -204,3 +204,20 @@ class WindowFilter:
             "outside": self.outside,
             "undated": self.undated,
         }
+
+
+def moment_of(value: str | datetime | None, name: str) -> datetime | None:
+    """A ``since``/``until`` argument as a datetime: an aware datetime, or its ISO 8601 text; None or "" is None.
+    Anything else is ``ExportError`` ``moment_not_iso`` or ``moment_naive`` (``name`` says which argument)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ExportError("moment_not_iso", name=name, value=str(value)) from None
+    if moment.tzinfo is None:
+        raise ExportError("moment_naive", name=name, value=str(value))
+    return moment

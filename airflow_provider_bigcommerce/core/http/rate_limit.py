@@ -304,13 +304,26 @@ class RateLimiter:
             self._assumed_since = now
 
     def _reserve(self) -> int:
-        return max(1, math.ceil((self._quota or 0) * self.reserve - 1e-9))  # 30 * 0.1 is 3, not 3.0000000000000004
+        return reserve_requests(self._quota or 0, self.reserve)
 
     def _kept_for_others(self) -> int:
-        """The last request of a window is never ours: paced down to zero, the reserve would leave another app
-        that asks just before the reset nothing (a ``Reserve`` of one request or less keeps none)."""
-        return 1 if self._reserve() >= 2 else 0
+        return kept_for_others(self._quota or 0, self.reserve)
 
     def _margin_s(self) -> float:
-        """Slack after the announced reset: our clock and the server's never agree exactly."""
-        return 0.05 + 0.01 * self._window_s
+        return margin_s(self._window_s)
+
+
+def reserve_requests(quota: int, reserve: float) -> int:
+    """The requests of a window the ``Reserve`` holds back from bursts (at least one)."""
+    return max(1, math.ceil(quota * reserve - 1e-9))  # 30 * 0.1 is 3, not 3.0000000000000004
+
+
+def kept_for_others(quota: int, reserve: float) -> int:
+    """The last request of a window is never ours: paced down to zero, the reserve would leave another app that
+    asks just before the reset nothing (a ``Reserve`` of one request or less keeps none)."""
+    return 1 if reserve_requests(quota, reserve) >= 2 else 0
+
+
+def margin_s(window_s: float) -> float:
+    """Slack after the announced reset: our clock and the server's never agree exactly."""
+    return 0.05 + 0.01 * window_s

@@ -1,0 +1,152 @@
+"""The few requests a plan sends to learn a list's size under an export's filters, before anything is exported:
+a v2 count (``GET v2/orders/count``-style, ``rules.COUNT_COMPANIONS``) or a v3 page of one record whose
+``meta.pagination.total`` counts the list (docs/bigcommerce.md "Listing and paging"), with the very filters the
+export sends. Lists that tell no count are read one page deep; past that their size is a lower bound.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_bigcommerce.core.paging.rules import (
+    count_figures,
+    count_request,
+    key_field,
+    keyset_for,
+    meta_of,
+    offset_totals,
+    v2_records,
+    v3_records,
+    with_paging,
+)
+from airflow_provider_bigcommerce.core.plan.walk_cost import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
+
+# products_catalog.v3.yml ``include`` (line 9667): "If ``options`` or ``modifiers`` is used, results are limited to
+# 10 per page"; the walk learns it from ``per_page`` (``PageWalk._learn_page_size``), a count of one record cannot.
+NARROW_PAGE = (re.compile(r"^v3/catalog/products/?$"), frozenset(("options", "modifiers")), 10)
+
+Get = Callable[[str, dict[str, Any]], Any]
+"""GET ``path`` with these query parameters; the parsed body (None for a 204)."""
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """What the counting requests learnt of one list under one set of filters.
+
+    ``records``: the records the walk will meet (Incomplete orders included, ``apart`` of them); ``exact``: False
+    when the list tells no count and filled the page read, so ``records`` is only a floor. ``counted``: a v2 count
+    applies, which the walk asks before and after a pass. ``density``: keyset lists, records per id between the
+    first and the last (1.0 when consecutive or not measured), ``first_span`` the ids their first page spans.
+    ``sample``: keys spread over the first page.
+    """
+
+    path: str
+    kind: str
+    records: int
+    exact: bool = True
+    counted: bool = False
+    density: float = 1.0
+    first_span: int | None = None
+    apart: int = 0
+    sample: tuple[Any, ...] = ()
+
+
+def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sample: int = 0) -> ListCount:
+    """Count ``path`` under ``params`` (the export's own query) in one to three requests; ``sample`` > 0 also
+    returns the keys of up to that many records spread over its first page (a fan-out's parents).
+
+    A keyset list of two pages or more also has its first page read at ``limit`` (the walk sizes its slices from
+    the ids that page spans) and its highest id (``density``).
+    """
+    kind = walk_kind(path, params)
+    key = key_field(path)
+    if kind == UNPAGED:
+        body = get(path, dict(params))
+        records = _records(path, body)
+        return ListCount(path, kind, 1 if records is None else len(records), sample=_keys(records or [], key, sample))
+    request = count_request(path, {name: value for name, value in params.items() if name != "page"})
+    if path.startswith("v2/") and request is not None:
+        companion, count_params = request
+        kept, apart = count_figures(companion, params, get(companion.path, count_params))
+        total = kept + (apart or 0)  # the list lists them too, under the reading the lookalike plays by default
+        first: list[Any] = []
+        if sample and total or kind == KEYSET and total >= 2 * limit:
+            first = _records(path, get(path, _ordered(path, params, limit, kind=kind))) or []
+        shape = _keyset_shape(get, path, params, first, total, limit) if kind == KEYSET else (1.0, None)
+        return ListCount(path, kind, total, True, True, *shape, apart or 0, _keys(first, key, sample))
+    if path.startswith("v2/"):  # no count for these filters: one page at the export's size
+        records = _records(path, get(path, with_paging(path, params, limit=limit)))
+        if records is None:
+            return ListCount(path, UNPAGED, 1)
+        return ListCount(path, kind, len(records), len(records) < limit, sample=_keys(records, key, sample))
+    body = get(path, _ordered(path, params, limit if sample or kind == KEYSET else 1, kind=kind))
+    first = v3_records(path, body)
+    pagination = meta_of(body).get("pagination")
+    if not pagination:  # refunds under one reading: pages until an empty one, no total to read
+        kind = UNTIL_EMPTY if kind == OFFSET else kind
+        return ListCount(path, kind, len(first), False, sample=_keys(first, key, sample))
+    total = offset_totals(path, pagination, 1)[0] or 0
+    shape = _keyset_shape(get, path, params, first, total, limit) if kind == KEYSET else (1.0, None)
+    return ListCount(path, kind, total, density=shape[0], first_span=shape[1], sample=_keys(first, key, sample))
+
+
+def served_page_size(path: str, params: dict[str, Any], limit: int) -> int:
+    """The records a page of ``path`` holds when ``limit`` are asked: fewer where the official file says so."""
+    pattern, includes, most = NARROW_PAGE
+    asked = {part.strip() for part in str(params.get("include", "")).split(",")}
+    return min(limit, most) if pattern.match(path) and asked & includes else limit
+
+
+def _asked(sample: int, limit: int) -> int:
+    """One record to count a list; a page to sample its keys from."""
+    return limit if sample else 1
+
+
+def _records(path: str, body: Any) -> list[Any] | None:
+    return v2_records(path, body) if path.startswith("v2/") else v3_records(path, body)
+
+
+def _keys(records: list[Any], key: str, sample: int) -> tuple[Any, ...]:
+    """The keys of ``sample`` records spread evenly over ``records`` (neighbours by id tend to look alike)."""
+    keys = [record.get(key) for record in records if isinstance(record, dict) and record.get(key) is not None]
+    if sample <= 0 or not keys:
+        return ()
+    step = max(1.0, len(keys) / sample)
+    return tuple(dict.fromkeys(keys[int(n * step)] for n in range(min(sample, len(keys)))))
+
+
+def _ordered(path: str, params: dict[str, Any], limit: int, *, kind: str, descending: bool = False) -> dict[str, Any]:
+    """``params`` at ``limit`` a page, sorted by id as a keyset walk sorts them (orders.v2.oas2.yml ``sort`` takes
+    ``id:desc``; products_catalog.v3.yml ``sort=id`` with ``direction``)."""
+    keyset = keyset_for(path, params) if kind == KEYSET else None
+    if keyset is None:
+        return with_paging(path, params, limit=limit)
+    asked = {name: value for name, value in params.items() if name not in ("sort", "direction")}
+    asked.update(keyset.sort)
+    if descending and "direction" in asked:
+        asked["direction"] = "desc"
+    elif descending:
+        asked["sort"] = "id:desc"
+    return with_paging(path, asked, limit=limit)
+
+
+def _keyset_shape(
+    get: Get, path: str, params: dict[str, Any], first: list[Any], total: int, limit: int
+) -> tuple[float, int | None]:
+    """``(density, first_span)`` of a keyset list: records per id between its lowest and highest id (one request
+    for the highest), and the ids its first full page spans. Only where the walk plans slices (two pages or more)."""
+    if total < 2 * limit or len(first) < limit:
+        return 1.0, None
+    last = _records(path, get(path, _ordered(path, params, 1, kind=KEYSET, descending=True))) or []
+    low, top = _whole(first[0].get("id")), _whole(first[limit - 1].get("id"))
+    high = _whole(last[0].get("id")) if last else None
+    if low is None or top is None or high is None or high < low or top < low:
+        return 1.0, None
+    return min(1.0, total / (high - low + 1)), top - low + 1
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

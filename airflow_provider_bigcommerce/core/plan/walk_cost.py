@@ -1,0 +1,140 @@
+"""How many requests one page walk (``core.paging.walk``) sends for a list of ``n`` records: the same decisions as
+the walk, free of I/O. Each function follows the walk it is named after, request for request, on a store that
+does not change during the walk and answers the page size asked (a re-read costs a pass more; see
+docs/exporting.md "Exactly once: reading a store that changes under the walk")."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from airflow_provider_bigcommerce.core.paging.rules import (
+    CURSOR_PREFERRED,
+    after_key,
+    is_unpaged,
+    keyset_for,
+)
+from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
+
+# The walk kinds, as ``PageWalk.__iter__`` and ``_v3_pass`` choose them.
+KEYSET = "keyset"  # by id, in parallel slices after a full first page
+V2_POSITION = "v2_position"  # v2 pages by number with a short read-ahead
+OFFSET = "offset"  # v3 pages 2..total_pages in parallel after the first
+CURSOR = "cursor"  # v3 ``after=<end_cursor>``, one page after another
+AFTER_KEY = "after_key"  # ``after=<last key>``, one page after another
+UNTIL_EMPTY = "until_empty"  # v3 pages without paging meta, until an empty one
+UNPAGED = "unpaged"  # the whole list (or one object) in one answer
+# How many of a walk's requests may be in flight at once, besides the client's own cap (``max_concurrency``).
+SEQUENTIAL = frozenset((CURSOR, AFTER_KEY, UNTIL_EMPTY, UNPAGED))
+
+
+def walk_kind(path: str, params: dict[str, Any]) -> str:
+    """The walk ``PageWalk`` takes for ``path`` with ``params`` (a v3 list without paging meta is only found
+    out by its answer: the caller turns ``OFFSET`` into ``UNTIL_EMPTY`` then)."""
+    if keyset_for(path, params) is not None:
+        return KEYSET
+    if is_unpaged(path):
+        return UNPAGED
+    if path.startswith("v2/"):
+        return V2_POSITION
+    if after_key(path) is not None:
+        return AFTER_KEY
+    return CURSOR if CURSOR_PREFERRED.match(path) else OFFSET
+
+
+def walk_requests(
+    kind: str,
+    records: int,
+    limit: int,
+    *,
+    counted: bool = False,
+    density: float = 1.0,
+    first_span: int | None = None,
+) -> float:
+    """The requests a walk of ``kind`` sends for ``records`` records at ``limit`` a page.
+
+    ``counted``: a v2 list with a count of its own for the same filters (``rules.count_request``), asked before
+    and after a pass. For a keyset walk, ``density`` is the share of the ids between the first and the last record
+    that the filter selects (1.0: consecutive ids) and ``first_span`` the ids the first page spans, from which the
+    walk sizes its slices (``keyset_requests``).
+    """
+    if kind == KEYSET:
+        return keyset_requests(records, limit, counted=counted, density=density, first_span=first_span)
+    if kind == V2_POSITION:
+        return v2_position_requests(records, limit, counted=counted)
+    if kind in (OFFSET, CURSOR):
+        return max(1, math.ceil(records / limit))
+    if kind == AFTER_KEY:  # a short page ends the pass once the total is met; a full last page needs an empty one
+        return records // limit + 1
+    if kind == UNTIL_EMPTY:
+        return math.ceil(records / limit) + 1 if records else 1
+    return 1
+
+
+def keyset_requests(
+    records: int, limit: int, *, counted: bool, density: float = 1.0, first_span: int | None = None
+) -> float:
+    """``PageWalk._keyset_pass``: the first page; a v2 count (``counted``) when the first page is short or full;
+    after a full first page the ids left split into slices as wide as the first page's ids (``rules.plan_slices``),
+    each read until a short page; a slice ending on an empty page is asked once more (``_recheck_empty``).
+
+    A slice's records are taken as ids drawn one by one with probability ``density``: it costs a request per page
+    it fills and one for its short last page (normal approximation, continuity corrected). Consecutive ids
+    (density 1) fill each slice exactly, which then ends on its last id without a short page.
+    """
+    if records == 0:
+        return 2  # the empty first page, and the count that checks it
+    if records < limit:
+        return 2 if counted else 1
+    remaining = records - limit
+    first = 2 if counted else 1
+    pages = math.ceil(remaining / limit)
+    if pages <= 1:
+        return first + _open_slice(remaining, limit)
+    density = min(max(density, 1e-9), 1.0)
+    span = first_span if first_span is not None else limit / density
+    width = max(1, math.floor(limit * max(1.0, span / limit)))
+    mean = width * density
+    sigma = math.sqrt(width * density * (1.0 - density))
+    bounded = (pages - 1) * _slice_requests(mean, sigma, limit)
+    left = remaining - (pages - 1) * mean
+    return first + bounded + (_open_slice(round(left), limit) if left >= 0.5 else 2)
+
+
+def _slice_requests(mean: float, sigma: float, limit: int) -> float:
+    """Expected requests of a bounded slice holding ``mean`` ± ``sigma`` records: one per full page, one short."""
+    if sigma < 1e-9:
+        whole = round(mean)
+        return max(1, whole // limit + (0 if whole % limit == 0 and whole else 1))
+    spills = 0.0
+    for pages in range(1, int((mean + 8 * sigma) // limit) + 1):
+        spills += 0.5 * math.erfc((pages * limit - 0.5 - mean) / (sigma * math.sqrt(2.0)))
+    return 1 + spills
+
+
+def _open_slice(records: int, limit: int) -> int:
+    """The last slice (no upper id): page by page until a short one; an empty last page is asked once more."""
+    if records % limit == 0:
+        return records // limit + 2
+    return records // limit + 1
+
+
+def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency: int = V2_READ_AHEAD) -> int:
+    """``PageWalk._v2_pass``: the count before (``counted``); pages by number with a read-ahead that doubles up to
+    ``V2_READ_AHEAD`` after each full page, whose requests past the end are sent too; the count after. Without a
+    count, a short first page may be the store's page size, so the next page is asked to see."""
+    sent = 1 if counted else 0
+    page_size, window, in_flight = limit, 1, 0
+    for number in range(records // max(limit, 1) + 3 * V2_READ_AHEAD + 2):  # bounded: the list ends by then
+        while in_flight < max(1, min(window, concurrency)):
+            sent += 1
+            in_flight += 1
+        in_flight -= 1
+        on_page = max(0, min(limit, records - number * limit))  # the store pages by its own size, ``limit``
+        learnt = number == 0 and 0 < on_page < page_size and (not counted or records > on_page)
+        if learnt:
+            page_size = on_page
+        if on_page < page_size:
+            return sent + (1 if counted else 0)
+        window = 1 if learnt and not counted else min(2 * window, V2_READ_AHEAD)
+    return sent
