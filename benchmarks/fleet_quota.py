@@ -1,8 +1,9 @@
 """One quota, many tasks: 3 and 6 processes reading one store at once, each on its own, then on a shared ledger.
 
 Every process is a task of a fleet: its own ``BigCommerceClient`` paginating orders, products or customers (in
-turn) from one lookalike store, for a fixed number of windows, all starting together. Contenders, on the same
-store one after the other:
+turn) from one lookalike store, for a fixed number of windows (at least 10 s), all starting together;
+in the ``exporting`` settings each task exports that list one day window after another instead, as a backfill's
+daily tasks do. Contenders, on the same store one after the other:
 
 - **unshared** (today's behaviour, baseline): env ``BIGCOMMERCE_QUOTA_FOLDER=off``; each process paces the store
   from the headers alone and cannot see what the others have in flight;
@@ -19,10 +20,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -57,14 +62,22 @@ def _task(
         barrier.wait(START_TIMEOUT_S)
         t0 = time.monotonic()
         deadline = t0 + windows * options["window_s"]
+        scratch = tempfile.mkdtemp(prefix="bc-fleet-export-")
+        export = (
+            _exports(client, resource, options["data_time_range"], scratch) if options["work"] == "export" else None
+        )
         while time.monotonic() < deadline:
             try:
+                if export is not None:
+                    records += export()
+                    continue
                 for _record in client.paginate(resource):
                     records += 1
                     if time.monotonic() >= deadline:
                         break
             except BigCommerceError as error:  # counted, and the task goes on as a retried task would
                 errors.append(type(error).__name__)
+    shutil.rmtree(scratch, ignore_errors=True)
     results.put(
         {
             "number": number,
@@ -74,6 +87,29 @@ def _task(
             "exchanges": [(e.at, e.status, e.reset_ms) for e in wire.exchanges],
         }
     )
+
+
+EXPORTED = {"v2/orders": "orders", "v3/catalog/products": "products", "v3/customers": "customers"}
+
+
+def _exports(client: Any, resource: str, data_time_range: list[str], folder: str) -> Callable[[], int]:
+    """A function exporting ``resource`` one day window after another (wrapping round the store's days), as a
+    backfill's daily tasks do: counts, verification and the window's pages; each call returns the records written.
+    A failed export moves on to the next day, as the next task of a backfill would."""
+    from airflow_provider_bigcommerce.core.export.resources import resource_for
+    from airflow_provider_bigcommerce.core.export.run import export_resource
+    from airflow_provider_bigcommerce.core.export.windows import Window
+
+    first, last = (datetime.fromisoformat(moment) for moment in data_time_range)
+    first_day = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    days = [first_day]
+
+    def export_next_day() -> int:
+        window = Window(days[-1], days[-1] + timedelta(days=1))
+        days.append(window.end if window.end + timedelta(days=1) <= last else first_day)
+        return export_resource(client, resource_for(EXPORTED[resource]), Path(folder), window=window)["records"]
+
+    return export_next_day
 
 
 @dataclass
@@ -123,12 +159,14 @@ class OtherApp:
                 next_at += self._interval
 
 
-def run_fleet(store: LookalikeProcess, run: FleetRun, *, windows: float, window_s: float, folder: str) -> FleetRun:
+def run_fleet(
+    store: LookalikeProcess, run: FleetRun, *, windows: float, window_s: float, folder: str, work: str = "paginate"
+) -> FleetRun:
     context = multiprocessing.get_context("spawn")  # a fresh interpreter per task, as a worker would run it
     barrier = context.Barrier(run.tasks + 1)
     results = context.Queue()
     options = {"store_id": store.store_id, "token": store.access_token, "base_url": store.base_url}
-    options["window_s"] = window_s
+    options |= {"window_s": window_s, "work": work, "data_time_range": store.sandbox_info()["data_time_range"]}
     processes = [
         context.Process(
             target=_task,
@@ -178,21 +216,32 @@ class Setting:
     quota: int
     window_ms: int
     latency_ms: int
+    work: str = "paginate"  # or "export": each task exports day windows (counts and verification included)
 
     @property
     def window_s(self) -> float:
         return self.window_ms / 1000
 
     def __str__(self) -> str:
-        return f"{self.name}: quota {self.quota} per {self.window_s:g} s, {self.latency_ms} ms latency"
+        how = "exporting day windows" if self.work == "export" else "paginating"
+        return f"{self.name}: quota {self.quota} per {self.window_s:g} s, {self.latency_ms} ms latency, {how}"
 
 
 ROOMY = Setting("roomy", 150, 5000, 50)
 TIGHT = Setting("tight", 30, 3000, 400)
+# Issue 20 §4: a 1 s window, where the limiter's fixed costs (its margin after each reset, the request kept for
+# other apps, the reserve's pacing) weigh most; paginating, then exporting day windows one after another (each
+# export a handful of sequential requests: the count, the pages, the verification).
+SHORT = Setting("short", 40, 1000, 50)
+SHORT_EXPORTING = Setting("short-exporting", 40, 1000, 50, "export")
 
 
-def run_setting(setting: Setting, *, windows: float, fleets: tuple[int, ...], other_app_share: float) -> list[FleetRun]:
-    """Each fleet unshared then shared, then the largest shared beside another app, each from a fresh window."""
+def run_setting(
+    setting: Setting, *, windows: float, min_seconds: float, fleets: tuple[int, ...], other_app_share: float
+) -> list[FleetRun]:
+    """Each fleet unshared then shared, then the largest shared beside another app, each from a fresh window;
+    each runs ``windows`` windows, or ``min_seconds`` where the windows are short."""
+    windows = max(windows, min_seconds / setting.window_s)
     store_options = {"orders": 40_000, "products": 20_000, "customers": 40_000, "latency_ms": setting.latency_ms}
     measured = {"quota": setting.quota, "window_s": setting.window_s}
     runs: list[FleetRun] = []
@@ -206,12 +255,14 @@ def run_setting(setting: Setting, *, windows: float, fleets: tuple[int, ...], ot
                     f"{setting.name}, {tasks} tasks, {'shared ledger' if shared else 'unshared'}", tasks, shared
                 )
                 wait_for_fresh_window(store)
-                run_fleet(store, fleet_run, windows=windows, window_s=setting.window_s, folder=folder)
+                run_fleet(
+                    store, fleet_run, windows=windows, window_s=setting.window_s, folder=folder, work=setting.work
+                )
                 runs.append(measure(fleet_run, **measured))
         wait_for_fresh_window(store)
         with_app = FleetRun(f"{setting.name}, {max(fleets)} tasks, shared ledger + another app", max(fleets), True)
         with OtherApp(store, other_app_share * setting.quota / setting.window_s) as other:
-            run_fleet(store, with_app, windows=windows, window_s=setting.window_s, folder=folder)
+            run_fleet(store, with_app, windows=windows, window_s=setting.window_s, folder=folder, work=setting.work)
         with_app.other_app_requests, with_app.other_app_429s = other.wire.requests, other.wire.count(429)
         with_app.exchanges += other.wire.exchanges
         runs.append(measure(with_app, **measured))
@@ -220,8 +271,9 @@ def run_setting(setting: Setting, *, windows: float, fleets: tuple[int, ...], ot
 
 def run(
     *,
-    settings: tuple[Setting, ...] = (ROOMY, TIGHT),
+    settings: tuple[Setting, ...] = (ROOMY, TIGHT, SHORT, SHORT_EXPORTING),
     windows: float = 4.0,
+    min_seconds: float = 10.0,
     fleets: tuple[int, ...] = (3, 6),
     other_app_share: float = 0.05,
 ) -> BenchmarkResult:
@@ -229,7 +281,9 @@ def run(
     result = BenchmarkResult(NAME, f"{' and '.join(map(str, fleets))} processes reading one store at once")
     result.columns = ["run", "records", "requests", "429s", "429s after window 1", "joint utilization", "errors"]
     for setting in settings:
-        runs = run_setting(setting, windows=windows, fleets=fleets, other_app_share=other_app_share)
+        runs = run_setting(
+            setting, windows=windows, min_seconds=min_seconds, fleets=fleets, other_app_share=other_app_share
+        )
         for fleet_run in runs:
             result.rows.append(
                 [fleet_run.label, f"{fleet_run.records:,}", str(len(fleet_run.exchanges)), str(fleet_run.responses_429),
@@ -275,8 +329,9 @@ def run(
         result.notes.append(f"{setting}: lookalike in its own process")
     result.notes.append(
         f"each task its own (spawned) process reading {', '.join(RESOURCES)} in turn (task n reads the n-th) with "
-        f"8 read-ahead threads, for {windows:g} windows; all start together; unshared = env "
-        "BIGCOMMERCE_QUOTA_FOLDER=off (each process paces from the headers alone: the behaviour before the ledger)"
+        f"8 read-ahead threads, for {windows:g} windows (at least {min_seconds:g} s); all start together; "
+        "unshared = env BIGCOMMERCE_QUOTA_FOLDER=off (each process paces from the headers alone: the behaviour "
+        "before the ledger)"
     )
     result.seconds = time.perf_counter() - started
     return result

@@ -84,6 +84,10 @@ class LookalikeProcess:
         """The lookalike's own counters (``/_sandbox/stats``): requests, responses_429, token_requests, ..."""
         return requests.get(f"{self.base_url}/_sandbox/stats", timeout=30).json()
 
+    def sandbox_info(self) -> dict[str, Any]:
+        """What the lookalike serves (``/_sandbox/info``): its data time range, sizes and knobs."""
+        return requests.get(f"{self.base_url}/_sandbox/info", timeout=30).json()
+
     def reset_stats(self) -> None:
         requests.post(f"{self.base_url}/_sandbox/reset", timeout=30).raise_for_status()
 

@@ -28,7 +28,15 @@ TOY_SIZES = {
     soak: {"exports": 4, "size": 300},
     memory: {"small": 250, "large": 500, "orders": 20},
     token_path: {"processes": 2, "blocks": 2, "calls": 50, "api_calls": 2, "token_lifetime_s": 2},
-    fleet_quota: {"windows": 1.5, "fleets": (2,), "settings": (fleet_quota.Setting("toy", 20, 1000, 20),)},
+    fleet_quota: {
+        "windows": 1.5,
+        "min_seconds": 0,
+        "fleets": (2,),
+        "settings": (
+            fleet_quota.Setting("toy", 20, 1000, 20),
+            fleet_quota.Setting("toy-exporting", 20, 1000, 20, "export"),
+        ),
+    },
     many_stores: {"counts": (1, 3), "quota": 5, "window_ms": 1000, "brands": 300, "windows": 1.5},
     warehouse: {"orders": 600},
     import_cost: {
@@ -46,7 +54,12 @@ FIGURES = {
     import_cost: {"beyond_sdk_ms", "sdk_ms"},
     soak: {"lost", "doubled", "stray", "hangs", "expected", "read"},
     many_stores: {"ceiling_requests_per_s", "most_stores_ratio", "rss_growth_second_half"},
-    fleet_quota: {"toy_2_shared_utilization", "toy_2_unshared_utilization", "toy_other_app_429s"},
+    fleet_quota: {
+        "toy_2_shared_utilization",
+        "toy_2_unshared_utilization",
+        "toy_other_app_429s",
+        "toy-exporting_2_shared_utilization",
+    },
     warehouse: {"parquet_records_per_cpu_s", "parquet_bytes_per_record", "load_rows_per_s", "row_by_row_rows_per_s"},
 }
 
