@@ -17,6 +17,13 @@ from bigcommerce_lookalike.config import DEFAULT_CALLBACK_URL, LINE_ITEMS_READIN
 from bigcommerce_lookalike.harness import Sandbox
 
 
+# The command line dates the data up to now, so that a newcomer's daily export of yesterday finds records of
+# every kind whatever the hour. A timeline puts record i within [start + i*step, start + (i+1)*step)
+# (timeline.py), so every whole day holds one when the step is half a day or less: 180 records over the 90 days.
+# Orders (300) and customers (200) have that by default; products (120) are raised to it here.
+COMMAND_LINE_SIZES = {"products": 180}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The lookalike's options, for this module's parser and for ``airflow-bigcommerce sandbox``."""
     defaults = SandboxConfig()
@@ -25,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("store data")
     data.add_argument("--seed", type=int, default=defaults.seed, help="same seed, same store (default %(default)s)")
     for name in ("orders", "products", "customers", "brands", "categories"):
-        data.add_argument(f"--{name}", type=int, default=getattr(defaults, name), help="default %(default)s")
+        default = COMMAND_LINE_SIZES.get(name, getattr(defaults, name))
+        data.add_argument(f"--{name}", type=int, default=default, help="default %(default)s")
     data.add_argument(
         "--reference-time",
         type=datetime.fromisoformat,
