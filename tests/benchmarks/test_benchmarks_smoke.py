@@ -10,6 +10,7 @@ import pytest
 
 from benchmarks import (
     BENCHMARKS,
+    change_polls,
     fleet_quota,
     import_cost,
     many_stores,
@@ -31,6 +32,7 @@ TOY_SIZES = {
     fleet_quota: {"windows": 1.5, "fleets": (2,), "settings": (fleet_quota.Setting("toy", 20, 1000, 20),)},
     many_stores: {"counts": (1, 3), "quota": 5, "window_ms": 1000, "brands": 300, "windows": 1.5},
     warehouse: {"orders": 600},
+    change_polls: {"counts": (1, 3), "orders": 300, "interval": 0.1, "rounds": 3},
     import_cost: {
         "repetitions": 1,
         "modules": ("airflow_provider_bigcommerce.core.properties",),
@@ -47,6 +49,7 @@ FIGURES = {
     soak: {"lost", "doubled", "stray", "hangs", "expected", "read"},
     many_stores: {"ceiling_requests_per_s", "most_stores_ratio", "rss_growth_second_half"},
     fleet_quota: {"toy_2_shared_utilization", "toy_2_unshared_utilization", "toy_other_app_429s"},
+    change_polls: {"shared_3_requests_per_hour", "unshared_3_requests_per_hour", "shared_1_requests_per_poll"},
     warehouse: {"parquet_records_per_cpu_s", "parquet_bytes_per_record", "load_rows_per_s", "row_by_row_rows_per_s"},
 }
 
