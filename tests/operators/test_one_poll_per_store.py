@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from airflow.triggers.shared_stream import SharedStreamManager
 
+from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
 from airflow_provider_bigcommerce.triggers.changes import MARKER_KEY, WATCHES, BigCommerceChangeTrigger
 
 CONN_ID = "bc_watch"
@@ -88,6 +89,7 @@ class Triggerer:
 
     manager: SharedStreamManager = field(default_factory=lambda: SharedStreamManager(ack_timeout=120))
     fired: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    ended: dict[int, BaseException] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start(self, trigger_id: int, trigger: Any) -> None:
@@ -102,6 +104,8 @@ class Triggerer:
                     seq = self.manager.bind_pending_event(trigger_id=trigger_id, key=key)
                     if seq is not None:
                         self.manager.confirm_persisted([seq])
+            except Exception as error:  # the trigger failed, as the triggerer would record it
+                self.ended[trigger_id] = error
             finally:
                 await self.manager.unsubscribe(trigger_id, key)
 
@@ -275,3 +279,38 @@ def test_a_list_whose_event_is_not_yet_stored_does_not_hold_up_another_lists_mar
                 await manager.unsubscribe(number, key)
 
     asyncio.run(scenario())
+
+
+def test_a_list_the_token_may_not_read_ends_its_watcher_only(store: Any, monkeypatch: pytest.MonkeyPatch):
+    """A token with the orders scope only: the products watcher ends with the 403, and the loop goes on reading
+    orders (and only orders), whose watcher still fires."""
+    token = store.add_api_account(scopes=["store_v2_orders_read_only"])
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": token}
+    monkeypatch.setenv(
+        f"AIRFLOW_CONN_{CONN_ID.upper()}",
+        json.dumps({"conn_type": "bigcommerce", "host": store.base_url, "extra": extra}),
+    )
+    orders, products = _trigger(store, "orders"), _trigger(store, "products")
+
+    async def scenario() -> tuple[list[str], Triggerer]:
+        triggerer = Triggerer()
+        try:
+            triggerer.start(1, orders)
+            triggerer.start(2, products)
+            await _until(lambda: 2 in triggerer.ended)
+            before = len(_reads(store))
+            await asyncio.sleep(3 * INTERVAL)
+            reads = _reads(store)[before:]
+            store.changes.plan("v2/orders", after=0, delete=[120])
+            await _until(lambda: triggerer.fired[1] != [])
+            return reads, triggerer
+        finally:
+            await triggerer.stop()
+
+    reads, triggerer = asyncio.run(scenario())
+    ended = triggerer.ended[2]
+    assert isinstance(ended, BigCommerceAuthError) and ended.status == 403
+    assert 1 not in triggerer.ended and triggerer.fired[2] == []
+    assert reads and set(reads) == {"v2/orders"}
+    (event,) = triggerer.fired[1]
+    assert [gone["id"] for gone in event["gone"]] == [120]
