@@ -15,4 +15,5 @@ BENCHMARKS = (
     "fleet_quota",
     "many_stores",
     "warehouse",
+    "change_polls",
 )

@@ -14,64 +14,59 @@ Per hour that is ``requests_per_poll * 3600 / poll_interval``: orders at the def
 requests an hour, and at most 240 at the minimum 30 s (``MIN_POLL_INTERVAL_S``). The calls go through the
 provider's client, so they share the store's rate budget with every export and back off on 429 like them.
 
+One poll loop per store: in the triggerer, every change trigger of one store, connection, interval and trigger
+class shares one stream (``shared_stream_key``), whose loop (``change_poll.StorePoll``) reads each watched list
+once a poll through one hook, and each trigger keeps the events of its own list and asset
+(``filter_shared_stream``). BigCommerce answers for one list a request, so N lists still cost the sum of their
+requests; what they share is the loop, the connection lookup, the token, the HTTP session and the rate limiter,
+and a list watched by several assets is read once (docs/triggers.md "One poll loop per store").
+
 The trigger carries only the connection id, the resource, the interval and the watched asset's URI (they are
 stored in the metadata database); the connection and its token are read inside the triggerer on every poll.
 
-The last marker is kept in the watched asset's state store (Airflow 3.3), and it is saved only once its event
-is safe: in the triggerer the trigger runs as an acknowledged shared stream, where Airflow reports when the event
-is stored in the metadata database (``create_shared_stream_producer``), and only then is the new marker saved. A
-triggerer that dies before that leaves the previous marker, so the next one fires the change again. (An event
-that has left the trigger is not yet stored: the triggerer hands events to its supervisor about once a second,
-while a state store write goes at once.)
+Each list's last marker is kept in its watched asset's state store (Airflow 3.3), and it is saved only once its
+event is safe: the shared stream is acknowledged, Airflow reports when the event is stored in the metadata
+database (``create_shared_stream_producer``), and only then is that list's new marker saved. A triggerer that
+dies before that leaves the previous marker, so the next one fires the change again. (An event that has left the
+trigger is not yet stored: the triggerer hands events to its supervisor about once a second, while a state store
+write goes at once.)
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from collections.abc import AsyncIterator, Hashable
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
-from airflow.triggers.shared_stream import AdvanceItem, SharedStreamProducer
+from airflow.triggers.shared_stream import SharedStreamProducer
 
-from airflow_provider_bigcommerce.core import change_marker
-from airflow_provider_bigcommerce.core.errors import BigCommerceError, PagingError
-from airflow_provider_bigcommerce.core.paging import rules as page_rules
+from airflow_provider_bigcommerce.core.errors import BigCommerceError
+from airflow_provider_bigcommerce.triggers.change_poll import (
+    MARKER_KEY,
+    ChangeProducer,
+    ListEvent,
+    MarkerStore,
+    Roster,
+    StorePoll,
+    WatchedList,
+    roster_of,
+)
+from airflow_provider_bigcommerce.triggers.list_markers import REQUESTS_PER_POLL, WATCHES, requests_per_hour
+
+__all__ = [
+    "DEFAULT_POLL_INTERVAL_S",
+    "MARKER_KEY",
+    "MIN_POLL_INTERVAL_S",
+    "REQUESTS_PER_POLL",
+    "WATCHES",
+    "BigCommerceChangeTrigger",
+    "ChangeTriggerError",
+    "watched_asset",
+]
 
 MIN_POLL_INTERVAL_S = 30.0
 DEFAULT_POLL_INTERVAL_S = 300.0
-MARKER_KEY = "bigcommerce_change_marker"
-LIMIT_PARAM = str(change_marker.PAGE_LIMIT)  # the newest page: 250, the most a page holds
-
-
-@dataclass(frozen=True)
-class Watch:
-    """How to read one list's marker: its newest page, and its count when that page does not carry it."""
-
-    path: str
-    newest_params: Mapping[str, str]
-    count_path: str | None = None
-
-    @property
-    def requests_per_poll(self) -> int:
-        return 1 + (self.count_path is not None)
-
-
-WATCHES: dict[str, Watch] = {
-    # orders.v2.oas2.yml: sort=date_modified:desc; limit at most 250 (docs/bigcommerce.md "Listing and paging").
-    "orders": Watch(
-        "v2/orders", {"sort": "date_modified:desc", "limit": LIMIT_PARAM}, count_path=page_rules.ORDERS_COUNT.path
-    ),
-    # products_catalog.v3.yml: sort, direction; IncludeFieldsParam answers "the ID and the specified fields".
-    "products": Watch(
-        "v3/catalog/products",
-        {"sort": "date_modified", "direction": "desc", "limit": LIMIT_PARAM, "include_fields": "date_modified"},
-    ),
-    # customers.v3.yml: sort=date_modified:desc.
-    "customers": Watch("v3/customers", {"sort": "date_modified:desc", "limit": LIMIT_PARAM, "page": "1"}),
-}
-REQUESTS_PER_POLL = {name: watch.requests_per_poll for name, watch in WATCHES.items()}
 
 
 class ChangeTriggerError(BigCommerceError, ValueError):
@@ -82,168 +77,6 @@ class ChangeTriggerError(BigCommerceError, ValueError):
     def __init__(self, code: str, argument: str, **facts: Any) -> None:
         super().__init__(code, argument=argument, **facts)
         self.argument = argument
-
-
-def read_marker(bigcommerce_conn_id: str, resource: str) -> dict[str, Any]:
-    """The list's marker now (``core.change_marker.marker_of``).
-
-    Blocking (connection lookup, one or two HTTP calls through the client's retries and rate limits). A body
-    that is not a list page or count, or a record that cannot be placed, raises ``PagingError``.
-    """
-    from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
-
-    watch = WATCHES[resource]
-    hook = BigCommerceHook(bigcommerce_conn_id, read_only=True)
-    try:
-        answer = hook.request("GET", watch.path, params=dict(watch.newest_params))
-        # The bodies are read by the paging rules' readers: a malformed one is a PagingError, not a false marker.
-        count: int | None
-        if watch.count_path is None:  # v3: {"data": [...], "meta": {"pagination": {"total": n}}}
-            records = page_rules.v3_records(watch.path, answer)
-            pagination = page_rules.meta_of(answer).get("pagination")
-            total = pagination.get("total") if isinstance(pagination, Mapping) else None
-            count = page_rules.whole_number(watch.path, "total", total)
-        else:  # v2: a bare array, or None (204) for an empty list; the count from its companion request
-            listed = page_rules.v2_records(watch.path, answer)
-            if listed is None:
-                raise PagingError("bad_meta", watch.path, "object_for_list")
-            records = listed
-            # A short page is the whole list: its length is the count (and the count request is saved).
-            full = len(records) >= change_marker.PAGE_LIMIT
-            count = page_rules.count_of(watch.count_path, hook.request("GET", watch.count_path)) if full else None
-        return change_marker.marker_of(
-            hook.properties.store_id, resource, watch.path, records, limit=change_marker.PAGE_LIMIT, count=count
-        )
-    finally:
-        hook.close()
-
-
-class MarkerStore(Protocol):
-    """Where the last marker is kept: Airflow's asset state store accessors have this shape."""
-
-    async def aget(self, key: str) -> Any: ...
-
-    async def aset(self, key: str, value: Any) -> None: ...
-
-
-class ChangeWatch:
-    """One list's poll loop: yields each change with a *receipt*; the receipt goes back to ``handed_over`` once
-    the change's event is safe, and only then is the marker saved. ``not_handed_over`` makes the next poll fire
-    the change again."""
-
-    def __init__(self, trigger: BigCommerceChangeTrigger, store: MarkerStore | None) -> None:
-        self.trigger = trigger
-        self.store = store
-        self.log = trigger.log
-        self._saved: dict[str, Any] | None = None  # the marker in the state store
-        self._previous: dict[str, Any] | None = None  # the marker the last event (or first look) was made from
-        self._generation = 0  # receipts of an older generation were overtaken by a change fired again
-
-    async def changes(self) -> AsyncIterator[tuple[dict[str, Any], tuple[int, dict[str, Any]]]]:
-        """``(payload, receipt)`` for every change, for ever; raises the client's error when polling cannot help."""
-        from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, BigCommerceTransportError
-
-        trigger = self.trigger
-        self._saved = self._previous = await self._load()
-        self.log.info(
-            "Watching %s of %s every %g s (at most %.0f requests an hour)",
-            trigger.resource,
-            trigger.bigcommerce_conn_id,
-            trigger.poll_interval,
-            trigger.requests_per_hour,
-        )
-        while True:
-            try:
-                marker = await asyncio.to_thread(read_marker, trigger.bigcommerce_conn_id, trigger.resource)
-            except (BigCommerceTransportError, BigCommerceApiError, PagingError) as error:
-                permanent = isinstance(error, BigCommerceApiError) and error.status < 500 and error.status != 429
-                if permanent:
-                    raise  # a wrong StoreId, a revoked token, a missing scope: polling again cannot help
-                self.log.warning(
-                    "No marker this time (%s); next look in %g s", type(error).__name__, trigger.poll_interval
-                )
-            else:
-                previous = self._previous
-                if previous is None or previous.get("store") != marker["store"]:
-                    # A first look, or the connection was repointed: a new baseline, not a change of this store.
-                    kept = "the asset's state store" if await self._save(marker) else "memory"
-                    self.log.info(
-                        "First look at %s of %s: %s (kept in %s)",
-                        trigger.resource,
-                        marker["store"],
-                        _brief(marker),
-                        kept,
-                    )
-                    self._previous = marker
-                elif (change := change_marker.difference(previous, marker)) is not None:
-                    self.log.info(
-                        "%s changed: %s -> %s; %d changed, %d gone%s",
-                        trigger.resource,
-                        _brief(previous),
-                        _brief(marker),
-                        len(change["changed"]),
-                        len(change["gone"]),
-                        f", unnamed up to {change['unnamed_until']}" if change["unnamed_until"] else "",
-                    )
-                    self._previous = marker
-                    payload = {**change_marker.brief(marker), **change, "previous": change_marker.brief(previous)}
-                    yield payload, (self._generation, marker)
-            await asyncio.sleep(trigger.poll_interval)
-
-    async def handed_over(self, receipt: tuple[int, dict[str, Any]]) -> None:
-        """The receipt's event is safe: its marker becomes the saved one."""
-        generation, marker = receipt
-        if generation == self._generation:
-            await self._save(marker)
-
-    def not_handed_over(self) -> None:
-        """An event was lost: compare the next poll with the saved marker, so the change fires again."""
-        self._generation += 1
-        self._previous = self._saved
-        self.log.warning("A change event of %s was not stored; the next poll fires it again", self.trigger.resource)
-
-    async def _load(self) -> dict[str, Any] | None:
-        if self.store is None:
-            return None
-        try:
-            saved = await self.store.aget(MARKER_KEY)
-        except Exception as error:  # several watched assets, or no state store backend: keep it in memory
-            self.log.info("No saved marker (%s): the first poll sets it", type(error).__name__)
-            return None
-        if change_marker.is_marker(saved) and saved.get("resource") == self.trigger.resource:
-            return dict(saved)
-        return None
-
-    async def _save(self, marker: dict[str, Any]) -> bool:
-        """Whether the marker went to the state store (else it lives only as long as this watch)."""
-        self._saved = marker
-        if self.store is None:
-            return False
-        try:
-            await self.store.aset(MARKER_KEY, marker)
-        except Exception as error:
-            self.log.info("Marker not saved (%s); it stays in memory", type(error).__name__)
-            return False
-        return True
-
-
-class ChangeProducer(SharedStreamProducer):
-    """The watch as the producer of an acknowledged shared stream: Airflow calls ``advance`` for a change once
-    every event made from it is stored in the metadata database (or failed to be)."""
-
-    def __init__(self, watch: ChangeWatch) -> None:
-        self.watch = watch
-
-    def open_stream(self) -> AsyncIterator[tuple[Any, Any]]:
-        return self.watch.changes()
-
-    async def advance(self, batch: Sequence[AdvanceItem]) -> None:
-        for item in batch:
-            if item.outcome.is_clean:
-                await self.watch.handed_over(item.broker_payload)
-            else:
-                self.watch.not_handed_over()
-                return
 
 
 class BigCommerceChangeTrigger(BaseEventTrigger):
@@ -294,8 +127,13 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
 
     @property
     def requests_per_hour(self) -> float:
-        """What watching costs the store at most, in API requests an hour."""
-        return WATCHES[self.resource].requests_per_poll * 3600 / self.poll_interval
+        """What watching this list costs the store at most, in API requests an hour (in the triggerer, a list that
+        several assets of one store watch at one interval is read once for all of them)."""
+        return requests_per_hour([self.resource], self.poll_interval)
+
+    @property
+    def watched_list(self) -> WatchedList:
+        return WatchedList(self.resource, self.asset_uri)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -309,24 +147,42 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Polls in this trigger's own loop: the marker is saved when the consumer resumes the generator after
-        taking the event. The triggerer uses ``filter_shared_stream`` instead when ``asset_uri`` is known."""
-        watch = ChangeWatch(self, self.asset_state_store)
-        async for payload, receipt in watch.changes():
-            yield TriggerEvent(payload)
-            await watch.handed_over(receipt)
+        """Polls this trigger's list in a loop of its own: the marker is saved when the consumer resumes the
+        generator after taking the event. The triggerer uses ``filter_shared_stream`` instead when ``asset_uri``
+        is known."""
+        roster = Roster()
+        with roster.member(self.watched_list):
+            poll = StorePoll(
+                self.bigcommerce_conn_id, self.poll_interval, roster, lambda _: self.asset_state_store, self.log
+            )
+            async for event, receipt in poll.changes():
+                yield self._event_of(event)
+                if receipt is not None:
+                    await receipt.watch.handed_over(receipt)
 
     def shared_stream_key(self) -> Hashable | None:
-        """A stream of its own (one per list, connection, interval and asset), acknowledged: see the module's
-        docstring. Without the asset's URI the producer has nowhere to save, so ``run`` polls instead."""
+        """One stream per store, connection, interval and trigger class: every list of the store watched at this
+        interval is polled in its loop. The store is the watched asset's (``bigcommerce://{store_id}/...``); the
+        connection names the one actually read, and nothing secret is in the key. Without the asset's URI the
+        producer has nowhere to save, so ``run`` polls instead."""
         if self.asset_uri is None:
             return None
-        return self.serialize()[0], self.bigcommerce_conn_id, self.resource, self.poll_interval, self.asset_uri
+        return self.serialize()[0], _store_of(self.asset_uri), self.bigcommerce_conn_id, self.poll_interval
 
     @classmethod
     def create_shared_stream_producer(cls, kwargs: dict[str, Any]) -> SharedStreamProducer:
-        trigger = cls(**kwargs)
-        return ChangeProducer(ChangeWatch(trigger, cls.marker_store(kwargs["asset_uri"])))
+        """The store's poll loop, made from the first watcher's arguments; it reads what is on the roster of the
+        stream's key, which every watcher joins in ``filter_shared_stream``."""
+        first = cls(**kwargs)
+        roster = roster_of(first.shared_stream_key())
+        poll = StorePoll(
+            first.bigcommerce_conn_id,
+            first.poll_interval,
+            roster,
+            lambda watched: cls.marker_store(watched.asset_uri) if watched.asset_uri is not None else None,
+            first.log,
+        )
+        return ChangeProducer(poll)
 
     @classmethod
     def marker_store(cls, asset_uri: str) -> MarkerStore:
@@ -336,13 +192,25 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
         return AssetStateStoreAccessor(uri=asset_uri)
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
-        async for payload in shared_stream:
-            yield TriggerEvent(payload)
+        """This trigger's list joins the loop's roster while it listens, and it fires for its own list and asset
+        only; every other event of the stream it passes by (Airflow counts that as taken)."""
+        mine = self.watched_list
+        with roster_of(self.shared_stream_key()).member(mine):
+            async for event in shared_stream:
+                if isinstance(event, ListEvent) and event.watched == mine:
+                    yield self._event_of(event)
+
+    @staticmethod
+    def _event_of(event: ListEvent) -> TriggerEvent:
+        if event.error is not None:
+            raise event.error  # a wrong StoreId, a revoked token, a missing scope: polling again cannot help
+        return TriggerEvent(event.payload)
 
 
-def _brief(marker: Mapping[str, Any]) -> str:
-    newest = marker.get("newest") or {}
-    return f"count={marker.get('count')} newest={newest.get('id')}@{newest.get('date_modified')}"
+def _store_of(asset_uri: str) -> str | None:
+    """The store hash of a ``bigcommerce://`` asset URI; None for another scheme (the connection names it)."""
+    parts = urlsplit(asset_uri)
+    return parts.netloc if parts.scheme == "bigcommerce" else None
 
 
 def watched_asset(store_id: str, resource: str, **trigger: Any) -> Any:

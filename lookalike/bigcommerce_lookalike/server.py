@@ -77,6 +77,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.server.track(self.connection, True)
+        if self.server.services is not None:
+            self.server.services.stats.count_connection()
 
     def finish(self) -> None:
         try:

@@ -14,6 +14,7 @@ _FIELDS = (
     "responses_5xx",
     "dropped",
     "token_requests",
+    "connections",
 )
 REQUEST_LOG_SIZE = 100_000  # the latest API requests kept; the oldest go first, so memory stays bounded
 
@@ -35,6 +36,7 @@ class SandboxStats:
     - ``responses_by_status``: API responses per HTTP status (dropped connections are not responses).
     - ``responses_429``: every 429; ``rate_limited`` those for an exhausted quota (with headers);
       ``bare_429`` the injected ones without headers; ``responses_5xx`` and ``dropped`` the other faults.
+    - ``connections``: TCP connections accepted (a client that keeps its connection alive opens one).
     - ``token_requests``: ``POST /oauth2/token`` calls; ``token_requests_by_grant`` per ``grant_type``.
     - ``most_in_flight``: per resource, the most requests served at once (for routes with a concurrency limit).
 
@@ -84,6 +86,10 @@ class SandboxStats:
                 self._counts["bare_429" if injected else "rate_limited"] += 1
             elif status >= 500:
                 self._counts["responses_5xx"] += 1
+
+    def count_connection(self) -> None:
+        with self._lock:
+            self._counts["connections"] += 1
 
     def count_drop(self) -> None:
         with self._lock:

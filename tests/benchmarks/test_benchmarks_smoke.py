@@ -10,6 +10,7 @@ import pytest
 
 from benchmarks import (
     BENCHMARKS,
+    change_polls,
     fleet_quota,
     import_cost,
     many_stores,
@@ -39,6 +40,7 @@ TOY_SIZES = {
     },
     many_stores: {"counts": (1, 3), "quota": 5, "window_ms": 1000, "brands": 300, "windows": 1.5},
     warehouse: {"orders": 600},
+    change_polls: {"counts": (1, 3), "orders": 300, "interval": 0.1, "rounds": 3},
     import_cost: {
         "repetitions": 1,
         "modules": ("airflow_provider_bigcommerce.core.properties",),
@@ -60,6 +62,7 @@ FIGURES = {
         "toy_other_app_429s",
         "toy-exporting_2_shared_utilization",
     },
+    change_polls: {"shared_3_requests_per_hour", "unshared_3_requests_per_hour", "shared_1_requests_per_poll"},
     warehouse: {"parquet_records_per_cpu_s", "parquet_bytes_per_record", "load_rows_per_s", "row_by_row_rows_per_s"},
 }
 

@@ -16,6 +16,7 @@ from airflow.triggers.shared_stream import AdvanceItem, AdvanceOutcome, SharedSt
 
 from airflow_provider_bigcommerce.core import change_marker
 from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
+from airflow_provider_bigcommerce.triggers.change_poll import roster_of
 from airflow_provider_bigcommerce.triggers.changes import (
     MARKER_KEY,
     MIN_POLL_INTERVAL_S,
@@ -415,6 +416,10 @@ def test_a_change_whose_event_airflow_could_not_store_fires_again_at_the_next_po
 
     async def scenario() -> tuple[Any, Any]:
         stream = producer.open_stream()
+        with roster_of(trigger.shared_stream_key()).member(trigger.watched_list):  # as its filter joins
+            return await first_and_again(stream)
+
+    async def first_and_again(stream: Any) -> tuple[Any, Any]:
         try:
             waiting = asyncio.ensure_future(stream.__anext__())
             await _polled(store, trigger, 2)
