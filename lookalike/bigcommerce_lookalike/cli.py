@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from bigcommerce_lookalike.config import DEFAULT_CALLBACK_URL, LINE_ITEMS_READINGS, SandboxConfig
 from bigcommerce_lookalike.harness import Sandbox
 
-
 # The command line dates the data up to now, so that a newcomer's daily export of yesterday finds records of
 # every kind whatever the hour. A timeline puts record i within [start + i*step, start + (i+1)*step)
 # (timeline.py), so every whole day holds one when the step is half a day or less: 180 records over the 90 days.
