@@ -24,6 +24,11 @@ EXPECTED_CLASSES = {
     },
 }
 
+TRANSFER_CLASSES = {
+    "airflow_provider_bigcommerce.transfers.bigcommerce_to_storage": "BigCommerceToStorageOperator",
+    "airflow_provider_bigcommerce.transfers.bigcommerce_to_sql": "BigCommerceToSqlOperator",
+}
+
 
 def test_provider_info_with_its_components_matches_airflows_schemas():
     info = get_provider_info()
@@ -40,10 +45,11 @@ def test_every_listed_module_imports_and_holds_its_class_under_a_declared_integr
         assert {entry["integration-name"] for entry in info[kind]} <= integrations
         for module, name in classes.items():
             assert hasattr(importlib.import_module(module), name), f"{module}.{name}"
-    (transfer,) = info["transfers"]
-    assert transfer["source-integration-name"] in integrations
-    module = importlib.import_module(transfer["python-module"])
-    assert hasattr(module, "BigCommerceToStorageOperator")
+    transfers = {transfer["python-module"]: transfer for transfer in info["transfers"]}
+    assert sorted(transfers) == sorted(TRANSFER_CLASSES)
+    for module, name in TRANSFER_CLASSES.items():
+        assert transfers[module]["source-integration-name"] in integrations
+        assert hasattr(importlib.import_module(module), name), f"{module}.{name}"
 
 
 def test_airflow_registers_the_bigcommerce_asset_scheme_normalizer_and_openlineage_converter():
