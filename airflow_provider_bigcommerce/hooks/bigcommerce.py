@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.providers.common.compat.sdk import BaseHook, mask_secret
 
 from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError
 from airflow_provider_bigcommerce.core.properties import SECRET_FIELDS, ConnectionProperties
@@ -90,16 +89,15 @@ class BigCommerceHook(BaseHook):
     def add_input_lineage(self, path: str) -> None:
         """Report the list ``path`` as read to Airflow's hook lineage collector (a no-op unless a lineage reader,
         such as the OpenLineage provider, is installed): asset ``bigcommerce://{store_id}/{path}``."""
-        from airflow.sdk.lineage import get_hook_lineage_collector
-
         from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError, asset_uri
+        from airflow_provider_bigcommerce.compat import add_input_lineage
 
         try:
             uri = asset_uri(self.properties.store_id, path)
         except AssetUriError as error:  # a path no URI can name: the read goes on without its lineage
             self.log.debug("No lineage for %s: %s", path, error)
             return
-        get_hook_lineage_collector().add_input_asset(context=self, uri=uri)
+        add_input_lineage(self, uri)
 
     def close(self) -> None:
         """End the client's session and paging threads, if a client was made."""

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_bigcommerce.transfers.run_window import INITIAL_LOADS, RunWindowMixin
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context, ObjectStoragePath
+    from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
 
 class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
@@ -174,8 +174,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
 
     def execute(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Export the run's window; called again with the trigger's ``event`` once a deferred window has settled."""
-        from airflow.sdk import ObjectStoragePath
-        from airflow.sdk.exceptions import AirflowException, AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, ObjectStoragePath
 
         from airflow_provider_bigcommerce.core.errors import ExportError, PagingError, PropertyError
         from airflow_provider_bigcommerce.core.export.destination import DestinationError
@@ -233,7 +232,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
         return manifest
 
     def _check_store(self, store_id: str) -> None:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         if self.store_id and self.store_id != store_id:
             raise AirflowFailException(
@@ -309,7 +308,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
         if facts.get("schema"):
             fields = [(column["name"], column["type"]) for column in facts["schema"]]
         elif facts["files"] and facts["records"]:
-            from airflow.sdk import ObjectStoragePath
+            from airflow.providers.common.compat.sdk import ObjectStoragePath
 
             fields = record_fields(first_record(ObjectStoragePath(facts["files"][0]), facts["compression"]))
         return operator_lineage(

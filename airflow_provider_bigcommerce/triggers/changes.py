@@ -23,6 +23,11 @@ is stored in the metadata database (``create_shared_stream_producer``), and only
 triggerer that dies before that leaves the previous marker, so the next one fires the change again. (An event
 that has left the trigger is not yet stored: the triggerer hands events to its supervisor about once a second,
 while a state store write goes at once.)
+
+Before Airflow 3.3 there is neither a state store nor a shared stream (``compat``): the trigger polls in its own
+``run`` and keeps the marker in memory, so a triggerer restart takes a new first look, and a change made while no
+triggerer ran is not fired. Airflow 2.11 has no ``AssetWatcher``: ``watched_asset`` raises
+``AirflowFeatureUnavailable`` there.
 """
 
 from __future__ import annotations
@@ -30,14 +35,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from airflow.triggers.base import BaseEventTrigger, TriggerEvent
-from airflow.triggers.shared_stream import AdvanceItem, SharedStreamProducer
+from airflow.triggers.base import TriggerEvent
 
+from airflow_provider_bigcommerce.compat import (
+    BaseEventTrigger,
+    SharedStreamProducer,
+    asset_state_store,
+    asset_watcher,
+    require_shared_streams,
+    trigger_state_store,
+)
 from airflow_provider_bigcommerce.core import change_marker
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, PagingError
 from airflow_provider_bigcommerce.core.paging import rules as page_rules
+
+if TYPE_CHECKING:
+    from airflow.triggers.shared_stream import AdvanceItem
 
 MIN_POLL_INTERVAL_S = 30.0
 DEFAULT_POLL_INTERVAL_S = 300.0
@@ -311,7 +326,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Polls in this trigger's own loop: the marker is saved when the consumer resumes the generator after
         taking the event. The triggerer uses ``filter_shared_stream`` instead when ``asset_uri`` is known."""
-        watch = ChangeWatch(self, self.asset_state_store)
+        watch = ChangeWatch(self, trigger_state_store(self))
         async for payload, receipt in watch.changes():
             yield TriggerEvent(payload)
             await watch.handed_over(receipt)
@@ -325,15 +340,14 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
 
     @classmethod
     def create_shared_stream_producer(cls, kwargs: dict[str, Any]) -> SharedStreamProducer:
+        require_shared_streams()
         trigger = cls(**kwargs)
         return ChangeProducer(ChangeWatch(trigger, cls.marker_store(kwargs["asset_uri"])))
 
     @classmethod
     def marker_store(cls, asset_uri: str) -> MarkerStore:
         """The watched asset's state store, written through the triggerer's supervisor."""
-        from airflow.sdk.execution_time.context import AssetStateStoreAccessor
-
-        return AssetStateStoreAccessor(uri=asset_uri)
+        return asset_state_store(asset_uri)
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
         async for payload in shared_stream:
@@ -352,11 +366,11 @@ def watched_asset(store_id: str, resource: str, **trigger: Any) -> Any:
     from the export's asset (``bigcommerce://abc123/orders``). ``trigger`` goes to the trigger
     (``bigcommerce_conn_id``, ``poll_interval``).
     """
-    from airflow.sdk import Asset, AssetWatcher
+    from airflow.providers.common.compat.sdk import Asset
 
     from airflow_provider_bigcommerce.assets.bigcommerce import asset_uri
 
     uri = asset_uri(store_id, WATCHES[resource].path) if resource in WATCHES else None
     change_trigger = BigCommerceChangeTrigger(resource=resource, asset_uri=uri, **trigger)  # checks its arguments
-    watcher = AssetWatcher(name=f"bigcommerce_{resource}_changes", trigger=change_trigger)
+    watcher = asset_watcher(f"bigcommerce_{resource}_changes", change_trigger)
     return Asset(uri=uri, watchers=[watcher])

@@ -1,0 +1,126 @@
+"""Which Airflow line has what: the one module of this provider that knows (docs/compatibility.md has the matrix).
+
+Names that only moved between lines (``BaseHook``, ``BaseOperator``, ``Asset``/``Dataset``, ``mask_secret``, the
+exceptions, ...) come from ``apache-airflow-providers-common-compat`` (``airflow.providers.common.compat.sdk``),
+imported where they are used. Features that arrived in a given line are here, found by import rather than by
+version number: each is Airflow's own where the running line has it, and otherwise a stand-in that raises
+``AirflowFeatureUnavailable``, naming the line it needs, when it is used. A module that defines one of them still
+imports on an older line, so a DAG that does not use the feature parses and runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow import __version__ as AIRFLOW_VERSION
+from airflow.providers.common.compat.sdk import AirflowOptionalProviderFeatureException
+
+from airflow_provider_bigcommerce.core.errors import BigCommerceError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+NEEDS: dict[str, str] = {
+    # feature -> the first Airflow line that has what it is built on
+    "change_trigger": "3.0",  # AssetWatcher and BaseEventTrigger
+    "point_in_time_window": "3.2",  # RuntimeTaskInstance.get_previous_ti: a run without a data interval
+    "shared_stream": "3.3",  # airflow.triggers.shared_stream: acknowledged polling streams in the triggerer
+    "asset_state_store": "3.3",  # AssetStateStoreAccessor: a watched asset's key-value store
+}
+
+
+class AirflowFeatureUnavailable(BigCommerceError, AirflowOptionalProviderFeatureException):
+    """A feature this Airflow line lacks: ``feature`` (a key of ``NEEDS``) needs Airflow ``needs``; this is
+    ``running``. An ``AirflowOptionalProviderFeatureException`` too, Airflow's type for exactly this."""
+
+    CODES = frozenset(("needs_newer_airflow",))
+
+    def __init__(self, feature: str) -> None:
+        super().__init__("needs_newer_airflow", feature=feature, needs=NEEDS[feature], running=AIRFLOW_VERSION)
+        self.feature = feature
+        self.needs = NEEDS[feature]
+        self.running = AIRFLOW_VERSION
+
+
+# ---------------------------------------------------------------------------------------------- event triggers
+
+try:
+    from airflow.triggers.base import BaseEventTrigger
+except ImportError:  # Airflow 2.11: no event triggers; asset_watcher() refuses, the trigger class still defines
+    from airflow.triggers.base import BaseTrigger
+
+    BaseEventTrigger = BaseTrigger
+
+try:
+    from airflow.sdk import AssetWatcher
+except ImportError:
+    AssetWatcher = None
+
+
+def asset_watcher(name: str, trigger: Any) -> Any:
+    """Airflow's ``AssetWatcher(name=..., trigger=...)`` (3.0+)."""
+    if AssetWatcher is None:
+        raise AirflowFeatureUnavailable("change_trigger")
+    return AssetWatcher(name=name, trigger=trigger)
+
+
+# ---------------------------------------------------------------------------------------------- shared streams
+
+try:
+    from airflow.triggers.shared_stream import SharedStreamProducer
+
+    HAS_SHARED_STREAMS = True
+except ImportError:  # before 3.3 the triggerer never asks a trigger for a stream: it runs the trigger's run()
+    HAS_SHARED_STREAMS = False
+
+    class SharedStreamProducer:  # type: ignore[no-redef]
+        """Stands in for Airflow 3.3's base class, so a producer still defines; making one raises."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise AirflowFeatureUnavailable("shared_stream")
+
+        def open_stream(self) -> AsyncIterator[tuple[Any, Any]]:
+            raise AirflowFeatureUnavailable("shared_stream")
+
+
+def require_shared_streams() -> None:
+    if not HAS_SHARED_STREAMS:
+        raise AirflowFeatureUnavailable("shared_stream")
+
+
+# ---------------------------------------------------------------------------------------------- asset state store
+
+try:
+    from airflow.sdk.execution_time.context import AssetStateStoreAccessor
+except ImportError:
+    AssetStateStoreAccessor = None
+
+
+def asset_state_store(asset_uri: str) -> Any:
+    """The state store of the asset ``asset_uri``, written through the supervisor (3.3+)."""
+    if AssetStateStoreAccessor is None:
+        raise AirflowFeatureUnavailable("asset_state_store")
+    return AssetStateStoreAccessor(uri=asset_uri)
+
+
+def trigger_state_store(trigger: Any) -> Any | None:
+    """The state store Airflow 3.3 gives a trigger that watches an asset; None where the line has none."""
+    return trigger.asset_state_store if AssetStateStoreAccessor is not None else None
+
+
+# ---------------------------------------------------------------------------------------------- runs and lineage
+
+
+def require_previous_runs(ti: Any) -> None:
+    """A task instance that can look up its task's earlier runs (``get_previous_ti``, 3.2+)."""
+    if not hasattr(ti, "get_previous_ti"):
+        raise AirflowFeatureUnavailable("point_in_time_window")
+
+
+def add_input_lineage(context: Any, uri: str) -> None:
+    """Report ``uri`` as read to Airflow's hook lineage collector (an asset on 3.x, a dataset on 2.11)."""
+    from airflow.providers.common.compat.sdk import get_hook_lineage_collector
+
+    collector = get_hook_lineage_collector()
+    add = getattr(collector, "add_input_asset", None) or collector.add_input_dataset
+    add(context=context, uri=uri)
