@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import dag, task
+
+try:
+    from airflow.sdk import CronDataIntervalTimetable  # Airflow 3.2 and later
+except ImportError:  # Airflow 3.0 and 3.1 (docs/compatibility.md)
+    from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator
 

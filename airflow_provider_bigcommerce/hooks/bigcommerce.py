@@ -44,6 +44,21 @@ class BigCommerceHook(BaseHook):
     conn_type = "bigcommerce"
     hook_name = "BigCommerce"
 
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The form's fields where Airflow builds the form from the hook (3.0, 3.1, 2.11): provider.yaml's
+        ``conn-fields``, which Airflow 3.2 and later read themselves (and then never call this)."""
+        from airflow_provider_bigcommerce.hooks.connection_form import connection_form_widgets
+
+        return connection_form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The standard fields hidden, relabelled and hinted, from provider.yaml's ``ui-field-behaviour``."""
+        from airflow_provider_bigcommerce.hooks.connection_form import ui_field_behaviour
+
+        return ui_field_behaviour()
+
     def __init__(self, bigcommerce_conn_id: str = default_conn_name, *, read_only: bool = False) -> None:
         super().__init__()
         self.bigcommerce_conn_id = bigcommerce_conn_id

@@ -21,6 +21,8 @@ from airflow_provider_bigcommerce.core.errors import (
 )
 from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
+pytestmark = pytest.mark.compat  # in the reduced suite of every Airflow line (docs/compatibility.md)
+
 
 def _oauth_off(sandbox, **overrides) -> dict:
     return {

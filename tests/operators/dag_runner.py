@@ -21,7 +21,7 @@ import traceback
 from datetime import datetime
 from typing import Any
 
-from airflow.sdk._shared.listeners import hookimpl
+from airflow.providers.common.compat.sdk import hookimpl
 
 RESULT_MARKER = "DAG_RUN_RESULT "
 
@@ -31,15 +31,24 @@ class FreshLineagePerTask:
 
     @hookimpl
     def on_task_instance_running(self, previous_state, task_instance) -> None:
-        from airflow.sdk.lineage import get_hook_lineage_collector
+        from airflow.providers.common.compat.sdk import get_hook_lineage_collector
 
-        get_hook_lineage_collector.cache_clear()
+        if hasattr(get_hook_lineage_collector, "cache_clear"):  # Airflow 3.2 and later
+            get_hook_lineage_collector.cache_clear()
+        else:  # 3.0, 3.1: a module-level singleton
+            import airflow.lineage.hook
+
+            airflow.lineage.hook._hook_lineage_collector = None
 
 
 def run_once(dag_id: str, logical_date: str | None, conf: dict[str, Any] | None) -> dict[str, Any]:
     from airflow import settings
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.models.xcom import XComModel
+
+    try:
+        from airflow.dag_processing.dagbag import DagBag  # Airflow 3.2 and later
+    except ImportError:  # 3.0, 3.1
+        from airflow.models.dagbag import DagBag
     from sqlalchemy import select
 
     bag = DagBag(dag_folder=settings.DAGS_FOLDER)
@@ -67,7 +76,7 @@ def run_once(dag_id: str, logical_date: str | None, conf: dict[str, Any] | None)
 
 
 def serve() -> None:
-    from airflow.sdk.listener import get_listener_manager
+    from airflow.providers.common.compat.sdk import get_listener_manager
 
     get_listener_manager().add_listener(FreshLineagePerTask())
     base_env = dict(os.environ)

@@ -8,6 +8,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import pytest
+
+pytestmark = pytest.mark.compat  # in the reduced suite of every Airflow line (docs/compatibility.md)
+
 DAG_ID = "bigcommerce_token_refresh"
 
 
