@@ -90,22 +90,28 @@ def require_shared_streams() -> None:
 
 # ---------------------------------------------------------------------------------------------- asset state store
 
-try:
-    from airflow.sdk.execution_time.context import AssetStateStoreAccessor
-except ImportError:
-    AssetStateStoreAccessor = None
+
+def _state_store_accessor() -> Any | None:
+    """Airflow 3.3's ``AssetStateStoreAccessor``, or None. Looked up when used: its module loads the SDK's DAG
+    machinery, which a hook or the command line should not pay for on import."""
+    try:
+        from airflow.sdk.execution_time.context import AssetStateStoreAccessor
+    except ImportError:
+        return None
+    return AssetStateStoreAccessor
 
 
 def asset_state_store(asset_uri: str) -> Any:
     """The state store of the asset ``asset_uri``, written through the supervisor (3.3+)."""
-    if AssetStateStoreAccessor is None:
+    accessor = _state_store_accessor()
+    if accessor is None:
         raise AirflowFeatureUnavailable("asset_state_store")
-    return AssetStateStoreAccessor(uri=asset_uri)
+    return accessor(uri=asset_uri)
 
 
 def trigger_state_store(trigger: Any) -> Any | None:
     """The state store Airflow 3.3 gives a trigger that watches an asset; None where the line has none."""
-    return trigger.asset_state_store if AssetStateStoreAccessor is not None else None
+    return trigger.asset_state_store if _state_store_accessor() is not None else None
 
 
 # ---------------------------------------------------------------------------------------------- runs and lineage

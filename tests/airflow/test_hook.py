@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from airflow.sdk._shared.secrets_masker import redact
+from airflow.providers.common.compat.sdk import redact
 
 from airflow_provider_bigcommerce.cli.main import build_parser
 from airflow_provider_bigcommerce.core.errors import (
