@@ -45,7 +45,7 @@ test: $(STAMP) browser redis postgresql
 # The reduced suite (tests marked `compat`: connection form, hook, an export through dag.test(), the refresh
 # operator, the token sensor) on each older Airflow line, in a virtualenv of its own installed from that line's
 # pinned constraints (constraints/airflow-LINE.txt: docs/compatibility.md says how they were made). The full suite
-# runs on 3.3 (`make test`). A line's venv is rebuilt only when its constraints or the package metadata change.
+# runs on 3.3 (`make test`). The file pins every package of the venv, pytest included. A line's venv is rebuilt only when its constraints or the package metadata change.
 COMPAT_LINES := 3.0 3.1 3.2
 COMPAT_TESTS := tests/airflow/test_hook.py tests/airflow/test_connection_form_every_line.py \
 	tests/airflow/test_compat_features.py tests/operators/test_to_storage.py tests/operators/test_refresh_token.py \
@@ -55,8 +55,7 @@ COMPAT_TESTS := tests/airflow/test_hook.py tests/airflow/test_connection_form_ev
 	rm -rf .venv-airflow-$*
 	$(PYTHON) -m venv .venv-airflow-$*
 	.venv-airflow-$*/bin/python -m pip install --quiet --upgrade "pip>=24"
-	.venv-airflow-$*/bin/python -m pip install --quiet -c constraints/airflow-$*.txt apache-airflow pytest \
-	  pytest-timeout pyyaml -e . -e ./lookalike
+	.venv-airflow-$*/bin/python -m pip install --quiet -r constraints/airflow-$*.txt -e . -e ./lookalike
 	touch $@
 
 test-compat: $(foreach line,$(COMPAT_LINES),.venv-airflow-$(line)/.installed)
