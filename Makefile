@@ -46,7 +46,7 @@ test: $(STAMP) browser redis postgresql
 # operator, the token sensor) on each older Airflow line, in a virtualenv of its own installed from that line's
 # pinned constraints (constraints/airflow-LINE.txt: docs/compatibility.md says how they were made). The full suite
 # runs on 3.3 (`make test`). The file pins every package of the venv, pytest included. A line's venv is rebuilt only when its constraints or the package metadata change.
-COMPAT_LINES := 3.0 3.1 3.2
+COMPAT_LINES := 2.11 3.0 3.1 3.2
 COMPAT_TESTS := tests/airflow/test_hook.py tests/airflow/test_connection_form_every_line.py \
 	tests/airflow/test_compat_features.py tests/operators/test_to_storage.py tests/operators/test_refresh_token.py \
 	tests/operators/test_token_sensor.py

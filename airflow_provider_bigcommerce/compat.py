@@ -10,6 +10,8 @@ imports on an older line, so a DAG that does not use the feature parses and runs
 
 from __future__ import annotations
 
+import inspect
+import json
 from typing import TYPE_CHECKING, Any
 
 from airflow import __version__ as AIRFLOW_VERSION
@@ -118,9 +120,24 @@ def trigger_state_store(trigger: Any) -> Any | None:
 
 
 def require_previous_runs(ti: Any) -> None:
-    """A task instance that can look up its task's earlier runs (``get_previous_ti``, 3.2+)."""
-    if not hasattr(ti, "get_previous_ti"):
+    """A task instance that can look up its task's earlier runs by date and map index (``get_previous_ti``, 3.2+;
+    2.11's method of that name takes neither)."""
+    lookup = getattr(ti, "get_previous_ti", None)
+    if lookup is None or "map_index" not in inspect.signature(lookup).parameters:
         raise AirflowFeatureUnavailable("point_in_time_window")
+
+
+def add_alias_event(outlet_events: Any, alias: Any, asset: Any, extra: dict[str, Any]) -> None:
+    """An event for ``asset`` through ``alias``. Airflow 2.11 keys an alias's events by ``frozenset(extra.items())``,
+    so there a nested value (a dict or list) goes as JSON text; Airflow 3 keeps the extra as it is."""
+    from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
+
+    if not AIRFLOW_V_3_0_PLUS:
+        extra = {
+            key: json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+            for key, value in extra.items()
+        }
+    outlet_events[alias].add(asset, extra=extra)
 
 
 def add_input_lineage(context: Any, uri: str) -> None:

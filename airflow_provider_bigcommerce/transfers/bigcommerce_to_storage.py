@@ -243,6 +243,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
     def _record_lineage(self, context: Context, hook: Any, manifest: dict[str, Any]) -> None:
         """The run's asset event with its metadata, the hook's lineage, and what OpenLineage asks for afterwards."""
         from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError, create_asset, export_alias
+        from airflow_provider_bigcommerce.compat import add_alias_event
         from airflow_provider_bigcommerce.lineage import asset_event_extra
 
         store_id = hook.properties.store_id
@@ -275,7 +276,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
         # partial). The outlets are read after execute: the undeclared asset goes, or it would get an empty event.
         alias = export_alias()
         self.outlets = [outlet for outlet in self.outlets if getattr(outlet, "uri", None) != asset.uri]
-        context["outlet_events"][alias].add(asset, extra=extra)
+        add_alias_event(context["outlet_events"], alias, asset, extra)
         self.log.info(
             "Asset event for %s goes through the asset alias %r: the DAG did not declare the asset when parsed "
             "(pass store_id=%r to an unmapped export to show it in the DAG's graph).",

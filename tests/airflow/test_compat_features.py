@@ -24,8 +24,11 @@ CONN_ID = "bc_compat_watch"
 
 
 def _runtime_task_instance() -> Any:
-    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-
+    """The class of ``context["ti"]`` in a running task."""
+    try:
+        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+    except ImportError:  # Airflow 2.11
+        from airflow.models.taskinstance import TaskInstance as RuntimeTaskInstance
     return RuntimeTaskInstance
 
 

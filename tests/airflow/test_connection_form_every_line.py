@@ -1,9 +1,11 @@
 """The ``bigcommerce`` connection form Airflow serves has provider.yaml's fields, labels, help texts, defaults and
-choices on every line: Airflow 3.2 and later read the declarative ``conn-fields``, 3.0 and 3.1 call the hook's
-``get_connection_form_widgets`` / ``get_ui_field_behaviour``, which ``hooks/connection_form.py`` makes from them.
+choices on every line: Airflow 3.2 and later read the declarative ``conn-fields``, 3.0, 3.1 and 2.11 call the
+hook's ``get_connection_form_widgets`` / ``get_ui_field_behaviour``, which ``hooks/connection_form.py`` makes from
+them.
 
-The form comes from Airflow's own ``HookMetaService`` (what ``GET /ui/connections/hook_meta`` answers), in a child
-process: it stands in mocks for wtforms and Flask-AppBuilder where they are missing, which must not leak here.
+The form comes from Airflow's own ``HookMetaService`` (what ``GET /ui/connections/hook_meta`` answers; on 2.11 the
+wtforms fields ``ProvidersManager`` hands its Flask-AppBuilder UI), in a child process: it stands in mocks for
+wtforms and Flask-AppBuilder where they are missing, which must not leak here.
 """
 
 from __future__ import annotations
@@ -21,10 +23,48 @@ pytestmark = pytest.mark.compat  # in the reduced suite of every Airflow line (d
 
 _FORM_PROBE = """
 import json
-from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
 
-(meta,) = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "bigcommerce"]
-print(json.dumps(meta.model_dump(), default=str))
+try:
+    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+except ImportError:  # Airflow 2.11: its Flask-AppBuilder UI renders ProvidersManager's wtforms fields
+    HookMetaService = None
+
+if HookMetaService is not None:
+    (meta,) = [m for m in HookMetaService.hook_meta_data() if m.connection_type == "bigcommerce"]
+    print(json.dumps(meta.model_dump(), default=str))
+else:
+    from airflow.providers_manager import ProvidersManager
+    from flask import Flask
+    from flask_babel import Babel
+
+    manager = ProvidersManager()
+    app = Flask(__name__)
+    Babel(app)
+    extra_fields = {}
+    with app.app_context():
+        for widget in manager.connection_form_widgets.values():
+            if widget.hook_class_name != "BigCommerceHook":
+                continue
+            field = widget.field
+            choices = [v.values for v in field.kwargs.get("validators", []) if hasattr(v, "values")]
+            schema = {"title": str(field.args[0])}
+            if choices:
+                schema["enum"] = list(choices[0])
+            if widget.is_sensitive:
+                schema["format"] = "password"
+            extra_fields[widget.field_name] = {
+                "schema": schema, "description": field.kwargs.get("description"), "value": field.kwargs.get("default")
+            }
+    behaviour = manager.field_behaviours["bigcommerce"]
+    standard_fields = {
+        ("url_schema" if name == "schema" else name): {
+            "hidden": name in behaviour["hidden_fields"],
+            "title": behaviour["relabeling"].get(name),
+            "placeholder": behaviour["placeholders"].get(name),
+        }
+        for name in ("host", "port", "login", "password", "schema", "description")
+    }
+    print(json.dumps({"extra_fields": extra_fields, "standard_fields": standard_fields}, default=str))
 """
 
 
