@@ -2,8 +2,9 @@
 
 Names that only moved between lines (``BaseHook``, ``BaseOperator``, ``Asset``/``Dataset``, ``mask_secret``, the
 exceptions, ...) come from ``apache-airflow-providers-common-compat`` (``airflow.providers.common.compat.sdk``),
-imported where they are used. Features that arrived in a given line are here, found by import rather than by
-version number: each is Airflow's own where the running line has it, and otherwise a stand-in that raises
+imported where they are used. Features that arrived in a given line are here, found by import (or signature)
+rather than by version number, except one behaviour no import shows (2.11's alias events, ``add_alias_event``): each
+is Airflow's own where the running line has it, and otherwise a stand-in that raises
 ``AirflowFeatureUnavailable``, naming the line it needs, when it is used. A module that defines one of them still
 imports on an older line, so a DAG that does not use the feature parses and runs.
 """
