@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml lookalike/pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint format bench soak browser redis postgresql dist clean
+.PHONY: demo test test-compat lint format bench soak browser redis postgresql dist clean
 
 $(STAMP): pyproject.toml lookalike/pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,28 @@ demo: $(STAMP)
 test: $(STAMP) browser redis postgresql
 	$(BIN)/python -m pytest tests
 
+# The reduced suite (tests marked `compat`: connection form, hook, an export through dag.test(), the refresh
+# operator, the token sensor) on each older Airflow line, in a virtualenv of its own installed from that line's
+# pinned constraints (constraints/airflow-LINE.txt: docs/compatibility.md says how they were made). The full suite
+# runs on 3.3 (`make test`). The file pins every package of the venv, pytest included. A line's venv is rebuilt only when its constraints or the package metadata change.
+COMPAT_LINES := 2.11 3.0 3.1 3.2
+COMPAT_TESTS := tests/airflow/test_hook.py tests/airflow/test_connection_form_every_line.py \
+	tests/airflow/test_compat_features.py tests/operators/test_to_storage.py tests/operators/test_refresh_token.py \
+	tests/operators/test_token_sensor.py
+
+.venv-airflow-%/.installed: constraints/airflow-%.txt pyproject.toml lookalike/pyproject.toml
+	rm -rf .venv-airflow-$*
+	$(PYTHON) -m venv .venv-airflow-$*
+	.venv-airflow-$*/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.venv-airflow-$*/bin/python -m pip install --quiet -r constraints/airflow-$*.txt -e . -e ./lookalike
+	touch $@
+
+test-compat: $(foreach line,$(COMPAT_LINES),.venv-airflow-$(line)/.installed)
+	@for line in $(COMPAT_LINES); do \
+	  echo "== Airflow $$line: the reduced suite (pytest -m compat)"; \
+	  .venv-airflow-$$line/bin/python -m pytest -m compat $(COMPAT_TESTS) || exit 1; \
+	done
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -64,4 +86,4 @@ dist: $(STAMP)
 	$(BIN)/python -m twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) demo-output test-artifacts dist build
+	rm -rf $(VENV) .venv-airflow-* demo-output test-artifacts dist build

@@ -73,6 +73,14 @@ def get_provider_info() -> dict[str, Any]:
                 "to_openlineage_converter": "airflow_provider_bigcommerce.assets.bigcommerce.convert_asset_to_openlineage",  # noqa: E501
             },
         ],
+        "dataset-uris": [
+            {
+                "schemes": ["bigcommerce"],
+                "handler": "airflow_provider_bigcommerce.assets.bigcommerce.sanitize_uri",
+                "factory": "airflow_provider_bigcommerce.assets.bigcommerce.create_asset",
+                "to_openlineage_converter": "airflow_provider_bigcommerce.assets.bigcommerce.convert_asset_to_openlineage",  # noqa: E501
+            },
+        ],
         "connection-types": [
             {
                 "connection-type": "bigcommerce",

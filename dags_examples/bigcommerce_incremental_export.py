@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.providers.common.compat.sdk import dag, task  # airflow.sdk on 3.x, airflow.decorators on 2.11
+
+try:
+    from airflow.sdk import CronDataIntervalTimetable  # Airflow 3.2 and later
+except ImportError:  # Airflow 3.0, 3.1 and 2.11 (docs/compatibility.md)
+    from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator
 

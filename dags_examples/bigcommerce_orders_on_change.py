@@ -23,7 +23,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow.sdk import dag, task
+from airflow.providers.common.compat.sdk import dag, task  # airflow.sdk on 3.x, airflow.decorators on 2.11
 
 from airflow_provider_bigcommerce.transfers.bigcommerce_to_storage import BigCommerceToStorageOperator
 from airflow_provider_bigcommerce.triggers.changes import watched_asset

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airflow.sdk import dag
+from airflow.providers.common.compat.sdk import dag  # airflow.sdk on 3.x, airflow.decorators on 2.11
 
 from airflow_provider_bigcommerce.transfers.bigcommerce_to_sql import BigCommerceToSqlOperator
 

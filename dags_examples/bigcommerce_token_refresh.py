@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import dag, task
+from airflow.providers.common.compat.sdk import dag, task  # airflow.sdk on 3.x, airflow.decorators on 2.11
 
 from airflow_provider_bigcommerce.operators.refresh_token import BigCommerceRefreshTokenOperator
 
@@ -31,9 +31,9 @@ def bigcommerce_token_refresh():
     @task
     def fleet() -> list[str]:
         """The connection ids to keep valid, read when the run starts (not when the file is parsed)."""
-        from airflow.sdk import Variable
+        from airflow.providers.common.compat.sdk import Variable
 
-        conn_ids = Variable.get("bigcommerce_fleet", default=["bigcommerce_default"], deserialize_json=True)
+        conn_ids = Variable.get("bigcommerce_fleet", ["bigcommerce_default"], deserialize_json=True)  # default
         if not isinstance(conn_ids, list) or not all(isinstance(conn_id, str) for conn_id in conn_ids):
             raise ValueError('Variable bigcommerce_fleet must be a JSON list of connection ids, e.g. ["bc_a"].')
         return conn_ids

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Param, dag, task
+from airflow.providers.common.compat.sdk import Param, dag, task  # airflow.sdk on 3.x, models on 2.11
 
 from airflow_provider_bigcommerce.sensors.token import BigCommerceTokenSensor
 

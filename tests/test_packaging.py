@@ -73,7 +73,8 @@ def test_make_dist_builds_a_wheel_and_sdist_that_pass_twine_check_and_keep_the_e
     ]
     metadata = next(name for name in in_wheel if name.endswith(".dist-info/METADATA"))
     requires = [line for line in zipfile.ZipFile(wheel).read(metadata).decode().splitlines() if "Requires-Dist" in line]
-    assert "Requires-Dist: apache-airflow<4,>=3.3" in requires
+    assert "Requires-Dist: apache-airflow<4,>=2.11" in requires  # tested on 2.11 and 3.0 to 3.3 (docs/compatibility.md)
+    assert "Requires-Dist: apache-airflow-providers-common-compat>=1.23" in requires
 
     prefix = f"airflow_provider_bigcommerce-{version}/"
     with tarfile.open(sdist) as packed:
@@ -81,6 +82,7 @@ def test_make_dist_builds_a_wheel_and_sdist_that_pass_twine_check_and_keep_the_e
     examples = {f"dags_examples/{path.name}" for path in (REPO_ROOT / "dags_examples").glob("*.py")}
     assert examples and examples <= in_sdist
     assert {"constraints.txt", "CHANGELOG.md", "LICENSE", "README.md", "docs/airflow.md"} <= in_sdist
+    assert {f"constraints/airflow-{line}.txt" for line in ("2.11", "3.0", "3.1", "3.2")} <= in_sdist
     assert "airflow_provider_bigcommerce/provider.yaml" in in_sdist
     assert {f"docs/{page}.md" for page in ("connection", "exporting", "deployment", "security")} <= in_sdist
     assert {"lookalike/pyproject.toml", "lookalike/bigcommerce_lookalike/cli.py"} <= in_sdist  # pip install ./lookalike

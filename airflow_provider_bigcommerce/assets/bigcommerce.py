@@ -16,7 +16,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 from airflow_provider_bigcommerce.core.errors import BigCommerceError
 
 if TYPE_CHECKING:
-    from airflow.sdk import Asset, AssetAlias
+    from airflow.providers.common.compat.sdk import Asset, AssetAlias
 
 SCHEME = "bigcommerce"
 EXPORT_ALIAS = "bigcommerce-export"
@@ -46,7 +46,7 @@ def asset_uri(store_id: str, name: str) -> str:
 
 def create_asset(*, store_id: str, name: str, extra: dict[str, Any] | None = None) -> Asset:
     """The asset for a store's list; its name is its URI, so ``Asset.ref(name=uri)`` finds it too."""
-    from airflow.sdk import Asset
+    from airflow.providers.common.compat.sdk import Asset
 
     return Asset(uri=asset_uri(store_id, name), extra=extra or {})
 
@@ -58,7 +58,7 @@ def export_alias() -> AssetAlias:
     (it then creates the asset), so such exports name their ``bigcommerce://{store_id}/{resource}`` through it.
     DAGs scheduled on that asset run as usual; ``schedule=[export_alias()]`` runs after any export.
     """
-    from airflow.sdk import AssetAlias
+    from airflow.providers.common.compat.sdk import AssetAlias
 
     return AssetAlias(name=EXPORT_ALIAS)
 

@@ -418,7 +418,7 @@ def _read_connection(conn_id: str) -> Any:
     try:
         from airflow.models.connection import Connection
     except ImportError:
-        from airflow.sdk import BaseHook
+        from airflow.providers.common.compat.sdk import BaseHook
 
         return BaseHook.get_connection(conn_id)
     # The Airflow CLI marks itself a server process so that its secrets lookup includes the metadata database.

@@ -13,8 +13,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseHook
-from airflow.sdk.log import mask_secret
+from airflow.providers.common.compat.sdk import BaseHook, mask_secret
 
 from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError
 from airflow_provider_bigcommerce.core.properties import SECRET_FIELDS, ConnectionProperties
@@ -45,6 +44,21 @@ class BigCommerceHook(BaseHook):
     default_conn_name = "bigcommerce_default"
     conn_type = "bigcommerce"
     hook_name = "BigCommerce"
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The form's fields where Airflow builds the form from the hook (3.0, 3.1, 2.11): provider.yaml's
+        ``conn-fields``, which Airflow 3.2 and later read themselves (and then never call this)."""
+        from airflow_provider_bigcommerce.hooks.connection_form import connection_form_widgets
+
+        return connection_form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The standard fields hidden, relabelled and hinted, from provider.yaml's ``ui-field-behaviour``."""
+        from airflow_provider_bigcommerce.hooks.connection_form import ui_field_behaviour
+
+        return ui_field_behaviour()
 
     def __init__(self, bigcommerce_conn_id: str = default_conn_name, *, read_only: bool = False) -> None:
         super().__init__()
@@ -122,16 +136,15 @@ class BigCommerceHook(BaseHook):
     def add_input_lineage(self, path: str) -> None:
         """Report the list ``path`` as read to Airflow's hook lineage collector (a no-op unless a lineage reader,
         such as the OpenLineage provider, is installed): asset ``bigcommerce://{store_id}/{path}``."""
-        from airflow.sdk.lineage import get_hook_lineage_collector
-
         from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError, asset_uri
+        from airflow_provider_bigcommerce.compat import add_input_lineage
 
         try:
             uri = asset_uri(self.properties.store_id, path)
         except AssetUriError as error:  # a path no URI can name: the read goes on without its lineage
             self.log.debug("No lineage for %s: %s", path, error)
             return
-        get_hook_lineage_collector().add_input_asset(context=self, uri=uri)
+        add_input_lineage(self, uri)
 
     def close(self) -> None:
         """End the client's session and paging threads, if a client was made."""

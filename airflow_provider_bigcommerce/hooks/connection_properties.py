@@ -55,8 +55,7 @@ def airflow_fernet_key() -> str | None:
 
     The SDK returns the unexpanded ``{FERNET_KEY}`` placeholder when none is set.
     """
-    from airflow.sdk import conf
-    from airflow.sdk.log import mask_secret
+    from airflow.providers.common.compat.sdk import conf, mask_secret
 
     key = (conf.get("core", "fernet_key", fallback="") or "").strip()
     if not key or key.startswith("{"):

@@ -5,6 +5,7 @@ and facts only; this module picks the room whose words fit (properties, http, pa
 from __future__ import annotations
 
 from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError
+from airflow_provider_bigcommerce.compat import AirflowFeatureUnavailable
 from airflow_provider_bigcommerce.core.errors import (
     AuthorizationRequiredError,
     BigCommerceApiError,
@@ -22,6 +23,7 @@ from airflow_provider_bigcommerce.core.export.windows import WindowNotSettled
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 from airflow_provider_bigcommerce.messages.assets import asset_uri_problem
 from airflow_provider_bigcommerce.messages.commands import airflow_next_step
+from airflow_provider_bigcommerce.messages.compat import feature_problem
 from airflow_provider_bigcommerce.messages.export import export_problem, not_settled_problem
 from airflow_provider_bigcommerce.messages.http import api_error_problem, quota_ledger_problem, transport_problem
 from airflow_provider_bigcommerce.messages.oauth import oauth_problem, signed_payload_problem
@@ -58,6 +60,8 @@ def api_problem(error: BigCommerceError, properties: ConnectionProperties | None
         return settings_problem(error)
     if isinstance(error, AssetUriError):
         return asset_uri_problem(error)
+    if isinstance(error, AirflowFeatureUnavailable):
+        return feature_problem(error)
     return str(error)
 
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
@@ -57,7 +57,7 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
         self.min_validity_s = min_validity_s
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         from airflow_provider_bigcommerce.core.errors import (
             AuthorizationRequiredError,

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnValue, conf
 
 from airflow_provider_bigcommerce.hooks.bigcommerce import describe_status, read_token_status
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
 
 class BigCommerceTokenSensor(BaseSensorOperator):
@@ -70,7 +70,7 @@ class BigCommerceTokenSensor(BaseSensorOperator):
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         if event.get("status") != "authorized":
             raise AirflowFailException(f"Waiting for the authorization failed: {event.get('message')}")
@@ -78,7 +78,7 @@ class BigCommerceTokenSensor(BaseSensorOperator):
         return event["token"]
 
     def _status(self) -> tuple[bool, dict[str, Any]]:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         from airflow_provider_bigcommerce.core.errors import PropertyError, SettingsStoreError
         from airflow_provider_bigcommerce.messages.problems import explain

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_bigcommerce.transfers.run_window import INITIAL_LOADS, RunWindowMixin
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
 
 class BigCommerceToSqlOperator(RunWindowMixin, BaseOperator):
@@ -102,7 +102,7 @@ class BigCommerceToSqlOperator(RunWindowMixin, BaseOperator):
 
     def execute(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Load the run's window; called again with the trigger's ``event`` once a deferred window has settled."""
-        from airflow.sdk.exceptions import AirflowException, AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
         from airflow_provider_bigcommerce.core.errors import ExportError, PagingError, PropertyError
         from airflow_provider_bigcommerce.core.export.resources import resource_for
@@ -152,8 +152,8 @@ class BigCommerceToSqlOperator(RunWindowMixin, BaseOperator):
 
     def _database_hook(self) -> Any:
         """Airflow's hook for ``sql_conn_id``, from the connection's own provider; it must be a ``DbApiHook``."""
+        from airflow.providers.common.compat.sdk import BaseHook
         from airflow.providers.common.sql.hooks.sql import DbApiHook
-        from airflow.sdk import BaseHook
 
         from airflow_provider_bigcommerce.core.load.dialects import DIALECTS
         from airflow_provider_bigcommerce.core.load.errors import LoadError

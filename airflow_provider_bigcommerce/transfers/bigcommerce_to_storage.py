@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_bigcommerce.transfers.run_window import INITIAL_LOADS, RunWindowMixin
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context, ObjectStoragePath
+    from airflow.providers.common.compat.sdk import Context, ObjectStoragePath
 
 
 class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
@@ -174,8 +174,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
 
     def execute(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Export the run's window; called again with the trigger's ``event`` once a deferred window has settled."""
-        from airflow.sdk import ObjectStoragePath
-        from airflow.sdk.exceptions import AirflowException, AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, ObjectStoragePath
 
         from airflow_provider_bigcommerce.core.errors import ExportError, PagingError, PropertyError
         from airflow_provider_bigcommerce.core.export.destination import DestinationError
@@ -233,7 +232,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
         return manifest
 
     def _check_store(self, store_id: str) -> None:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.providers.common.compat.sdk import AirflowFailException
 
         if self.store_id and self.store_id != store_id:
             raise AirflowFailException(
@@ -244,6 +243,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
     def _record_lineage(self, context: Context, hook: Any, manifest: dict[str, Any]) -> None:
         """The run's asset event with its metadata, the hook's lineage, and what OpenLineage asks for afterwards."""
         from airflow_provider_bigcommerce.assets.bigcommerce import AssetUriError, create_asset, export_alias
+        from airflow_provider_bigcommerce.compat import add_alias_event
         from airflow_provider_bigcommerce.lineage import asset_event_extra
 
         store_id = hook.properties.store_id
@@ -276,7 +276,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
         # partial). The outlets are read after execute: the undeclared asset goes, or it would get an empty event.
         alias = export_alias()
         self.outlets = [outlet for outlet in self.outlets if getattr(outlet, "uri", None) != asset.uri]
-        context["outlet_events"][alias].add(asset, extra=extra)
+        add_alias_event(context["outlet_events"], alias, asset, extra)
         self.log.info(
             "Asset event for %s goes through the asset alias %r: the DAG did not declare the asset when parsed "
             "(pass store_id=%r to an unmapped export to show it in the DAG's graph).",
@@ -309,7 +309,7 @@ class BigCommerceToStorageOperator(RunWindowMixin, BaseOperator):
         if facts.get("schema"):
             fields = [(column["name"], column["type"]) for column in facts["schema"]]
         elif facts["files"] and facts["records"]:
-            from airflow.sdk import ObjectStoragePath
+            from airflow.providers.common.compat.sdk import ObjectStoragePath
 
             fields = record_fields(first_record(ObjectStoragePath(facts["files"][0]), facts["compression"]))
         return operator_lineage(

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
     from airflow.sdk.api.datamodels._generated import PreviousTIResponse
     from airflow.sdk.types import RuntimeTaskInstanceProtocol
 
@@ -65,12 +65,14 @@ class RunWindowMixin:
         return self._point_in_time_window(context, since, until)
 
     def _point_in_time_window(self, context: Context, since: datetime | None, until: datetime | None) -> Window | None:
-        from airflow.sdk.exceptions import AirflowSkipException
+        from airflow.providers.common.compat.sdk import AirflowSkipException
 
+        from airflow_provider_bigcommerce.compat import require_previous_runs
         from airflow_provider_bigcommerce.core.errors import ExportError
         from airflow_provider_bigcommerce.core.export.windows import Window
 
         ti = context["ti"]
+        require_previous_runs(ti)  # a run without a data interval finds its window from the task's earlier runs
         moment = context.get("logical_date") or context["dag_run"].run_after
         end = until or moment
         previous = _previous_success(ti, moment)
@@ -111,7 +113,7 @@ class RunWindowMixin:
 
 def _previous_success(ti: RuntimeTaskInstanceProtocol, moment: datetime) -> PreviousTIResponse | None:
     """The latest successful instance of this task (same map index) whose logical date is before ``moment``."""
-    from airflow.sdk import TaskInstanceState
+    from airflow.providers.common.compat.sdk import TaskInstanceState
 
     return ti.get_previous_ti(state=TaskInstanceState.SUCCESS, logical_date=moment, map_index=ti.map_index)
 
@@ -147,8 +149,7 @@ def _refuse_while_a_neighbour_runs(
     instance is marked running before it looks, so of two that start together at least one sees the other.
     Runs waiting in other states need no wait: when they run they find this one's success and keep out of it.
     """
-    from airflow.sdk import TaskInstanceState
-    from airflow.sdk.exceptions import AirflowException
+    from airflow.providers.common.compat.sdk import AirflowException, TaskInstanceState
 
     floor = previous.logical_date if previous is not None else None
     ceiling = later.logical_date if later is not None and later.logical_date else _END_OF_TIME

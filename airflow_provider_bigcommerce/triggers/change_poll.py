@@ -15,12 +15,14 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow.triggers.shared_stream import AdvanceItem, SharedStreamProducer
-
+from airflow_provider_bigcommerce.compat import SharedStreamProducer
 from airflow_provider_bigcommerce.core import change_marker
 from airflow_provider_bigcommerce.triggers import list_markers
+
+if TYPE_CHECKING:
+    from airflow.triggers.shared_stream import AdvanceItem
 
 MARKER_KEY = "bigcommerce_change_marker"
 

@@ -30,6 +30,11 @@ database (``create_shared_stream_producer``), and only then is that list's new m
 dies before that leaves the previous marker, so the next one fires the change again. (An event that has left the
 trigger is not yet stored: the triggerer hands events to its supervisor about once a second, while a state store
 write goes at once.)
+
+Before Airflow 3.3 there is neither a state store nor a shared stream (``compat``): the trigger polls in its own
+``run`` and keeps the marker in memory, so a triggerer restart takes a new first look, and a change made while no
+triggerer ran is not fired. Airflow 2.11 has no ``AssetWatcher``: ``watched_asset`` raises
+``AirflowFeatureUnavailable`` there.
 """
 
 from __future__ import annotations
@@ -38,9 +43,16 @@ from collections.abc import AsyncIterator, Hashable
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from airflow.triggers.base import BaseEventTrigger, TriggerEvent
-from airflow.triggers.shared_stream import SharedStreamProducer
+from airflow.triggers.base import TriggerEvent
 
+from airflow_provider_bigcommerce.compat import (
+    BaseEventTrigger,
+    SharedStreamProducer,
+    asset_state_store,
+    asset_watcher,
+    require_shared_streams,
+    trigger_state_store,
+)
 from airflow_provider_bigcommerce.core.errors import BigCommerceError
 from airflow_provider_bigcommerce.triggers.change_poll import (
     MARKER_KEY,
@@ -153,7 +165,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
         roster = Roster()
         with roster.member(self.watched_list):
             poll = StorePoll(
-                self.bigcommerce_conn_id, self.poll_interval, roster, lambda _: self.asset_state_store, self.log
+                self.bigcommerce_conn_id, self.poll_interval, roster, lambda _: trigger_state_store(self), self.log
             )
             async for event, receipt in poll.changes():
                 yield self._event_of(event)
@@ -173,6 +185,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
     def create_shared_stream_producer(cls, kwargs: dict[str, Any]) -> SharedStreamProducer:
         """The store's poll loop, made from the first watcher's arguments; it reads what is on the roster of the
         stream's key, which every watcher joins in ``filter_shared_stream``."""
+        require_shared_streams()
         first = cls(**kwargs)
         roster = roster_of(first.shared_stream_key())
         poll = StorePoll(
@@ -187,9 +200,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
     @classmethod
     def marker_store(cls, asset_uri: str) -> MarkerStore:
         """The watched asset's state store, written through the triggerer's supervisor."""
-        from airflow.sdk.execution_time.context import AssetStateStoreAccessor
-
-        return AssetStateStoreAccessor(uri=asset_uri)
+        return asset_state_store(asset_uri)
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
         """This trigger's list joins the loop's roster while it listens, and it fires for its own list and asset
@@ -220,11 +231,11 @@ def watched_asset(store_id: str, resource: str, **trigger: Any) -> Any:
     from the export's asset (``bigcommerce://abc123/orders``). ``trigger`` goes to the trigger
     (``bigcommerce_conn_id``, ``poll_interval``).
     """
-    from airflow.sdk import Asset, AssetWatcher
+    from airflow.providers.common.compat.sdk import Asset
 
     from airflow_provider_bigcommerce.assets.bigcommerce import asset_uri
 
     uri = asset_uri(store_id, WATCHES[resource].path) if resource in WATCHES else None
     change_trigger = BigCommerceChangeTrigger(resource=resource, asset_uri=uri, **trigger)  # checks its arguments
-    watcher = AssetWatcher(name=f"bigcommerce_{resource}_changes", trigger=change_trigger)
+    watcher = asset_watcher(f"bigcommerce_{resource}_changes", change_trigger)
     return Asset(uri=uri, watchers=[watcher])

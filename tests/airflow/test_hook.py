@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from airflow.sdk._shared.secrets_masker import redact
+from airflow.providers.common.compat.sdk import redact
 
 from airflow_provider_bigcommerce.cli.main import build_parser
 from airflow_provider_bigcommerce.core.errors import (
@@ -22,6 +22,8 @@ from airflow_provider_bigcommerce.core.errors import (
     PagingError,
 )
 from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
+
+pytestmark = pytest.mark.compat  # in the reduced suite of every Airflow line (docs/compatibility.md)
 
 
 def _oauth_off(sandbox, **overrides) -> dict:

@@ -14,6 +14,7 @@ each task starts, or a task's lineage would carry the lists that earlier tasks r
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -21,7 +22,7 @@ import traceback
 from datetime import datetime
 from typing import Any
 
-from airflow.sdk._shared.listeners import hookimpl
+from airflow.providers.common.compat.sdk import hookimpl
 
 RESULT_MARKER = "DAG_RUN_RESULT "
 
@@ -31,22 +32,45 @@ class FreshLineagePerTask:
 
     @hookimpl
     def on_task_instance_running(self, previous_state, task_instance) -> None:
-        from airflow.sdk.lineage import get_hook_lineage_collector
+        from airflow.providers.common.compat.sdk import get_hook_lineage_collector
 
-        get_hook_lineage_collector.cache_clear()
+        if hasattr(get_hook_lineage_collector, "cache_clear"):  # Airflow 3.2 and later
+            get_hook_lineage_collector.cache_clear()
+        else:  # 3.0, 3.1: a module-level singleton
+            import airflow.lineage.hook
+
+            airflow.lineage.hook._hook_lineage_collector = None
 
 
 def run_once(dag_id: str, logical_date: str | None, conf: dict[str, Any] | None) -> dict[str, Any]:
     from airflow import settings
-    from airflow.dag_processing.dagbag import DagBag
-    from airflow.models.xcom import XComModel
     from sqlalchemy import select
+
+    try:
+        from airflow.dag_processing.dagbag import DagBag  # Airflow 3.2 and later
+    except ImportError:  # 3.0, 3.1, 2.11
+        from airflow.models.dagbag import DagBag
+    try:
+        from airflow.models.xcom import XComModel  # Airflow 3
+
+        read_value = XComModel.deserialize_value
+    except ImportError:  # 2.11, where replacing a run deletes its note, whose user lives in FAB's tables
+        import airflow.providers.fab.auth_manager.models  # noqa: F401
+        from airflow.models.xcom import BaseXCom as XComModel
+
+        def read_value(xcom: Any) -> Any:
+            return xcom.value  # already read from its JSON column
 
     bag = DagBag(dag_folder=settings.DAGS_FOLDER)
     dag = bag.get_dag(dag_id)
     if dag is None:
         raise LookupError(f"DAG {dag_id} not found in {settings.DAGS_FOLDER}: {bag.import_errors}")
-    dag_run = dag.test(logical_date=datetime.fromisoformat(logical_date) if logical_date else None, run_conf=conf)
+    moment = datetime.fromisoformat(logical_date) if logical_date else None
+    date_argument = "logical_date"
+    if "logical_date" not in inspect.signature(dag.test).parameters:  # Airflow 2.11
+        date_argument = "execution_date"
+        dag.sync_to_db()  # its dag.test() writes no datasets or aliases, which a dag processor would have written
+    dag_run = dag.test(**{date_argument: moment}, run_conf=conf)
 
     tasks: dict[str, dict[str, Any]] = {}
     with settings.Session() as session:
@@ -56,7 +80,7 @@ def run_once(dag_id: str, logical_date: str | None, conf: dict[str, Any] | None)
         query = select(XComModel).where(XComModel.dag_id == dag.dag_id, XComModel.run_id == dag_run.run_id)
         for xcom in session.scalars(query):
             key = xcom.task_id if xcom.map_index < 0 else f"{xcom.task_id}[{xcom.map_index}]"
-            tasks.setdefault(key, {}).setdefault("xcom", {})[xcom.key] = XComModel.deserialize_value(xcom)
+            tasks.setdefault(key, {}).setdefault("xcom", {})[xcom.key] = read_value(xcom)
     return {
         "state": str(dag_run.state),
         "run_id": dag_run.run_id,
@@ -67,7 +91,7 @@ def run_once(dag_id: str, logical_date: str | None, conf: dict[str, Any] | None)
 
 
 def serve() -> None:
-    from airflow.sdk.listener import get_listener_manager
+    from airflow.providers.common.compat.sdk import get_listener_manager
 
     get_listener_manager().add_listener(FreshLineagePerTask())
     base_env = dict(os.environ)

@@ -72,6 +72,7 @@ def _busiest_day(store_records: dict[str, list[dict[str, Any]]]) -> datetime:
     return max(sorted(days), key=smallest_count)
 
 
+@pytest.mark.compat
 def test_daily_export_writes_exactly_the_records_modified_in_the_interval_and_a_rerun_replaces_them(
     run_dag: Callable[..., Any],
     export_env: dict[str, str],

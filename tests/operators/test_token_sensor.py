@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from airflow_provider_bigcommerce.core.auth.web_procedures import get_oauth_authorization_url
 from airflow_provider_bigcommerce.triggers.token import BigCommerceTokenTrigger
+
+pytestmark = pytest.mark.compat  # in the reduced suite of every Airflow line (docs/compatibility.md)
 
 AUTHORIZE_URL = re.compile(r"http://\S+/oauth2/authorize\?\S+")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airflow.sdk import Param, dag
+from airflow.providers.common.compat.sdk import Param, dag  # the reduced suite runs it on Airflow 2.11 too
 
 from airflow_provider_bigcommerce.sensors.token import BigCommerceTokenSensor
 
