@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +20,10 @@ from airflow_provider_bigcommerce.core.errors import PagingError
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES, resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window
+from tests.export_files import middle_third, read_records, record_moment
 
 ADDED = list(RESOURCES)[list(RESOURCES).index("product_metafields") :]
 LISTINGS = "v3/channels/{channel_id}/listings"
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines()]
-
-
-def _moment(value: str) -> datetime:
-    return parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
 
 
 @pytest.fixture
@@ -47,10 +38,7 @@ def client(store, make_client):
 
 @pytest.fixture
 def window(store) -> Window:
-    """A third of the data's time range, in its middle."""
-    first, last = store.data_time_range
-    third = (last - first) / 3
-    return Window(first + third, first + 2 * third)
+    return middle_third(store)
 
 
 def _export(client, name: str, tmp_path: Path, window: Window | None = None, **options: Any) -> dict[str, Any]:
@@ -69,17 +57,17 @@ def test_channel_listings_export_the_assignments_of_the_window_even_where_the_pr
 ):
     manifest = _export(client, "channel_listings", tmp_path, window)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     channels = [channel["id"] for channel in client.paginate("v3/channels")]
     expected = sorted(
         listing["listing_id"]
         for channel_id in channels
         for listing in client.paginate(f"v3/channels/{channel_id}/listings")
-        if window.claims(_moment(listing["date_modified"]))
+        if window.claims(record_moment(listing["date_modified"]))
     )
     assert expected and sorted(listing["listing_id"] for listing in written) == expected
     assert manifest["verification"]["verified"] and manifest["verification"]["parents"]["read"] == len(channels)
-    products = {p["id"]: _moment(p["date_modified"]) for p in client.paginate("v3/catalog/products")}
+    products = {p["id"]: record_moment(p["date_modified"]) for p in client.paginate("v3/catalog/products")}
     # The blind spot: assigned in the window, the product's own date_modified outside it (an incremental
     # products export of this window never sees the assignment).
     assert any(not window.claims(products[listing["product_id"]]) for listing in written)
@@ -94,7 +82,7 @@ def test_channel_listings_are_read_after_the_last_listing_whatever_page_size_the
     manifest = _export(client, "channel_listings", tmp_path, incremental=False)
 
     per_channel = [60 // channel_id for channel_id in (1, 2, 3)]  # channel c lists every c-th product
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert len(written) == len({listing["listing_id"] for listing in written}) == sum(per_channel)
     # The channels, then one request per 7 listings: a short page ends a channel once its total is met.
     assert manifest["requests"] == 1 + sum(math.ceil(count / 7) for count in per_channel)
@@ -120,7 +108,7 @@ def test_metafields_are_read_by_cursor_in_one_pass_while_records_are_deleted_und
     manifest = _export(client, "product_metafields", tmp_path, incremental=False)
 
     # Read by position, page 2 would start two records late; a cursor names the last record read.
-    ids = [record["id"] for record in _read(manifest["files"][0]["path"])]
+    ids = [record["id"] for record in read_records(manifest["files"][0]["path"])]
     assert sorted(ids) == list(range(1, 901))
     assert manifest["verification"]["passes"] == 1 and manifest["requests"] == 4
 
@@ -130,7 +118,7 @@ def test_a_v2_list_that_takes_no_paging_is_read_in_one_request_and_each_method_n
     methods = _export(client, "shipping_methods", tmp_path)
 
     assert (zones["records"], zones["requests"]) == (3, 1)
-    written = _read(methods["files"][0]["path"])
+    written = read_records(methods["files"][0]["path"])
     expected = [
         (zone, method["id"])
         for zone in (1, 2, 3)
@@ -144,7 +132,7 @@ def test_a_v2_list_that_takes_no_paging_is_read_in_one_request_and_each_method_n
 def test_product_reviews_carry_the_id_of_the_product_they_were_read_under(client, tmp_path):
     manifest = _export(client, "product_reviews", tmp_path)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     expected = sorted(
         (product["id"], review["id"])
         for product in client.paginate("v3/catalog/products", {"include_fields": "id"})
@@ -157,7 +145,7 @@ def test_product_reviews_carry_the_id_of_the_product_they_were_read_under(client
 def test_product_options_are_the_sizes_each_products_variants_name_read_ten_products_a_request(client, tmp_path):
     manifest = _export(client, "product_options", tmp_path)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     sizes: dict[int, set[int]] = {}
     for variant in client.paginate("v3/catalog/variants"):
         for value in variant["option_values"]:
@@ -171,7 +159,7 @@ def test_product_options_are_the_sizes_each_products_variants_name_read_ten_prod
 def test_product_custom_fields_carry_their_products_id(client, tmp_path):
     manifest = _export(client, "product_custom_fields", tmp_path)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     expected = sorted(
         (product["id"], field["id"])
         for product in client.paginate("v3/catalog/products", {"include": "custom_fields"})
@@ -182,11 +170,11 @@ def test_product_custom_fields_carry_their_products_id(client, tmp_path):
 
 
 def test_an_orders_coupons_shipments_and_taxes_agree_with_the_order(client, tmp_path, window):
-    orders = {o["id"]: o for o in client.paginate("v2/orders") if window.claims(_moment(o["date_modified"]))}
+    orders = {o["id"]: o for o in client.paginate("v2/orders") if window.claims(record_moment(o["date_modified"]))}
     coupons = {coupon["id"]: coupon["code"] for coupon in client.paginate("v2/coupons")}
 
     written = {
-        name: _read(_export(client, name, tmp_path, window)["files"][0]["path"])
+        name: read_records(_export(client, name, tmp_path, window)["files"][0]["path"])
         for name in ("order_coupons", "order_shipments", "order_taxes")
     }
 
@@ -210,7 +198,7 @@ def test_a_deleted_record_of_an_added_list_becomes_a_tombstone_after_a_read_by_i
 ):
     resource = resource_for(name)
     first = _export(client, name, tmp_path, incremental=False, deletions=True)
-    ids = sorted(record["id"] for record in _read(first["files"][0]["path"]))
+    ids = sorted(record["id"] for record in read_records(first["files"][0]["path"]))
     gone = ids[1] if len(ids) > 1 else ids[0]
     store.changes.plan(resource.path, after=0, delete=[gone])
     store.reset_stats()
@@ -218,7 +206,7 @@ def test_a_deleted_record_of_an_added_list_becomes_a_tombstone_after_a_read_by_i
     second = _export(client, name, tmp_path, incremental=False, deletions=True)
 
     assert first["deletions"]["baseline"] and first["deletions"]["records"] == 0
-    assert [tombstone["id"] for tombstone in _read(second["deletions"]["path"])] == [gone]
+    assert [tombstone["id"] for tombstone in read_records(second["deletions"]["path"])] == [gone]
     assert second["deletions"]["confirmed_gone"] == 1 and second["records"] == len(ids) - 1
     assert openapi.undeclared(store.stats.request_log()) == []
 
@@ -242,7 +230,7 @@ def test_an_incremental_added_resource_exports_exactly_the_records_its_window_cl
     resource = resource_for(name)
     manifest = _export(client, name, tmp_path, window)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     field = resource.date_field or "date_modified"
     if resource.fan_out is None:
         every = list(client.paginate(resource.path))
@@ -253,9 +241,9 @@ def test_an_incremental_added_resource_exports_exactly_the_records_its_window_cl
             for child in client.paginate(resource.fan_out.child.format(id=parent["id"]))
         ]
     else:
-        parents = [p for p in client.paginate(resource.path) if window.claims(_moment(p[field]))]
+        parents = [p for p in client.paginate(resource.path) if window.claims(record_moment(p[field]))]
         every = [c for p in parents for c in client.paginate(resource.fan_out.child.format(id=p["id"]))]
         field = None
-    expected = [r for r in every if field is None or window.claims(_moment(r[field]))]
+    expected = [r for r in every if field is None or window.claims(record_moment(r[field]))]
     assert expected and sorted(map(json.dumps, written)) == sorted(map(json.dumps, expected)), name
     assert manifest["mode"] == "incremental" and manifest["records"] == len(expected)

@@ -4,11 +4,8 @@ or as one object (its examples). Each export is checked against the order's own 
 
 from __future__ import annotations
 
-import gzip
-import json
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +14,9 @@ from airflow_provider_bigcommerce.core.errors import PagingError
 from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window
+from tests.export_files import read_records
 
 KINDS = ("shipping", "pickup", "download", "gift_certificate")
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    return [json.loads(line) for line in (gzip.decompress(data) if path.endswith(".gz") else data).splitlines()]
 
 
 def _kind(line: dict[str, Any]) -> str:
@@ -78,7 +71,7 @@ def test_order_line_items_come_from_every_consignment_kind_under_each_reading_of
 
         manifest = export_resource(client, resource_for("order_line_items"), tmp_path / str(number), window=window)
 
-        written = _read(manifest["files"][0]["path"])
+        written = read_records(manifest["files"][0]["path"])
         assert _written_lines(written) == expected
         assert all(expected.values()), expected  # every kind is in every window
         assert manifest["records"] == len(written) and manifest["verification"]["verified"]
@@ -100,7 +93,7 @@ def test_order_line_items_of_a_store_that_only_ships_are_all_shipping_line_items
 
     manifest = export_resource(client, resource_for("order_line_items"), tmp_path, window=window)
 
-    assert _written_lines(_read(manifest["files"][0]["path"])) == expected
+    assert _written_lines(read_records(manifest["files"][0]["path"])) == expected
     assert expected["shipping"] and not expected["pickup"] + expected["download"] + expected["gift_certificate"]
 
 
@@ -122,7 +115,7 @@ def test_order_shipping_addresses_come_from_shipping_consignments_only(make_sand
             client, resource_for("order_shipping_addresses"), tmp_path / str(number), window=window
         )
 
-        written = _read(manifest["files"][0]["path"])
+        written = read_records(manifest["files"][0]["path"])
         assert sorted((r["order_id"], r["id"]) for r in written) == expected
         assert 0 < len(expected) < len(orders)  # some orders in the window ship nothing
         assert not [r for r in written if "line_items" in r or "location" in r]
@@ -142,7 +135,7 @@ def test_orders_of_every_consignment_kind_export_once_each_per_window_with_their
 
         manifest = export_resource(client, resource_for("orders"), tmp_path / str(number), window=window)
 
-        written = _read(manifest["files"][0]["path"])
+        written = read_records(manifest["files"][0]["path"])
         assert sorted(order["id"] for order in written) == sorted(order["id"] for order in orders) != []
         kinds = {kind for order in written for kind, found in order["consignments"].items() if found != []}
         assert kinds >= {"shipping", "pickups", "downloads"}

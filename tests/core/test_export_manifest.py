@@ -13,6 +13,7 @@ from airflow_provider_bigcommerce.core.export.files import manifest_file_name
 from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window
+from tests.export_files import middle_third
 
 
 @pytest.fixture
@@ -27,8 +28,7 @@ def client(store, make_client):
 
 @pytest.fixture
 def window(store) -> Window:
-    first, last = store.data_time_range
-    return Window(first + (last - first) / 3, first + 2 * (last - first) / 3)
+    return middle_third(store)
 
 
 def _manifest_path(tmp_path: Path, name: str, window: Window | None) -> Path:

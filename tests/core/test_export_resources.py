@@ -3,12 +3,10 @@ another endpoint or an unfiltered read of the same list; tombstones appear after
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +18,7 @@ from airflow_provider_bigcommerce.core.export.resources import RESOURCES, Deleti
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.tombstones import export_deletions, snapshot_file_name
 from airflow_provider_bigcommerce.core.export.windows import Window
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    if path.endswith(".gz"):
-        data = gzip.decompress(data)
-    return [json.loads(line) for line in data.decode().splitlines()]
-
-
-def _moment(value: str) -> datetime:
-    return parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
+from tests.export_files import middle_third, read_records, record_moment
 
 
 @pytest.fixture
@@ -45,10 +33,7 @@ def client(store, make_client):
 
 @pytest.fixture
 def window(store) -> Window:
-    """A third of the data's time range, in its middle."""
-    first, last = store.data_time_range
-    third = (last - first) / 3
-    return Window(first + third, first + 2 * third)
+    return middle_third(store)
 
 
 def _export(client, name: str, tmp_path: Path, window: Window | None = None, **options: Any) -> dict[str, Any]:
@@ -58,8 +43,8 @@ def _export(client, name: str, tmp_path: Path, window: Window | None = None, **o
 def test_order_line_items_are_the_lines_each_order_of_the_window_lists_on_its_own_endpoint(client, tmp_path, window):
     manifest = _export(client, "order_line_items", tmp_path, window)
 
-    written = _read(manifest["files"][0]["path"])
-    orders = [order for order in client.paginate("v2/orders") if window.claims(_moment(order["date_modified"]))]
+    written = read_records(manifest["files"][0]["path"])
+    orders = [order for order in client.paginate("v2/orders") if window.claims(record_moment(order["date_modified"]))]
     expected = sorted(
         (line["order_id"], line["id"])
         for order in orders
@@ -86,7 +71,7 @@ def test_order_transactions_fan_out_over_the_windows_orders_concurrently(make_sa
     manifest = _export(client, "order_transactions", tmp_path, window)
     elapsed = time.monotonic() - started
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert sorted((t["order_id"], t["id"]) for t in written) == sorted(expected) and expected
     assert manifest["verification"]["verified"] and manifest["verification"]["expected"] == len(expected)
     assert manifest["child_path"] == "v3/orders/{id}/transactions"
@@ -111,7 +96,7 @@ def test_an_order_deleted_after_its_page_was_read_leaves_no_transactions_and_is_
 
     manifest = _export(client, "order_transactions", tmp_path, window)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert gone not in {int(t["order_id"]) for t in written}
     assert {int(t["order_id"]) for t in written} == set(with_transactions) - {gone}
     assert manifest["verification"]["parents_gone"] == 1 and manifest["verification"]["verified"]
@@ -122,7 +107,7 @@ def test_order_refunds_are_the_refunds_created_in_the_window(client, tmp_path, w
 
     every = list(client.paginate("v3/orders/payment_actions/refunds"))
     expected = sorted(r["id"] for r in every if window.claims(datetime.fromisoformat(r["created"])))
-    assert expected and sorted(r["id"] for r in _read(manifest["files"][0]["path"])) == expected
+    assert expected and sorted(r["id"] for r in read_records(manifest["files"][0]["path"])) == expected
     assert len(expected) < len(every)
     low, _ = window.query_bounds()
     assert manifest["mode"] == "incremental" and manifest["filter"]["created:min"] == low.isoformat()
@@ -143,7 +128,7 @@ def test_order_refunds_are_the_refunds_created_in_the_window(client, tmp_path, w
 def test_snapshot_resources_export_every_record(client, tmp_path, name, expected):
     manifest = _export(client, name, tmp_path, incremental=False)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert manifest["mode"] == "full" and manifest["records"] == len(written) == expected
     assert len({json.dumps(record, sort_keys=True) for record in written}) == expected
 
@@ -152,7 +137,7 @@ def test_categories_are_the_tree_categories_by_id(client, tmp_path):
     manifest = _export(client, "categories", tmp_path, incremental=False)
 
     tree_ids = sorted(c["category_id"] for c in client.paginate("v3/catalog/trees/categories"))
-    assert sorted(c["category_id"] for c in _read(manifest["files"][0]["path"])) == tree_ids
+    assert sorted(c["category_id"] for c in read_records(manifest["files"][0]["path"])) == tree_ids
     assert manifest["verification"]["verified"]
 
 
@@ -166,7 +151,7 @@ def test_deprecated_categories_deleted_during_the_walk_do_not_shift_a_page_the_l
     deprecated = resource_for("categories_v3", path="v3/catalog/categories")
     manifest = export_resource(client, deprecated, tmp_path, incremental=False)
 
-    assert sorted(c["id"] for c in _read(manifest["files"][0]["path"])) == list(range(1, 701))
+    assert sorted(c["id"] for c in read_records(manifest["files"][0]["path"])) == list(range(1, 701))
     # By position, deletes before a later page shift it, and the walk would have to read the list again.
     assert manifest["verification"]["passes"] == 1 and manifest["verification"]["verified"]
 
@@ -175,7 +160,7 @@ def test_inventory_has_one_record_per_variant_and_location(client, tmp_path):
     manifest = _export(client, "inventory", tmp_path, incremental=False)
 
     variants = [v["id"] for v in client.paginate("v3/catalog/variants")]
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert sorted((r["variant_id"], r["location_id"]) for r in written) == sorted(
         (variant, location) for variant in variants for location in (1, 2)
     )
@@ -187,12 +172,12 @@ def test_channels_and_price_lists_are_incremental_on_date_modified(client, tmp_p
     everything = Window(first - timedelta(days=1), last + timedelta(days=1))
     for name, path in (("channels", "v3/channels"), ("price_lists", "v3/pricelists")):
         every = list(client.paginate(path))
-        newest = max(_moment(record["date_modified"]) for record in every)
+        newest = max(record_moment(record["date_modified"]) for record in every)
         manifest = _export(client, name, tmp_path, Window(everything.start, newest))
 
-        written = _read(manifest["files"][0]["path"])
+        written = read_records(manifest["files"][0]["path"])
         assert sorted(r["id"] for r in written) == sorted(
-            r["id"] for r in every if _moment(r["date_modified"]) < newest
+            r["id"] for r in every if record_moment(r["date_modified"]) < newest
         )
         assert len(written) == len(every) - 1 and manifest["mode"] == "incremental"
 
@@ -204,9 +189,9 @@ def test_price_list_records_are_each_lists_records_modified_in_the_window(client
         (record["price_list_id"], record["variant_id"])
         for price_list in client.paginate("v3/pricelists")
         for record in client.paginate(f"v3/pricelists/{price_list['id']}/records")
-        if window.claims(_moment(record["date_modified"]))
+        if window.claims(record_moment(record["date_modified"]))
     )
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert expected and sorted((r["price_list_id"], r["variant_id"]) for r in written) == expected
     assert manifest["verification"]["verified"] and manifest["verification"]["parents"]["read"] == 2
 
@@ -214,7 +199,7 @@ def test_price_list_records_are_each_lists_records_modified_in_the_window(client
 def test_every_catalogue_resource_exports(client, tmp_path, window):
     for name in RESOURCES:
         manifest = _export(client, name, tmp_path, window)
-        assert manifest["records"] == len(_read(manifest["files"][0]["path"])), name
+        assert manifest["records"] == len(read_records(manifest["files"][0]["path"])), name
         assert manifest["records"] > 0, name
 
 
@@ -232,7 +217,7 @@ def test_deleted_records_become_tombstones_on_the_next_run(store, client, tmp_pa
     store.changes.plan(key, after=0, delete=deleted)
     second = _export(client, name, tmp_path, incremental=False, deletions=True)
 
-    tombstones = _read(second["deletions"]["path"])
+    tombstones = read_records(second["deletions"]["path"])
     assert [t["id"] for t in tombstones] == deleted
     assert all(datetime.fromisoformat(t["_deleted_at"]).tzinfo is not None for t in tombstones)
     assert second["deletions"]["baseline"] is False
@@ -257,11 +242,11 @@ def test_archived_orders_become_tombstones_dated_by_their_date_modified(store, c
 
     manifest = _export(client, "orders", tmp_path, window, deletions=True)
 
-    tombstones = _read(manifest["deletions"]["path"])
+    tombstones = read_records(manifest["deletions"]["path"])
     assert [t["id"] for t in tombstones] == [105, 333]
     assert manifest["deletions"]["method"] == "archived"
     assert all(t["_deleted_at"].endswith("+00:00") for t in tombstones)
-    assert 105 not in {o["id"] for o in _read(manifest["files"][0]["path"])}
+    assert 105 not in {o["id"] for o in read_records(manifest["files"][0]["path"])}
 
 
 def test_a_resource_without_a_deletion_method_says_so_before_exporting_anything(client, tmp_path):
@@ -306,4 +291,4 @@ def test_an_id_read_no_count_confirms_writes_no_tombstones_and_keeps_the_snapsho
 
     assert result["verified"] is False and result["records"] == 0 and result["ids_seen"] == 29
     assert snapshot.read_bytes() == kept
-    assert [t["id"] for t in _read(export_deletions(client, resource_for("coupons"), tmp_path)["path"])] == [2]
+    assert [t["id"] for t in read_records(export_deletions(client, resource_for("coupons"), tmp_path)["path"])] == [2]

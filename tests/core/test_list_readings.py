@@ -4,11 +4,7 @@ price-list records never more than the 10 simultaneous requests price_lists.v3.y
 
 from __future__ import annotations
 
-import gzip
-import json
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from bigcommerce_lookalike.readings import Readings
@@ -17,11 +13,7 @@ from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.tombstones import export_deletions
 from airflow_provider_bigcommerce.core.export.windows import Window
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    return [json.loads(line) for line in (gzip.decompress(data) if path.endswith(".gz") else data).splitlines()]
+from tests.export_files import read_records
 
 
 def _everything(store) -> Window:
@@ -38,7 +30,7 @@ def test_refunds_are_read_past_the_first_page_whatever_their_meta_says(make_sand
 
     manifest = export_resource(client, small_pages, tmp_path, window=_everything(store))
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert len(written) == len(every) > 20, "more refunds than one page holds"
     assert len({refund["id"] for refund in written}) == len(written)
 
@@ -50,12 +42,12 @@ def test_brands_export_exactly_whatever_order_they_come_in(make_sandbox, make_cl
     small_pages = resource_for("brands", params={"limit": "25"})
 
     manifest = export_resource(client, small_pages, tmp_path, incremental=False, deletions=True)
-    assert sorted(brand["id"] for brand in _read(manifest["files"][0]["path"])) == list(range(1, 61))
+    assert sorted(brand["id"] for brand in read_records(manifest["files"][0]["path"])) == list(range(1, 61))
     assert manifest["verification"]["verified"]
     store.changes.plan("v3/catalog/brands", after=0, delete=[17])
     again = export_resource(client, small_pages, tmp_path, incremental=False, deletions=True)
 
-    assert [tombstone["id"] for tombstone in _read(again["deletions"]["path"])] == [17]
+    assert [tombstone["id"] for tombstone in read_records(again["deletions"]["path"])] == [17]
 
 
 @pytest.mark.parametrize("default_only", [False, True], ids=["all-trees", "default-tree-only"])
@@ -71,11 +63,11 @@ def test_categories_of_every_category_tree_are_exported_and_none_is_taken_for_de
     store.changes.plan("v3/catalog/trees/categories", after=0, delete=[80])
     second = export_deletions(client, resource_for("categories"), tmp_path)
 
-    written = _read(manifest["files"][0]["path"])
+    written = read_records(manifest["files"][0]["path"])
     assert sorted(category["category_id"] for category in written) == list(range(1, 91))
     assert {category["tree_id"] for category in written} == {1, 2, 3}
     assert baseline["ids_seen"] == 90
-    assert [tombstone["id"] for tombstone in _read(second["path"])] == [80]
+    assert [tombstone["id"] for tombstone in read_records(second["path"])] == [80]
 
 
 def test_price_list_records_never_exceed_the_simultaneous_requests_the_store_allows(make_sandbox, make_client):
@@ -101,6 +93,6 @@ def test_orders_and_coupons_are_exact_whichever_way_min_id_and_max_id_read(make_
     store.changes.plan("v2/coupons", after=0, delete=[7, 8])
     coupons = export_deletions(client, resource_for("coupons"), tmp_path)
 
-    assert sorted(order["id"] for order in _read(orders["files"][0]["path"])) == list(range(100, 1300))
+    assert sorted(order["id"] for order in read_records(orders["files"][0]["path"])) == list(range(100, 1300))
     assert orders["verification"]["verified"]
-    assert [tombstone["id"] for tombstone in _read(coupons["path"])] == [7, 8]
+    assert [tombstone["id"] for tombstone in read_records(coupons["path"])] == [7, 8]

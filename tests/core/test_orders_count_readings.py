@@ -4,11 +4,7 @@ and stay exact under every reading, and a real short read is still caught."""
 
 from __future__ import annotations
 
-import gzip
-import json
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from bigcommerce_lookalike.changes import Misbehaviour
@@ -18,6 +14,7 @@ from airflow_provider_bigcommerce.core.errors import PagingError
 from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window
+from tests.export_files import read_records
 
 READINGS = [
     pytest.param(Readings(), id="listed"),
@@ -25,13 +22,6 @@ READINGS = [
     pytest.param(Readings(orders_count_archived=True), id="archived_in_total"),
     pytest.param(Readings(orders_incomplete="count_only", orders_count_archived=True), id="both"),
 ]
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    if path.endswith(".gz"):
-        data = gzip.decompress(data)
-    return [json.loads(line) for line in data.decode().splitlines()]
 
 
 @pytest.fixture
@@ -62,7 +52,7 @@ def test_orders_export_every_order_once_whatever_the_count_covers(make_sandbox, 
 
     manifest = export_resource(make_client(store), resource_for("orders"), tmp_path, window=_span(store))
 
-    written = [order["id"] for order in _read(manifest["files"][0]["path"])]
+    written = [order["id"] for order in read_records(manifest["files"][0]["path"])]
     assert sorted(written) == sorted(live)
     verification = manifest["verification"]
     assert verification["verified"] and verification["expected"] == verification["read"] == len(live)
@@ -76,7 +66,7 @@ def test_incomplete_orders_can_be_left_out_under_every_reading(make_sandbox, mak
         make_client(store), resource_for("orders"), tmp_path, window=_span(store), incomplete_orders=False
     )
 
-    written = [order["id"] for order in _read(manifest["files"][0]["path"])]
+    written = [order["id"] for order in read_records(manifest["files"][0]["path"])]
     assert sorted(written) == sorted(order_id for order_id, status in truth.items() if status != 0)
     assert manifest["verification"]["verified"]
 

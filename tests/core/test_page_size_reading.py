@@ -4,11 +4,7 @@ its ``per_page``, its count or the next page, not the end of the list: every cat
 
 from __future__ import annotations
 
-import gzip
-import json
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from bigcommerce_lookalike.readings import Readings
@@ -16,12 +12,7 @@ from bigcommerce_lookalike.readings import Readings
 from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    return [json.loads(line) for line in (gzip.decompress(data) if path.endswith(".gz") else data).splitlines()]
-
+from tests.export_files import read_records
 
 LISTS = [
     ("orders", "v2/orders", {}),  # keyset by id, a count without meta
@@ -57,6 +48,6 @@ def test_a_store_that_serves_fewer_than_asked_still_exports_every_record(
 
     manifest = export_resource(make_client(store), resource_for(name), tmp_path, window=window, incremental=False)
 
-    assert sorted(record["id"] for record in _read(manifest["files"][0]["path"])) == truth[path]
+    assert sorted(record["id"] for record in read_records(manifest["files"][0]["path"])) == truth[path]
     assert manifest["verification"]["verified"] in (True, None)
     assert len(truth[path]) > 20, "the list holds more than one served page"

@@ -5,7 +5,6 @@ believed, the ids a run exported join its snapshot, and a destination holds one 
 from __future__ import annotations
 
 import gzip
-import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -21,19 +20,13 @@ from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.tombstones import export_deletions, snapshot_file_name
 from airflow_provider_bigcommerce.core.export.windows import Window
+from tests.export_files import read_records
 
 NEVER = 10**9  # a plan "after" this many requests never applies: it only hides the ids it inserts
 
 
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    if path.endswith(".gz"):
-        data = gzip.decompress(data)
-    return [json.loads(line) for line in data.decode().splitlines()]
-
-
 def _tombstone_ids(result: dict[str, Any]) -> list[int]:
-    return [tombstone["id"] for tombstone in _read(result["path"])]
+    return [tombstone["id"] for tombstone in read_records(result["path"])]
 
 
 @pytest.fixture
@@ -117,7 +110,7 @@ def test_a_record_exported_then_deleted_before_the_id_read_is_reported_by_the_ne
 
     second = export_resource(client, resource_for("products"), tmp_path, window=window, deletions=True)
 
-    assert 600 in {product["id"] for product in _read(second["files"][0]["path"])}
+    assert 600 in {product["id"] for product in read_records(second["files"][0]["path"])}
     assert second["deletions"]["records"] == 0
     third = export_resource(client, resource_for("products"), tmp_path, window=window, deletions=True)
     assert _tombstone_ids(third["deletions"]) == [600]

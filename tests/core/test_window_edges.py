@@ -7,10 +7,7 @@ in exactly one window: the one whose claimed seconds hold its date's second.
 
 from __future__ import annotations
 
-import gzip
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,15 +16,9 @@ from bigcommerce_lookalike.readings import Readings
 from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window, record_moment
+from tests.export_files import read_records
 
 SECOND = timedelta(seconds=1)
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    if path.endswith(".gz"):
-        data = gzip.decompress(data)
-    return [json.loads(line) for line in data.decode().splitlines()]
 
 
 READINGS = [
@@ -68,7 +59,7 @@ def test_adjacent_windows_export_every_record_once_whatever_the_bounds_and_resol
     exported: dict[Any, list[int]] = {}
     for number, (start, end) in enumerate(zip(cuts, cuts[1:], strict=False)):
         manifest = export_resource(client, resource_for(name), tmp_path / str(number), window=Window(start, end))
-        for record in _read(manifest["files"][0]["path"]):
+        for record in read_records(manifest["files"][0]["path"]):
             exported.setdefault(record["id"], []).append(number)
 
     assert sorted(exported) == sorted(every), "each record of the span is exported"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +16,13 @@ from airflow_provider_bigcommerce.core.export.resources import RESOURCES, Resour
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from tests.export_files import middle_third, read_records, record_moment
 from tests.operators.dags.bc_test_export_breadth import ADDED
 
 CONN_ID = "bc_export_breadth"
 # The parts read inline with the products: the member of each product they come from.
 INLINE = {"product_images": "images", "product_custom_fields": "custom_fields", "product_options": "options"}
 INLINE |= {"product_modifiers": "modifiers"}
-
-
-def _moment(value: str) -> datetime:
-    return parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines()]
 
 
 def _identity(record: dict[str, Any]) -> str:
@@ -45,7 +36,9 @@ def _expected(client: BigCommerceClient, name: str, resource: Resource, window: 
         return sorted(
             _identity({**part, "product_id": product["id"]}) for product in products for part in product[INLINE[name]]
         )
-    claims = (lambda record: window.claims(_moment(record[resource.date_field]))) if resource.incremental else None
+    claims = (
+        (lambda record: window.claims(record_moment(record[resource.date_field]))) if resource.incremental else None
+    )
     fan_out = resource.fan_out
     if fan_out is None:
         records = [r for r in client.paginate(resource.path) if claims is None or claims(r)]
@@ -74,9 +67,7 @@ def test_every_added_resource_exports_through_dag_test_with_exact_counts(
         "store_id": sandbox.store_id,
         "oauth_access_token": sandbox.access_token,
     }
-    first, last = sandbox.data_time_range
-    third = (last - first) / 3
-    window = Window(first + third, first + 2 * third)
+    window = middle_third(sandbox)
     conf = {
         "bigcommerce_conn_id": CONN_ID,
         "destination": str(tmp_path / "breadth"),
@@ -94,7 +85,7 @@ def test_every_added_resource_exports_through_dag_test_with_exact_counts(
         for index, name in enumerate(ADDED):
             manifest = run.xcom(f"export[{index}]")
             resource = RESOURCES[name]
-            written = sorted(map(_identity, _read(manifest["files"][0]["path"])))
+            written = sorted(map(_identity, read_records(manifest["files"][0]["path"])))
             expected = _expected(client, name, resource, window)
             assert manifest["resource"] == name and written and written == expected, name
             assert manifest["records"] == len(expected), name

@@ -3,10 +3,8 @@ against another endpoint or an unfiltered read of the same list."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +13,9 @@ import pytest
 from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from tests.export_files import read_records, record_moment
 
 CONN_ID = "bc_export_more"
-
-
-def _moment(value: str) -> datetime:
-    return parsedate_to_datetime(value) if value[:1].isalpha() else datetime.fromisoformat(value)
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +51,7 @@ def test_every_added_resource_exports_through_dag_test_with_exact_counts(
     # The API filters on whole seconds: [since, until) holds the seconds from ceil(since) on.
     low = since if since.microsecond == 0 else since.replace(microsecond=0) + timedelta(seconds=1)
     high = until
-    orders = [o for o in store_client.paginate("v2/orders") if low <= _moment(o["date_modified"]) < high]
+    orders = [o for o in store_client.paginate("v2/orders") if low <= record_moment(o["date_modified"]) < high]
     assert orders
     lines = sorted(
         (line["order_id"], line["id"])
@@ -75,12 +66,12 @@ def test_every_added_resource_exports_through_dag_test_with_exact_counts(
     refunds = sorted(
         r["id"]
         for r in store_client.paginate("v3/orders/payment_actions/refunds")
-        if low <= _moment(r["created"]) < high
+        if low <= record_moment(r["created"]) < high
     )
     coupons = sorted(c["id"] for c in store_client.paginate("v2/coupons"))
     variants = [v["id"] for v in store_client.paginate("v3/catalog/variants")]
 
-    written = {task: _read(run.xcom(task)["files"][0]["path"]) for task in run.tasks}
+    written = {task: read_records(run.xcom(task)["files"][0]["path"]) for task in run.tasks}
     assert sorted((r["order_id"], r["id"]) for r in written["order_line_items"]) == lines
     assert sorted((r["order_id"], r["id"]) for r in written["order_transactions"]) == transactions and transactions
     assert sorted(r["id"] for r in written["order_refunds"]) == refunds and refunds
@@ -90,14 +81,14 @@ def test_every_added_resource_exports_through_dag_test_with_exact_counts(
         manifest = run.xcom(task)
         assert manifest["records"] == len(written[task]), task
     price_lists = sorted(
-        r["id"] for r in store_client.paginate("v3/pricelists") if low <= _moment(r["date_modified"]) < high
+        r["id"] for r in store_client.paginate("v3/pricelists") if low <= record_moment(r["date_modified"]) < high
     )
     assert sorted(r["id"] for r in written["price_lists"]) == price_lists and price_lists
     records = sorted(
         (record["price_list_id"], record["variant_id"])
         for price_list in store_client.paginate("v3/pricelists")
         for record in store_client.paginate(f"v3/pricelists/{price_list['id']}/records")
-        if low <= _moment(record["date_modified"]) < high
+        if low <= record_moment(record["date_modified"]) < high
     )
     assert sorted((r["price_list_id"], r["variant_id"]) for r in written["price_list_records"]) == records and records
     for task, path, key in (
@@ -132,7 +123,7 @@ def test_deletions_true_writes_tombstones_for_coupons_deleted_since_the_previous
     tombstones = second.xcom("coupons")["deletions"]
     assert tombstones["records"] == 2 and tombstones["verified"]
     deleted_files = sorted(tmp_path.rglob("coupons_deleted_*"))
-    assert [record["id"] for record in _read(str(deleted_files[-1]))] == [3, 7]
+    assert [record["id"] for record in read_records(str(deleted_files[-1]))] == [3, 7]
 
 
 def test_line_items_of_every_consignment_kind_export_through_the_operator_with_their_kind_and_location(
@@ -171,12 +162,12 @@ def test_line_items_of_every_consignment_kind_export_through_the_operator_with_t
     run = run_dag("bc_test_export_consignments", env=connection_env("bc_consignments", store, extra), conf=conf)
 
     assert run.state == "success", run.failure()
-    written = _read(run.xcom("order_line_items")["files"][0]["path"])
+    written = read_records(run.xcom("order_line_items")["files"][0]["path"])
     assert sorted((r["order_id"], r["id"], r["consignment_kind"]) for r in written) == expected
     assert {kind for _, _, kind in expected} == {"shipping", "pickup", "download", "gift_certificate"}
     for record in written:
         pickups = locations[record["order_id"]]
         assert record["pickup_location"] == (pickups[0]["location"] if record["consignment_kind"] == "pickup" else None)
-    addresses = _read(run.xcom("order_shipping_addresses")["files"][0]["path"])
+    addresses = read_records(run.xcom("order_shipping_addresses")["files"][0]["path"])
     shipping = sorted((order["id"], c["id"]) for order in orders for c in order["consignments"]["shipping"])
     assert sorted((a["order_id"], a["id"]) for a in addresses) == shipping and len(shipping) < len(orders)

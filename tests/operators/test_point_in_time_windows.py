@@ -7,8 +7,6 @@ The DAGs are in ``dags/bc_test_point_in_time.py``, one per test, so the runs of 
 
 from __future__ import annotations
 
-import gzip
-import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ import pytest
 from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from tests.export_files import read_records
 
 CONN_ID = "bc_pit_pat"
 PATHS = {"orders": "v2/orders", "customers": "v3/customers"}
@@ -77,13 +76,6 @@ def _same_window_for_all(run: Any) -> tuple[datetime, datetime]:
     return windows.pop()
 
 
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    if path.endswith(".gz"):
-        data = gzip.decompress(data)
-    return [json.loads(line) for line in data.decode().splitlines()]
-
-
 def _tree(folder: Path) -> dict[str, bytes]:
     """The data files under ``folder``; not the windows' manifests (``_..._manifest.json``), which record when they
     were written, so a rerun's differ."""
@@ -100,7 +92,7 @@ def _assert_exact(run: Any, store_records: dict[str, list[dict[str, Any]]]) -> N
         [file] = manifest["files"]
         assert file["path"].endswith(f"{name}/{name}_{start:%Y%m%dT%H%M%SZ}_{end:%Y%m%dT%H%M%SZ}.ndjson")
         expected = sorted(r["id"] for r in store_records[name] if start <= _modified(r) < end)
-        assert sorted(record["id"] for record in _read(file["path"])) == expected
+        assert sorted(record["id"] for record in read_records(file["path"])) == expected
         assert manifest["mode"] == "incremental"
 
 
@@ -279,7 +271,7 @@ def test_initial_load_full_reads_a_snapshot_first_and_the_next_run_starts_at_its
         name = manifest["resource"]
         assert (manifest["mode"], manifest["window"]) == ("full", None)
         assert manifest["files"][0]["path"].endswith(f"{name}/{name}_full.ndjson")
-        assert sorted(r["id"] for r in _read(manifest["files"][0]["path"])) == sorted(
+        assert sorted(r["id"] for r in read_records(manifest["files"][0]["path"])) == sorted(
             r["id"] for r in store_records[name]
         )
     assert _same_window_for_all(second) == (may(3), may(4))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ import pytest
 from airflow_provider_bigcommerce.core.auth.sources import token_source_for
 from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
+from tests.export_files import read_records
 
 CONN_ID = "bc_export_pat"
 PATHS = {"orders": "v2/orders", "products": "v3/catalog/products", "customers": "v3/customers"}
@@ -37,13 +37,6 @@ def store_records(sandbox: Any) -> dict[str, list[dict[str, Any]]]:
 
 def _ids_between(records: Iterable[dict[str, Any]], start: datetime, end: datetime) -> list[int]:
     return sorted(record["id"] for record in records if start <= _modified(record) < end)
-
-
-def _read(path: str) -> list[dict[str, Any]]:
-    data = Path(path).read_bytes()
-    if path.endswith(".gz"):
-        data = gzip.decompress(data)
-    return [json.loads(line) for line in data.decode().splitlines()]
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -101,7 +94,7 @@ def test_daily_export_writes_exactly_the_records_modified_in_the_interval_and_a_
         assert expected, f"the chosen day has no {name}"
         [file] = manifest["files"]
         assert file["path"].endswith(f"{name}_{day:%Y%m%d}T000000Z_{day + timedelta(days=1):%Y%m%d}T000000Z.ndjson.gz")
-        written = _read(file["path"])
+        written = read_records(file["path"])
         assert sorted(record["id"] for record in written) == expected
         assert manifest["records"] == file["records"] == len(written)
         assert file["bytes"] == Path(file["path"]).stat().st_size
@@ -111,7 +104,7 @@ def test_daily_export_writes_exactly_the_records_modified_in_the_interval_and_a_
         assert json.loads(Path(f"{beside}_manifest.json").read_text()) == manifest  # the XCom, beside the file
     # Every API request of the run is in some manifest: the export is the only client of the lookalike here.
     assert sum(manifest["requests"] for manifest in manifests.values()) == requests_made
-    orders = _read(manifests["orders"]["files"][0]["path"])
+    orders = read_records(manifests["orders"]["files"][0]["path"])
     assert all(order["consignments"]["shipping"][0]["line_items"][0]["order_id"] == order["id"] for order in orders)
     assert [row["resource"] for row in first.xcom("summarize")] == list(PATHS)
     assert_no_secret(first.all_xcom_json, [pat_extra["oauth_access_token"]])
@@ -152,7 +145,7 @@ def test_every_other_resource_a_named_path_and_exact_window_bounds(
 
     assert run.state == "success", run.failure()
     by_path = run.xcom("export_by_path")
-    written_orders = _read(by_path["files"][0]["path"])
+    written_orders = read_records(by_path["files"][0]["path"])
     assert sorted(o["id"] for o in written_orders) == _ids_between(orders, since, until)
     assert first_order["id"] in {o["id"] for o in written_orders}
     assert "consignments" not in written_orders[0]  # the named path carries only the parameters given
@@ -162,7 +155,7 @@ def test_every_other_resource_a_named_path_and_exact_window_bounds(
     )
     assert by_path["files"][0]["path"].endswith(".ndjson")
     products_manifest = run.xcom("export_products")
-    written_products = _read(products_manifest["files"][0]["path"])
+    written_products = read_records(products_manifest["files"][0]["path"])
     assert sorted(p["id"] for p in written_products) == _ids_between(products, since, until)
     assert last_product["id"] not in {p["id"] for p in written_products}
     assert products_manifest["filter"]["date_modified:max"] == until.isoformat()
@@ -171,12 +164,12 @@ def test_every_other_resource_a_named_path_and_exact_window_bounds(
     full = {run.xcom(f"export[{i}]")["resource"]: run.xcom(f"export[{i}]") for i in range(4)}
     for name in ("variants", "brands", "category_trees"):
         assert full[name]["mode"] == "full" and full[name]["filter"] is None
-        assert full[name]["records"] == len(_read(full[name]["files"][0]["path"])) > 0
+        assert full[name]["records"] == len(read_records(full[name]["files"][0]["path"])) > 0
     addresses = full["order_shipping_addresses"]
     assert addresses["mode"] == "incremental"  # by the run's data interval: the day before its logical date
     expected_orders = _ids_between(orders, day - timedelta(days=1), day)
     assert expected_orders, "the run's day has no orders"
-    written_addresses = _read(addresses["files"][0]["path"])
+    written_addresses = read_records(addresses["files"][0]["path"])
     assert sorted(a["order_id"] for a in written_addresses) == expected_orders
     assert all("line_items" not in address and address["street_1"] for address in written_addresses)
 
