@@ -146,7 +146,7 @@ class ResourceRead:
             "api_path": resource.path,
             "mode": "incremental" if applied is not None else "full",
             "window": None if window is None else {"start": window.start.isoformat(), "end": window.end.isoformat()},
-            "filter": {key: self._params[key] for key in resource.date_modified_params or ()} if applied else None,
+            "filter": {key: self._params.get(key) for key in resource.date_modified_params or ()} if applied else None,
             "records": self.records,
             "verification": self._walk.outcome.as_manifest() if self._walk and self._walk.outcome else None,
             "edges": self._claimed.as_manifest() if self._claimed is not None else None,

@@ -120,8 +120,8 @@ class TableLoad:
 
     def __enter__(self) -> TableLoad:
         self._cursor = self._connection.cursor()
-        self._restore = self._dialect.begin(self._connection, self._cursor)
         try:
+            self._restore = self._dialect.begin(self._connection, self._cursor)
             create_table(self._cursor, self._dialect, self._table, self._schema)
             self._stage = _Stage(self._cursor, self._dialect, self._table, self._schema, self._batch_rows)
         except BaseException:
@@ -137,7 +137,9 @@ class TableLoad:
             self._connection.rollback()
         with contextlib.suppress(Exception):
             self._cursor.close()
-        self._restore()
+        if self._restore is not None:
+            with contextlib.suppress(Exception):  # as above: a failed connection must not hide what failed first
+                self._restore()
         self._connection = None
 
     @property
