@@ -18,12 +18,52 @@ SANDBOX_CLI = "bigcommerce_lookalike.cli"
 LOOKALIKE_INSTALL = "pip install -c constraints.txt ./lookalike   # from a checkout of airflow-provider-bigcommerce"
 
 
+# Options whose value is opaque text from elsewhere: an OAuth code may begin with "-" (URL-safe base64 uses it), which
+# argparse would otherwise read as an option and refuse with "expected one argument".
+OPAQUE_VALUE_OPTIONS = frozenset({"--verifier"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = attach_opaque_values(sys.argv[1:] if argv is None else argv, parser)
     args, unknown = parser.parse_known_args(argv)
     if unknown and not getattr(args, "takes_any_options", False):
         parser.parse_args(argv)  # the usual error, naming what was not understood
     return args.handler(args)
+
+
+def attach_opaque_values(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """``--verifier -abc`` becomes ``--verifier=-abc``, so a value starting with "-" stays a value; a following
+    option this program knows (``--verifier --conn-id``) is left for argparse to refuse as missing a value."""
+    known = _option_strings(parser)
+    attached: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        following = argv[index + 1] if index + 1 < len(argv) else None
+        if word in OPAQUE_VALUE_OPTIONS and _is_opaque_value(following, known):
+            attached.append(f"{word}={following}")
+            index += 2
+            continue
+        attached.append(word)
+        index += 1
+    return attached
+
+
+def _is_opaque_value(word: str | None, known: set[str]) -> bool:
+    """A word argparse would take for an option though no option of this program has its name."""
+    return word is not None and word.startswith("-") and word != "-" and word.split("=", 1)[0] not in known
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string of ``parser`` and of its sub-commands."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found |= _option_strings(child)
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:

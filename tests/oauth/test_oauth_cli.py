@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from airflow_provider_bigcommerce.cli.main import build_parser
+from airflow_provider_bigcommerce.cli.main import attach_opaque_values, build_parser
 from airflow_provider_bigcommerce.core.auth.settings.crypto import KEY_ENV_VAR, settings_cipher
 from airflow_provider_bigcommerce.core.errors import AuthorizationRequiredError, NextStep, SettingsStoreError
 from airflow_provider_bigcommerce.messages.commands import (
@@ -274,6 +274,33 @@ def test_exchange_of_a_mistyped_code_says_so_and_its_commands_keep_the_settings_
     for line in commands:
         assert f"--conn-id bc_typo --settings-location {location}" in line, line
         build_parser().parse_args(shlex.split(line)[1:])
+
+
+def test_a_code_that_begins_with_a_dash_is_read_as_the_verifier_not_as_an_option(
+    oauth, tmp_path: Path, run_cli
+) -> None:
+    """URL-safe codes may begin with "-": ``--verifier -x...`` must reach the token endpoint, not stop at argparse."""
+    location = tmp_path / "OAuthSettings.txt"
+    arguments = ("--connection-string", oauth.connection_string(location))
+
+    done = run_cli("exchange", "--verifier", "-not-a-code-4711", *arguments, env=oauth.cli_env())
+
+    assert done.returncode == 3, done.stderr
+    assert "already used, expired or mistyped" in done.stderr
+
+
+def test_only_an_unknown_dash_word_after_verifier_is_attached_to_it() -> None:
+    parser = build_parser()
+
+    assert attach_opaque_values(["oauth", "exchange", "--verifier", "-abc", "--conn-id", "x"], parser) == [
+        "oauth",
+        "exchange",
+        "--verifier=-abc",
+        "--conn-id",
+        "x",
+    ]
+    assert attach_opaque_values(["oauth", "exchange", "--verifier", "--conn-id", "x"], parser)[2] == "--verifier"
+    assert attach_opaque_values(["oauth", "exchange", "--verifier", "-"], parser)[2:] == ["--verifier", "-"]
 
 
 def test_import_with_the_wrong_key_points_to_its_own_from_passphrase_env(oauth, tmp_path: Path, run_cli) -> None:
