@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bigcommerce_lookalike.changes import Misbehaviour
 
 from airflow_provider_bigcommerce.core.errors import ExportError
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES, resource_for
@@ -175,3 +176,22 @@ def test_the_minutes_are_the_time_an_export_takes_at_a_tight_quota(make_sandbox,
     assert plan.quota == 30 and plan.requests_per_window == 29
     assert 0.75 * took_s <= plan.minutes_one_task * 60 <= 1.25 * took_s, (plan.minutes_one_task * 60, took_s)
     assert plan.minutes_parallel == plan.minutes_one_task  # the quota is the store's: more tasks share it
+
+
+@pytest.mark.timeout(120)  # the walk model once looped a page at a time over the store's count: hours for this one
+@pytest.mark.parametrize("params", [None, {"sort": "date_modified:asc"}], ids=["keyset", "v2_position"])
+def test_a_count_of_a_trillion_orders_is_planned_from_a_few_requests_without_walking_it(
+    make_sandbox, make_client, params
+):
+    """A count the store inflates (``stale_count`` below zero) sizes the estimate, never the work of making it."""
+    store = make_sandbox(seed=11, orders=600, products=10, customers=10)
+    store.changes.misbehave("v2/orders", Misbehaviour(stale_count=-(10**12)))
+    first, last = store.data_time_range
+    client = make_client(store, settle_seconds=0)
+    logged = len(store.stats.request_log())
+
+    plan = plan_export(client, [resource_for("orders", params=params)], Window(first, last + timedelta(seconds=1)))
+
+    estimate = plan.resources[0]
+    assert estimate.records > 10**12 and estimate.requests > 10**12 // 250
+    assert plan.plan_requests == len(store.stats.request_log()) - logged <= 4

@@ -14,6 +14,7 @@ from airflow_provider_bigcommerce.core.plan.walk_cost import (
     OFFSET,
     UNPAGED,
     V2_POSITION,
+    _slice_requests,
     walk_kind,
     walk_requests,
 )
@@ -85,3 +86,24 @@ def test_tasks_share_the_quota_but_not_their_round_trips():
     assert pace.seconds(latency_bound, 3) == pytest.approx(300)
     assert pace.seconds(latency_bound, 10) == pytest.approx(300)  # a walk is no faster split over idle tasks
     assert Pace(quota=None, window_s=30.0, reserve=0.1, latency_s=0.1).seconds(quota_bound, 1) is None
+
+
+@pytest.mark.timeout(60)
+def test_a_v2_walk_of_a_trillion_records_costs_one_request_a_page_once_its_read_ahead_is_full():
+    """The model adds the full pages left at once, so a count the store inflates costs no work to price."""
+    pages = 4 * 10**9
+    at_end = walk_requests(V2_POSITION, pages * 250, 250, counted=True)
+    one_page_more = walk_requests(V2_POSITION, (pages + 1) * 250, 250, counted=True)
+
+    assert one_page_more - at_end == 1
+    assert at_end == walk_requests(V2_POSITION, 2500, 250, counted=True) + (pages - 10)
+
+
+@pytest.mark.timeout(60)
+def test_keyset_slices_of_a_wide_spread_are_summed_in_closed_form_close_to_the_loop():
+    """Past 512 pages of spread (16 sigma) a slice's pages are the normal's expectation; at the edge both agree."""
+    looped = _slice_requests(5000.0, 31.0, 1)  # 496 pages of spread: summed page by page
+    closed = _slice_requests(5000.0, 33.0, 1)  # 528: in closed form
+
+    assert abs(looped - closed) < 1.0 and abs(closed - 5001) < 1.0
+    assert abs(_slice_requests(1e12, 5e5, 1) - 1e12) < 1e6  # a count and ids no store has: no loop to run

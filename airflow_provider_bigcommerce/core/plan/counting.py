@@ -100,11 +100,6 @@ def served_page_size(path: str, params: dict[str, Any], limit: int) -> int:
     return min(limit, most) if pattern.match(path) and asked & includes else limit
 
 
-def _asked(sample: int, limit: int) -> int:
-    """One record to count a list; a page to sample its keys from."""
-    return limit if sample else 1
-
-
 def _records(path: str, body: Any) -> list[Any] | None:
     return v2_records(path, body) if path.startswith("v2/") else v3_records(path, body)
 
@@ -143,7 +138,7 @@ def _keyset_shape(
     last = _records(path, get(path, _ordered(path, params, 1, kind=KEYSET, descending=True))) or []
     low, top = _whole(first[0].get("id")), _whole(first[limit - 1].get("id"))
     high = _whole(last[0].get("id")) if last else None
-    if low is None or top is None or high is None or high < low or top < low:
+    if low is None or top is None or high is None or not low <= top <= high:  # ids that contradict themselves
         return 1.0, None
     return min(1.0, total / (high - low + 1)), top - low + 1
 

@@ -101,13 +101,27 @@ def keyset_requests(
     return first + bounded + (_open_slice(round(left), limit) if left >= 0.5 else 2)
 
 
+# Past this many pages of spread (16 sigma / limit), a slice's pages are summed in closed form: each term of the sum
+# is then a sliver of a page, and the loop would run as long as the store's figures make it.
+_SPREAD_PAGES = 512
+
+
 def _slice_requests(mean: float, sigma: float, limit: int) -> float:
-    """Expected requests of a bounded slice holding ``mean`` ± ``sigma`` records: one per full page, one short."""
+    """Expected requests of a bounded slice holding ``mean`` ± ``sigma`` records: one per full page, one short.
+
+    Pages below ``mean - 8 sigma`` are full for certain (one request each), pages above ``mean + 8 sigma`` never
+    reached; only the pages between are summed, and past ``_SPREAD_PAGES`` of them the sum is the normal's
+    expected page count, ``(mean + 0.5) / limit - 0.5``. The work is bounded whatever counts and ids the store
+    answered."""
     if sigma < 1e-9:
         whole = round(mean)
         return max(1, whole // limit + (0 if whole % limit == 0 and whole else 1))
-    spills = 0.0
-    for pages in range(1, int((mean + 8 * sigma) // limit) + 1):
+    low = max(1, math.floor((mean - 8 * sigma) / limit))
+    high = int((mean + 8 * sigma) // limit)
+    if high - low > _SPREAD_PAGES:
+        return 1 + max(0.0, (mean + 0.5) / limit - 0.5)
+    spills = float(low - 1)  # pages 1 .. low-1: below mean - 8 sigma, certainly spilled into
+    for pages in range(low, high + 1):
         spills += 0.5 * math.erfc((pages * limit - 0.5 - mean) / (sigma * math.sqrt(2.0)))
     return 1 + spills
 
@@ -122,11 +136,20 @@ def _open_slice(records: int, limit: int) -> int:
 def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency: int = V2_READ_AHEAD) -> int:
     """``PageWalk._v2_pass``: the count before (``counted``); pages by number with a read-ahead that doubles up to
     ``V2_READ_AHEAD`` after each full page, whose requests past the end are sent too; the count after. Without a
-    count, a short first page may be the store's page size, so the next page is asked to see."""
+    count, a short first page may be the store's page size, so the next page is asked to see.
+
+    Once the read-ahead is as wide as it gets, each full page sends exactly one request more, so the full pages
+    then left are added at once: the work is a few pages' worth whatever count the store answered."""
     sent = 1 if counted else 0
     page_size, window, in_flight = limit, 1, 0
-    for number in range(records // max(limit, 1) + 3 * V2_READ_AHEAD + 2):  # bounded: the list ends by then
-        while in_flight < max(1, min(window, concurrency)):
+    full_pages = records // max(limit, 1)
+    number = 0
+    while number < full_pages + 3 * V2_READ_AHEAD + 2:  # bounded: the list ends by then
+        widest = max(1, min(window, concurrency))
+        if window == V2_READ_AHEAD and in_flight == widest - 1 and number < full_pages:
+            sent += full_pages - number  # steady: one request per full page, nothing else changes
+            number = full_pages
+        while in_flight < widest:
             sent += 1
             in_flight += 1
         in_flight -= 1
@@ -137,4 +160,5 @@ def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency
         if on_page < page_size:
             return sent + (1 if counted else 0)
         window = 1 if learnt and not counted else min(2 * window, V2_READ_AHEAD)
+        number += 1
     return sent
