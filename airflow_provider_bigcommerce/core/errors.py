@@ -318,6 +318,7 @@ class ExportError(BigCommerceError):
             "later_runs_past_limit",  # limit, moment: too many successful runs after this one to step over
             "moment_not_iso",  # name, value: since/until is not an ISO 8601 timestamp
             "moment_naive",  # name, value: since/until has no time zone
+            "half_window",  # given, missing: one of since/until without the other, where no run supplies it
             "unknown_format",  # file_format, choices
             "compression_with_parquet",  # compression: Parquet compresses inside
             "no_schema",  # resource: a list named by path has no declared schema (Parquet, a database load)

@@ -115,14 +115,14 @@ class BigCommerceHook(BaseHook):
         """What exporting ``resources`` (catalogue names) over ``[since, until)`` will cost, before anything is
         exported: each one's records, the requests its export will send, and the minutes at the store's quota for
         one task and for ``parallel_tasks`` sharing it (``core.plan.estimate.ExportPlan.as_dict``, XCom-safe).
-        Costs a few requests a resource; raises the export's own ``ExportError`` for an unknown resource."""
+        Costs a few requests a resource; raises the export's own ``ExportError`` for an unknown resource, and
+        ``half_window`` for one of ``since``/``until`` without the other."""
         from airflow_provider_bigcommerce.core.export.resources import resource_for
-        from airflow_provider_bigcommerce.core.export.windows import Window, moment_of
+        from airflow_provider_bigcommerce.core.export.windows import window_of
         from airflow_provider_bigcommerce.core.plan.estimate import plan_export
 
         names = [resources] if isinstance(resources, str) else list(resources)
-        start, end = moment_of(since, "since"), moment_of(until, "until")
-        window = Window(start, end) if start is not None and end is not None else None
+        window = window_of(since, until)
         plan = plan_export(
             self.client,
             [resource_for(name) for name in names],

@@ -45,6 +45,7 @@ EXPORT_WORDS = {
     "no_schema": "{resource} has no declared schema to type its columns: export it as NDJSON, or load a catalogue "
     "resource.",
     "parquet_unavailable": "Parquet needs pyarrow: pip install 'airflow-provider-bigcommerce[parquet]'.",
+    "half_window": "{given} is given without {missing}: give both ends of the window, or neither for a full read.",
     "parallel_tasks_out_of_range": "parallel_tasks={value} is not a number of tasks from {low} to {high}.",
 }
 # Why a database load cannot run (LoadError.code).

@@ -315,3 +315,19 @@ def test_plan_export_names_an_unknown_resource_with_the_exports_error(hook):
         hook.plan_export("ordres", "2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00")
 
     assert refused.value.code == "unknown_resource" and "Unknown resource 'ordres'" in hook.explain(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "missing"),
+    [("2025-01-01T00:00:00+00:00", None, "until"), (None, "2025-01-02T00:00:00+00:00", "since")],
+)
+def test_plan_export_with_one_end_of_the_window_names_the_missing_one_before_any_request(
+    hook, sandbox, since, until, missing
+):
+    logged = len(sandbox.stats.request_log())
+
+    with pytest.raises(ExportError) as refused:
+        hook.plan_export("orders", since, until)
+
+    assert refused.value.code == "half_window" and refused.value.facts["missing"] == missing
+    assert len(sandbox.stats.request_log()) == logged

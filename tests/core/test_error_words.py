@@ -138,6 +138,7 @@ FACTS: dict[type, dict[str, dict[str, Any]]] = {
         "later_runs_past_limit": {"limit": 1000, "moment": START.isoformat()},
         "moment_not_iso": {"name": "since", "value": "yesterday"},
         "moment_naive": {"name": "until", "value": "2024-05-01T00:00:00"},
+        "half_window": {"given": "since", "missing": "until"},
         "parallel_tasks_out_of_range": {"value": 0, "low": 1, "high": 1000},
         "unknown_format": {"file_format": "avro", "choices": ("ndjson", "parquet")},
         "compression_with_parquet": {"compression": "gzip"},

@@ -221,3 +221,15 @@ def moment_of(value: str | datetime | None, name: str) -> datetime | None:
     if moment.tzinfo is None:
         raise ExportError("moment_naive", name=name, value=str(value))
     return moment
+
+
+def window_of(since: str | datetime | None, until: str | datetime | None) -> Window | None:
+    """The window ``[since, until)`` of two ``moment_of`` arguments; None when neither is given. One without the
+    other is ``ExportError`` ``half_window`` (``given``, ``missing``): there is no run to take the other end from."""
+    start, end = moment_of(since, "since"), moment_of(until, "until")
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        given, missing = ("since", "until") if end is None else ("until", "since")
+        raise ExportError("half_window", given=given, missing=missing)
+    return Window(start, end)
