@@ -53,10 +53,15 @@ class ListEvent:
 
 
 class Roster:
-    """The lists a loop's watchers watch now; ``wait_for_join`` wakes the loop early when one joins."""
+    """The lists a loop's watchers watch now; ``wait_for_join`` wakes the loop early when one joins.
 
-    def __init__(self) -> None:
+    A roster of the registry (``roster_of``) leaves it once nobody is on it and no poll loop holds it (``hold``,
+    ``release``), so a triggerer that watched many stores over its life keeps only the rosters in use."""
+
+    def __init__(self, key: Hashable | None = None) -> None:
+        self._key = key
         self._members: Counter[WatchedList] = Counter()
+        self._holders = 0
         self._joined: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -79,6 +84,19 @@ class Roster:
             self._members[watched] -= 1
             if self._members[watched] <= 0:
                 del self._members[watched]
+            self._leave_registry_if_idle()
+
+    def hold(self) -> None:
+        """A poll loop reads this roster: it stays in the registry, so later watchers join the roster it reads."""
+        self._holders += 1
+
+    def release(self) -> None:
+        self._holders -= 1
+        self._leave_registry_if_idle()
+
+    def _leave_registry_if_idle(self) -> None:
+        if not self._members and self._holders <= 0 and _ROSTERS.get(self._key) is self:
+            del _ROSTERS[self._key]
 
     async def wait_for_join(self, timeout: float) -> None:
         """Sleep ``timeout`` seconds, or less when a list joins meanwhile."""
@@ -95,9 +113,12 @@ _ROSTERS: dict[Hashable, Roster] = {}
 
 def roster_of(key: Hashable) -> Roster:
     """The roster of the shared stream ``key`` in this triggerer (one process, one event loop): its watchers join
-    it in ``filter_shared_stream``, and its producer polls what is on it. Kept for the process's life: one small
-    object per store, connection and interval."""
-    return _ROSTERS.setdefault(key, Roster())
+    it in ``filter_shared_stream``, and its producer polls what is on it (holding it while it may). Kept while
+    either is there."""
+    roster = _ROSTERS.get(key)
+    if roster is None:
+        roster = _ROSTERS[key] = Roster(key)
+    return roster
 
 
 @dataclass(frozen=True)
@@ -158,11 +179,17 @@ class ListWatch:
         if receipt.generation == self._generation:
             await self._save(receipt.marker)
 
-    def not_handed_over(self) -> None:
-        """An event was lost: compare the next poll with the saved marker, so the change fires again."""
+    def not_handed_over(self, *, watcher_left: bool = False) -> None:
+        """An event was lost (or, ``watcher_left``, never sent: nobody was listening): compare the next poll with
+        the saved marker, so the change fires again."""
         self._generation += 1
         self._previous = self._saved
-        self.log.warning("A change event of %s was not stored; the next poll fires it again", self.watched.resource)
+        if watcher_left:
+            self.log.info(
+                "%s changed while no watcher listened; the next watcher's poll fires it", self.watched.resource
+            )
+        else:
+            self.log.warning("A change event of %s was not stored; the next poll fires it again", self.watched.resource)
 
     async def _load(self) -> dict[str, Any] | None:
         if self.store is None:
@@ -212,6 +239,9 @@ class StorePoll:
         self.marker_store = marker_store
         self.log = log
         self._watches: dict[WatchedList, ListWatch] = {}
+        # Lists refused for good (401, 403, 404) this round: a watcher that the triggerer restarts at once waits for
+        # the next round instead of having the refusal asked for again.
+        self._refused: set[WatchedList] = set()
 
     async def changes(self) -> AsyncIterator[tuple[ListEvent, Receipt | None]]:
         loop = asyncio.get_running_loop()
@@ -224,8 +254,9 @@ class StorePoll:
             if loop.time() >= next_round:
                 next_round = loop.time() + self.poll_interval
                 due = watched
-            else:  # woken by a join: read only the lists that joined
-                due = [entry for entry in watched if entry not in self._watches]
+                self._refused.clear()
+            else:  # woken by a join: read only the lists that joined, and not one just refused
+                due = [entry for entry in watched if entry not in self._watches and entry not in self._refused]
             if watched != announced:
                 announced = watched
                 self._announce(watched)
@@ -243,13 +274,12 @@ class StorePoll:
         resources = [entry.resource for entry in due]
         markers = await asyncio.to_thread(list_markers.read_markers, self.bigcommerce_conn_id, resources)
         for entry in due:
-            watch = self._watches.get(entry)
-            if watch is None:
-                continue
+            watch = self._watches[entry]
             marker = markers[entry.resource]
             if isinstance(marker, BaseException):
                 if list_markers.is_permanent(marker):
                     del self._watches[entry]
+                    self._refused.add(entry)
                     if entry in self.roster:
                         yield ListEvent(entry, error=marker), None
                 else:
@@ -265,7 +295,7 @@ class StorePoll:
                 continue
             # No await between this check and the yield: the event is broadcast to the watchers on the roster now.
             if entry not in self.roster:
-                watch.not_handed_over()  # its watcher left while the list was read: a later watcher fires it
+                watch.not_handed_over(watcher_left=True)  # its watcher left while the list was read
                 continue
             payload, receipt = found
             yield ListEvent(entry, payload=payload), receipt
@@ -294,6 +324,10 @@ class ChangeProducer(SharedStreamProducer):
     def open_stream(self) -> AsyncIterator[tuple[Any, Any]]:
         return self.poll.changes()
 
+    async def aclose(self) -> None:
+        """The poll is over: its roster may leave the registry once its watchers have left too."""
+        self.poll.roster.release()
+
     def get_advance_lane(self, broker_payload: Any) -> Hashable:
         return broker_payload.watch.watched if isinstance(broker_payload, Receipt) else None
 
@@ -304,9 +338,8 @@ class ChangeProducer(SharedStreamProducer):
                 continue
             if item.outcome.is_clean:
                 await receipt.watch.handed_over(receipt)
-            else:
+            else:  # the batch is one list's (its lane): its later receipts are of the generation this ends
                 receipt.watch.not_handed_over()
-                return  # the rest of the batch is the same list's later changes: they fire again too
 
 
 def _brief(marker: Mapping[str, Any]) -> str:

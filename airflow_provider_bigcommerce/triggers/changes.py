@@ -188,6 +188,7 @@ class BigCommerceChangeTrigger(BaseEventTrigger):
         require_shared_streams()
         first = cls(**kwargs)
         roster = roster_of(first.shared_stream_key())
+        roster.hold()  # released by the producer's aclose, when the poll ends
         poll = StorePoll(
             first.bigcommerce_conn_id,
             first.poll_interval,

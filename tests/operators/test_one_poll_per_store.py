@@ -15,11 +15,13 @@ import pytest
 from airflow.triggers.shared_stream import SharedStreamManager
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
+from airflow_provider_bigcommerce.triggers.change_poll import _ROSTERS, WatchedList, roster_of
 from airflow_provider_bigcommerce.triggers.changes import MARKER_KEY, WATCHES, BigCommerceChangeTrigger
 
 CONN_ID = "bc_watch"
 OTHER_CONN_ID = "bc_watch_other"
 INTERVAL = 0.3
+ROUNDS = 6
 LISTS = ("orders", "products", "customers")
 PATHS = {WATCHES[resource].path: resource for resource in LISTS}
 
@@ -130,6 +132,15 @@ async def _until(check: Callable[[], bool], timeout: float = 30) -> None:
             await asyncio.sleep(0.02)
 
 
+async def _more_rounds(sandbox: Any, rounds: int, paths: Iterable[str] = PATHS) -> None:
+    """Until the loop has read ``rounds`` more times whatever lists it reads: an event made from a read is handed
+    to its watchers before the loop reads again, so what a past read would fire has fired by then."""
+    wanted = list(paths)
+    before = _reads(sandbox, wanted)
+    size = max(1, len({path for path in before[-len(wanted) :]}))
+    await _until(lambda: len(_reads(sandbox, wanted)) >= len(before) + rounds * size)
+
+
 def test_three_watchers_of_one_store_make_one_poll_loop_and_each_fires_only_for_its_own_list(store: Any):
     """Orders, products and customers of one store: one stream key, and the store sees one loop's requests, each
     list once a round, the three back to back, one round an interval. A new product fires the products watcher
@@ -145,25 +156,25 @@ def test_three_watchers_of_one_store_make_one_poll_loop_and_each_fires_only_for_
             for number, trigger in triggers.items():
                 triggerer.start(number, trigger)
             await _until(lambda: set(_reads(store)) == set(PATHS))  # every watcher's first look
-            first_looks = len(_reads(store))
-            await _until(lambda: len(_reads(store)) >= first_looks + 3)  # the first whole round
-            await asyncio.sleep(5.5 * INTERVAL)  # five more, then half an interval: no round is under way
-            rounds = _reads(store)[first_looks:]
+            first_looks, started = len(_reads(store)), asyncio.get_running_loop().time()
+            await _until(lambda: len(_reads(store)) >= first_looks + 3 * ROUNDS)
+            elapsed = asyncio.get_running_loop().time() - started
+            rounds = _reads(store)[first_looks : first_looks + 3 * ROUNDS]
             store.changes.plan("v3/catalog/products", after=0, insert=[20])
             await _until(lambda: triggerer.fired[2] != [])
             store.changes.plan("v2/orders", after=0, delete=[120])
             await _until(lambda: triggerer.fired[1] != [])
-            await asyncio.sleep(3 * INTERVAL)  # any event fired for a list that did not change would be in by now
-            return rounds, triggerer
+            await _more_rounds(store, 2)  # an event fired for a list that did not change would be in by now
+            return rounds, elapsed, triggerer
         finally:
             await triggerer.stop()
 
-    rounds, triggerer = asyncio.run(scenario())
+    rounds, elapsed, triggerer = asyncio.run(scenario())
 
     # One loop: whole rounds of one read a list, back to back and always in the order the watchers joined (three
-    # loops would race), one round an interval.
-    assert rounds == list(PATHS) * (len(rounds) // 3), rounds
-    assert 5 <= len(rounds) // 3 <= 7, rounds
+    # loops would race), never more than one round an interval (the loop's own clock spaces them).
+    assert rounds == list(PATHS) * ROUNDS, rounds
+    assert elapsed >= (ROUNDS - 1) * INTERVAL * 0.99, elapsed
     products, orders, customers = triggerer.fired[2], triggerer.fired[1], triggerer.fired[3]
     assert [(event["resource"], event["newest"]["id"], event["count"]) for event in products] == [("products", 20, 20)]
     assert [(event["resource"], [gone["id"] for gone in event["gone"]]) for event in orders] == [("orders", [120])]
@@ -186,9 +197,9 @@ def test_two_assets_watching_one_list_cost_one_read_a_round_and_both_fire(store:
             triggerer.start(2, theirs)
             await _until(lambda: all(STATES.saved.get(t.asset_uri, {}).get(MARKER_KEY) for t in (mine, theirs)))
             before, started = len(_reads(store)), asyncio.get_running_loop().time()
-            await asyncio.sleep(5 * INTERVAL)
-            reads = _reads(store)[before:]
+            await _until(lambda: len(_reads(store)) >= before + 5)
             elapsed = asyncio.get_running_loop().time() - started
+            reads = _reads(store)[before : before + 5]
             store.changes.plan("v2/orders", after=0, delete=[120])
             await _until(lambda: triggerer.fired[1] != [] and triggerer.fired[2] != [])
             return reads, elapsed, triggerer
@@ -196,7 +207,7 @@ def test_two_assets_watching_one_list_cost_one_read_a_round_and_both_fire(store:
             await triggerer.stop()
 
     reads, elapsed, triggerer = asyncio.run(scenario())
-    assert 3 <= len(reads) <= elapsed / INTERVAL + 1 and set(reads) == {"v2/orders"}  # two loops would read twice
+    assert len(reads) <= elapsed / INTERVAL + 1 and set(reads) == {"v2/orders"}  # two loops would read twice as often
     for number in (1, 2):
         (event,) = triggerer.fired[number]
         assert [gone["id"] for gone in event["gone"]] == [120]
@@ -227,11 +238,10 @@ def test_watchers_of_another_store_or_connection_or_interval_do_not_share(
         try:
             triggerer.start(1, here)
             triggerer.start(2, there)
-            await _until(lambda: _reads(store) != [] and _reads(other) != [])
-            await asyncio.sleep(2 * INTERVAL)
+            await _until(lambda: len(_reads(store)) >= 2 and len(_reads(other)) >= 2)  # both markers are set
             other.changes.plan("v2/orders", after=0, delete=[110])
             await _until(lambda: triggerer.fired[2] != [])
-            await asyncio.sleep(3 * INTERVAL)
+            await _more_rounds(store, 2, paths=["v2/orders"])  # a change fired for the wrong store would be in
             return triggerer
         finally:
             await triggerer.stop()
@@ -240,8 +250,7 @@ def test_watchers_of_another_store_or_connection_or_interval_do_not_share(
     assert triggerer.fired[1] == []
     (event,) = triggerer.fired[2]
     assert event["store"] == other.store_id and [gone["id"] for gone in event["gone"]] == [110]
-    assert set(_reads(store)) == set(_reads(other)) == {"v2/orders"}
-    assert abs(len(_reads(store)) - len(_reads(other))) <= 2  # each read by its own loop, at the same pace
+    assert set(_reads(store)) == set(_reads(other)) == {"v2/orders"}  # each store reads by its own loop
 
 
 def test_a_list_whose_event_is_not_yet_stored_does_not_hold_up_another_lists_marker(store: Any):
@@ -268,7 +277,7 @@ def test_a_list_whose_event_is_not_yet_stored_does_not_hold_up_another_lists_mar
             following = [asyncio.ensure_future(stream.__anext__()) for stream in streams.values()]
             manager.confirm_persisted([seqs[2]])  # the products event is stored; the orders one not yet
             await _until(lambda: STATES.saved[products.asset_uri][MARKER_KEY]["count"] == 19)
-            await asyncio.sleep(3 * INTERVAL)
+            await _more_rounds(store, 2)
             assert STATES.saved[orders.asset_uri][MARKER_KEY] == baseline
         finally:
             for future in [*waiting.values(), *following]:
@@ -299,7 +308,7 @@ def test_a_list_the_token_may_not_read_ends_its_watcher_only(store: Any, monkeyp
             triggerer.start(2, products)
             await _until(lambda: 2 in triggerer.ended)
             before = len(_reads(store))
-            await asyncio.sleep(3 * INTERVAL)
+            await _until(lambda: len(_reads(store)) >= before + 3)
             reads = _reads(store)[before:]
             store.changes.plan("v2/orders", after=0, delete=[120])
             await _until(lambda: triggerer.fired[1] != [])
@@ -314,3 +323,68 @@ def test_a_list_the_token_may_not_read_ends_its_watcher_only(store: Any, monkeyp
     assert reads and set(reads) == {"v2/orders"}
     (event,) = triggerer.fired[1]
     assert [gone["id"] for gone in event["gone"]] == [120]
+
+
+def test_a_watcher_restarted_after_a_refusal_waits_for_the_next_round_instead_of_asking_again_at_once(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+):
+    """The triggerer may start a refused watcher again at once: its list joins the roster, but the loop asks the
+    store again only with its next round, so every products read follows an orders read of the same round."""
+    token = store.add_api_account(scopes=["store_v2_orders_read_only"])
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": token}
+    monkeypatch.setenv(
+        f"AIRFLOW_CONN_{CONN_ID.upper()}",
+        json.dumps({"conn_type": "bigcommerce", "host": store.base_url, "extra": extra}),
+    )
+
+    async def scenario() -> Triggerer:
+        triggerer = Triggerer()
+        try:
+            triggerer.start(1, _trigger(store, "orders"))
+            await _until(lambda: _reads(store) != [])
+            triggerer.start(2, _trigger(store, "products"))
+            await _until(lambda: 2 in triggerer.ended)
+            triggerer.start(3, _trigger(store, "products"))  # restarted as soon as it ended
+            await _until(lambda: 3 in triggerer.ended)
+            return triggerer
+        finally:
+            await triggerer.stop()
+
+    triggerer = asyncio.run(scenario())
+
+    reads = _reads(store)
+    products = [number for number, path in enumerate(reads) if path == "v3/catalog/products"]
+    assert isinstance(triggerer.ended[3], BigCommerceAuthError) and len(products) == 2
+    assert reads[products[1] - 1] == "v2/orders", reads  # read in a round, not alone on the restart
+
+
+def test_a_roster_leaves_the_registry_once_no_watcher_and_no_poll_holds_it():
+    key, watched = ("test", "roster"), WatchedList("orders", None)
+    roster = roster_of(key)
+    roster.hold()  # a poll loop reads it
+
+    with roster.member(watched):
+        pass
+    kept_for_the_poll = roster_of(key) is roster
+    with roster_of(key).member(watched):
+        roster.release()  # the poll ended while a watcher is still on it
+        kept_for_the_watcher = roster_of(key) is roster
+
+    assert kept_for_the_poll and kept_for_the_watcher
+    assert key not in _ROSTERS
+
+
+def test_a_shared_poll_that_ended_leaves_no_roster_behind(store: Any):
+    trigger = _trigger(store, "orders")
+
+    async def scenario() -> bool:
+        triggerer = Triggerer()
+        try:
+            triggerer.start(1, trigger)
+            await _until(lambda: _reads(store) != [])
+            return trigger.shared_stream_key() in _ROSTERS
+        finally:
+            await triggerer.stop()
+
+    assert asyncio.run(scenario()) is True
+    assert trigger.shared_stream_key() not in _ROSTERS
