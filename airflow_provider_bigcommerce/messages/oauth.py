@@ -1,6 +1,6 @@
 """OAuth in words: a token endpoint or browser flow that failed (``OAuthError``), why a person has to authorize
-(``AuthorizationRequiredError``; the commands come from ``messages.commands``), and a ``signed_payload_jwt`` that
-failed verification (``SignedPayloadError``)."""
+(``AuthorizationRequiredError``; the commands come from ``messages.commands``), a ``signed_payload_jwt`` that
+failed verification (``SignedPayloadError``), and what the refresh operator did (``token_status``)."""
 
 from __future__ import annotations
 
@@ -135,3 +135,22 @@ def signed_payload_problem(error: SignedPayloadError) -> str:
 def _answer(facts: dict[str, Any]) -> str:
     said = facts.get("said")
     return f"The token endpoint answered {facts.get('status')}" + (f" ({said})" if said else "")
+
+
+# What the refresh operator did, by the status's ``action`` (its XCom keeps the code).
+TOKEN_ACTION_WORDS = {
+    "exchanged": "the pending verifier was exchanged for a token and saved",
+    "refreshed": "the expiring token was refreshed and saved",
+    "authorized": "the app was authorized and its token saved",
+    "none": "nothing to exchange or refresh, the token is good",
+}
+
+
+def token_status(status: dict[str, Any]) -> str:
+    """The refresh operator's log line from its status (no secret is in a status)."""
+    action = status.get("action")
+    return (
+        f"Store {status.get('store')}: {TOKEN_ACTION_WORDS.get(action, action)}; the token expires "
+        f"{status.get('expires')}; last check: {status.get('last_check_result') or 'none'} "
+        f"({status.get('last_checked') or 'never'})"
+    )

@@ -16,14 +16,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
 
-ACTION_WORDS = {
-    "exchanged": "the pending verifier was exchanged for a token and saved",
-    "refreshed": "the expiring token was refreshed and saved",
-    "authorized": "the app was authorized and its token saved",
-    "none": "nothing to exchange or refresh, the token is good",
-}
-"""The log line's words for the status's ``action`` (the XCom keeps the code)."""
-
 
 class BigCommerceRefreshTokenOperator(BaseOperator):
     """Make the token behind ``bigcommerce_conn_id`` good now; fail with the exact next step when it cannot be.
@@ -66,6 +58,7 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
             SettingsStoreError,
         )
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
+        from airflow_provider_bigcommerce.messages.oauth import token_status
 
         hook = BigCommerceHook(self.bigcommerce_conn_id)
         try:
@@ -75,14 +68,7 @@ class BigCommerceRefreshTokenOperator(BaseOperator):
             raise AirflowFailException(hook.explain(error)) from error
         finally:
             hook.close()
-        self.log.info(
-            "Store %s: %s; the token expires %s; last check: %s (%s)",
-            status.get("store"),
-            ACTION_WORDS.get(status.get("action"), status.get("action")),
-            status.get("expires"),
-            status.get("last_check_result") or "none",
-            status.get("last_checked") or "never",
-        )
+        self.log.info("%s", token_status(status))
         return status
 
     def _refresh(self, hook: BigCommerceHook) -> dict[str, Any]:

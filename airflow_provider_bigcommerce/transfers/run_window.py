@@ -42,14 +42,9 @@ class RunWindowMixin:
         and works the window out afresh (the same one: its inputs have not changed)."""
         from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 
-        self.log.info(
-            "The window [%s, %s) is read from %s on (SettleSeconds=%g: records written in its last moments may be "
-            "listed late); deferring until then",
-            wait.window.start.isoformat(),
-            wait.window.end.isoformat(),
-            wait.ready_at.isoformat(),
-            wait.settle_s,
-        )
+        from airflow_provider_bigcommerce.messages.run_window import settling
+
+        self.log.info("%s", settling(wait.window.start, wait.window.end, wait.ready_at, wait.settle_s))
         self.defer(trigger=DateTimeTrigger(moment=wait.ready_at), method_name="execute")
 
     def _window(self, context: Context) -> Window | None:
@@ -70,6 +65,7 @@ class RunWindowMixin:
         from airflow_provider_bigcommerce.compat import require_previous_runs
         from airflow_provider_bigcommerce.core.errors import ExportError
         from airflow_provider_bigcommerce.core.export.windows import Window
+        from airflow_provider_bigcommerce.messages import run_window as words
 
         ti = context["ti"]
         require_previous_runs(ti)  # a run without a data interval finds its window from the task's earlier runs
@@ -83,10 +79,7 @@ class RunWindowMixin:
             _refuse_while_a_neighbour_runs(ti, moment, previous, later)
             later_start = _recorded_window(ti, later)[0] if later is not None else None
         if later is not None and later_start is None:
-            raise AirflowSkipException(
-                f"Run {later.run_id}, after this one, already exported {self.resource} in full (a snapshot); "
-                "this run would repeat it. Clear that run instead to export again."
-            )
+            raise AirflowSkipException(words.later_run_took_a_snapshot(later.run_id, self.resource))
         if later_start is not None and later_start < end:
             end = later_start
         if since is not None:
@@ -94,20 +87,16 @@ class RunWindowMixin:
         elif previous is not None:
             start = _recorded_window(ti, previous)[1]
         elif self.initial_load == "full":
-            self.log.info(
-                "No previous successful run of %s: reading a full snapshot (initial_load='full')", self.task_id
-            )
+            self.log.info("%s", words.first_run_reads_in_full(self.task_id))
             return None
         else:
             start = self.start_date or context["dag"].start_date
             if start is None:
                 raise ExportError("no_start_date", task_id=self.task_id)
         if start >= end:
-            covered = f"; run {later.run_id} already exported from {later_start.isoformat()}" if later_start else ""
-            raise AirflowSkipException(
-                f"Nothing to export: the window [{start.isoformat()}, {end.isoformat()}) is empty{covered}."
-            )
-        self.log.info("Point-in-time run: exporting [%s, %s)", start.isoformat(), end.isoformat())
+            later_run_id = later.run_id if later is not None else None
+            raise AirflowSkipException(words.nothing_to_read(start, end, later_run_id, later_start))
+        self.log.info("%s", words.point_in_time(start, end))
         return Window(start, end)
 
 
@@ -151,6 +140,8 @@ def _refuse_while_a_neighbour_runs(
     """
     from airflow.providers.common.compat.sdk import AirflowException, TaskInstanceState
 
+    from airflow_provider_bigcommerce.messages.run_window import neighbour_runs
+
     floor = previous.logical_date if previous is not None else None
     ceiling = later.logical_date if later is not None and later.logical_date else _END_OF_TIME
     for state in (TaskInstanceState.RUNNING, TaskInstanceState.DEFERRED):
@@ -163,13 +154,8 @@ def _refuse_while_a_neighbour_runs(
                 continue
             if neighbour is following and neighbour.logical_date < moment:
                 continue
-            doing = "is running" if state == TaskInstanceState.RUNNING else "is deferred until its window settles"
-            raise AirflowException(
-                f"Run {neighbour.run_id} of {ti.task_id} {doing}, and its window borders this one's; this try "
-                "stops so that the two do not export the same records, and its retry picks up from there. "
-                "Run point-in-time exports one at a time: max_active_runs=1 on the DAG, and "
-                "airflow backfill create --max-active-runs 1."
-            )
+            deferred = state != TaskInstanceState.RUNNING
+            raise AirflowException(neighbour_runs(neighbour.run_id, ti.task_id, deferred=deferred))
 
 
 def _recorded_window(ti: RuntimeTaskInstanceProtocol, run: PreviousTIResponse) -> tuple[datetime | None, datetime]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_bigcommerce.compat import SharedStreamProducer
 from airflow_provider_bigcommerce.core import change_marker
+from airflow_provider_bigcommerce.messages.watch import watching
 from airflow_provider_bigcommerce.triggers import list_markers
 
 if TYPE_CHECKING:
@@ -302,15 +303,9 @@ class StorePoll:
 
     def _announce(self, watched: Sequence[WatchedList]) -> None:
         resources = [entry.resource for entry in watched]
-        self.log.info(
-            "Watching %s of %s every %g s in one loop: %d watched lists, %d requests a poll (at most %.0f an hour)",
-            ", ".join(dict.fromkeys(resources)) or "nothing",
-            self.bigcommerce_conn_id,
-            self.poll_interval,
-            len(watched),
-            sum(list_markers.REQUESTS_PER_POLL[resource] for resource in set(resources)),
-            list_markers.requests_per_hour(resources, self.poll_interval),
-        )
+        requests = list_markers.requests_per_poll(resources)
+        per_hour = list_markers.requests_per_hour(resources, self.poll_interval)
+        self.log.info("%s", watching(resources, self.bigcommerce_conn_id, self.poll_interval, requests, per_hour))
 
 
 class ChangeProducer(SharedStreamProducer):

@@ -55,10 +55,14 @@ WATCHES: dict[str, Watch] = {
 REQUESTS_PER_POLL = {name: watch.requests_per_poll for name, watch in WATCHES.items()}
 
 
+def requests_per_poll(resources: Iterable[str]) -> int:
+    """The most one poll of ``resources`` of one store sends (each list once, however many watchers it has)."""
+    return sum(REQUESTS_PER_POLL[resource] for resource in set(resources))
+
+
 def requests_per_hour(resources: Iterable[str], poll_interval: float) -> float:
-    """The most that polling ``resources`` of one store every ``poll_interval`` seconds costs, in requests an hour
-    (each list once, however many watchers it has)."""
-    return sum(REQUESTS_PER_POLL[resource] for resource in set(resources)) * 3600 / poll_interval
+    """The most that polling ``resources`` of one store every ``poll_interval`` seconds costs, in requests an hour."""
+    return requests_per_poll(resources) * 3600 / poll_interval
 
 
 def is_permanent(error: BaseException) -> bool:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_bigcommerce.messages.oauth import TOKEN_ACTION_WORDS
+
 pytestmark = pytest.mark.compat  # in the reduced suite of every Airflow line (docs/compatibility.md)
 
 DAG_ID = "bigcommerce_token_refresh"
@@ -51,8 +53,8 @@ def test_a_pending_verifier_is_exchanged_once_and_then_only_checked(
     again = second.xcom("refresh[0]")
     assert again["action"] == "none" and again["last_check_result"] == "ok"
     assert again["last_checked"] >= app_status["last_checked"]
-    assert f"Store {sandbox.store_id}: nothing to exchange or refresh, the token is good" in second.output
-    assert f"Store {sandbox.store_id}: the pending verifier was exchanged" in first.output
+    assert f"Store {sandbox.store_id}: {TOKEN_ACTION_WORDS['none']};" in second.output
+    assert f"Store {sandbox.store_id}: {TOKEN_ACTION_WORDS['exchanged']};" in first.output
     for run in (first, second):
         assert_no_secret(run.all_xcom_json, [*app.secrets(), verifier, pat_extra["oauth_access_token"]])
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from airflow_provider_bigcommerce.messages.watch import watching
 from airflow_provider_bigcommerce.triggers.changes import WATCHES
+from airflow_provider_bigcommerce.triggers.list_markers import requests_per_hour, requests_per_poll
 from tests.scheduler.components import Airflow, wait_until
 
 pytestmark = pytest.mark.slow
@@ -110,21 +111,24 @@ def test_three_watched_lists_of_one_store_are_polled_by_one_loop_and_fire_apart(
 
     wait_until(lambda: set(_reads(store)) == set(PATHS), "every watcher's first look", 180, logs)
     first_looks = len(_reads(store))
-    wait_until(lambda: len(_reads(store)) >= first_looks + 3, "the loop's first whole round", 2 * INTERVAL, logs)
-    time.sleep(2.5 * INTERVAL)  # two more rounds, then half an interval: no round is under way
-    rounds = _reads(store)[first_looks:]
+    wait_until(lambda: len(_reads(store)) >= first_looks + 9, "three whole rounds", 3 * INTERVAL + 60, logs)
+    rounds = _reads(store)[first_looks : first_looks + 9]
     order = rounds[:3]  # the order the watchers joined in
     assert sorted(order) == sorted(PATHS), rounds
     assert rounds == order * 3, rounds  # three whole rounds, always in one order: one loop, not three
 
     triggerer_log = (logs / "triggerer.log").read_text(errors="replace")
     trigger_logs = "".join(path.read_text(errors="replace") for path in (airflow.home / "logs").rglob("*.log"))
-    watching = ", ".join(LISTS[PATHS.index(path)] for path in order)
-    assert f"Watching {watching} of {CONN_ID} every 30 s in one loop: 3 watched lists" in triggerer_log + trigger_logs
+    resources = [LISTS[PATHS.index(path)] for path in order]
+    per_poll, per_hour = requests_per_poll(resources), requests_per_hour(resources, INTERVAL)
+    announced = watching(resources, CONN_ID, INTERVAL, per_poll, per_hour)
+    assert announced in triggerer_log + trigger_logs
 
     store.changes.plan("v3/catalog/products", after=0, insert=[20])
     wait_until(lambda: _events_by_list(airflow, store.store_id)["products"], "the products event", 3 * INTERVAL, logs)
-    time.sleep(INTERVAL + 5)  # one more round: an event fired for a list that did not change would be in by now
+    seen = len(_reads(store))
+    # One more whole round: an event made with the products one, for a list that did not change, is stored by then.
+    wait_until(lambda: len(_reads(store)) >= seen + 3, "one more round", INTERVAL + 60, logs)
     events = _events_by_list(airflow, store.store_id)
     assert [(event["resource"], event["newest"]["id"]) for event in events["products"]] == [("products", 20)]
     assert events["orders"] == [] and events["customers"] == []
