@@ -6,6 +6,7 @@ excludes open files, not processes); the last test runs real processes against t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core.errors import PropertyError
+from airflow_provider_bigcommerce.core.errors import PropertyError, QuotaLedgerError
 from airflow_provider_bigcommerce.core.http import quota_ledger
 from airflow_provider_bigcommerce.core.http.quota_ledger import (
     FOLDER_ENV,
@@ -186,6 +187,7 @@ def test_a_ledger_that_cannot_be_written_leaves_the_process_on_its_own_figures_w
     sent, waited = done.stdout.split()[1], float(done.stdout.split()[3])
     assert sent == "6" and waited < 1
     assert done.stderr.count("quota ledger") == 1, done.stderr
+    assert "partly_written (" in done.stderr, done.stderr  # a code and its facts; messages/ words it
 
 
 def test_a_damaged_ledger_is_taken_for_empty_and_rewritten(ledger):
@@ -256,6 +258,20 @@ def test_a_ledger_without_a_quota_keeps_at_most_max_sends_and_stays_readable(led
     LedgerRateLimiter(str(ledger)).send_delay()
 
     assert json.loads(ledger.read_text())["sends"] == sends[-MAX_SENDS:]
+
+
+def test_a_ledger_locked_past_the_lock_timeout_leaves_the_process_on_its_own_figures(ledger, caplog):
+    ledger.parent.mkdir(parents=True)
+    with ledger.open("a") as holder:  # another process of the fleet, stuck while holding the lock
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        limiter = LedgerRateLimiter(str(ledger), lock_timeout_s=0.05)
+
+        delay = limiter.send_delay()
+
+    assert delay == 0
+    assert isinstance(limiter.unusable, QuotaLedgerError)
+    assert (limiter.unusable.code, limiter.unusable.facts["waited_s"]) == ("lock_timeout", 0.05)
+    assert [record.args[1] for record in caplog.records] == [str(limiter.unusable)]
 
 
 def test_a_ledger_that_cannot_be_opened_leaves_the_process_on_its_own_figures(tmp_path, caplog):

@@ -161,7 +161,7 @@ class LedgerRateLimiter(RateLimiter):
             yield
             try:
                 self._save(fd)
-            except OSError as exc:  # a full disk, a quota: the decision stands, the fleet just does not hear of it
+            except (OSError, QuotaLedgerError) as exc:  # a full disk: the decision stands, the fleet does not hear it
                 self._warn_unusable(exc)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -183,7 +183,7 @@ class LedgerRateLimiter(RateLimiter):
                     os.close(self._fd)
                     self._fd = None
                 if time.monotonic() > deadline:  # held by others, or replaced under us, for too long
-                    raise TimeoutError(errno.ETIMEDOUT, "lock held too long")
+                    raise QuotaLedgerError("lock_timeout", self.path, waited_s=self.lock_timeout_s)
         except (OSError, QuotaLedgerError) as exc:
             self._warn_unusable(exc)
             return None
@@ -191,8 +191,9 @@ class LedgerRateLimiter(RateLimiter):
     def _warn_unusable(self, exc: OSError | QuotaLedgerError) -> None:
         if self.unusable is None:
             # The process paces the store on its own figures (module docstring says why).
-            reason = exc if isinstance(exc, QuotaLedgerError) else exc.strerror or exc
-            log.warning("quota ledger %s unused (%s); see env %s", self.path, reason, FOLDER_ENV)
+            # A short label and codes (core writes no sentences); ``messages.http`` words a QuotaLedgerError.
+            reason = str(exc) if isinstance(exc, QuotaLedgerError) else errno.errorcode.get(exc.errno or 0, repr(exc))
+            log.warning("quota ledger %s unused: %s; env %s", self.path, reason, FOLDER_ENV)
         self.unusable = exc
 
     def _load(self, fd: int) -> None:
@@ -221,8 +222,9 @@ class LedgerRateLimiter(RateLimiter):
         )
         encoded = data.encode()
         os.ftruncate(fd, 0)
-        if os.pwrite(fd, encoded, 0) < len(encoded):  # a full disk or a file-size limit cut it short
-            raise OSError(errno.EFBIG, "the ledger was only partly written")
+        written = os.pwrite(fd, encoded, 0)
+        if written < len(encoded):  # a full disk or a file-size limit cut it short
+            raise QuotaLedgerError("partly_written", self.path, written=written, size=len(encoded))
 
 
 def _figure(value: Any) -> float | None:
