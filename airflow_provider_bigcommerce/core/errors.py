@@ -329,11 +329,12 @@ class ExportError(BigCommerceError):
 
 
 class QuotaLedgerError(BigCommerceError):
-    """The quota ledger's folder or file is not this user's alone to write, so this process does not use it.
+    """The quota ledger's folder or file is not this user's alone to write, or could not be locked or written in
+    time, so this process does not use it.
 
-    ``code`` says what was wrong (one of ``CODES``), ``path`` the folder or file concerned, ``uid`` its owner. The
-    process then paces the store on its own figures (``quota_ledger``): a ledger others can rewrite could stall
-    every request.
+    ``code`` says what was wrong (one of ``CODES``), ``path`` the folder or file concerned, ``uid`` its owner;
+    ``lock_timeout`` adds ``waited_s``, ``partly_written`` the bytes ``written`` of ``size``. The process then
+    paces the store on its own figures (``quota_ledger``): a ledger others can rewrite could stall every request.
     """
 
     CODES = frozenset(
@@ -345,11 +346,13 @@ class QuotaLedgerError(BigCommerceError):
             "ledger_of_another_user",  # the ledger file belongs to another user
             "ledger_not_regular",  # the ledger is a FIFO, a device, a folder
             "ledger_linked",  # the ledger has other hard links: it is also a file elsewhere
+            "lock_timeout",  # other processes held the ledger's lock past waited_s
+            "partly_written",  # a full disk or a file-size limit cut the write short
         )
     )
 
-    def __init__(self, code: str, path: str, *, uid: int | None = None) -> None:
-        super().__init__(code, path=path, uid=uid)
+    def __init__(self, code: str, path: str, *, uid: int | None = None, **facts: float) -> None:
+        super().__init__(code, path=path, uid=uid, **facts)
         self.path = path
         self.uid = uid
 

@@ -61,6 +61,15 @@ QUOTA_LEDGER_WORDS = {
     "ledger_of_another_user": "{path} belongs to another user (uid {uid}), who could rewrite it",
     "ledger_not_regular": "{path} is not a regular file",
     "ledger_linked": "{path} has another hard link: it is also a file somewhere else",
+    "lock_timeout": "other processes held the lock on {path} for more than {waited_s:g} s",
+    "partly_written": "only {written} of {size} bytes of {path} were written (a full disk or a file-size limit)",
+}
+
+# What to do about it, by code: a folder only this user can write, unless the code says otherwise.
+_QUOTA_LEDGER_TRUSTED_FOLDER = "Set env {env} to a folder only this user can write, or to off."
+_QUOTA_LEDGER_FIXES = {
+    "lock_timeout": "If it recurs, set env {env} to a folder on local storage (network locks can be slow), or to off.",
+    "partly_written": "Free space on that disk, or set env {env} to a folder on another one, or to off.",
 }
 
 
@@ -100,9 +109,7 @@ def transport_problem(error: BigCommerceTransportError, properties: ConnectionPr
 
 
 def quota_ledger_problem(error: QuotaLedgerError) -> str:
-    """Why the shared ledger of the store's quota is not used, and how to give it a folder that can be."""
-    seen = QUOTA_LEDGER_WORDS[error.code].format(path=error.path, uid="?" if error.uid is None else error.uid)
-    return (
-        f"The quota ledger is not used: {seen}. This process paces the store on its own figures. Set env "
-        f"{FOLDER_ENV} to a folder only this user can write, or to off."
-    )
+    """Why the shared ledger of the store's quota is not used, and what to do about it."""
+    seen = QUOTA_LEDGER_WORDS[error.code].format(**{**error.facts, "uid": "?" if error.uid is None else error.uid})
+    fix = _QUOTA_LEDGER_FIXES.get(error.code, _QUOTA_LEDGER_TRUSTED_FOLDER).format(env=FOLDER_ENV)
+    return f"The quota ledger is not used: {seen}. This process paces the store on its own figures. {fix}"

@@ -47,6 +47,7 @@ def info(services: Services) -> dict:
         "seed": config.seed,
         "quota": config.quota,
         "window_ms": config.window_ms,
+        "announced_window_ms": config.announced_window_ms,
         "expiring_tokens": config.expiring_tokens,
         "token_lifetime_s": config.token_lifetime_s,
         "consignment_kinds": config.consignment_kinds,

@@ -54,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("rate limit and faults")
     limits.add_argument("--quota", type=int, default=defaults.quota, help="requests per window (default %(default)s)")
     limits.add_argument("--window-ms", type=int, default=defaults.window_ms, help="window length (default %(default)s)")
+    limits.add_argument(
+        "--announced-window-ms",
+        type=int,
+        default=None,
+        help="window the X-Rate-Limit-Time-Window-Ms header claims (default: the true one)",
+    )
     limits.add_argument("--latency-ms", type=float, default=defaults.latency_ms, help="added to every API request")
     limits.add_argument("--error-5xx-rate", type=float, default=0.0, help="probability of a 500/503 per request")
     limits.add_argument("--bare-429-rate", type=float, default=0.0, help="probability of a 429 without headers")
@@ -76,6 +82,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         categories=args.categories,
         quota=args.quota,
         window_ms=args.window_ms,
+        announced_window_ms=args.announced_window_ms,
         latency_ms=args.latency_ms,
         error_5xx_rate=args.error_5xx_rate,
         bare_429_rate=args.bare_429_rate,

@@ -29,6 +29,9 @@ class SandboxConfig:
     names (shipping, one pickup with its location, one download, a gift certificate per recipient), not only by
     shipping. ``digital_line_items`` is how a download or gift-certificate consignment carries its ``line_items``:
     ``"list"`` as its schema says, or ``"object"``, one line item, as the same file's examples write it.
+
+    ``announced_window_ms``: what ``X-Rate-Limit-Time-Window-Ms`` says, when the store misreports its window
+    (None: the true ``window_ms``); the quota is still counted over ``window_ms``.
     """
 
     seed: int = 1
@@ -39,6 +42,7 @@ class SandboxConfig:
     categories: int = 30
     quota: int = 150
     window_ms: int = 30000
+    announced_window_ms: int | None = None
     latency_ms: float = 0
     error_5xx_rate: float = 0.0
     bare_429_rate: float = 0.0
@@ -62,6 +66,8 @@ class SandboxConfig:
             raise ValueError("SandboxConfig.products must be >= 1 when there are orders (orders need line items)")
         if self.quota < 1 or self.window_ms < 1:
             raise ValueError("SandboxConfig.quota and window_ms must be >= 1")
+        if self.announced_window_ms is not None and self.announced_window_ms < 0:
+            raise ValueError("SandboxConfig.announced_window_ms must be >= 0")
         if self.latency_ms < 0 or self.token_lifetime_s < 1:
             raise ValueError("SandboxConfig.latency_ms must be >= 0 and token_lifetime_s >= 1")
         if self.digital_line_items not in LINE_ITEMS_READINGS:

@@ -4,6 +4,9 @@ A window opens with the first request after the previous one ended and lasts ``w
 store accepts ``quota`` requests, then answers 429 until it ends (docs/bigcommerce.md "Rate limits"). The decision is
 taken when a request arrives, before any added latency, so the ``X-Rate-Limit-Time-Reset-Ms`` a client reads
 is never shorter than the truth.
+
+A misbehaving store can announce a window it does not keep (``announced_window_ms``, e.g. 1 ms): its
+``X-Rate-Limit-Time-Window-Ms`` says that figure while the quota is still counted over ``window_ms``.
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ class Decision:
 class FixedWindowRateLimiter:
     """Thread-safe quota accounting for one store."""
 
-    def __init__(self, quota: int, window_ms: int, clock=time.monotonic) -> None:
+    def __init__(self, quota: int, window_ms: int, clock=time.monotonic, *, announced_window_ms: int | None = None):
         self.quota = quota
         self.window_ms = window_ms
+        self.announced_window_ms = window_ms if announced_window_ms is None else announced_window_ms
         self._clock = clock
         self._lock = threading.Lock()
         self._window_end = 0.0
@@ -54,7 +58,8 @@ class FixedWindowRateLimiter:
 
     def _decision(self, allowed: bool, now: float) -> Decision:
         reset_ms = max(1, math.ceil((self._window_end - now) * 1000))
-        return Decision(allowed, self.quota, max(0, self.quota - self._used), self.window_ms, reset_ms)
+        left = max(0, self.quota - self._used)
+        return Decision(allowed, self.quota, left, self.announced_window_ms, reset_ms)
 
     def acquire(self) -> Decision:
         """Count one request if the window has room; a refused request does not count."""

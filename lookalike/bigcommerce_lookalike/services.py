@@ -46,7 +46,9 @@ class Services:
         self.data = StoreData(config, base_url)
         self.profile = self.data.profile
         self.tokens = TokenRegistry()
-        self.limiter = FixedWindowRateLimiter(config.quota, config.window_ms)
+        self.limiter = FixedWindowRateLimiter(
+            config.quota, config.window_ms, announced_window_ms=config.announced_window_ms
+        )
         self.faults = FaultInjector(
             config.seed,
             FaultSettings(config.latency_ms, config.error_5xx_rate, config.bare_429_rate, config.drop_rate),

@@ -81,3 +81,14 @@ def test_bare_429_backs_off_and_succeeds(make_sandbox, make_client):
     assert sandbox.stats.bare_429 > 0
     assert client.stats.bare_429s == sandbox.stats.bare_429
     assert client.stats.limiter_wait_s > 0
+
+
+def test_a_store_announcing_a_1_ms_window_is_paced_over_a_whole_second_and_draws_no_429(make_sandbox, make_client):
+    """The store counts its quota over 1 s but says its window is 1 ms: read as 1 ms, the limiter would assume a
+    fresh quota every few milliseconds and send far past it; held at ``MIN_WINDOW_S`` it stays inside."""
+    sandbox = make_sandbox(orders=300, quota=5, window_ms=1000, announced_window_ms=1)
+    client = make_client(sandbox)
+
+    assert _distinct_ids(client, "v2/orders", {"limit": 25}) == (300, 300)
+    assert sandbox.stats.requests > 2 * 5  # more than two windows' worth: pacing was needed
+    assert sandbox.stats.rate_limited == 0

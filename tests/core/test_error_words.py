@@ -149,7 +149,12 @@ FACTS: dict[type, dict[str, dict[str, Any]]] = {
         "bad_table_name": {"table": "orders; drop"},
         "no_schema": {"resource": "my_list"},
     },
-    QuotaLedgerError: {"folder_of_another_user": {"uid": 1001}, "ledger_of_another_user": {"uid": 1001}},
+    QuotaLedgerError: {
+        "folder_of_another_user": {"uid": 1001},
+        "ledger_of_another_user": {"uid": 1001},
+        "lock_timeout": {"waited_s": 2.0},
+        "partly_written": {"written": 4096, "size": 5120},
+    },
     SignedPayloadError: {
         "part_not_base64": {"part": "signature"},
         "part_not_json": {"part": "header"},

@@ -6,6 +6,7 @@ excludes open files, not processes); the last test runs real processes against t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -16,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_bigcommerce.core.errors import PropertyError
+from airflow_provider_bigcommerce.core.errors import PropertyError, QuotaLedgerError
 from airflow_provider_bigcommerce.core.http import quota_ledger
 from airflow_provider_bigcommerce.core.http.quota_ledger import (
     FOLDER_ENV,
+    MAX_SENDS,
     STALE_SEND_S,
     UNUSED_LEDGER_S,
     LedgerRateLimiter,
@@ -30,6 +32,7 @@ from airflow_provider_bigcommerce.core.http.quota_ledger import (
 from airflow_provider_bigcommerce.core.http.rate_limit import (
     DEFAULT_RESERVE,
     MAX_WAIT_S,
+    MIN_WINDOW_S,
     Permit,
     RateLimiter,
     RateLimitReading,
@@ -184,6 +187,7 @@ def test_a_ledger_that_cannot_be_written_leaves_the_process_on_its_own_figures_w
     sent, waited = done.stdout.split()[1], float(done.stdout.split()[3])
     assert sent == "6" and waited < 1
     assert done.stderr.count("quota ledger") == 1, done.stderr
+    assert "partly_written (" in done.stderr, done.stderr  # a code and its facts; messages/ words it
 
 
 def test_a_damaged_ledger_is_taken_for_empty_and_rewritten(ledger):
@@ -225,6 +229,49 @@ def test_sends_of_a_process_that_died_stop_counting_after_the_longest_call(ledge
 
     assert limiter.send_delay() == 0
     assert json.loads(ledger.read_text())["sends"] == []
+
+
+def test_a_ledger_holding_a_1_ms_window_and_more_sends_than_the_quota_is_read_as_one_second_and_the_newest_sends(
+    ledger,
+):
+    """Pacing never lets more than the quota be in flight: more sends in the file are damage, the newest count."""
+    ledger.parent.mkdir(parents=True)
+    now = time.time()
+    sends = [now - 60 + index / 1000 for index in range(500)]  # fresh: 60 s is within STALE_SEND_S
+    ledger.write_text(json.dumps({"quota": 100, "left": 0, "window_s": 0.001, "reset_at": now, "sends": sends}))
+    limiter = LedgerRateLimiter(str(ledger))
+
+    delay = limiter.send_delay()  # one decision: the ledger is read, then written back
+    saved = json.loads(ledger.read_text())
+
+    assert (saved["window_s"], saved["sends"]) == (MIN_WINDOW_S, sends[-100:])
+    assert 0 < delay <= MIN_WINDOW_S  # the 100 in flight fill the quota: a wait, bounded by the window
+
+
+def test_a_ledger_without_a_quota_keeps_at_most_max_sends_and_stays_readable(ledger):
+    """Past ``MAX_SENDS`` a ledger would outgrow what is read of it and be taken for damaged."""
+    ledger.parent.mkdir(parents=True)
+    now = time.time()
+    sends = [now - 60 + index / 1000 for index in range(MAX_SENDS + 500)]  # about 50 KB
+    ledger.write_text(json.dumps({"sends": sends}))
+
+    LedgerRateLimiter(str(ledger)).send_delay()
+
+    assert json.loads(ledger.read_text())["sends"] == sends[-MAX_SENDS:]
+
+
+def test_a_ledger_locked_past_the_lock_timeout_leaves_the_process_on_its_own_figures(ledger, caplog):
+    ledger.parent.mkdir(parents=True)
+    with ledger.open("a") as holder:  # another process of the fleet, stuck while holding the lock
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        limiter = LedgerRateLimiter(str(ledger), lock_timeout_s=0.05)
+
+        delay = limiter.send_delay()
+
+    assert delay == 0
+    assert isinstance(limiter.unusable, QuotaLedgerError)
+    assert (limiter.unusable.code, limiter.unusable.facts["waited_s"]) == ("lock_timeout", 0.05)
+    assert [record.args[1] for record in caplog.records] == [str(limiter.unusable)]
 
 
 def test_a_ledger_that_cannot_be_opened_leaves_the_process_on_its_own_figures(tmp_path, caplog):

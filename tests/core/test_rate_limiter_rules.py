@@ -9,6 +9,7 @@ import pytest
 
 from airflow_provider_bigcommerce.core.http.rate_limit import (
     MAX_WAIT_S,
+    MIN_WINDOW_S,
     Permit,
     RateLimiter,
     RateLimitReading,
@@ -181,6 +182,20 @@ def test_no_header_makes_one_wait_longer_than_the_window(limiter, headers, longe
     waited = limiter.acquire().waited_s
 
     assert max(pause, waited) <= longest_s + 0.05 + 0.01 * longest_s
+
+
+_FLOOR_MS = MIN_WINDOW_S * 1000
+
+
+@pytest.mark.parametrize(
+    ("window_ms", "believed_ms"), [("1", _FLOOR_MS), ("999.9", _FLOOR_MS), ("1500", 1500), ("0", None)]
+)
+def test_an_announced_window_under_a_second_is_read_as_one_second(window_ms, believed_ms):
+    """Windows last seconds (docs/bigcommerce.md "Rate limits"); a 0 says nothing, like an absent header."""
+    reading = RateLimitReading.from_headers(_headers(window_ms=window_ms, reset_ms=86_400_000, retry_after=999))
+
+    assert reading.window_ms == believed_ms
+    assert reading.reset_ms == (believed_ms or MAX_WAIT_S * 1000)
 
 
 @pytest.mark.parametrize("garbage", ["NaN", "nan", "inf", "-Infinity", "-1", "soon", "", "1e999", "0x10"])

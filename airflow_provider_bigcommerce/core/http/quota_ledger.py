@@ -10,7 +10,8 @@ few microseconds it takes to read, decide and write back. The decisions are thos
   further ahead than the longest wait (``MAX_WAIT_S``) is garbage, like a stepped clock, and is pulled back.
 * A send counts as in flight until it is answered, or ``STALE_SEND_S`` has passed (its process died).
 * A damaged file is taken for empty and overwritten: it holds figures only, nothing secret, nothing lasting.
-  Every figure read is a finite number within its bounds (a quota of at most ``MAX_QUOTA``), or ignored.
+  Every figure read is a finite number within its bounds (a quota of at most ``MAX_QUOTA``, a window of the
+  limiter's ``bounded_window_s``, the newest ``MAX_SENDS`` sends at most), or ignored.
 * The lock is waited for at most ``LOCK_TIMEOUT_S``; past that the process decides on its own figures.
 * The first ledger a process opens in a folder prunes the folder: ledgers unused for ``UNUSED_LEDGER_S`` go,
   and only files proven to be ledgers: a ledger's name, a regular file of this user with no other hard link,
@@ -44,7 +45,13 @@ from typing import Any
 
 from airflow_provider_bigcommerce.core.errors import QuotaLedgerError
 from airflow_provider_bigcommerce.core.folder_rules import owned_by_another_user, writable_by_every_user
-from airflow_provider_bigcommerce.core.http.rate_limit import DEFAULT_RESERVE, MAX_WAIT_S, Permit, RateLimiter
+from airflow_provider_bigcommerce.core.http.rate_limit import (
+    DEFAULT_RESERVE,
+    MAX_WAIT_S,
+    Permit,
+    RateLimiter,
+    bounded_window_s,
+)
 from airflow_provider_bigcommerce.core.properties import parse_number
 
 log = logging.getLogger(__name__)
@@ -56,6 +63,10 @@ _MAX_BYTES = 1 << 16
 UNUSED_LEDGER_S = 7 * 24 * 3600.0  # a ledger no process has used for a week is deleted (``prune_ledgers``)
 _POLL_NAP_S = 0.02  # waiters in other processes are not woken by our answers, so they look this often
 MAX_QUOTA = 1 << 20  # requests per window; plans allow 150 to a few thousand (docs/bigcommerce.md "Rate limits")
+# The most sends in flight a ledger keeps, in its file and in memory (the newest; see ``_sends_cap``). Pacing never
+# lets more than the quota be in flight, so more is damage or dead processes'; and a send is about 20 bytes of JSON,
+# so this many keep a full ledger well inside ``_MAX_BYTES`` (a longer file would be read cut short, as damaged).
+MAX_SENDS = 2048
 
 _NUMBERS = ("left", "ours", "window_s", "reset_at", "last_send", "blocked_until", "bare_429s", "last_bare_429_at")
 _LEDGER_KEYS = frozenset((*_NUMBERS, "quota", "assumed_since", "sends"))
@@ -131,6 +142,8 @@ class LedgerRateLimiter(RateLimiter):
     def _sent(self, now: float) -> None:
         super()._sent(now)
         self._sends.append(now)
+        del self._sends[: -_sends_cap(self._quota)]
+        self._in_flight = len(self._sends)
 
     def _answered(self, permit: Permit) -> None:
         with contextlib.suppress(ValueError):  # already dropped as stale
@@ -148,7 +161,7 @@ class LedgerRateLimiter(RateLimiter):
             yield
             try:
                 self._save(fd)
-            except OSError as exc:  # a full disk, a quota: the decision stands, the fleet just does not hear of it
+            except (OSError, QuotaLedgerError) as exc:  # a full disk: the decision stands, the fleet does not hear it
                 self._warn_unusable(exc)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -170,7 +183,7 @@ class LedgerRateLimiter(RateLimiter):
                     os.close(self._fd)
                     self._fd = None
                 if time.monotonic() > deadline:  # held by others, or replaced under us, for too long
-                    raise TimeoutError(errno.ETIMEDOUT, "lock held too long")
+                    raise QuotaLedgerError("lock_timeout", self.path, waited_s=self.lock_timeout_s)
         except (OSError, QuotaLedgerError) as exc:
             self._warn_unusable(exc)
             return None
@@ -178,8 +191,9 @@ class LedgerRateLimiter(RateLimiter):
     def _warn_unusable(self, exc: OSError | QuotaLedgerError) -> None:
         if self.unusable is None:
             # The process paces the store on its own figures (module docstring says why).
-            reason = exc if isinstance(exc, QuotaLedgerError) else exc.strerror or exc
-            log.warning("quota ledger %s unused (%s); see env %s", self.path, reason, FOLDER_ENV)
+            # A short label and codes (core writes no sentences); ``messages.http`` words a QuotaLedgerError.
+            reason = str(exc) if isinstance(exc, QuotaLedgerError) else errno.errorcode.get(exc.errno or 0, repr(exc))
+            log.warning("quota ledger %s unused: %s; env %s", self.path, reason, FOLDER_ENV)
         self.unusable = exc
 
     def _load(self, fd: int) -> None:
@@ -208,8 +222,9 @@ class LedgerRateLimiter(RateLimiter):
         )
         encoded = data.encode()
         os.ftruncate(fd, 0)
-        if os.pwrite(fd, encoded, 0) < len(encoded):  # a full disk or a file-size limit cut it short
-            raise OSError(errno.EFBIG, "the ledger was only partly written")
+        written = os.pwrite(fd, encoded, 0)
+        if written < len(encoded):  # a full disk or a file-size limit cut it short
+            raise QuotaLedgerError("partly_written", self.path, written=written, size=len(encoded))
 
 
 def _figure(value: Any) -> float | None:
@@ -226,19 +241,21 @@ def _checked(document: dict[str, Any], now: float) -> tuple[int | None, dict[str
         value = _figure(document.get(name))
         return default if value is None or value < 0 else value
 
+    quota = document.get("quota")
+    if isinstance(quota, bool) or not isinstance(quota, int) or not 1 <= quota <= MAX_QUOTA:
+        quota = None
     raw_sends = document.get("sends")
-    sends = [
+    sends = sorted(
         sent
         for sent in map(_figure, raw_sends if isinstance(raw_sends, list) else [])
         if sent is not None and now - STALE_SEND_S < sent <= now + 1
-    ]
-    quota = document.get("quota")
-    if isinstance(quota, bool) or not isinstance(quota, int) or not 1 <= quota <= MAX_QUOTA:
+    )[-_sends_cap(quota) :]
+    if quota is None:
         return None, {}, sends
     numbers: dict[str, Any] = {
         "left": min(int(number("left", 0)), quota),
         "ours": min(int(number("ours", 0)), quota),
-        "window_s": min(number("window_s", MAX_WAIT_S), MAX_WAIT_S) or MAX_WAIT_S,
+        "window_s": bounded_window_s(number("window_s", MAX_WAIT_S) or MAX_WAIT_S),
         "reset_at": min(number("reset_at", 0.0), latest),
         "last_send": min(number("last_send", -math.inf), now),
         "blocked_until": min(number("blocked_until", 0.0), latest),
@@ -249,6 +266,11 @@ def _checked(document: dict[str, Any], now: float) -> tuple[int | None, dict[str
     if assumed is not None:
         numbers["assumed_since"] = min(assumed, now)
     return quota, numbers, sends
+
+
+def _sends_cap(quota: int | None) -> int:
+    """How many sends in flight a ledger keeps: no more than the quota lets be in flight, at most ``MAX_SENDS``."""
+    return min(quota or MAX_SENDS, MAX_SENDS)
 
 
 def _open_ledger(path: str) -> int:

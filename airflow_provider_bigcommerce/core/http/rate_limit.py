@@ -7,7 +7,8 @@ spread it over the rest of the window; nothing left -> wait for the reset. "Litt
 request, so the store's other apps always find one left, and what they spend comes out of it. "Left" also discounts
 our requests in flight and what the other apps will likely spend before the reset. A 429 pauses every thread of
 the store.
-No header can make one wait longer than the window (at most ``MAX_WAIT_S``); garbage figures are ignored.
+No header can make one wait longer than the window (at most ``MAX_WAIT_S``) nor a window shorter than
+``MIN_WINDOW_S``; garbage figures are ignored.
 
 This limiter's figures live in the process. ``quota_ledger.LedgerRateLimiter`` keeps the same figures in a file
 that every process of a fleet locks in turn, so tasks reading one store at once share one budget
@@ -31,6 +32,9 @@ _LEFT = "x-rate-limit-requests-left"
 _RETRY_AFTER = "x-retry-after"
 
 MAX_WAIT_S = 30.0  # a window on every plan is 30 s: a longer announced wait or window is capped at this
+# BigCommerce's windows last seconds (30 000 ms on every plan: docs/bigcommerce.md "Rate limits"). A shorter
+# announced window would have the limiter assume a fresh quota every few milliseconds and send far past it.
+MIN_WINDOW_S = 1.0
 MAX_WAIT_MARGIN_S = 0.05 + 0.01 * MAX_WAIT_S  # the most slack added after an announced reset (``_margin_s``)
 DEFAULT_RESERVE = 0.1  # share of the quota not burst into (the ``Reserve`` property)
 _MAX_NAP_S = 1.0  # re-check at least this often while waiting, whatever woke us
@@ -71,7 +75,7 @@ class RateLimitReading:
     """The usable rate-limit figures of one response; header names are case-insensitive.
 
     Garbage is dropped, not trusted: a quota below 1, or a quota without its "left" figure, leaves both None;
-    "left" is at most the quota; windows and waits are capped at the window (at most ``MAX_WAIT_S``).
+    "left" is at most the quota; a window is held within ``bounded_window_s``, waits are capped at the window.
     """
 
     quota: int | None
@@ -91,8 +95,8 @@ class RateLimitReading:
         quota, left, window_ms = whole(_QUOTA), whole(_LEFT), whole(_WINDOW_MS)
         if quota is None or quota < 1 or left is None:
             quota = left = None
-        if window_ms is not None:
-            window_ms = min(window_ms, int(MAX_WAIT_S * 1000)) or None
+        # A window of 0 says nothing, like an absent header; any other is held within the bounds.
+        window_ms = round(bounded_window_s(window_ms / 1000) * 1000) if window_ms else None
         longest_ms = window_ms or int(MAX_WAIT_S * 1000)
         reset_ms, retry_after_s = whole(_RESET_MS), _number(lower, _RETRY_AFTER)
         return cls(
@@ -277,7 +281,7 @@ class RateLimiter:
         return others * max(self._reset_at - now, 0.0) / max(elapsed, 0.25 * self._window_s)
 
     def _learn(self, now: float, sent_at: float, reading: RateLimitReading, *, counted: bool) -> None:
-        window_s = (reading.window_ms or self._window_s * 1000) / 1000
+        window_s = bounded_window_s((reading.window_ms or self._window_s * 1000) / 1000)
         reset_at = now + min(reading.reset_ms / 1000 if reading.reset_ms is not None else window_s, window_s)
         tolerance = window_s / 2
         guessed = self._assumed_since is not None and sent_at >= self._assumed_since
@@ -311,6 +315,11 @@ class RateLimiter:
 
     def _margin_s(self) -> float:
         return margin_s(self._window_s)
+
+
+def bounded_window_s(window_s: float) -> float:
+    """A window as the limiter believes it: at least ``MIN_WINDOW_S``, at most ``MAX_WAIT_S``, whoever said it."""
+    return min(max(window_s, MIN_WINDOW_S), MAX_WAIT_S)
 
 
 def reserve_requests(quota: int, reserve: float) -> int:
