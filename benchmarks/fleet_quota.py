@@ -62,10 +62,9 @@ def _task(
         barrier.wait(START_TIMEOUT_S)
         t0 = time.monotonic()
         deadline = t0 + windows * options["window_s"]
-        scratch = tempfile.mkdtemp(prefix="bc-fleet-export-")
-        export = (
-            _exports(client, resource, options["data_time_range"], scratch) if options["work"] == "export" else None
-        )
+        exporting = options["work"] == "export"
+        scratch = tempfile.mkdtemp(prefix="bc-fleet-export-") if exporting else None  # only exports write files
+        export = _exports(client, resource, options["data_time_range"], scratch) if scratch is not None else None
         while time.monotonic() < deadline:
             try:
                 if export is not None:
@@ -77,7 +76,8 @@ def _task(
                         break
             except BigCommerceError as error:  # counted, and the task goes on as a retried task would
                 errors.append(type(error).__name__)
-    shutil.rmtree(scratch, ignore_errors=True)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
     results.put(
         {
             "number": number,
