@@ -15,7 +15,9 @@ from packaging.version import Version
 
 from airflow_provider_bigcommerce.compat import NEEDS, AirflowFeatureUnavailable, require_previous_runs
 from airflow_provider_bigcommerce.messages.problems import explain
+from airflow_provider_bigcommerce.triggers.change_poll import ChangeProducer
 from airflow_provider_bigcommerce.triggers.changes import BigCommerceChangeTrigger, watched_asset
+from tests.waiting import until
 
 pytestmark = pytest.mark.compat  # in the reduced suite of every Airflow line
 
@@ -35,10 +37,39 @@ def _runtime_task_instance() -> Any:
 FEATURES: dict[str, Callable[[], Any]] = {
     "change_trigger": lambda: watched_asset("abc123", "orders", poll_interval=60),
     "shared_stream": lambda: BigCommerceChangeTrigger.create_shared_stream_producer(
-        {"resource": "orders", "asset_uri": URI}
+        {"resource": "orders", "asset_uri": URI, "poll_interval": 60}
     ),
     "asset_state_store": lambda: BigCommerceChangeTrigger.marker_store(URI),
     "point_in_time_window": lambda: require_previous_runs(_runtime_task_instance()),
+}
+
+
+def _a_watched_asset(asset: Any) -> None:
+    (watcher,) = asset.watchers
+    assert asset.uri == URI and isinstance(watcher.trigger, BigCommerceChangeTrigger)
+
+
+def _a_producer_of_the_stores_poll(producer: Any) -> None:
+    try:
+        assert isinstance(producer, ChangeProducer) and producer.poll.poll_interval == 60
+    finally:
+        asyncio.run(producer.aclose())  # lets go of its roster
+
+
+def _a_state_store(store: Any) -> None:
+    assert callable(store.aget) and callable(store.aset)
+
+
+def _nothing_raised(returned: Any) -> None:
+    assert returned is None  # the check passes: a task may read its earlier runs
+
+
+# What each feature gives on a line that has it.
+WORKS: dict[str, Callable[[Any], None]] = {
+    "change_trigger": _a_watched_asset,
+    "shared_stream": _a_producer_of_the_stores_poll,
+    "asset_state_store": _a_state_store,
+    "point_in_time_window": _nothing_raised,
 }
 
 
@@ -46,7 +77,7 @@ FEATURES: dict[str, Callable[[], Any]] = {
 def test_a_feature_works_from_its_line_on_and_before_it_raises_a_typed_error_naming_that_line(feature: str):
     running = Version(Version(airflow_version).base_version)
     if running >= Version(NEEDS[feature]):
-        FEATURES[feature]()
+        WORKS[feature](FEATURES[feature]())
         return
     with pytest.raises(AirflowFeatureUnavailable) as raised:
         FEATURES[feature]()
@@ -63,6 +94,10 @@ class QuickChangeTrigger(BigCommerceChangeTrigger):
     """The same trigger with a minimum that lets a test poll every 0.2 s."""
 
     min_poll_interval = 0.1
+
+
+def _not_yet(waiting: asyncio.Future[Any]) -> None:
+    assert not waiting.done(), "fired before any change"
 
 
 def test_the_change_trigger_fires_on_a_new_order(make_sandbox: Callable[..., Any], monkeypatch: pytest.MonkeyPatch):
@@ -83,10 +118,7 @@ def test_the_change_trigger_fires_on_a_new_order(make_sandbox: Callable[..., Any
         events = trigger.run()
         waiting = asyncio.ensure_future(events.__anext__())
         try:
-            async with asyncio.timeout(30):
-                while polls() < 2:
-                    assert not waiting.done(), "fired before any change"
-                    await asyncio.sleep(0.02)
+            await until(lambda: polls() >= 2, 30, meanwhile=lambda: _not_yet(waiting))
             store.changes.plan("v2/orders", after=0, insert=[newest])
             done, _ = await asyncio.wait({waiting}, timeout=10)
             return waiting.result() if done else None

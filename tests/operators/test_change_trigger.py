@@ -26,6 +26,7 @@ from airflow_provider_bigcommerce.triggers.changes import (
     ChangeTriggerError,
     watched_asset,
 )
+from tests.waiting import until
 
 CONN_ID = "bc_watch"
 ORDERS = 40  # ids 100..139, the newest by date_modified last
@@ -63,9 +64,11 @@ def _polls(sandbox: Any, resource: str) -> int:
 
 async def _polled(store: Any, trigger: BigCommerceChangeTrigger, polls: int, *, since: int = 0) -> None:
     """Wait (bounded) until the trigger has read its list ``polls`` times more than ``since``."""
-    async with asyncio.timeout(polls * trigger.poll_interval + 30):
-        while _polls(store, trigger.resource) - since < polls:
-            await asyncio.sleep(0.02)
+    await until(lambda: _polls(store, trigger.resource) - since >= polls, polls * trigger.poll_interval + 30)
+
+
+def _not_yet(waiting: asyncio.Future[Any]) -> None:
+    assert not waiting.done(), "fired before any change"
 
 
 async def _next_event(
@@ -77,10 +80,11 @@ async def _next_event(
     waiting = asyncio.ensure_future(events.__anext__())
     start = _polls(store, trigger.resource)
     try:
-        async with asyncio.timeout(after_polls * trigger.poll_interval + 30):
-            while _polls(store, trigger.resource) - start < after_polls:
-                assert not waiting.done(), "fired before any change"
-                await asyncio.sleep(0.02)
+        await until(
+            lambda: _polls(store, trigger.resource) - start >= after_polls,
+            after_polls * trigger.poll_interval + 30,
+            meanwhile=lambda: _not_yet(waiting),
+        )
         if change is not None:
             change()
         done, _ = await asyncio.wait({waiting}, timeout=4 * trigger.poll_interval + 5)
@@ -288,9 +292,7 @@ def test_the_marker_is_saved_only_once_the_event_is_taken(store: Any):
             assert event.payload["count"] == ORDERS - 1
             assert state.saved[MARKER_KEY] == baseline, "saved before the event was handed over"
             second = asyncio.ensure_future(events.__anext__())  # the triggerer took it and resumes the trigger
-            async with asyncio.timeout(30):
-                while state.saved[MARKER_KEY]["count"] != ORDERS - 1:
-                    await asyncio.sleep(0.02)
+            await until(lambda: state.saved[MARKER_KEY]["count"] == ORDERS - 1, 30)
             second.cancel()
             await asyncio.gather(second, return_exceptions=True)
         finally:
@@ -353,9 +355,7 @@ def test_in_the_triggerer_the_marker_is_saved_once_airflow_reports_the_event_sto
             await _polled(store, trigger, 3, since=_polls(store, "orders"))
             assert state.saved[MARKER_KEY] == baseline, "saved before the event was stored"
             manager.confirm_persisted([seq])  # what the supervisor reports once the event is stored
-            async with asyncio.timeout(30):
-                while state.saved[MARKER_KEY]["count"] != ORDERS - 1:
-                    await asyncio.sleep(0.02)
+            await until(lambda: state.saved[MARKER_KEY]["count"] == ORDERS - 1, 30)
             assert not following.done(), "fired twice for one change"
         finally:
             for waiting in (first, following):

@@ -17,6 +17,7 @@ from airflow.triggers.shared_stream import SharedStreamManager
 from airflow_provider_bigcommerce.core.errors import BigCommerceAuthError
 from airflow_provider_bigcommerce.triggers.change_poll import _ROSTERS, WatchedList, roster_of
 from airflow_provider_bigcommerce.triggers.changes import MARKER_KEY, WATCHES, BigCommerceChangeTrigger
+from tests.waiting import until
 
 CONN_ID = "bc_watch"
 OTHER_CONN_ID = "bc_watch_other"
@@ -127,9 +128,7 @@ def _reads(sandbox: Any, paths: Iterable[str] = PATHS) -> list[str]:
 
 
 async def _until(check: Callable[[], bool], timeout: float = 30) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.02)
+    await until(check, timeout)
 
 
 async def _more_rounds(sandbox: Any, rounds: int, paths: Iterable[str] = PATHS) -> None:
