@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from airflow_provider_bigcommerce.core.export.reading import PROGRESS_EVERY_S, Log, ResourceRead
@@ -33,7 +33,13 @@ from airflow_provider_bigcommerce.core.export.tombstones import find_deletions
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.load.dialects import SqlDialect, quote
 from airflow_provider_bigcommerce.core.load.errors import LoadError
-from airflow_provider_bigcommerce.core.load.table import TableName, create_stage, create_table, ensure_columns
+from airflow_provider_bigcommerce.core.load.table import (
+    TableName,
+    create_key_stage,
+    create_stage,
+    create_table,
+    ensure_columns,
+)
 from airflow_provider_bigcommerce.core.schema.catalogue import schema_of
 from airflow_provider_bigcommerce.core.schema.records import EXTRA, Field, RecordSchema, RecordTyper
 from airflow_provider_bigcommerce.core.schema.types import JSON, json_text
@@ -87,7 +93,7 @@ def load_resource(
         if deletions:
             keys = load.keys()
             found = find_deletions(client, resource, lambda: keys, exported_ids=read.exported_ids or ())
-        done = load.commit([tombstone["id"] for tombstone in found.tombstones] if found else ())
+        done = load.commit([(tombstone["id"],) for tombstone in found.tombstones] if found else ())
     summary = {
         **read.facts(),
         "table": str(name),
@@ -164,13 +170,14 @@ class TableLoad:
             keys.extend(row[0] for row in batch if row[0] is not None)
         return keys
 
-    def commit(self, deleted_ids: Iterable[int] = ()) -> dict[str, Any]:
-        """Add the columns the table lacks, merge the staged rows, delete ``deleted_ids``, commit; what was done."""
+    def commit(self, deleted_keys: Iterable[tuple[Any, ...]] = ()) -> dict[str, Any]:
+        """Add the columns the table lacks, merge the staged rows, delete the rows of ``deleted_keys`` (tuples in the
+        order of the schema's key), commit; what was done."""
         stage, cursor = self._staged, self._cursor
         stage.flush()
         added = ensure_columns(cursor, self._dialect, self._table, (*self._schema.columns, *stage.promoted))
         rows = _merge(cursor, self._dialect, self._table, stage, self._schema)
-        rows["deleted"] = _delete(cursor, self._dialect, self._table, self._schema, list(deleted_ids))
+        rows["deleted"] = _delete(cursor, self._dialect, self._table, self._schema, list(deleted_keys))
         cursor.execute(f"DROP TABLE {stage.name}")
         self._connection.commit()
         return {"rows": rows, "columns_added": added}
@@ -236,26 +243,40 @@ class _Stage:
 def _merge(cursor: Any, dialect: SqlDialect, table: TableName, stage: _Stage, schema: RecordSchema) -> dict[str, int]:
     """Keep the last staged copy of each key, upsert; count what was inserted, updated (values changed) and left
     unchanged."""
-    keys = ", ".join(map(quote, schema.key))
-    cursor.execute(f"DELETE FROM {stage.name} WHERE _seq NOT IN (SELECT max(_seq) FROM {stage.name} GROUP BY {keys})")
+    _keep_last_copies(cursor, table.temporary("last", dialect.max_identifier_bytes), stage.name, schema.key)
     distinct = stage.staged - max(cursor.rowcount, 0)
     matches = " AND ".join(f"{table.sql}.{quote(key)} = {stage.name}.{quote(key)}" for key in schema.key)
     cursor.execute(f"SELECT count(*) FROM {stage.name} WHERE EXISTS (SELECT 1 FROM {table.sql} WHERE {matches})")
     (existing,) = cursor.fetchone()
-    alias = "target" if dialect.name == "postgresql" else table.last
-    cursor.execute(dialect.upsert(table.sql, alias, stage.name, stage.fields, schema.key))
+    cursor.execute(dialect.upsert(table.sql, stage.name, stage.fields, schema.key))
     written = max(cursor.rowcount, 0)
     inserted = distinct - existing
     updated = written - inserted
     return {"read": stage.staged, "inserted": inserted, "updated": updated, "unchanged": existing - updated}
 
 
-def _delete(cursor: Any, dialect: SqlDialect, table: TableName, schema: RecordSchema, ids: list[int]) -> int:
-    if not ids:
+def _keep_last_copies(cursor: Any, index: str, stage: str, key: Sequence[str]) -> None:
+    """Delete each staged row a later copy of its key follows: a semi-join (``EXISTS``), which PostgreSQL runs as a
+    hash join and SQLite through the index made first; without that index SQLite scans the stage once a row (20,000
+    rows: 14 s against 0.01 s for the ``NOT IN`` it replaces, which PostgreSQL can hash only within ``work_mem``)."""
+    cursor.execute(f"CREATE INDEX {index} ON {stage} ({', '.join(map(quote, key))}, _seq)")
+    same_key = " AND ".join(f"later.{quote(column)} = {stage}.{quote(column)}" for column in key)
+    later = f"SELECT 1 FROM {stage} AS later WHERE {same_key} AND later._seq > {stage}._seq"
+    cursor.execute(f"DELETE FROM {stage} WHERE EXISTS ({later})")
+
+
+def _delete(
+    cursor: Any, dialect: SqlDialect, table: TableName, schema: RecordSchema, keys: list[tuple[Any, ...]]
+) -> int:
+    """Delete the rows of ``keys`` (tuples in the order of the schema's key) in one statement however many there are:
+    the keys go into a temporary table (one ``COPY``, or one ``executemany``) the ``DELETE`` joins."""
+    if not keys:
         return 0
-    (key,) = schema.key
-    deleted = 0
-    for key_value in ids:
-        cursor.execute(f"DELETE FROM {table.sql} WHERE {quote(key)} = {dialect.placeholder}", (key_value,))
-        deleted += max(cursor.rowcount, 0)
+    fields = {column.name: column for column in schema.columns}
+    gone = create_key_stage(cursor, dialect, table, [fields[name] for name in schema.key])
+    dialect.stage_rows(cursor, gone, schema.key, keys)
+    matches = " AND ".join(f"{table.sql}.{quote(key)} = {gone}.{quote(key)}" for key in schema.key)
+    cursor.execute(f"DELETE FROM {table.sql} WHERE EXISTS (SELECT 1 FROM {gone} WHERE {matches})")
+    deleted = max(cursor.rowcount, 0)
+    cursor.execute(f"DROP TABLE {gone}")
     return deleted
