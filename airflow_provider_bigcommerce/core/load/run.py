@@ -68,43 +68,93 @@ def load_resource(
     ``window``, ``incremental``, ``deletions`` and ``incomplete_orders`` mean what they mean to ``export_resource``.
     Arguments that cannot work raise before any request and leave the database untouched: ``LoadError``
     (``no_schema``, ``bad_table_name``) or ``ExportError``; a window too fresh raises ``WindowNotSettled``.
+    A caller that opens the connection for the load builds a ``ResourceLoad`` instead, and opens it only once
+    ``check_settled`` has passed.
     """
-    log = log or logging.getLogger(__name__)
-    read = ResourceRead(
+    load = ResourceLoad(
         client,
         resource,
+        table,
         window=window,
         incremental=incremental,
         deletions=deletions,
         incomplete_orders=incomplete_orders,
         log=log,
+        batch_rows=batch_rows,
         progress_every_s=progress_every_s,
     )
-    schema = schema_of(resource)
-    if schema is None:
-        raise LoadError("no_schema", resource=resource.name)
-    name = TableName.parse(table)
-    read.check_settled()
-    log.info("Loading %s from %s (%s) into %s (%s)", resource.name, resource.path, read.describe(), name, dialect.name)
-    with TableLoad(connection, dialect, name, schema, batch_rows=batch_rows) as load:
-        for records in read.pages():
-            load.add(records)
-        found = None
-        if deletions:
-            keys = load.keys()
-            found = find_deletions(client, resource, lambda: keys, exported_ids=read.exported_ids or ())
-        done = load.commit([(tombstone["id"],) for tombstone in found.tombstones] if found else ())
-    summary = {
-        **read.facts(),
-        "table": str(name),
-        "database": dialect.name,
-        **done,
-        "extra": report_extra(load.typer, log, kept_in="columns of their own (JSON; _extra for a name too long)"),
-    }
-    if found is not None:
-        summary["deletions"] = {"records": len(found.tombstones), **found.facts}
-    log.info("%s loaded into %s: %s", resource.name, name, summary["rows"])
-    return summary
+    return load.into(connection, dialect)
+
+
+class ResourceLoad:
+    """One resource's window, ready to load: built, its arguments are checked (``LoadError``, ``ExportError``; no
+    request, no database); ``check_settled`` raises ``WindowNotSettled`` while the window is too fresh, so a
+    window that must wait never touches the database; ``into`` loads it through a connection."""
+
+    def __init__(
+        self,
+        client: PagedClient,
+        resource: Resource,
+        table: str,
+        *,
+        window: Window | None = None,
+        incremental: bool = True,
+        deletions: bool = False,
+        incomplete_orders: bool = True,
+        log: Log | None = None,
+        batch_rows: int = BATCH_ROWS,
+        progress_every_s: float = PROGRESS_EVERY_S,
+    ) -> None:
+        self._log = log or logging.getLogger(__name__)
+        self._read = ResourceRead(
+            client,
+            resource,
+            window=window,
+            incremental=incremental,
+            deletions=deletions,
+            incomplete_orders=incomplete_orders,
+            log=self._log,
+            progress_every_s=progress_every_s,
+        )
+        schema = schema_of(resource)
+        if schema is None:
+            raise LoadError("no_schema", resource=resource.name)
+        self._schema = schema
+        self._table = TableName.parse(table)
+        self._client = client
+        self._resource = resource
+        self._deletions = deletions
+        self._batch_rows = batch_rows
+
+    def check_settled(self) -> None:
+        self._read.check_settled()
+
+    def into(self, connection: Any, dialect: SqlDialect) -> dict[str, Any]:
+        """Load the window into the table through ``connection``, in one transaction; return what was done."""
+        read, resource, name, log = self._read, self._resource, self._table, self._log
+        read.check_settled()  # again: a caller may not have asked, and a window once settled stays so
+        log.info(
+            "Loading %s from %s (%s) into %s (%s)", resource.name, resource.path, read.describe(), name, dialect.name
+        )
+        with TableLoad(connection, dialect, name, self._schema, batch_rows=self._batch_rows) as load:
+            for records in read.pages():
+                load.add(records)
+            found = None
+            if self._deletions:
+                keys = load.keys()
+                found = find_deletions(self._client, resource, lambda: keys, exported_ids=read.exported_ids or ())
+            done = load.commit([(tombstone["id"],) for tombstone in found.tombstones] if found else ())
+        summary = {
+            **read.facts(),
+            "table": str(name),
+            "database": dialect.name,
+            **done,
+            "extra": report_extra(load.typer, log, kept_in="columns of their own (JSON; _extra for a name too long)"),
+        }
+        if found is not None:
+            summary["deletions"] = {"records": len(found.tombstones), **found.facts}
+        log.info("%s loaded into %s: %s", resource.name, name, summary["rows"])
+        return summary
 
 
 class TableLoad:
