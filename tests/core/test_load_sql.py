@@ -24,7 +24,7 @@ from airflow_provider_bigcommerce.core.export.resources import RESOURCES, resour
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.load.dialects import DIALECTS, dialect_for
 from airflow_provider_bigcommerce.core.load.errors import LoadError
-from airflow_provider_bigcommerce.core.load.run import TableLoad, load_resource
+from airflow_provider_bigcommerce.core.load.run import BATCH_ROWS, TableLoad, load_resource
 from airflow_provider_bigcommerce.core.load.table import TableName
 from airflow_provider_bigcommerce.core.schema.catalogue import SCHEMAS
 
@@ -224,8 +224,7 @@ from airflow_provider_bigcommerce.core.auth.token_source import StaticTokenSourc
 from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.load.dialects import DIALECTS
-from airflow_provider_bigcommerce.core.load.run import TableLoad, load_resource
-from airflow_provider_bigcommerce.core.load.table import TableName
+from airflow_provider_bigcommerce.core.load.run import load_resource
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 import psycopg
 values = {{"StoreId": {store.store_id!r}, "OAuthAccessToken": {store.access_token!r}, "URL": {store.base_url!r}}}
@@ -513,3 +512,21 @@ def test_a_table_name_of_63_bytes_loads_with_temporary_names_postgresql_does_not
     assert len(_rows(postgres_server, TableName.parse(table).sql)) == 398
     names = {TableName.parse(f"{last_part[:-1]}{end}").temporary("stage", 63) for end in "xyz"}
     assert len(names) == 3 and all(len(name.strip('"').encode()) <= 63 for name in names)
+
+
+def test_a_delete_by_a_composite_key_removes_only_rows_matching_every_part(database):
+    """Keys other than ``id`` (channel listings: channel_id and listing_id) delete by all their parts: (1, 11) and
+    (2, 10) go, (1, 10) and (2, 11) stay."""
+    dialect, connect, prefix = database
+    table, schema = TableName.parse(f"{prefix}channel_listings"), SCHEMAS["channel_listings"]
+    listings = [{"channel_id": channel, "listing_id": listing} for channel in (1, 2) for listing in (10, 11)]
+
+    with contextlib.closing(connect()) as connection:
+        with TableLoad(connection, dialect, table, schema, batch_rows=BATCH_ROWS) as load:
+            load.add(listings)
+            load.commit()
+        with TableLoad(connection, dialect, table, schema, batch_rows=BATCH_ROWS) as load:
+            done = load.commit([(1, 11), (2, 10)])
+        left = connection.execute(f"SELECT channel_id, listing_id FROM {table.sql} ORDER BY 1, 2").fetchall()
+
+    assert done["rows"]["deleted"] == 2 and [tuple(row) for row in left] == [(1, 10), (2, 11)]
