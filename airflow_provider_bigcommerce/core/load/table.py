@@ -33,8 +33,8 @@ class TableName:
         return ".".join(map(quote, self.parts))
 
     def temporary(self, role: str, max_bytes: int | None) -> str:
-        """A temporary table of one load, quoted: ``_bc_{role}_{name}`` (temporary tables live in the session's own
-        schema). Where the database cuts names longer than ``max_bytes`` (PostgreSQL: 63 bytes, silently;
+        """The name of one of a load's temporary tables (or of an index on one), quoted: ``_bc_{role}_{name}``
+        (temporary tables live in the session's own schema). Where the database cuts names longer than ``max_bytes`` (PostgreSQL: 63 bytes, silently;
         https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS), a longer one keeps
         the start of the name and a hash of all of it: the name written is the name the database uses, and two long
         table names do not share one."""
