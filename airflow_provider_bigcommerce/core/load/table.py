@@ -34,7 +34,8 @@ class TableName:
 
     def temporary(self, role: str, max_bytes: int | None) -> str:
         """The name of one of a load's temporary tables (or of an index on one), quoted: ``_bc_{role}_{name}``
-        (temporary tables live in the session's own schema). Where the database cuts names longer than ``max_bytes`` (PostgreSQL: 63 bytes, silently;
+        (temporary tables live in the session's own schema). Where the database cuts names longer than
+        ``max_bytes`` (PostgreSQL: 63 bytes, silently;
         https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS), a longer one keeps
         the start of the name and a hash of all of it: the name written is the name the database uses, and two long
         table names do not share one."""
