@@ -108,7 +108,7 @@ class BigCommerceToSqlOperator(RunWindowMixin, BaseOperator):
         from airflow_provider_bigcommerce.core.export.resources import resource_for
         from airflow_provider_bigcommerce.core.export.windows import WindowNotSettled
         from airflow_provider_bigcommerce.core.load.dialects import dialect_for
-        from airflow_provider_bigcommerce.core.load.run import load_resource
+        from airflow_provider_bigcommerce.core.load.run import ResourceLoad
         from airflow_provider_bigcommerce.hooks.bigcommerce import BigCommerceHook
         from airflow_provider_bigcommerce.messages.problems import api_problem
 
@@ -123,12 +123,9 @@ class BigCommerceToSqlOperator(RunWindowMixin, BaseOperator):
         hook = BigCommerceHook(self.bigcommerce_conn_id)
         connection = None
         try:
-            connection = database.get_conn()
-            summary = load_resource(
+            load = ResourceLoad(
                 hook.client,
                 resource,
-                connection,
-                dialect,
                 self.table,
                 window=window,
                 incremental=incremental,
@@ -136,6 +133,9 @@ class BigCommerceToSqlOperator(RunWindowMixin, BaseOperator):
                 incomplete_orders=self.incomplete_orders,
                 log=self.log,
             )
+            load.check_settled()  # before the database: a window that must wait does not open a connection
+            connection = database.get_conn()
+            summary = load.into(connection, dialect)
         except WindowNotSettled as wait:
             self._defer_until_settled(wait)
         except (ExportError, PropertyError) as error:

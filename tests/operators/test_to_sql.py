@@ -106,3 +106,41 @@ def test_a_sqlite_connection_loads_through_airflows_sqlite_provider(
     with sqlite3.connect(database) as connection:
         (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
     assert count == run.xcom("orders")["records"] > 0
+
+
+def test_a_window_that_has_not_settled_defers_before_the_database_is_opened(
+    store: Any, connection_env: Callable, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The settle check comes first: a window that must wait opens no database connection (SQLite would create its
+    file on connect) and sends no request; the deferral carries the moment the window may be read."""
+    pytest.importorskip("airflow.providers.sqlite")
+    from datetime import UTC, datetime, timedelta
+
+    from airflow.providers.common.compat.sdk import TaskDeferred
+
+    from airflow_provider_bigcommerce.transfers.bigcommerce_to_sql import BigCommerceToSqlOperator
+
+    database = tmp_path / "shop.db"
+    extra = {"auth_scheme": "PersonalAccessToken", "store_id": store.store_id, "oauth_access_token": store.access_token}
+    for name, value in {
+        **connection_env("bc_unsettled", store, extra),
+        "AIRFLOW_CONN_BC_SHOP": json.dumps({"conn_type": "sqlite", "host": str(database)}),
+    }.items():
+        monkeypatch.setenv(name, value)
+    until = datetime.now(UTC) + timedelta(days=1)  # ends tomorrow: settled only after that, whatever the clock
+    operator = BigCommerceToSqlOperator(
+        task_id="orders",
+        resource="orders",
+        bigcommerce_conn_id="bc_unsettled",
+        sql_conn_id="bc_shop",
+        table="orders",
+        since=(until - timedelta(days=2)).isoformat(),
+        until=until.isoformat(),
+    )
+    before = store.stats.requests
+
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute({})
+
+    assert deferred.value.trigger.moment >= until
+    assert not database.exists() and store.stats.requests == before

@@ -20,6 +20,7 @@ from airflow_provider_bigcommerce.core.schema.records import Field
 from airflow_provider_bigcommerce.core.schema.types import FieldType
 
 LOCK_TIMEOUT_S = 120
+_UPSERT_TARGET = "target"  # the upsert's name for the table's current row (its new one is ``excluded``)
 
 
 def quote(identifier: str) -> str:
@@ -95,8 +96,12 @@ class SqlDialect:
         marks = ", ".join([self.placeholder] * len(columns))
         cursor.executemany(f"INSERT INTO {stage} ({names}) VALUES ({marks})", rows)
 
-    def upsert(self, table: str, table_alias: str, stage: str, columns: Sequence[Field], key: Sequence[str]) -> str:
-        """Insert the staged rows (one per key), update the rows whose values changed."""
+    def upsert(self, table: str, stage: str, columns: Sequence[Field], key: Sequence[str]) -> str:
+        """Insert the staged rows (one per key), update the rows whose values changed.
+
+        Both databases take an alias for the target (``INSERT INTO t AS alias``: PostgreSQL's INSERT synopsis,
+        https://www.postgresql.org/docs/current/sql-insert.html; SQLite's insert-stmt since UPSERT came in 3.24.0,
+        https://sqlite.org/lang_insert.html), so one name refers to the table's current row in both."""
         names = ", ".join(quote(column.name) for column in columns)
         staged = ", ".join(
             f"CAST({quote(column.name)} AS {self.column_type(column.type)})"
@@ -107,11 +112,11 @@ class SqlDialect:
         keys = ", ".join(map(quote, key))
         changing = [column.name for column in columns if column.name not in key]
         assignments = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in changing)
-        current = ", ".join(f"{table_alias}.{quote(column)}" for column in changing)
+        current = ", ".join(f"{_UPSERT_TARGET}.{quote(column)}" for column in changing)
         incoming = ", ".join(f"excluded.{quote(column)}" for column in changing)
-        target = f"{table} AS {table_alias}" if self.name == "postgresql" else table
         return (
-            f"INSERT INTO {target} ({names}) SELECT {staged} FROM {stage} WHERE true "  # "WHERE": SQLite's parser
+            f"INSERT INTO {table} AS {_UPSERT_TARGET} ({names}) "
+            f"SELECT {staged} FROM {stage} WHERE true "  # "WHERE": SQLite's parser
             f"ON CONFLICT ({keys}) DO UPDATE SET {assignments} "
             f"WHERE ({current}) {self.row_differs} ({incoming})"
         )

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from airflow_provider_bigcommerce.core.export.reading import PROGRESS_EVERY_S, Log, ResourceRead
@@ -33,7 +33,13 @@ from airflow_provider_bigcommerce.core.export.tombstones import find_deletions
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.load.dialects import SqlDialect, quote
 from airflow_provider_bigcommerce.core.load.errors import LoadError
-from airflow_provider_bigcommerce.core.load.table import TableName, create_stage, create_table, ensure_columns
+from airflow_provider_bigcommerce.core.load.table import (
+    TableName,
+    create_key_stage,
+    create_stage,
+    create_table,
+    ensure_columns,
+)
 from airflow_provider_bigcommerce.core.schema.catalogue import schema_of
 from airflow_provider_bigcommerce.core.schema.records import EXTRA, Field, RecordSchema, RecordTyper
 from airflow_provider_bigcommerce.core.schema.types import JSON, json_text
@@ -62,43 +68,93 @@ def load_resource(
     ``window``, ``incremental``, ``deletions`` and ``incomplete_orders`` mean what they mean to ``export_resource``.
     Arguments that cannot work raise before any request and leave the database untouched: ``LoadError``
     (``no_schema``, ``bad_table_name``) or ``ExportError``; a window too fresh raises ``WindowNotSettled``.
+    A caller that opens the connection for the load builds a ``ResourceLoad`` instead, and opens it only once
+    ``check_settled`` has passed.
     """
-    log = log or logging.getLogger(__name__)
-    read = ResourceRead(
+    load = ResourceLoad(
         client,
         resource,
+        table,
         window=window,
         incremental=incremental,
         deletions=deletions,
         incomplete_orders=incomplete_orders,
         log=log,
+        batch_rows=batch_rows,
         progress_every_s=progress_every_s,
     )
-    schema = schema_of(resource)
-    if schema is None:
-        raise LoadError("no_schema", resource=resource.name)
-    name = TableName.parse(table)
-    read.check_settled()
-    log.info("Loading %s from %s (%s) into %s (%s)", resource.name, resource.path, read.describe(), name, dialect.name)
-    with TableLoad(connection, dialect, name, schema, batch_rows=batch_rows) as load:
-        for records in read.pages():
-            load.add(records)
-        found = None
-        if deletions:
-            keys = load.keys()
-            found = find_deletions(client, resource, lambda: keys, exported_ids=read.exported_ids or ())
-        done = load.commit([tombstone["id"] for tombstone in found.tombstones] if found else ())
-    summary = {
-        **read.facts(),
-        "table": str(name),
-        "database": dialect.name,
-        **done,
-        "extra": report_extra(load.typer, log, kept_in="columns of their own (JSON; _extra for a name too long)"),
-    }
-    if found is not None:
-        summary["deletions"] = {"records": len(found.tombstones), **found.facts}
-    log.info("%s loaded into %s: %s", resource.name, name, summary["rows"])
-    return summary
+    return load.into(connection, dialect)
+
+
+class ResourceLoad:
+    """One resource's window, ready to load: built, its arguments are checked (``LoadError``, ``ExportError``; no
+    request, no database); ``check_settled`` raises ``WindowNotSettled`` while the window is too fresh, so a
+    window that must wait never touches the database; ``into`` loads it through a connection."""
+
+    def __init__(
+        self,
+        client: PagedClient,
+        resource: Resource,
+        table: str,
+        *,
+        window: Window | None = None,
+        incremental: bool = True,
+        deletions: bool = False,
+        incomplete_orders: bool = True,
+        log: Log | None = None,
+        batch_rows: int = BATCH_ROWS,
+        progress_every_s: float = PROGRESS_EVERY_S,
+    ) -> None:
+        self._log = log or logging.getLogger(__name__)
+        self._read = ResourceRead(
+            client,
+            resource,
+            window=window,
+            incremental=incremental,
+            deletions=deletions,
+            incomplete_orders=incomplete_orders,
+            log=self._log,
+            progress_every_s=progress_every_s,
+        )
+        schema = schema_of(resource)
+        if schema is None:
+            raise LoadError("no_schema", resource=resource.name)
+        self._schema = schema
+        self._table = TableName.parse(table)
+        self._client = client
+        self._resource = resource
+        self._deletions = deletions
+        self._batch_rows = batch_rows
+
+    def check_settled(self) -> None:
+        self._read.check_settled()
+
+    def into(self, connection: Any, dialect: SqlDialect) -> dict[str, Any]:
+        """Load the window into the table through ``connection``, in one transaction; return what was done."""
+        read, resource, name, log = self._read, self._resource, self._table, self._log
+        read.check_settled()  # again: a caller may not have asked, and a window once settled stays so
+        log.info(
+            "Loading %s from %s (%s) into %s (%s)", resource.name, resource.path, read.describe(), name, dialect.name
+        )
+        with TableLoad(connection, dialect, name, self._schema, batch_rows=self._batch_rows) as load:
+            for records in read.pages():
+                load.add(records)
+            found = None
+            if self._deletions:
+                keys = load.keys()
+                found = find_deletions(self._client, resource, lambda: keys, exported_ids=read.exported_ids or ())
+            done = load.commit([(tombstone["id"],) for tombstone in found.tombstones] if found else ())
+        summary = {
+            **read.facts(),
+            "table": str(name),
+            "database": dialect.name,
+            **done,
+            "extra": report_extra(load.typer, log, kept_in="columns of their own (JSON; _extra for a name too long)"),
+        }
+        if found is not None:
+            summary["deletions"] = {"records": len(found.tombstones), **found.facts}
+        log.info("%s loaded into %s: %s", resource.name, name, summary["rows"])
+        return summary
 
 
 class TableLoad:
@@ -164,13 +220,14 @@ class TableLoad:
             keys.extend(row[0] for row in batch if row[0] is not None)
         return keys
 
-    def commit(self, deleted_ids: Iterable[int] = ()) -> dict[str, Any]:
-        """Add the columns the table lacks, merge the staged rows, delete ``deleted_ids``, commit; what was done."""
+    def commit(self, deleted_keys: Iterable[tuple[Any, ...]] = ()) -> dict[str, Any]:
+        """Add the columns the table lacks, merge the staged rows, delete the rows of ``deleted_keys`` (tuples in the
+        order of the schema's key), commit; what was done."""
         stage, cursor = self._staged, self._cursor
         stage.flush()
         added = ensure_columns(cursor, self._dialect, self._table, (*self._schema.columns, *stage.promoted))
         rows = _merge(cursor, self._dialect, self._table, stage, self._schema)
-        rows["deleted"] = _delete(cursor, self._dialect, self._table, self._schema, list(deleted_ids))
+        rows["deleted"] = _delete(cursor, self._dialect, self._table, self._schema, list(deleted_keys))
         cursor.execute(f"DROP TABLE {stage.name}")
         self._connection.commit()
         return {"rows": rows, "columns_added": added}
@@ -236,26 +293,40 @@ class _Stage:
 def _merge(cursor: Any, dialect: SqlDialect, table: TableName, stage: _Stage, schema: RecordSchema) -> dict[str, int]:
     """Keep the last staged copy of each key, upsert; count what was inserted, updated (values changed) and left
     unchanged."""
-    keys = ", ".join(map(quote, schema.key))
-    cursor.execute(f"DELETE FROM {stage.name} WHERE _seq NOT IN (SELECT max(_seq) FROM {stage.name} GROUP BY {keys})")
+    _keep_last_copies(cursor, table.temporary("last", dialect.max_identifier_bytes), stage.name, schema.key)
     distinct = stage.staged - max(cursor.rowcount, 0)
     matches = " AND ".join(f"{table.sql}.{quote(key)} = {stage.name}.{quote(key)}" for key in schema.key)
     cursor.execute(f"SELECT count(*) FROM {stage.name} WHERE EXISTS (SELECT 1 FROM {table.sql} WHERE {matches})")
     (existing,) = cursor.fetchone()
-    alias = "target" if dialect.name == "postgresql" else table.last
-    cursor.execute(dialect.upsert(table.sql, alias, stage.name, stage.fields, schema.key))
+    cursor.execute(dialect.upsert(table.sql, stage.name, stage.fields, schema.key))
     written = max(cursor.rowcount, 0)
     inserted = distinct - existing
     updated = written - inserted
     return {"read": stage.staged, "inserted": inserted, "updated": updated, "unchanged": existing - updated}
 
 
-def _delete(cursor: Any, dialect: SqlDialect, table: TableName, schema: RecordSchema, ids: list[int]) -> int:
-    if not ids:
+def _keep_last_copies(cursor: Any, index: str, stage: str, key: Sequence[str]) -> None:
+    """Delete each staged row a later copy of its key follows: a semi-join (``EXISTS``), which PostgreSQL runs as a
+    hash join and SQLite through the index made first; without that index SQLite scans the stage once a row (20,000
+    rows: 14 s against 0.01 s for the ``NOT IN`` it replaces, which PostgreSQL can hash only within ``work_mem``)."""
+    cursor.execute(f"CREATE INDEX {index} ON {stage} ({', '.join(map(quote, key))}, _seq)")
+    same_key = " AND ".join(f"later.{quote(column)} = {stage}.{quote(column)}" for column in key)
+    later = f"SELECT 1 FROM {stage} AS later WHERE {same_key} AND later._seq > {stage}._seq"
+    cursor.execute(f"DELETE FROM {stage} WHERE EXISTS ({later})")
+
+
+def _delete(
+    cursor: Any, dialect: SqlDialect, table: TableName, schema: RecordSchema, keys: list[tuple[Any, ...]]
+) -> int:
+    """Delete the rows of ``keys`` (tuples in the order of the schema's key) in one statement however many there are:
+    the keys go into a temporary table (one ``COPY``, or one ``executemany``) the ``DELETE`` joins."""
+    if not keys:
         return 0
-    (key,) = schema.key
-    deleted = 0
-    for key_value in ids:
-        cursor.execute(f"DELETE FROM {table.sql} WHERE {quote(key)} = {dialect.placeholder}", (key_value,))
-        deleted += max(cursor.rowcount, 0)
+    fields = {column.name: column for column in schema.columns}
+    gone = create_key_stage(cursor, dialect, table, [fields[name] for name in schema.key])
+    dialect.stage_rows(cursor, gone, schema.key, keys)
+    matches = " AND ".join(f"{table.sql}.{quote(key)} = {gone}.{quote(key)}" for key in schema.key)
+    cursor.execute(f"DELETE FROM {table.sql} WHERE EXISTS (SELECT 1 FROM {gone} WHERE {matches})")
+    deleted = max(cursor.rowcount, 0)
+    cursor.execute(f"DROP TABLE {gone}")
     return deleted

@@ -4,6 +4,7 @@ schema when missing, and given a column for each field it lacks (``ensure_column
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,17 +32,25 @@ class TableName:
     def sql(self) -> str:
         return ".".join(map(quote, self.parts))
 
-    @property
-    def last(self) -> str:
-        """The name alone, quoted: how SQLite's upsert refers to its target."""
-        return quote(self.parts[-1])
-
-    def stage(self) -> str:
-        """The temporary staging table of one load (temporary tables live in the session's own schema)."""
-        return quote(f"_bc_stage_{self.parts[-1]}")
+    def temporary(self, role: str, max_bytes: int | None) -> str:
+        """The name of one of a load's temporary tables (or of an index on one), quoted: ``_bc_{role}_{name}``
+        (temporary tables live in the session's own schema). Where the database cuts names longer than
+        ``max_bytes`` (PostgreSQL: 63 bytes, silently;
+        https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS), a longer one keeps
+        the start of the name and a hash of all of it: the name written is the name the database uses, and two long
+        table names do not share one."""
+        name = f"_bc_{role}_{self.parts[-1]}"
+        if max_bytes is None or len(name.encode()) <= max_bytes:
+            return quote(name)
+        digest = hashlib.sha256(self.parts[-1].encode()).hexdigest()[:_DIGEST_CHARS]
+        start = name.encode()[: max_bytes - _DIGEST_CHARS - 1].decode(errors="ignore")  # whole characters only
+        return quote(f"{start}_{digest}")
 
     def __str__(self) -> str:
         return ".".join(self.parts)
+
+
+_DIGEST_CHARS = 16  # of a SHA-256 hex digest: 64 bits, no collision between the table names of one database
 
 
 def _plain(name: str) -> bool:
@@ -79,8 +88,19 @@ def ensure_columns(cursor: Any, dialect: SqlDialect, table: TableName, wanted: S
 
 def create_stage(cursor: Any, dialect: SqlDialect, table: TableName, columns: Sequence[Field]) -> str:
     """A temporary table for one window's rows before they are merged, numbered in arrival order (``_seq``)."""
-    stage = table.stage()
-    cursor.execute(f"DROP TABLE IF EXISTS {stage}")
     typed = ", ".join(f"{quote(column.name)} {dialect.stage_type(column.type)}" for column in columns)
-    cursor.execute(f"CREATE TEMPORARY TABLE {stage} (_seq BIGINT NOT NULL, {typed})")
-    return stage
+    return _create_temporary(
+        cursor, table.temporary("stage", dialect.max_identifier_bytes), f"_seq BIGINT NOT NULL, {typed}"
+    )
+
+
+def create_key_stage(cursor: Any, dialect: SqlDialect, table: TableName, key: Sequence[Field]) -> str:
+    """A temporary table for the keys of the rows a load deletes, so that one statement deletes them all."""
+    typed = ", ".join(f"{quote(column.name)} {dialect.stage_type(column.type)}" for column in key)
+    return _create_temporary(cursor, table.temporary("gone", dialect.max_identifier_bytes), typed)
+
+
+def _create_temporary(cursor: Any, name: str, columns: str) -> str:
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+    return name
