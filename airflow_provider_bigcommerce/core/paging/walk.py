@@ -23,8 +23,15 @@ from itertools import islice
 from typing import Any
 
 from airflow_provider_bigcommerce.core.errors import PagingError
+from airflow_provider_bigcommerce.core.paging.kinds import (
+    AFTER_KEY,
+    KEYSET,
+    UNPAGED,
+    V2_POSITION,
+    reads_by_cursor,
+    walk_kind,
+)
 from airflow_provider_bigcommerce.core.paging.rules import (
-    CURSOR_PREFERRED,
     MAX_PAGE_SIZE,
     MAX_PASSES,
     Keyset,
@@ -32,7 +39,6 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     SetApart,
     Slice,
     WalkOutcome,
-    after_key,
     count_figures,
     count_request,
     first_new,
@@ -147,17 +153,18 @@ class PageWalk:
 
     def __iter__(self) -> Iterator[Page]:
         try:
+            kind = walk_kind(self._path, self._params)
             keyset = keyset_for(self._path, self._params)
-            if keyset is not None:
+            if kind == KEYSET and keyset is not None:
                 yield from self._passes(
                     lambda number: self._keyset_pass(keyset, number),
                     lambda passes: self._settle(lambda: self._keyset_recount(keyset), passes),
                 )
-            elif self._path.startswith("v2/"):
+            elif kind == V2_POSITION or kind == UNPAGED and self._path.startswith("v2/"):  # one answer ends the latter
                 yield from self._passes(
                     self._v2_pass, lambda passes: self._settle(lambda: self._v2_recount(self._params), passes)
                 )
-            elif after_key(self._path) is not None:
+            elif kind == AFTER_KEY:
                 yield from self._passes(
                     self._after_key_pass, lambda passes: self._settle(lambda: self._v3_recount(self._params), passes)
                 )
@@ -545,7 +552,7 @@ class PageWalk:
         first = self._get(params)
         meta = meta_of(first)
         offset, cursor = meta.get("pagination"), meta.get("cursor_pagination")
-        if cursor and (not offset or CURSOR_PREFERRED.match(self._path)):
+        if reads_by_cursor(self._path, offset=bool(offset), cursor=bool(cursor)):
             if offset:
                 self._pass_count = offset_totals(self._path, offset, self._limit)[0]
             yield from self._cursor_pages(params, first)

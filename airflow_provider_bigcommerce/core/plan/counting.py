@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_provider_bigcommerce.core.paging.kinds import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
 from airflow_provider_bigcommerce.core.paging.rules import (
     count_figures,
     count_request,
@@ -22,7 +23,6 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     v3_records,
     with_paging,
 )
-from airflow_provider_bigcommerce.core.plan.walk_cost import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
 
 # products_catalog.v3.yml ``include`` (line 9667): "If ``options`` or ``modifiers`` is used, results are limited to
 # 10 per page"; the walk learns it from ``per_page`` (``PageWalk._learn_page_size``), a count of one record cannot.

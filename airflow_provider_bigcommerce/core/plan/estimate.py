@@ -17,13 +17,13 @@ from airflow_provider_bigcommerce.core.export.resources import Confirm, PagedCli
 from airflow_provider_bigcommerce.core.export.tombstones import MAX_CONFIRMS
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.rate_limit import MAX_WAIT_S
+from airflow_provider_bigcommerce.core.paging.kinds import V2_POSITION
 from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE, page_size
 from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
 from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list, served_page_size
 from airflow_provider_bigcommerce.core.plan.pace import Pace
 from airflow_provider_bigcommerce.core.plan.walk_cost import (
     SEQUENTIAL,
-    V2_POSITION,
     keyset_requests,
     walk_requests,
 )

@@ -6,40 +6,20 @@ docs/exporting.md "Exactly once: reading a store that changes under the walk")."
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from airflow_provider_bigcommerce.core.paging.rules import (
-    CURSOR_PREFERRED,
-    after_key,
-    is_unpaged,
-    keyset_for,
+from airflow_provider_bigcommerce.core.paging.kinds import (
+    AFTER_KEY,
+    CURSOR,
+    KEYSET,
+    OFFSET,
+    UNPAGED,
+    UNTIL_EMPTY,
+    V2_POSITION,
 )
 from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
 
-# The walk kinds, as ``PageWalk.__iter__`` and ``_v3_pass`` choose them.
-KEYSET = "keyset"  # by id, in parallel slices after a full first page
-V2_POSITION = "v2_position"  # v2 pages by number with a short read-ahead
-OFFSET = "offset"  # v3 pages 2..total_pages in parallel after the first
-CURSOR = "cursor"  # v3 ``after=<end_cursor>``, one page after another
-AFTER_KEY = "after_key"  # ``after=<last key>``, one page after another
-UNTIL_EMPTY = "until_empty"  # v3 pages without paging meta, until an empty one
-UNPAGED = "unpaged"  # the whole list (or one object) in one answer
 # How many of a walk's requests may be in flight at once, besides the client's own cap (``max_concurrency``).
 SEQUENTIAL = frozenset((CURSOR, AFTER_KEY, UNTIL_EMPTY, UNPAGED))
-
-
-def walk_kind(path: str, params: dict[str, Any]) -> str:
-    """The walk ``PageWalk`` takes for ``path`` with ``params`` (a v3 list without paging meta is only found
-    out by its answer: the caller turns ``OFFSET`` into ``UNTIL_EMPTY`` then)."""
-    if keyset_for(path, params) is not None:
-        return KEYSET
-    if is_unpaged(path):
-        return UNPAGED
-    if path.startswith("v2/"):
-        return V2_POSITION
-    if after_key(path) is not None:
-        return AFTER_KEY
-    return CURSOR if CURSOR_PREFERRED.match(path) else OFFSET
 
 
 def walk_requests(
