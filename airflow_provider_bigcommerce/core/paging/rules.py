@@ -312,13 +312,24 @@ def plan_slices(first_id: int, last_id: int, records: int, remaining: int, limit
     a slice holding more than a page goes on page by page, one holding fewer ends on a short page.
     """
     start = last_id + 1
-    pages = math.ceil(max(remaining, 0) / limit)
+    pages = slice_count(remaining, limit)
     if pages <= 1:
         return [Slice(start, None)]
-    width = max(1, math.floor(limit * max(1.0, (last_id - first_id + 1) / max(records, 1))))
+    width = slice_width(last_id - first_id + 1, records, limit)
     plan = [Slice(start + n * width, start + (n + 1) * width - 1) for n in range(pages - 1)]
     plan.append(Slice(start + (pages - 1) * width, None))
     return plan
+
+
+def slice_count(remaining: int, limit: int) -> int:
+    """The slices of ``plan_slices``: one a page of the ``remaining`` records expected, the last one open-ended."""
+    return math.ceil(max(remaining, 0) / limit)
+
+
+def slice_width(span: float, records: int, limit: int) -> int:
+    """The ids a bounded slice of ``plan_slices`` spans: a page's worth at the first page's density (its
+    ``records`` spanned ``span`` ids), at least ``limit`` ids, since no id holds two records."""
+    return max(1, math.floor(limit * max(1.0, span / max(records, 1))))
 
 
 class SeenKeys:

@@ -16,6 +16,7 @@ from airflow_provider_bigcommerce.core.paging.kinds import (
     UNTIL_EMPTY,
     V2_POSITION,
 )
+from airflow_provider_bigcommerce.core.paging.rules import slice_count, slice_width
 from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
 
 # How many of a walk's requests may be in flight at once, besides the client's own cap (``max_concurrency``).
@@ -68,12 +69,12 @@ def keyset_requests(
         return 2 if counted else 1
     remaining = records - limit
     first = 2 if counted else 1
-    pages = math.ceil(remaining / limit)
+    pages = slice_count(remaining, limit)
     if pages <= 1:
         return first + _open_slice(remaining, limit)
     density = min(max(density, 1e-9), 1.0)
     span = first_span if first_span is not None else limit / density
-    width = max(1, math.floor(limit * max(1.0, span / limit)))
+    width = slice_width(span, limit, limit)  # the first page is full: ``limit`` records over ``span`` ids
     mean = width * density
     sigma = math.sqrt(width * density * (1.0 - density))
     bounded = (pages - 1) * _slice_requests(mean, sigma, limit)
