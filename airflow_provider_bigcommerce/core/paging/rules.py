@@ -15,6 +15,7 @@ from airflow_provider_bigcommerce.core.errors import PagingError
 
 MAX_PAGE_SIZE = 250  # docs/bigcommerce.md "Listing and paging": max limit for v2 and v3; above it v2 answers 413
 MAX_PASSES = 3  # a walk that finds the list changed re-reads it at most this often in all
+V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
 # Lists whose first page carries both paging blocks and are read by cursor: cursors stay exact while the list
 # changes under us. Customers (customers.v3.yml) and the collection-wide metafield lists, which declare
 # ``before``/``after`` beside ``page`` (products_catalog.v3.yml ``getProductsMetafields`` and its siblings).
@@ -143,6 +144,24 @@ def with_paging(path: str, params: dict[str, Any], **paging: Any) -> dict[str, A
     if after_key(path) is not None:
         return {**params, **{name: value for name, value in paging.items() if name != "page"}}
     return {**params, **paging}
+
+
+def v2_in_flight(window: int, concurrency: int) -> int:
+    """The v2 pages a pass by position keeps asked at once: its read-ahead ``window``, within ``concurrency``."""
+    return max(1, min(window, concurrency))
+
+
+def v2_read_ahead(window: int, *, learnt: bool, counted: bool) -> int:
+    """The read-ahead after a full v2 page: doubled, up to ``V2_READ_AHEAD``. After a short first page taken for
+    the store's page size (``serves_fewer``) without a count to confirm it, one page: the next shows whether it was."""
+    return 1 if learnt and not counted else min(2 * window, V2_READ_AHEAD)
+
+
+def serves_fewer(served: int, count: int | None) -> bool:
+    """Whether a short first page of ``served`` records is the store's page size rather than the list's end
+    (docs/open-questions.md "Page size"): the ``count`` says more records match; without a count, the next page is
+    asked and shows it (an empty one ends the list)."""
+    return count is None or count > served
 
 
 def keyset_for(path: str, params: dict[str, Any]) -> Keyset | None:

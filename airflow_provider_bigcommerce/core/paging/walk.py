@@ -34,6 +34,7 @@ from airflow_provider_bigcommerce.core.paging.kinds import (
 from airflow_provider_bigcommerce.core.paging.rules import (
     MAX_PAGE_SIZE,
     MAX_PASSES,
+    V2_READ_AHEAD,
     Keyset,
     SeenKeys,
     SetApart,
@@ -52,7 +53,10 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     page_size,
     plan_slices,
     record_id,
+    serves_fewer,
     set_apart_for,
+    v2_in_flight,
+    v2_read_ahead,
     v2_records,
     v3_records,
     whole_number,
@@ -61,7 +65,6 @@ from airflow_provider_bigcommerce.core.paging.rules import (
 
 __all__ = ["MAX_PAGE_SIZE", "V2_READ_AHEAD", "Page", "PageWalk", "WalkOutcome", "page_size"]
 
-V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
 EMPTY_PAGE_RETRIES = 1  # a cursor page with no records but a next link is asked for again this often
 MAX_WALK_RECORDS = 50_000_000  # a list without a count that answers more than this is not a store's list
 # Pages a pass may answer per page's worth of records it may meet: keyset slices end on an empty page that is asked
@@ -489,7 +492,7 @@ class PageWalk:
         previous: list[Any] | None = None
         first = True
         while True:
-            while len(ahead) < max(1, min(window, self._concurrency())):
+            while len(ahead) < v2_in_flight(window, self._concurrency()):
                 ahead.append(self._submit(with_paging(self._path, self._params, page=next_number)))
                 next_number += 1
             body = self._result(ahead.popleft())
@@ -511,7 +514,8 @@ class PageWalk:
                 yield self._page(fresh)
             if is_unpaged(self._path):  # the whole list came in one answer; asking again would repeat it
                 return
-            learnt = first and records and len(records) < self._limit and self._serves_fewer(len(records))
+            served = len(records)
+            learnt = first and 0 < served < self._limit and serves_fewer(served, self._counted(self._pass_count))
             if learnt:
                 self._limit = len(records)  # docs/open-questions.md "Page size": the store's own page size
             first = False
@@ -521,14 +525,7 @@ class PageWalk:
                 if self._pass_count is not None:
                     self._pass_shifted |= self._v2_recount(self._params) != self._pass_count
                 return
-            window = 1 if learnt and self._pass_count is None else min(2 * window, V2_READ_AHEAD)
-
-    def _serves_fewer(self, served: int) -> bool:
-        """Whether a short first page is the store's page size rather than the list's end: the count says more
-        records match; without a count, the next page is asked and shows it (an empty one ends the list)."""
-        if self._pass_count is None:
-            return True
-        return (self._counted(self._pass_count) or 0) > served
+            window = v2_read_ahead(window, learnt=learnt, counted=self._pass_count is not None)
 
     def _v2_recount(self, params: dict[str, Any]) -> int | None:
         request = count_request(self._path, {k: v for k, v in params.items() if k != "page"})

@@ -18,8 +18,7 @@ from airflow_provider_bigcommerce.core.export.tombstones import MAX_CONFIRMS
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.rate_limit import MAX_WAIT_S
 from airflow_provider_bigcommerce.core.paging.kinds import V2_POSITION
-from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE, page_size
-from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
+from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE, V2_READ_AHEAD, page_size, v2_in_flight
 from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list, served_page_size
 from airflow_provider_bigcommerce.core.plan.pace import Pace
 from airflow_provider_bigcommerce.core.plan.walk_cost import (
@@ -258,7 +257,7 @@ def _in_flight(kind: str, max_concurrency: int) -> int:
     if kind in SEQUENTIAL:
         return 1
     if kind == V2_POSITION:
-        return min(V2_READ_AHEAD, max_concurrency)
+        return v2_in_flight(V2_READ_AHEAD, max_concurrency)
     return max_concurrency
 
 

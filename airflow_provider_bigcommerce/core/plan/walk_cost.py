@@ -16,8 +16,14 @@ from airflow_provider_bigcommerce.core.paging.kinds import (
     UNTIL_EMPTY,
     V2_POSITION,
 )
-from airflow_provider_bigcommerce.core.paging.rules import slice_count, slice_width
-from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
+from airflow_provider_bigcommerce.core.paging.rules import (
+    V2_READ_AHEAD,
+    serves_fewer,
+    slice_count,
+    slice_width,
+    v2_in_flight,
+    v2_read_ahead,
+)
 
 # How many of a walk's requests may be in flight at once, besides the client's own cap (``max_concurrency``).
 SEQUENTIAL = frozenset((CURSOR, AFTER_KEY, UNTIL_EMPTY, UNPAGED))
@@ -126,7 +132,7 @@ def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency
     full_pages = records // max(limit, 1)
     number = 0
     while number < full_pages + 3 * V2_READ_AHEAD + 2:  # bounded: the list ends by then
-        widest = max(1, min(window, concurrency))
+        widest = v2_in_flight(window, concurrency)
         if window == V2_READ_AHEAD and in_flight == widest - 1 and number < full_pages:
             sent += full_pages - number  # steady: one request per full page, nothing else changes
             number = full_pages
@@ -135,11 +141,11 @@ def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency
             in_flight += 1
         in_flight -= 1
         on_page = max(0, min(limit, records - number * limit))  # the store pages by its own size, ``limit``
-        learnt = number == 0 and 0 < on_page < page_size and (not counted or records > on_page)
+        learnt = number == 0 and 0 < on_page < page_size and serves_fewer(on_page, records if counted else None)
         if learnt:
             page_size = on_page
         if on_page < page_size:
             return sent + (1 if counted else 0)
-        window = 1 if learnt and not counted else min(2 * window, V2_READ_AHEAD)
+        window = v2_read_ahead(window, learnt=learnt, counted=counted)
         number += 1
     return sent
