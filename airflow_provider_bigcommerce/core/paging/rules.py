@@ -70,6 +70,18 @@ class Keyset:
     sort: tuple[tuple[str, str], ...]  # query parameters that sort by id ascending
     count: CountCompanion | None = None  # v2 needs a count request; v3 pages carry ``meta.pagination.total``
 
+    def ordered(self, params: dict[str, Any], *, descending: bool = False) -> dict[str, Any]:
+        """``params`` sorted by id as a keyset walk reads them, ascending, in place of the caller's sort;
+        ``descending`` turns it (orders.v2.oas2.yml ``sort`` takes ``id:desc``; products_catalog.v3.yml
+        ``direction``), which a plan asks to find the highest id."""
+        asked = {name: value for name, value in params.items() if name not in ("sort", "direction")}
+        asked.update(self.sort)
+        if descending and "direction" in asked:
+            asked["direction"] = "desc"
+        elif descending:
+            asked["sort"] = "id:desc"
+        return asked
+
 
 # orders.v2.oas2.yml ``getOrdersCount``: the list's filters; not its page, limit, sort or include parameters.
 _ORDER_FILTERS = frozenset(

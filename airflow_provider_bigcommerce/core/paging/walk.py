@@ -340,8 +340,7 @@ class PageWalk:
         a short one ask pages (``widened``) one id beyond each bound, a superset under either reading, and
         ``_accept`` keeps what is inside. So the inclusive reading costs nothing and the other one pass more.
         """
-        params = {name: value for name, value in self._params.items() if name not in ("sort", "direction")}
-        params.update(keyset.sort)
+        params = keyset.ordered(self._params)
         lows = [x for x in (low, _int_param(self._path, params, keyset.min_param)) if x is not None]
         highs = [x for x in (high, _int_param(self._path, params, keyset.max_param)) if x is not None]
         shift = 1 if widened and self._widened else 0

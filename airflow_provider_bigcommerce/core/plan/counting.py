@@ -114,18 +114,10 @@ def _keys(records: list[Any], key: str, sample: int) -> tuple[Any, ...]:
 
 
 def _ordered(path: str, params: dict[str, Any], limit: int, *, kind: str, descending: bool = False) -> dict[str, Any]:
-    """``params`` at ``limit`` a page, sorted by id as a keyset walk sorts them (orders.v2.oas2.yml ``sort`` takes
-    ``id:desc``; products_catalog.v3.yml ``sort=id`` with ``direction``)."""
+    """``params`` at ``limit`` a page, sorted by id as a keyset walk sorts them (``Keyset.ordered``)."""
     keyset = keyset_for(path, params) if kind == KEYSET else None
-    if keyset is None:
-        return with_paging(path, params, limit=limit)
-    asked = {name: value for name, value in params.items() if name not in ("sort", "direction")}
-    asked.update(keyset.sort)
-    if descending and "direction" in asked:
-        asked["direction"] = "desc"
-    elif descending:
-        asked["sort"] = "id:desc"
-    return with_paging(path, asked, limit=limit)
+    ordered = params if keyset is None else keyset.ordered(params, descending=descending)
+    return with_paging(path, ordered, limit=limit)
 
 
 def _keyset_shape(
