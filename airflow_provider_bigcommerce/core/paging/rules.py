@@ -7,7 +7,7 @@ import math
 import re
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -284,12 +284,20 @@ def offset_totals(path: str, pagination: dict[str, Any], limit: int) -> tuple[in
     return total, pages
 
 
-def record_id(path: str, record: Any) -> int:
-    """The ``id`` of a record of a keyset-paged list; a record without a whole-number id cannot be placed."""
-    value = record.get("id") if isinstance(record, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PagingError("bad_record", path, "id_not_whole", value=str(value)[:40])
-    return value
+def whole_id(value: Any) -> int | None:
+    """``value`` when it is an int, else None: a bool is not an id, nor is ``"7"`` or ``7.0``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def record_id(path: str, record: Any, key: str = "id") -> int:
+    """The ``key`` field (named in the error's facts unless ``id``) of a record of a list read or checked by its
+    ids (a keyset, an after-key list, a tombstone read); a record without a whole-number key cannot be placed."""
+    value = record.get(key) if isinstance(record, Mapping) else None
+    found = whole_id(value)
+    if found is None:
+        named = {} if key == "id" else {"name": key}
+        raise PagingError("bad_record", path, "id_not_whole", value=str(value)[:40], **named)
+    return found
 
 
 # Lists whose records are told apart by another field than ``id``: category-trees_catalog.v3.yml ``Category``,
@@ -376,7 +384,7 @@ class SeenKeys:
         """Remember ``key``; False when it was seen before."""
         if key in self:
             return False
-        if _whole(key) and (not self._ends or key > self._ends[-1]):
+        if whole_id(key) is not None and (not self._ends or key > self._ends[-1]):
             if self._ends and key == self._ends[-1] + 1:
                 self._ends[-1] = key
             else:
@@ -387,15 +395,11 @@ class SeenKeys:
         return True
 
     def __contains__(self, key: Any) -> bool:
-        if _whole(key) and self._starts:
+        if whole_id(key) is not None and self._starts:
             position = bisect_right(self._starts, key) - 1
             if position >= 0 and key <= self._ends[position]:
                 return True
         return key in self._others
-
-
-def _whole(key: Any) -> bool:
-    return isinstance(key, int) and not isinstance(key, bool)
 
 
 # -- the verdict -----------------------------------------------------------------------------------------------

@@ -579,7 +579,7 @@ class PageWalk:
             if after is None:
                 pagination = meta_of(body).get("pagination") or {}
                 self._pass_count = whole_number(self._path, "total", pagination.get("total"))
-            keys = [_whole_key(self._path, record, self._key) for record in records]
+            keys = [record_id(self._path, record, self._key) for record in records]
             floor = -1 if after is None else after
             if any(later <= earlier for earlier, later in zip([floor, *keys], keys, strict=False)):
                 raise PagingError("page_repeated", self._path, "ids_out_of_order", after=after)
@@ -696,13 +696,6 @@ def _int_param(path: str, params: dict[str, Any], name: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise PagingError("bad_meta", path, "bound_not_whole", name=name, value=str(value)[:20]) from None
-
-
-def _whole_key(path: str, record: Any, key: str) -> int:
-    value = record.get(key) if isinstance(record, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PagingError("bad_record", path, "id_not_whole", name=key, value=str(value)[:40])
-    return value
 
 
 def _clamped(part: Slice, high: int) -> Slice:

@@ -21,6 +21,7 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     offset_totals,
     v2_records,
     v3_records,
+    whole_id,
     with_paging,
 )
 
@@ -128,12 +129,8 @@ def _keyset_shape(
     if total < 2 * limit or len(first) < limit:
         return 1.0, None
     last = _records(path, get(path, _ordered(path, params, 1, kind=KEYSET, descending=True))) or []
-    low, top = _whole(first[0].get("id")), _whole(first[limit - 1].get("id"))
-    high = _whole(last[0].get("id")) if last else None
+    low, top = whole_id(first[0].get("id")), whole_id(first[limit - 1].get("id"))
+    high = whole_id(last[0].get("id")) if last else None
     if low is None or top is None or high is None or not low <= top <= high:  # ids that contradict themselves
         return 1.0, None
     return min(1.0, total / (high - low + 1)), top - low + 1
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
