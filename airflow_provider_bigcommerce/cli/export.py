@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,9 +121,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
-    values, fernet_key = connection_values(args)
-    given = {canonical_name(key) for key, value in values.items() if value}
-    properties = args.resolved_properties = ConnectionProperties.from_mapping({**values, **secrets_from_env(given)})
+    client_for_args = connect(args)
     resource = catalogue_resource(
         args.resource, path=args.path, params=_params(args.param), date_modified_params=args.date_filter
     )
@@ -130,7 +129,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     if window is None and not args.full and resource.incremental:
         raise UsageError(f"{resource.name} is read incrementally: give --since and --until, or --full for a full read.")
     _log_progress_to_stderr()
-    with BigCommerceClient(properties, token_source_for(properties, fernet_key=fernet_key)) as client:
+    with client_for_args() as client:
 
         def export() -> dict[str, Any]:
             return export_resource(
@@ -180,6 +179,15 @@ def _log_progress_to_stderr() -> None:
     logger.handlers = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
+
+
+def connect(args: argparse.Namespace) -> Callable[[], BigCommerceClient]:
+    """The commands' client: the connection's properties resolved now, so that a property error comes first, and
+    kept in ``args.resolved_properties`` for the words of a later error; the client made when it is called."""
+    values, fernet_key = connection_values(args)
+    given = {canonical_name(key) for key, value in values.items() if value}
+    properties = args.resolved_properties = ConnectionProperties.from_mapping({**values, **secrets_from_env(given)})
+    return lambda: BigCommerceClient(properties, token_source_for(properties, fernet_key=fernet_key))
 
 
 def connection_values(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:

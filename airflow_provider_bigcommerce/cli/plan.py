@@ -11,15 +11,12 @@ import json
 import sys
 from typing import Any
 
-from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV, connection_values, window_from
-from airflow_provider_bigcommerce.cli.oauth import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, secrets_from_env
-from airflow_provider_bigcommerce.core.auth.sources import token_source_for
+from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV, connect, window_from
+from airflow_provider_bigcommerce.cli.oauth import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportError, PropertyError
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES
 from airflow_provider_bigcommerce.core.export.resources import resource_for as catalogue_resource
-from airflow_provider_bigcommerce.core.http.client import BigCommerceClient
 from airflow_provider_bigcommerce.core.plan.estimate import MAX_TASKS, ExportPlan, plan_export
-from airflow_provider_bigcommerce.core.properties import ConnectionProperties, canonical_name
 from airflow_provider_bigcommerce.messages.export import export_problem
 from airflow_provider_bigcommerce.messages.plan import plan_table
 from airflow_provider_bigcommerce.messages.problems import api_problem
@@ -89,10 +86,7 @@ def _plan(args: argparse.Namespace) -> ExportPlan:
     if window is None and not args.full and any(resource.incremental for resource in resources):
         incremental = ", ".join(resource.name for resource in resources if resource.incremental)
         raise UsageError(f"{incremental}: read incrementally; give --since and --until, or --full for full reads.")
-    values, fernet_key = connection_values(args)
-    given = {canonical_name(key) for key, value in values.items() if value}
-    properties = args.resolved_properties = ConnectionProperties.from_mapping({**values, **secrets_from_env(given)})
-    with BigCommerceClient(properties, token_source_for(properties, fernet_key=fernet_key)) as client:
+    with connect(args)() as client:
         return plan_export(
             client,
             resources,

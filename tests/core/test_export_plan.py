@@ -120,6 +120,19 @@ def test_the_tombstone_read_is_planned_to_the_request(store, client, window, tmp
         assert plan.resources[0].deletion_requests == manifest["deletions"]["requests"], name
 
 
+def test_planning_the_tombstone_read_too_reads_the_expansion_once(store, client):
+    """Categories are listed per category tree (``expand``): the plan reads the trees once for the list and its
+    tombstone read alike, as both need the same ``tree_id:in``."""
+    logged = len(store.stats.request_log())
+
+    plan_export(client, [resource_for("categories")], None, incremental=False, deletions=True)
+
+    trees = [
+        request for request in store.stats.request_log()[logged:] if request.path.rstrip("/") == "v3/catalog/trees"
+    ]
+    assert len(trees) == 1
+
+
 def test_the_estimate_costs_a_few_requests_a_resource_and_counts_them(store, client, window, tmp_path):
     names = ["orders", "products", "customers", "brands", "coupons", "categories", "order_transactions"]
     logged = len(store.stats.request_log())

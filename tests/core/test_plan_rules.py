@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_bigcommerce.core.plan.pace import Pace
-from airflow_provider_bigcommerce.core.plan.walk_cost import (
+from airflow_provider_bigcommerce.core.paging.kinds import (
     AFTER_KEY,
     CURSOR,
     KEYSET,
     OFFSET,
     UNPAGED,
     V2_POSITION,
-    _slice_requests,
     walk_kind,
-    walk_requests,
 )
+from airflow_provider_bigcommerce.core.plan.pace import Pace
+from airflow_provider_bigcommerce.core.plan.walk_cost import _slice_requests, walk_requests
 
 pytestmark = pytest.mark.unit
 

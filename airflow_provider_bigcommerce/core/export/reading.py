@@ -15,6 +15,7 @@ from airflow_provider_bigcommerce.core.errors import ExportError
 from airflow_provider_bigcommerce.core.export.resources import Deletions, PagedClient, Resource, expanded_params
 from airflow_provider_bigcommerce.core.export.windows import Window, WindowFilter, check_settled
 from airflow_provider_bigcommerce.core.paging.fan_out import FanOutWalk
+from airflow_provider_bigcommerce.core.paging.rules import whole_id
 
 if TYPE_CHECKING:
     from airflow_provider_bigcommerce.core.paging.walk import PageWalk
@@ -164,8 +165,8 @@ class ResourceRead:
 def _whole_ids(records: Iterable[Any], how: Deletions | None) -> Iterator[int]:
     key = how.key if how is not None else "id"
     for record in records:
-        value = record.get(key) if isinstance(record, Mapping) else None
-        if isinstance(value, int) and not isinstance(value, bool):
+        value = whole_id(record.get(key) if isinstance(record, Mapping) else None)
+        if value is not None:
             yield value
 
 

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, ExportError, PagingError
+from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, ExportError
 from airflow_provider_bigcommerce.core.export.files import StoragePath, atomic_file, file_suffix, open_writer
 from airflow_provider_bigcommerce.core.export.id_snapshot import SnapshotError, read_snapshot, snapshot_bytes
 from airflow_provider_bigcommerce.core.export.resources import Deletions, PagedClient, Resource, expanded_params
 from airflow_provider_bigcommerce.core.export.windows import Window, iso_utc
-from airflow_provider_bigcommerce.core.paging.rules import v2_records, v3_records
+from airflow_provider_bigcommerce.core.paging.rules import record_id, v2_records, v3_records
 from airflow_provider_bigcommerce.core.schema.records import Field, RecordSchema
 from airflow_provider_bigcommerce.core.schema.types import INTEGER, TIMESTAMP
 
@@ -155,7 +155,7 @@ def _archived(client: PagedClient, resource: Resource, how: Deletions) -> FoundD
                 log.warning("%s: is_deleted=true ignored; reading ids instead", resource.name)
                 return None
             tombstones.append(
-                {"id": _id_of(resource, how, record), "_deleted_at": iso_utc(record.get("date_modified"))}
+                {"id": record_id(resource.path, record, how.key), "_deleted_at": iso_utc(record.get("date_modified"))}
             )
     verified = walk.outcome is not None and walk.outcome.verified
     facts = {"method": "archived", "ids_seen": None, "baseline": None, "verified": verified}
@@ -193,20 +193,13 @@ def _by_ids(
     return FoundDeletions([{"id": key, "_deleted_at": moment} for key in gone], facts, snapshot)
 
 
-def _id_of(resource: Resource, how: Deletions, record: Any) -> int:
-    value = record.get(how.key) if isinstance(record, Mapping) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PagingError("bad_record", resource.path, "id_not_whole", value=str(value)[:40])
-    return value
-
-
 def _all_ids(client: PagedClient, resource: Resource, how: Deletions, scope: dict[str, str]) -> tuple[array, bool]:
     """Every id of the list, sorted and unique, and whether the walk proved it read them all."""
     ids = array("q")
     walk = client.walk(resource.path, {**how.params, **scope})
     for page in walk:
         for record in page.records:
-            ids.append(_id_of(resource, how, record))
+            ids.append(record_id(resource.path, record, how.key))
     return array("q", sorted(set(ids))), walk.outcome is not None and walk.outcome.verified
 
 
@@ -230,7 +223,7 @@ def _alive(
             alive.update(batch if body is not None else ())
             continue
         records = v2_records(path, body) if path.startswith("v2/") else v3_records(path, body)
-        found = {_id_of(resource, how, record) for record in records or ()}
+        found = {record_id(resource.path, record, how.key) for record in records or ()}
         alive.update(key for key in batch if key in found)
     return alive
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_bigcommerce.core.errors import BigCommerceApiError, PagingError
+from airflow_provider_bigcommerce.core.paging.rules import whole_id
 from airflow_provider_bigcommerce.core.paging.walk import Page
 
 if TYPE_CHECKING:
@@ -118,9 +119,10 @@ class FanOutWalk:
 
     def _parent_id(self, parent: Any) -> int:
         value = parent.get("id") if isinstance(parent, dict) else None
-        if isinstance(value, bool) or not isinstance(value, int):
+        found = whole_id(value)
+        if found is None:
             raise PagingError("bad_record", self._parent_path, "parent_id_not_whole", value=str(value)[:40])
-        return value
+        return found
 
     def _drain(self, parent_id: int) -> tuple[list[Any], WalkOutcome | None]:
         """The child list's records and outcome; no records and no outcome when its parent no longer exists."""

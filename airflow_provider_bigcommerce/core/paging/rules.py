@@ -7,7 +7,7 @@ import math
 import re
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from airflow_provider_bigcommerce.core.errors import PagingError
 
 MAX_PAGE_SIZE = 250  # docs/bigcommerce.md "Listing and paging": max limit for v2 and v3; above it v2 answers 413
 MAX_PASSES = 3  # a walk that finds the list changed re-reads it at most this often in all
+V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
 # Lists whose first page carries both paging blocks and are read by cursor: cursors stay exact while the list
 # changes under us. Customers (customers.v3.yml) and the collection-wide metafield lists, which declare
 # ``before``/``after`` beside ``page`` (products_catalog.v3.yml ``getProductsMetafields`` and its siblings).
@@ -68,6 +69,18 @@ class Keyset:
     max_param: str  # inclusive
     sort: tuple[tuple[str, str], ...]  # query parameters that sort by id ascending
     count: CountCompanion | None = None  # v2 needs a count request; v3 pages carry ``meta.pagination.total``
+
+    def ordered(self, params: dict[str, Any], *, descending: bool = False) -> dict[str, Any]:
+        """``params`` sorted by id as a keyset walk reads them, ascending, in place of the caller's sort;
+        ``descending`` turns it (orders.v2.oas2.yml ``sort`` takes ``id:desc``; products_catalog.v3.yml
+        ``direction``), which a plan asks to find the highest id."""
+        asked = {name: value for name, value in params.items() if name not in ("sort", "direction")}
+        asked.update(self.sort)
+        if descending and "direction" in asked:
+            asked["direction"] = "desc"
+        elif descending:
+            asked["sort"] = "id:desc"
+        return asked
 
 
 # orders.v2.oas2.yml ``getOrdersCount``: the list's filters; not its page, limit, sort or include parameters.
@@ -143,6 +156,24 @@ def with_paging(path: str, params: dict[str, Any], **paging: Any) -> dict[str, A
     if after_key(path) is not None:
         return {**params, **{name: value for name, value in paging.items() if name != "page"}}
     return {**params, **paging}
+
+
+def v2_in_flight(window: int, concurrency: int) -> int:
+    """The v2 pages a pass by position keeps asked at once: its read-ahead ``window``, within ``concurrency``."""
+    return max(1, min(window, concurrency))
+
+
+def v2_read_ahead(window: int, *, learnt: bool, counted: bool) -> int:
+    """The read-ahead after a full v2 page: doubled, up to ``V2_READ_AHEAD``. After a short first page taken for
+    the store's page size (``serves_fewer``) without a count to confirm it, one page: the next shows whether it was."""
+    return 1 if learnt and not counted else min(2 * window, V2_READ_AHEAD)
+
+
+def serves_fewer(served: int, count: int | None) -> bool:
+    """Whether a short first page of ``served`` records is the store's page size rather than the list's end
+    (docs/open-questions.md "Page size"): the ``count`` says more records match; without a count, the next page is
+    asked and shows it (an empty one ends the list)."""
+    return count is None or count > served
 
 
 def keyset_for(path: str, params: dict[str, Any]) -> Keyset | None:
@@ -253,12 +284,20 @@ def offset_totals(path: str, pagination: dict[str, Any], limit: int) -> tuple[in
     return total, pages
 
 
-def record_id(path: str, record: Any) -> int:
-    """The ``id`` of a record of a keyset-paged list; a record without a whole-number id cannot be placed."""
-    value = record.get("id") if isinstance(record, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PagingError("bad_record", path, "id_not_whole", value=str(value)[:40])
-    return value
+def whole_id(value: Any) -> int | None:
+    """``value`` when it is an int, else None: a bool is not an id, nor is ``"7"`` or ``7.0``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def record_id(path: str, record: Any, key: str = "id") -> int:
+    """The ``key`` field (named in the error's facts unless ``id``) of a record of a list read or checked by its
+    ids (a keyset, an after-key list, a tombstone read); a record without a whole-number key cannot be placed."""
+    value = record.get(key) if isinstance(record, Mapping) else None
+    found = whole_id(value)
+    if found is None:
+        named = {} if key == "id" else {"name": key}
+        raise PagingError("bad_record", path, "id_not_whole", value=str(value)[:40], **named)
+    return found
 
 
 # Lists whose records are told apart by another field than ``id``: category-trees_catalog.v3.yml ``Category``,
@@ -312,13 +351,24 @@ def plan_slices(first_id: int, last_id: int, records: int, remaining: int, limit
     a slice holding more than a page goes on page by page, one holding fewer ends on a short page.
     """
     start = last_id + 1
-    pages = math.ceil(max(remaining, 0) / limit)
+    pages = slice_count(remaining, limit)
     if pages <= 1:
         return [Slice(start, None)]
-    width = max(1, math.floor(limit * max(1.0, (last_id - first_id + 1) / max(records, 1))))
+    width = slice_width(last_id - first_id + 1, records, limit)
     plan = [Slice(start + n * width, start + (n + 1) * width - 1) for n in range(pages - 1)]
     plan.append(Slice(start + (pages - 1) * width, None))
     return plan
+
+
+def slice_count(remaining: int, limit: int) -> int:
+    """The slices of ``plan_slices``: one a page of the ``remaining`` records expected, the last one open-ended."""
+    return math.ceil(max(remaining, 0) / limit)
+
+
+def slice_width(span: float, records: int, limit: int) -> int:
+    """The ids a bounded slice of ``plan_slices`` spans: a page's worth at the first page's density (its
+    ``records`` spanned ``span`` ids), at least ``limit`` ids, since no id holds two records."""
+    return max(1, math.floor(limit * max(1.0, span / max(records, 1))))
 
 
 class SeenKeys:
@@ -334,7 +384,7 @@ class SeenKeys:
         """Remember ``key``; False when it was seen before."""
         if key in self:
             return False
-        if _whole(key) and (not self._ends or key > self._ends[-1]):
+        if whole_id(key) is not None and (not self._ends or key > self._ends[-1]):
             if self._ends and key == self._ends[-1] + 1:
                 self._ends[-1] = key
             else:
@@ -345,15 +395,11 @@ class SeenKeys:
         return True
 
     def __contains__(self, key: Any) -> bool:
-        if _whole(key) and self._starts:
+        if whole_id(key) is not None and self._starts:
             position = bisect_right(self._starts, key) - 1
             if position >= 0 and key <= self._ends[position]:
                 return True
         return key in self._others
-
-
-def _whole(key: Any) -> bool:
-    return isinstance(key, int) and not isinstance(key, bool)
 
 
 # -- the verdict -----------------------------------------------------------------------------------------------

@@ -23,16 +23,23 @@ from itertools import islice
 from typing import Any
 
 from airflow_provider_bigcommerce.core.errors import PagingError
+from airflow_provider_bigcommerce.core.paging.kinds import (
+    AFTER_KEY,
+    KEYSET,
+    UNPAGED,
+    V2_POSITION,
+    reads_by_cursor,
+    walk_kind,
+)
 from airflow_provider_bigcommerce.core.paging.rules import (
-    CURSOR_PREFERRED,
     MAX_PAGE_SIZE,
     MAX_PASSES,
+    V2_READ_AHEAD,
     Keyset,
     SeenKeys,
     SetApart,
     Slice,
     WalkOutcome,
-    after_key,
     count_figures,
     count_request,
     first_new,
@@ -46,7 +53,10 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     page_size,
     plan_slices,
     record_id,
+    serves_fewer,
     set_apart_for,
+    v2_in_flight,
+    v2_read_ahead,
     v2_records,
     v3_records,
     whole_number,
@@ -55,7 +65,6 @@ from airflow_provider_bigcommerce.core.paging.rules import (
 
 __all__ = ["MAX_PAGE_SIZE", "V2_READ_AHEAD", "Page", "PageWalk", "WalkOutcome", "page_size"]
 
-V2_READ_AHEAD = 3  # v2 pages in flight at most when the end is unknown, hence requests past the end at most
 EMPTY_PAGE_RETRIES = 1  # a cursor page with no records but a next link is asked for again this often
 MAX_WALK_RECORDS = 50_000_000  # a list without a count that answers more than this is not a store's list
 # Pages a pass may answer per page's worth of records it may meet: keyset slices end on an empty page that is asked
@@ -147,17 +156,18 @@ class PageWalk:
 
     def __iter__(self) -> Iterator[Page]:
         try:
+            kind = walk_kind(self._path, self._params)
             keyset = keyset_for(self._path, self._params)
-            if keyset is not None:
+            if kind == KEYSET and keyset is not None:
                 yield from self._passes(
                     lambda number: self._keyset_pass(keyset, number),
                     lambda passes: self._settle(lambda: self._keyset_recount(keyset), passes),
                 )
-            elif self._path.startswith("v2/"):
+            elif kind == V2_POSITION or kind == UNPAGED and self._path.startswith("v2/"):  # one answer ends the latter
                 yield from self._passes(
                     self._v2_pass, lambda passes: self._settle(lambda: self._v2_recount(self._params), passes)
                 )
-            elif after_key(self._path) is not None:
+            elif kind == AFTER_KEY:
                 yield from self._passes(
                     self._after_key_pass, lambda passes: self._settle(lambda: self._v3_recount(self._params), passes)
                 )
@@ -330,8 +340,7 @@ class PageWalk:
         a short one ask pages (``widened``) one id beyond each bound, a superset under either reading, and
         ``_accept`` keeps what is inside. So the inclusive reading costs nothing and the other one pass more.
         """
-        params = {name: value for name, value in self._params.items() if name not in ("sort", "direction")}
-        params.update(keyset.sort)
+        params = keyset.ordered(self._params)
         lows = [x for x in (low, _int_param(self._path, params, keyset.min_param)) if x is not None]
         highs = [x for x in (high, _int_param(self._path, params, keyset.max_param)) if x is not None]
         shift = 1 if widened and self._widened else 0
@@ -482,7 +491,7 @@ class PageWalk:
         previous: list[Any] | None = None
         first = True
         while True:
-            while len(ahead) < max(1, min(window, self._concurrency())):
+            while len(ahead) < v2_in_flight(window, self._concurrency()):
                 ahead.append(self._submit(with_paging(self._path, self._params, page=next_number)))
                 next_number += 1
             body = self._result(ahead.popleft())
@@ -504,7 +513,8 @@ class PageWalk:
                 yield self._page(fresh)
             if is_unpaged(self._path):  # the whole list came in one answer; asking again would repeat it
                 return
-            learnt = first and records and len(records) < self._limit and self._serves_fewer(len(records))
+            served = len(records)
+            learnt = first and 0 < served < self._limit and serves_fewer(served, self._counted(self._pass_count))
             if learnt:
                 self._limit = len(records)  # docs/open-questions.md "Page size": the store's own page size
             first = False
@@ -514,14 +524,7 @@ class PageWalk:
                 if self._pass_count is not None:
                     self._pass_shifted |= self._v2_recount(self._params) != self._pass_count
                 return
-            window = 1 if learnt and self._pass_count is None else min(2 * window, V2_READ_AHEAD)
-
-    def _serves_fewer(self, served: int) -> bool:
-        """Whether a short first page is the store's page size rather than the list's end: the count says more
-        records match; without a count, the next page is asked and shows it (an empty one ends the list)."""
-        if self._pass_count is None:
-            return True
-        return (self._counted(self._pass_count) or 0) > served
+            window = v2_read_ahead(window, learnt=learnt, counted=self._pass_count is not None)
 
     def _v2_recount(self, params: dict[str, Any]) -> int | None:
         request = count_request(self._path, {k: v for k, v in params.items() if k != "page"})
@@ -545,7 +548,7 @@ class PageWalk:
         first = self._get(params)
         meta = meta_of(first)
         offset, cursor = meta.get("pagination"), meta.get("cursor_pagination")
-        if cursor and (not offset or CURSOR_PREFERRED.match(self._path)):
+        if reads_by_cursor(self._path, offset=bool(offset), cursor=bool(cursor)):
             if offset:
                 self._pass_count = offset_totals(self._path, offset, self._limit)[0]
             yield from self._cursor_pages(params, first)
@@ -576,7 +579,7 @@ class PageWalk:
             if after is None:
                 pagination = meta_of(body).get("pagination") or {}
                 self._pass_count = whole_number(self._path, "total", pagination.get("total"))
-            keys = [_whole_key(self._path, record, self._key) for record in records]
+            keys = [record_id(self._path, record, self._key) for record in records]
             floor = -1 if after is None else after
             if any(later <= earlier for earlier, later in zip([floor, *keys], keys, strict=False)):
                 raise PagingError("page_repeated", self._path, "ids_out_of_order", after=after)
@@ -693,13 +696,6 @@ def _int_param(path: str, params: dict[str, Any], name: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise PagingError("bad_meta", path, "bound_not_whole", name=name, value=str(value)[:20]) from None
-
-
-def _whole_key(path: str, record: Any, key: str) -> int:
-    value = record.get(key) if isinstance(record, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PagingError("bad_record", path, "id_not_whole", name=key, value=str(value)[:40])
-    return value
 
 
 def _clamped(part: Slice, high: int) -> Slice:

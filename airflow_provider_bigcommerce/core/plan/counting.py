@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_provider_bigcommerce.core.paging.kinds import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
 from airflow_provider_bigcommerce.core.paging.rules import (
     count_figures,
     count_request,
@@ -20,9 +21,9 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     offset_totals,
     v2_records,
     v3_records,
+    whole_id,
     with_paging,
 )
-from airflow_provider_bigcommerce.core.plan.walk_cost import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
 
 # products_catalog.v3.yml ``include`` (line 9667): "If ``options`` or ``modifiers`` is used, results are limited to
 # 10 per page"; the walk learns it from ``per_page`` (``PageWalk._learn_page_size``), a count of one record cannot.
@@ -114,18 +115,10 @@ def _keys(records: list[Any], key: str, sample: int) -> tuple[Any, ...]:
 
 
 def _ordered(path: str, params: dict[str, Any], limit: int, *, kind: str, descending: bool = False) -> dict[str, Any]:
-    """``params`` at ``limit`` a page, sorted by id as a keyset walk sorts them (orders.v2.oas2.yml ``sort`` takes
-    ``id:desc``; products_catalog.v3.yml ``sort=id`` with ``direction``)."""
+    """``params`` at ``limit`` a page, sorted by id as a keyset walk sorts them (``Keyset.ordered``)."""
     keyset = keyset_for(path, params) if kind == KEYSET else None
-    if keyset is None:
-        return with_paging(path, params, limit=limit)
-    asked = {name: value for name, value in params.items() if name not in ("sort", "direction")}
-    asked.update(keyset.sort)
-    if descending and "direction" in asked:
-        asked["direction"] = "desc"
-    elif descending:
-        asked["sort"] = "id:desc"
-    return with_paging(path, asked, limit=limit)
+    ordered = params if keyset is None else keyset.ordered(params, descending=descending)
+    return with_paging(path, ordered, limit=limit)
 
 
 def _keyset_shape(
@@ -136,12 +129,8 @@ def _keyset_shape(
     if total < 2 * limit or len(first) < limit:
         return 1.0, None
     last = _records(path, get(path, _ordered(path, params, 1, kind=KEYSET, descending=True))) or []
-    low, top = _whole(first[0].get("id")), _whole(first[limit - 1].get("id"))
-    high = _whole(last[0].get("id")) if last else None
+    low, top = whole_id(first[0].get("id")), whole_id(first[limit - 1].get("id"))
+    high = whole_id(last[0].get("id")) if last else None
     if low is None or top is None or high is None or not low <= top <= high:  # ids that contradict themselves
         return 1.0, None
     return min(1.0, total / (high - low + 1)), top - low + 1
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

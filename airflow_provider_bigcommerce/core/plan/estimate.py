@@ -17,13 +17,12 @@ from airflow_provider_bigcommerce.core.export.resources import Confirm, PagedCli
 from airflow_provider_bigcommerce.core.export.tombstones import MAX_CONFIRMS
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.rate_limit import MAX_WAIT_S
-from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE, page_size
-from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
+from airflow_provider_bigcommerce.core.paging.kinds import V2_POSITION
+from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE, V2_READ_AHEAD, page_size, v2_in_flight
 from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list, served_page_size
 from airflow_provider_bigcommerce.core.plan.pace import Pace
 from airflow_provider_bigcommerce.core.plan.walk_cost import (
     SEQUENTIAL,
-    V2_POSITION,
     keyset_requests,
     walk_requests,
 )
@@ -193,7 +192,8 @@ def _resource_cost(
     deletions: bool,
 ) -> _Cost:
     applied = window if incremental and resource.incremental else None
-    params = {**resource.query(applied), **expanded_params(client, resource)}
+    scope = expanded_params(client, resource)  # one short read, shared with the tombstone read's estimate
+    params = {**resource.query(applied), **scope}
     extra = 1 if resource.expand is not None else 0  # the export reads the expansion too
     limit = served_page_size(resource.path, params, page_size(params))
     fan_out = resource.fan_out
@@ -213,14 +213,12 @@ def _resource_cost(
         children = [_child(get, fan_out.child.format(id=key), child_params, child_limit) for key in parents.sample]
         share = parents.records / len(children) if children else 0.0
         records = round(sum(count.records for count in children) * share)
-        child_requests = sum(
-            walk_requests(count.kind, count.records, child_limit, counted=count.counted) for count in children
-        )
+        child_requests = sum(_walk(count, child_limit) for count in children)
         requests = extra + _walk(parents, limit) + child_requests * share
         exact = parents.exact and len(children) == parents.records and all(count.exact for count in children)
         pages = round(sum(math.ceil(count.records / child_limit) for count in children) * share)
         in_flight, kind, parents = client.max_concurrency, parents.kind, parents.records
-    deletion_requests = _deletion_requests(client, get, resource, limit) if deletions else None
+    deletion_requests = _deletion_requests(get, resource, scope, limit) if deletions else None
     how = resource.deletions if deletions else None
     batch = _confirm_batch(how.confirm) if how is not None and how.kind == "ids" else None
     plan = {
@@ -258,7 +256,7 @@ def _in_flight(kind: str, max_concurrency: int) -> int:
     if kind in SEQUENTIAL:
         return 1
     if kind == V2_POSITION:
-        return min(V2_READ_AHEAD, max_concurrency)
+        return v2_in_flight(V2_READ_AHEAD, max_concurrency)
     return max_concurrency
 
 
@@ -272,9 +270,10 @@ def _child(get: _TimedGet, path: str, params: dict[str, Any], limit: int) -> Lis
         return ListCount(path, "gone", 0)
 
 
-def _deletion_requests(client: PlanningClient, get: _TimedGet, resource: Resource, limit: int) -> float:
+def _deletion_requests(get: _TimedGet, resource: Resource, scope: dict[str, str], limit: int) -> float:
     """The tombstone read (``core.export.tombstones``): the archived records' walk, or every id of the list (with
-    the expansion its reads need); confirming candidates is counted apart (``confirm_batch``)."""
+    the expansion ``scope`` its reads need, read again by the export); confirming candidates is counted apart
+    (``confirm_batch``)."""
     how = resource.deletions
     assert how is not None  # checked by plan_export
     if how.kind == "archived":
@@ -283,7 +282,6 @@ def _deletion_requests(client: PlanningClient, get: _TimedGet, resource: Resourc
         if archived.records == 0:
             return 1
         return keyset_requests(archived.records, limit, counted=False)
-    scope = expanded_params(client, resource)
     ids = count_list(get, resource.path, {**how.params, **scope}, page_size(dict(how.params)))
     return (1 if scope else 0) + _walk(ids, page_size(dict(how.params)))
 

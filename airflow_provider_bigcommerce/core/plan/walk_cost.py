@@ -6,40 +6,27 @@ docs/exporting.md "Exactly once: reading a store that changes under the walk")."
 from __future__ import annotations
 
 import math
-from typing import Any
 
-from airflow_provider_bigcommerce.core.paging.rules import (
-    CURSOR_PREFERRED,
-    after_key,
-    is_unpaged,
-    keyset_for,
+from airflow_provider_bigcommerce.core.paging.kinds import (
+    AFTER_KEY,
+    CURSOR,
+    KEYSET,
+    OFFSET,
+    UNPAGED,
+    UNTIL_EMPTY,
+    V2_POSITION,
 )
-from airflow_provider_bigcommerce.core.paging.walk import V2_READ_AHEAD
+from airflow_provider_bigcommerce.core.paging.rules import (
+    V2_READ_AHEAD,
+    serves_fewer,
+    slice_count,
+    slice_width,
+    v2_in_flight,
+    v2_read_ahead,
+)
 
-# The walk kinds, as ``PageWalk.__iter__`` and ``_v3_pass`` choose them.
-KEYSET = "keyset"  # by id, in parallel slices after a full first page
-V2_POSITION = "v2_position"  # v2 pages by number with a short read-ahead
-OFFSET = "offset"  # v3 pages 2..total_pages in parallel after the first
-CURSOR = "cursor"  # v3 ``after=<end_cursor>``, one page after another
-AFTER_KEY = "after_key"  # ``after=<last key>``, one page after another
-UNTIL_EMPTY = "until_empty"  # v3 pages without paging meta, until an empty one
-UNPAGED = "unpaged"  # the whole list (or one object) in one answer
 # How many of a walk's requests may be in flight at once, besides the client's own cap (``max_concurrency``).
 SEQUENTIAL = frozenset((CURSOR, AFTER_KEY, UNTIL_EMPTY, UNPAGED))
-
-
-def walk_kind(path: str, params: dict[str, Any]) -> str:
-    """The walk ``PageWalk`` takes for ``path`` with ``params`` (a v3 list without paging meta is only found
-    out by its answer: the caller turns ``OFFSET`` into ``UNTIL_EMPTY`` then)."""
-    if keyset_for(path, params) is not None:
-        return KEYSET
-    if is_unpaged(path):
-        return UNPAGED
-    if path.startswith("v2/"):
-        return V2_POSITION
-    if after_key(path) is not None:
-        return AFTER_KEY
-    return CURSOR if CURSOR_PREFERRED.match(path) else OFFSET
 
 
 def walk_requests(
@@ -88,12 +75,12 @@ def keyset_requests(
         return 2 if counted else 1
     remaining = records - limit
     first = 2 if counted else 1
-    pages = math.ceil(remaining / limit)
+    pages = slice_count(remaining, limit)
     if pages <= 1:
         return first + _open_slice(remaining, limit)
     density = min(max(density, 1e-9), 1.0)
     span = first_span if first_span is not None else limit / density
-    width = max(1, math.floor(limit * max(1.0, span / limit)))
+    width = slice_width(span, limit, limit)  # the first page is full: ``limit`` records over ``span`` ids
     mean = width * density
     sigma = math.sqrt(width * density * (1.0 - density))
     bounded = (pages - 1) * _slice_requests(mean, sigma, limit)
@@ -145,7 +132,7 @@ def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency
     full_pages = records // max(limit, 1)
     number = 0
     while number < full_pages + 3 * V2_READ_AHEAD + 2:  # bounded: the list ends by then
-        widest = max(1, min(window, concurrency))
+        widest = v2_in_flight(window, concurrency)
         if window == V2_READ_AHEAD and in_flight == widest - 1 and number < full_pages:
             sent += full_pages - number  # steady: one request per full page, nothing else changes
             number = full_pages
@@ -154,11 +141,11 @@ def v2_position_requests(records: int, limit: int, *, counted: bool, concurrency
             in_flight += 1
         in_flight -= 1
         on_page = max(0, min(limit, records - number * limit))  # the store pages by its own size, ``limit``
-        learnt = number == 0 and 0 < on_page < page_size and (not counted or records > on_page)
+        learnt = number == 0 and 0 < on_page < page_size and serves_fewer(on_page, records if counted else None)
         if learnt:
             page_size = on_page
         if on_page < page_size:
             return sent + (1 if counted else 0)
-        window = 1 if learnt and not counted else min(2 * window, V2_READ_AHEAD)
+        window = v2_read_ahead(window, learnt=learnt, counted=counted)
         number += 1
     return sent
