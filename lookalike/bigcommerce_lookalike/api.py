@@ -353,12 +353,17 @@ class StoreApi:
         if not includes:
             return self._offset_list("v3/catalog/products", query, selection, catalog.product_json)
         parts = self.data.more.parts
+        narrow = bool(includes & NARROW_INCLUDES)
+        if narrow and self.readings.narrow_include_limit == "refused" and v3_limit(query) > NARROW_PAGE:
+            raise ApiError(
+                422, f"With include=options or modifiers, limit may be at most {NARROW_PAGE}.", errors={"limit": "10"}
+            )
         return self._offset_list(
             "v3/catalog/products",
             query,
             selection,
             lambda index: parts.with_parts(catalog.product_json(index), index + 1, includes),
-            page_cap=NARROW_PAGE if includes & NARROW_INCLUDES else None,
+            page_cap=NARROW_PAGE if narrow else None,
         )
 
     def variants(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:

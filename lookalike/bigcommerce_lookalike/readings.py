@@ -17,6 +17,7 @@ ORDERS_INCOMPLETE = ("listed", "count_only")
 IS_DELETED_FILTER = ("honoured", "ignored")
 REFUNDS_META = ("pagination", "none")
 BRANDS_ORDER = ("id", "name")
+NARROW_INCLUDE_LIMIT = ("cut", "refused")
 MAX_COMMIT_LAG_MS = 3_600_000
 
 
@@ -39,6 +40,9 @@ class Readings:
       says so); ``None``: the ``limit`` asked, up to 250.
     - ``refunds_meta``: refunds answer ``meta.pagination`` or, as orders.v3.yml's schema has it, a meta ``none``.
     - ``brands_order``: brands come in id order, or by ``name`` (the only sort brands_catalog.v3.yml declares).
+    - ``narrow_include_limit``: products asked with ``include=options`` or ``modifiers`` and a ``limit`` above 10
+      ("results are limited to 10 per page", products_catalog.v3.yml 9667) get 10 a page (``cut``, ``per_page``
+      says 10) or a 422 naming ``limit`` (``refused``).
     - ``category_trees``: how many category trees the store has (multi-storefront: one per channel group);
       ``trees_default_only``: ``/v3/catalog/trees/categories`` without ``tree_id:in`` answers the first tree only.
     - ``price_records_concurrency``: simultaneous ``GET /v3/pricelists/{id}/records`` the store serves before it
@@ -58,6 +62,7 @@ class Readings:
     page_cap: int | None = None
     refunds_meta: str = "pagination"
     brands_order: str = "id"
+    narrow_include_limit: str = "cut"
     category_trees: int = 1
     trees_default_only: bool = False
     price_records_concurrency: int | None = 10
@@ -74,6 +79,7 @@ class Readings:
             "is_deleted_filter": IS_DELETED_FILTER,
             "refunds_meta": REFUNDS_META,
             "brands_order": BRANDS_ORDER,
+            "narrow_include_limit": NARROW_INCLUDE_LIMIT,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

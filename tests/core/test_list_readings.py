@@ -1,9 +1,11 @@
 """Lists whose paging the official files leave open (docs/open-questions.md) export exactly under every reading:
-refunds whatever their meta says, brands in whatever order they come, the categories of every category tree, and
-price-list records never more than the 10 simultaneous requests price_lists.v3.yml allows."""
+refunds whatever their meta says, brands in whatever order they come, the categories of every category tree,
+products with their options or modifiers whether a larger page is cut to 10 or refused, and price-list records never
+more than the 10 simultaneous requests price_lists.v3.yml allows."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import pytest
@@ -68,6 +70,26 @@ def test_categories_of_every_category_tree_are_exported_and_none_is_taken_for_de
     assert {category["tree_id"] for category in written} == {1, 2, 3}
     assert baseline["ids_seen"] == 90
     assert [tombstone["id"] for tombstone in read_records(second["path"])] == [80]
+
+
+@pytest.mark.parametrize("reading", ["cut", "refused"])
+@pytest.mark.parametrize("name", ["product_options", "product_modifiers"])
+def test_products_with_options_or_modifiers_are_asked_ten_a_page_whether_more_is_cut_or_refused(
+    make_sandbox, make_client, tmp_path, reading, name
+):
+    store = make_sandbox(seed=4, orders=0, products=45, customers=0, readings=Readings(narrow_include_limit=reading))
+    client = make_client(store)
+    logged = len(store.stats.request_log())
+
+    manifest = export_resource(client, resource_for(name), tmp_path, incremental=False)
+
+    parts = store.services.data.more.parts
+    member = getattr(parts, name.removeprefix("product_"))
+    expected = sorted(part["id"] for product_id in range(1, 46) for part in member(product_id))
+    written = read_records(manifest["files"][0]["path"])
+    assert expected and sorted(part["id"] for part in written) == expected
+    assert manifest["requests"] == len(store.stats.request_log()) - logged <= math.ceil(45 / 10) + 2
+    assert manifest["verification"]["verified"]
 
 
 def test_price_list_records_never_exceed_the_simultaneous_requests_the_store_allows(make_sandbox, make_client):

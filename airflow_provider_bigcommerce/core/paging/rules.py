@@ -148,6 +148,20 @@ def page_size(params: dict[str, Any]) -> int:
     return min(max(asked, 1), MAX_PAGE_SIZE)
 
 
+# products_catalog.v3.yml ``include`` (line 9667): "If ``options`` or ``modifiers`` is used, results are limited to
+# 10 per page" (again at 9791). A store may read that as cutting a larger ``limit`` to 10 or as refusing it
+# (docs/open-questions.md "Narrow includes"): asking 10 is right under both, and costs no request more than a cut.
+NARROW_PAGE = (re.compile(r"^v3/catalog/products/?$"), frozenset(("options", "modifiers")), 10)
+
+
+def served_page_size(path: str, params: dict[str, Any]) -> int:
+    """The ``limit`` a walk of ``path`` asks: ``page_size``, or fewer where the official file limits the page."""
+    limit = page_size(params)
+    pattern, includes, most = NARROW_PAGE
+    asked = {part.strip() for part in str(params.get("include", "")).split(",")}
+    return min(limit, most) if pattern.match(path) and asked & includes else limit
+
+
 def with_paging(path: str, params: dict[str, Any], **paging: Any) -> dict[str, Any]:
     """``params`` plus the paging parameters ``paging`` (``limit``, ``page``), unless ``path`` declares none
     (``UNPAGED``): a request carries only parameters its endpoint's official file declares."""

@@ -53,6 +53,7 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     page_size,
     plan_slices,
     record_id,
+    served_page_size,
     serves_fewer,
     set_apart_for,
     v2_in_flight,
@@ -115,7 +116,7 @@ class PageWalk:
         read_set_apart: bool = True,
     ) -> None:
         self._path = path
-        self._limit = page_size(params)
+        self._limit = served_page_size(path, params)
         self._params = with_paging(path, params, limit=self._limit)
         self._fetch = fetch
         self._executor = executor

@@ -6,7 +6,6 @@ export sends. Lists that tell no count are read one page deep; past that their s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +23,6 @@ from airflow_provider_bigcommerce.core.paging.rules import (
     whole_id,
     with_paging,
 )
-
-# products_catalog.v3.yml ``include`` (line 9667): "If ``options`` or ``modifiers`` is used, results are limited to
-# 10 per page"; the walk learns it from ``per_page`` (``PageWalk._learn_page_size``), a count of one record cannot.
-NARROW_PAGE = (re.compile(r"^v3/catalog/products/?$"), frozenset(("options", "modifiers")), 10)
 
 Get = Callable[[str, dict[str, Any]], Any]
 """GET ``path`` with these query parameters; the parsed body (None for a 204)."""
@@ -92,13 +87,6 @@ def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sampl
     total = offset_totals(path, pagination, 1)[0] or 0
     shape = _keyset_shape(get, path, params, first, total, limit) if kind == KEYSET else (1.0, None)
     return ListCount(path, kind, total, density=shape[0], first_span=shape[1], sample=_keys(first, key, sample))
-
-
-def served_page_size(path: str, params: dict[str, Any], limit: int) -> int:
-    """The records a page of ``path`` holds when ``limit`` are asked: fewer where the official file says so."""
-    pattern, includes, most = NARROW_PAGE
-    asked = {part.strip() for part in str(params.get("include", "")).split(",")}
-    return min(limit, most) if pattern.match(path) and asked & includes else limit
 
 
 def _records(path: str, body: Any) -> list[Any] | None:

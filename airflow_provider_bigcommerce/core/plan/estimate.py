@@ -18,8 +18,14 @@ from airflow_provider_bigcommerce.core.export.tombstones import MAX_CONFIRMS
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.rate_limit import MAX_WAIT_S
 from airflow_provider_bigcommerce.core.paging.kinds import V2_POSITION
-from airflow_provider_bigcommerce.core.paging.rules import MAX_PAGE_SIZE, V2_READ_AHEAD, page_size, v2_in_flight
-from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list, served_page_size
+from airflow_provider_bigcommerce.core.paging.rules import (
+    MAX_PAGE_SIZE,
+    V2_READ_AHEAD,
+    page_size,
+    served_page_size,
+    v2_in_flight,
+)
+from airflow_provider_bigcommerce.core.plan.counting import ListCount, count_list
 from airflow_provider_bigcommerce.core.plan.pace import Pace
 from airflow_provider_bigcommerce.core.plan.walk_cost import (
     SEQUENTIAL,
@@ -195,7 +201,7 @@ def _resource_cost(
     scope = expanded_params(client, resource)  # one short read, shared with the tombstone read's estimate
     params = {**resource.query(applied), **scope}
     extra = 1 if resource.expand is not None else 0  # the export reads the expansion too
-    limit = served_page_size(resource.path, params, page_size(params))
+    limit = served_page_size(resource.path, params)
     fan_out = resource.fan_out
     if fan_out is None:
         count = count_list(get, resource.path, params, limit)
