@@ -53,6 +53,8 @@ LOAD_WORDS = {
     "unsupported_database": "Loading into {database} is not supported; the load knows {supported}.",
     "bad_table_name": "The table name {table!r} is refused: give name or schema.name, without quotes or control "
     "characters.",
+    "table_name_too_long": "The table name {table!r} is longer than the {limit} bytes {database} keeps of a name "
+    "(it would cut it, and two names could become one table): give a shorter name.",
     "no_schema": "{resource} has no declared schema to create its table from: load a catalogue resource.",
 }
 # The command line's own way to read any list (the CLI's words for "unknown_resource").

@@ -147,6 +147,7 @@ FACTS: dict[type, dict[str, dict[str, Any]]] = {
     LoadError: {
         "unsupported_database": {"database": "oracle", "supported": ["postgres", "sqlite"]},
         "bad_table_name": {"table": "orders; drop"},
+        "table_name_too_long": {"table": "o" * 64, "limit": 63, "database": "postgres"},
         "no_schema": {"resource": "my_list"},
     },
     QuotaLedgerError: {

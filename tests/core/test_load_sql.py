@@ -514,6 +514,16 @@ def test_a_table_name_of_63_bytes_loads_with_temporary_names_postgresql_does_not
     assert len(names) == 3 and all(len(name.strip('"').encode()) <= 63 for name in names)
 
 
+def test_a_table_name_postgresql_would_cut_is_refused_before_a_record_is_read(store, client, postgres_server, schema):
+    logged = len(store.stats.request_log())
+
+    with postgres_server.connect() as connection, pytest.raises(LoadError) as refused:
+        load_resource(client, resource_for("orders"), connection, POSTGRES, f"{schema}.{'o' * 64}", incremental=False)
+
+    assert refused.value.code == "table_name_too_long" and refused.value.facts["limit"] == 63
+    assert len(store.stats.request_log()) == logged
+
+
 def test_a_delete_by_a_composite_key_removes_only_rows_matching_every_part(database):
     """Keys other than ``id`` (channel listings: channel_id and listing_id) delete by all their parts: (1, 11) and
     (2, 10) go, (1, 10) and (2, 11) stay."""

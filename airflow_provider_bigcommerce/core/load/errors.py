@@ -12,4 +12,4 @@ class LoadError(ExportError):
     ``resource``).
     """
 
-    CODES = frozenset(("unsupported_database", "bad_table_name", "no_schema"))
+    CODES = frozenset(("unsupported_database", "bad_table_name", "table_name_too_long", "no_schema"))

@@ -132,6 +132,7 @@ class ResourceLoad:
     def into(self, connection: Any, dialect: SqlDialect) -> dict[str, Any]:
         """Load the window into the table through ``connection``, in one transaction; return what was done."""
         read, resource, name, log = self._read, self._resource, self._table, self._log
+        name.check_fits(dialect.max_identifier_bytes, dialect.name)  # before a record is read
         read.check_settled()  # again: a caller may not have asked, and a window once settled stays so
         log.info(
             "Loading %s from %s (%s) into %s (%s)", resource.name, resource.path, read.describe(), name, dialect.name

@@ -28,6 +28,12 @@ class TableName:
             raise LoadError("bad_table_name", table=text)
         return cls(parts)
 
+    def check_fits(self, max_bytes: int | None, database: str) -> None:
+        """``LoadError`` ``table_name_too_long`` where the database would cut a part of the name (PostgreSQL keeps
+        63 bytes, with only a notice): two long names could become one table."""
+        if max_bytes is not None and any(len(part.encode()) > max_bytes for part in self.parts):
+            raise LoadError("table_name_too_long", table=str(self), limit=max_bytes, database=database)
+
     @property
     def sql(self) -> str:
         return ".".join(map(quote, self.parts))
