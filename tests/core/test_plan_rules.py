@@ -106,3 +106,8 @@ def test_keyset_slices_of_a_wide_spread_are_summed_in_closed_form_close_to_the_l
 
     assert abs(looped - closed) < 1.0 and abs(closed - 5001) < 1.0
     assert abs(_slice_requests(1e12, 5e5, 1) - 1e12) < 1e6  # a count and ids no store has: no loop to run
+
+
+def test_a_v3_list_given_a_cursor_is_read_on_from_it_one_page_after_another():
+    assert walk_kind("v3/catalog/brands", {"after": "abc"}) == CURSOR
+    assert walk_kind("v3/catalog/brands", {}) == OFFSET

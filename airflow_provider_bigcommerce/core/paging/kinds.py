@@ -28,6 +28,8 @@ def walk_kind(path: str, params: dict[str, Any]) -> str:
         return V2_POSITION
     if after_key(path) is not None:
         return AFTER_KEY
+    if "after" in params:  # a cursor given by the caller: read on from it (``PageWalk._v3_pass``)
+        return CURSOR
     return CURSOR if reads_by_cursor(path, offset=True, cursor=True) else OFFSET
 
 

@@ -10,7 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_bigcommerce.core.paging.kinds import KEYSET, OFFSET, UNPAGED, UNTIL_EMPTY, walk_kind
+from airflow_provider_bigcommerce.core.paging.kinds import (
+    CURSOR,
+    KEYSET,
+    OFFSET,
+    UNPAGED,
+    UNTIL_EMPTY,
+    reads_by_cursor,
+    walk_kind,
+)
 from airflow_provider_bigcommerce.core.paging.rules import (
     count_figures,
     count_request,
@@ -80,9 +88,12 @@ def count_list(get: Get, path: str, params: dict[str, Any], limit: int, *, sampl
         return ListCount(path, kind, len(records), len(records) < limit, sample=_keys(records, key, sample))
     body = get(path, _ordered(path, params, limit if sample or kind == KEYSET else 1, kind=kind))
     first = v3_records(path, body)
-    pagination = meta_of(body).get("pagination")
-    if not pagination:  # refunds under one reading: pages until an empty one, no total to read
-        kind = UNTIL_EMPTY if kind == OFFSET else kind
+    meta = meta_of(body)
+    pagination, cursor = meta.get("pagination"), meta.get("cursor_pagination")
+    if kind in (OFFSET, CURSOR):  # the walk settles these two by the first answer's paging blocks, as here
+        by_cursor = reads_by_cursor(path, offset=bool(pagination), cursor=bool(cursor))
+        kind = CURSOR if by_cursor else OFFSET if pagination else UNTIL_EMPTY
+    if not pagination:  # a cursor alone, or (refunds under one reading) no paging meta: no total to read
         return ListCount(path, kind, len(first), False, sample=_keys(first, key, sample))
     total = offset_totals(path, pagination, 1)[0] or 0
     shape = _keyset_shape(get, path, params, first, total, limit) if kind == KEYSET else (1.0, None)
