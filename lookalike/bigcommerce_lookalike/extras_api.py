@@ -84,8 +84,8 @@ class ExtrasApi:
         return store_api.ApiResult(200, join_array([coupons[index] for index in indexes]))
 
     def coupons_count(self, query: Mapping[str, str], args: tuple[str, ...]) -> ApiResult:
-        """``GET /v2/coupons/count``: ``{"count": N}`` of the whole list (it takes no filters)."""
-        view = self.store._changed("v2/coupons", Selection(0, COUPONS), query, ())
+        """``GET /v2/coupons/count``: ``{"count": N}`` of the whole list (it takes no filters, dates included)."""
+        view = self.store._changed("v2/coupons", Selection(0, COUPONS), self.store.count_query(query), ())
         stale = self.store.changes.misbehaviour("v2/coupons").stale_count
         return store_api.ApiResult(200, encode({"count": max(0, len(view) - stale)}))
 

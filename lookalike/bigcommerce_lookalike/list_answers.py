@@ -82,7 +82,7 @@ class ListAnswers:
 
     def v2_count(self, key: str, query: Mapping[str, str], records: Records) -> ApiResult:
         """``{"count": N}`` of the whole list (these counts take no filters)."""
-        selection = self.selection(key, query, records)
+        selection = self.selection(key, self.store.count_query(query), records)
         stale = self.store.changes.misbehaviour(key).stale_count
         return store_api.ApiResult(200, encode({"count": max(0, len(selection) - stale)}))
 

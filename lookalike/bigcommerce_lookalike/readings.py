@@ -18,6 +18,7 @@ IS_DELETED_FILTER = ("honoured", "ignored")
 REFUNDS_META = ("pagination", "none")
 BRANDS_ORDER = ("id", "name")
 NARROW_INCLUDE_LIMIT = ("cut", "refused")
+COUNT_DATE_FILTERS = ("applied", "ignored")
 MAX_COMMIT_LAG_MS = 3_600_000
 
 
@@ -51,6 +52,9 @@ class Readings:
       (its commit, or its replica, lags its stamp; nothing promises read-after-write, docs/bigcommerce.md
       "Incremental filters"). Until the wall clock passes that moment, every dated list and count leaves the record
       out, so a read right after a window's end misses what was written in its last seconds; 0: visible at once.
+    - ``count_date_filters``: a v2 ``/count`` (``/v2/orders/count``) applies the date filters orders.v2.oas2.yml
+      declares on it (``applied``), or answers as if none were given (``ignored``): the count of every record
+      under its other filters.
     """
 
     date_bounds: str = "inclusive"
@@ -67,6 +71,7 @@ class Readings:
     trees_default_only: bool = False
     price_records_concurrency: int | None = 10
     commit_lag_ms: int = 0
+    count_date_filters: str = "applied"
 
     def __post_init__(self) -> None:
         self.check()
@@ -80,6 +85,7 @@ class Readings:
             "refunds_meta": REFUNDS_META,
             "brands_order": BRANDS_ORDER,
             "narrow_include_limit": NARROW_INCLUDE_LIMIT,
+            "count_date_filters": COUNT_DATE_FILTERS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
