@@ -22,12 +22,12 @@ FIRST_ID = {"v2/orders": 100, "v3/orders/{order_id}/transactions": 100}
 
 @dataclass
 class Misbehaviour:
-    """How one list lies. ``stale_count``: counts and totals answer this many fewer records than there are;
-    ``ignore_page``: every page request gets the first page; ``blank_requests``: these request ordinals
-    (1-based) get no records (204 on v2, empty ``data`` on v3, a cursor page keeps its ``next`` link);
-    ``cursor_cycle``: from the third cursor page on, ``end_cursor`` points back at the first page's;
-    ``endless_cursor``: past the last record, every cursor page answers no records and a ``next`` link with a
-    cursor never given before, for ever."""
+    """How one list lies. ``stale_count``: counts and totals answer this many fewer records than there are (an
+    orders count selecting no order stays 0); ``ignore_page``: every page request gets the first page;
+    ``blank_requests``: these request ordinals (1-based) get no records (204 on v2, empty ``data`` on v3, a cursor
+    page keeps its ``next`` link); ``cursor_cycle``: from the third cursor page on, ``end_cursor`` points back at
+    the first page's; ``endless_cursor``: past the last record, every cursor page answers no records and a ``next``
+    link with a cursor never given before, for ever."""
 
     stale_count: int = 0
     ignore_page: bool = False

@@ -35,6 +35,7 @@ from airflow_provider_bigcommerce.core.http.wire import (
     TokenAuth,
     exchange,
 )
+from airflow_provider_bigcommerce.core.paging.count_dates import CountDates
 from airflow_provider_bigcommerce.core.paging.walk import Page, PageWalk
 from airflow_provider_bigcommerce.core.properties import ConnectionProperties
 
@@ -133,6 +134,8 @@ class BigCommerceClient:
         self._owns_session = session is None
         self._session = session if session is not None else self._new_session()
         self._executor = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="bigcommerce-page")
+        # Whether the store's v2 counts apply date filters: probed once for the client's walks and plans.
+        self.count_dates = CountDates()
 
     @property
     def session(self) -> requests.Session:
@@ -175,6 +178,7 @@ class BigCommerceClient:
             wake=self._limiter.wake,
             on_page=lambda page: self._stats.add(pages=1, records=len(page.records)),
             read_set_apart=read_set_apart,
+            count_dates=self.count_dates,
         )
 
     def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Page]:

@@ -17,6 +17,7 @@ from airflow_provider_bigcommerce.core.export.resources import Confirm, PagedCli
 from airflow_provider_bigcommerce.core.export.tombstones import MAX_CONFIRMS
 from airflow_provider_bigcommerce.core.export.windows import Window
 from airflow_provider_bigcommerce.core.http.rate_limit import MAX_WAIT_S
+from airflow_provider_bigcommerce.core.paging.count_dates import CountDates
 from airflow_provider_bigcommerce.core.paging.kinds import V2_POSITION
 from airflow_provider_bigcommerce.core.paging.rules import (
     MAX_PAGE_SIZE,
@@ -41,6 +42,7 @@ class PlanningClient(PagedClient, Protocol):
     """What a plan needs of the REST client (``core.http.client.BigCommerceClient``)."""
 
     max_concurrency: int
+    count_dates: CountDates  # what the client learnt of its store's counts, shared with its walks
 
     def request(self, method: str, path: str, params: Mapping[str, Any] | None = None, json: Any = None) -> Any: ...
 
@@ -204,7 +206,7 @@ def _resource_cost(
     limit = served_page_size(resource.path, params)
     fan_out = resource.fan_out
     if fan_out is None:
-        count = count_list(get, resource.path, params, limit)
+        count = count_list(get, resource.path, params, limit, client.count_dates)
         requests = extra + _walk(count, limit)
         records, exact, parents, pages = count.records, count.exact, None, math.ceil(count.records / limit)
         in_flight = _in_flight(count.kind, client.max_concurrency)
@@ -214,9 +216,12 @@ def _resource_cost(
         dated = {name: params[name] for name in resource.date_modified_params or () if name in params}
         fixed = {name: value for name, value in params.items() if name not in dated}
         parent_params, child_params = (fixed, dated) if on_child else (params, {})
-        parents = count_list(get, resource.path, parent_params, limit, sample=SAMPLE_PARENTS)
+        parents = count_list(get, resource.path, parent_params, limit, client.count_dates, sample=SAMPLE_PARENTS)
         child_limit = page_size(child_params)
-        children = [_child(get, fan_out.child.format(id=key), child_params, child_limit) for key in parents.sample]
+        children = [
+            _child(get, fan_out.child.format(id=key), child_params, child_limit, client.count_dates)
+            for key in parents.sample
+        ]
         share = parents.records / len(children) if children else 0.0
         records = round(sum(count.records for count in children) * share)
         child_requests = sum(_walk(count, child_limit) for count in children)
@@ -224,7 +229,7 @@ def _resource_cost(
         exact = parents.exact and len(children) == parents.records and all(count.exact for count in children)
         pages = round(sum(math.ceil(count.records / child_limit) for count in children) * share)
         in_flight, kind, parents = client.max_concurrency, parents.kind, parents.records
-    deletion_requests = _deletion_requests(get, resource, scope, limit) if deletions else None
+    deletion_requests = _deletion_requests(get, resource, scope, limit, client.count_dates) if deletions else None
     how = resource.deletions if deletions else None
     batch = _confirm_batch(how.confirm) if how is not None and how.kind == "ids" else None
     plan = {
@@ -266,17 +271,19 @@ def _in_flight(kind: str, max_concurrency: int) -> int:
     return max_concurrency
 
 
-def _child(get: _TimedGet, path: str, params: dict[str, Any], limit: int) -> ListCount:
+def _child(get: _TimedGet, path: str, params: dict[str, Any], limit: int, count_dates: CountDates) -> ListCount:
     """One parent's child list counted; a parent deleted since its page was read has none (the walk's 404)."""
     try:
-        return count_list(get, path, params, limit)
+        return count_list(get, path, params, limit, count_dates)
     except BigCommerceApiError as error:
         if error.status != 404:
             raise
         return ListCount(path, "gone", 0)
 
 
-def _deletion_requests(get: _TimedGet, resource: Resource, scope: dict[str, str], limit: int) -> float:
+def _deletion_requests(
+    get: _TimedGet, resource: Resource, scope: dict[str, str], limit: int, count_dates: CountDates
+) -> float:
     """The tombstone read (``core.export.tombstones``): the archived records' walk, or every id of the list (with
     the expansion ``scope`` its reads need, read again by the export); confirming candidates is counted apart
     (``confirm_batch``)."""
@@ -284,11 +291,11 @@ def _deletion_requests(get: _TimedGet, resource: Resource, scope: dict[str, str]
     assert how is not None  # checked by plan_export
     if how.kind == "archived":
         # No count takes is_deleted (orders.v2.oas2.yml ``getOrdersCount``): one page shows how many.
-        archived = count_list(get, resource.path, dict(how.params), limit)
+        archived = count_list(get, resource.path, dict(how.params), limit, count_dates)
         if archived.records == 0:
             return 1
         return keyset_requests(archived.records, limit, counted=False)
-    ids = count_list(get, resource.path, {**how.params, **scope}, page_size(dict(how.params)))
+    ids = count_list(get, resource.path, {**how.params, **scope}, page_size(dict(how.params)), count_dates)
     return (1 if scope else 0) + _walk(ids, page_size(dict(how.params)))
 
 
