@@ -119,6 +119,31 @@ def test_daily_export_writes_exactly_the_records_modified_in_the_interval_and_a_
     assert json.loads(files_after_first["_bigcommerce_store.json"])["store_id"] == pat_extra["store_id"]
 
 
+def test_a_store_whose_counts_ignore_date_filters_still_exports_exactly_the_days_orders(
+    run_dag: Callable[..., Any],
+    export_env: dict[str, str],
+    store_records: dict[str, list[dict[str, Any]]],
+    sandbox: Any,
+):
+    """docs/open-questions.md "Count date filters": the orders count answers every order, whatever the window."""
+    day = _busiest_day(store_records)
+    sandbox.readings.update(count_date_filters="ignored")
+    try:
+        run = run_dag(
+            "bigcommerce_incremental_export", env=export_env, logical_date=(day + timedelta(days=1)).isoformat()
+        )
+    finally:
+        sandbox.readings.update(count_date_filters="applied")
+
+    assert run.state == "success", run.failure()
+    [orders] = [manifest for i in range(3) if (manifest := run.xcom(f"export[{i}]"))["resource"] == "orders"]
+    written = read_records(orders["files"][0]["path"])
+    assert sorted(order["id"] for order in written) == _ids_between(
+        store_records["orders"], day, day + timedelta(days=1)
+    )
+    assert orders["verification"]["expected"] is None  # no count describes the day: none is claimed
+
+
 def test_every_other_resource_a_named_path_and_exact_window_bounds(
     run_dag: Callable[..., Any],
     export_env: dict[str, str],
