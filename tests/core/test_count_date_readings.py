@@ -61,16 +61,19 @@ def _counts(store, since: int) -> int:
     return sum(request.path == COUNT for request in store.stats.request_log()[since:])
 
 
+@pytest.mark.parametrize("params", [None, {"sort": "date_modified:asc"}], ids=["keyset", "v2_position"])
 @pytest.mark.parametrize("readings", READINGS)
 def test_an_incremental_orders_export_holds_exactly_the_windows_orders_whether_counts_apply_dates_or_not(
-    make_sandbox, make_client, tmp_path, truth, readings
+    make_sandbox, make_client, tmp_path, truth, readings, params
 ):
     store = _store(make_sandbox, readings)
     window, claimed = _window(truth)
     assert len(claimed) > 500, "the window spans several pages"
     assert set(claimed) & truth[1], "and holds Incomplete orders"
 
-    manifest = export_resource(make_client(store, settle_seconds=0), resource_for("orders"), tmp_path, window=window)
+    client = make_client(store, settle_seconds=0)
+
+    manifest = export_resource(client, resource_for("orders", params=params), tmp_path, window=window)
 
     written = [order["id"] for order in read_records(manifest["files"][0]["path"])]
     assert sorted(written) == claimed and manifest["records"] == len(claimed)
