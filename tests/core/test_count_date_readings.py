@@ -148,3 +148,20 @@ def test_archived_orders_are_tombstoned_whether_counts_apply_dates_or_not(make_s
         written = [order["id"] for order in read_records(manifest["files"][0]["path"])]
         assert sorted(written) == [order_id for order_id in claimed if order_id not in gone]
         assert sorted(record["id"] for record in read_records(manifest["deletions"]["path"])) == gone
+
+
+def test_a_window_read_without_a_count_is_planned_to_the_request(make_sandbox, make_client, tmp_path, truth):
+    moments, incomplete = truth
+    ordered = sorted(moments.items(), key=lambda item: item[1])
+    # Twenty orders in a row and their neighbours, none Incomplete: the walk of Incomplete orders reads one empty page.
+    start = next(n for n in range(len(ordered) - 22) if not {key for key, _ in ordered[n : n + 22]} & incomplete)
+    window = Window(ordered[start + 1][1], ordered[start + 21][1])
+    store = _store(make_sandbox, Readings(count_date_filters="ignored"))
+    client = make_client(store, settle_seconds=0)
+
+    plan = plan_export(client, [resource_for("orders")], window)
+    before = len(store.stats.request_log())
+    manifest = export_resource(client, resource_for("orders"), tmp_path, window=window)
+
+    assert manifest["records"] == 20 and plan.resources[0].records == 21  # the order at the end is asked, not kept
+    assert plan.resources[0].requests == len(store.stats.request_log()) - before

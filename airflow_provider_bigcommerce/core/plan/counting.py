@@ -47,7 +47,9 @@ class ListCount:
     when the list tells no count and filled the page read, so ``records`` is only a floor. ``counted``: a v2 count
     applies, which the walk asks before and after a pass. ``density``: keyset lists, records per id between the
     first and the last (1.0 when consecutive or not measured), ``first_span`` the ids their first page spans.
-    ``sample``: keys spread over the first page.
+    ``sample``: keys spread over the first page. ``dates_blind``: the list's v2 count ignores its date filters, so
+    the walk reads it without one (``count_dates``), and with ``apart_walk`` also reads the records the list may
+    leave out by their own filter (``SetApart``), which this count does not see.
     """
 
     path: str
@@ -59,6 +61,8 @@ class ListCount:
     first_span: int | None = None
     apart: int = 0
     sample: tuple[Any, ...] = ()
+    dates_blind: bool = False
+    apart_walk: bool = False
 
 
 def count_list(
@@ -93,9 +97,10 @@ def count_list(
         records = _records(path, get(path, with_paging(path, params, limit=limit)))
         if records is None:
             return ListCount(path, UNPAGED, 1)
-        # Without a count, records a list may leave out (``SetApart``) are read by their own filter, unseen here.
-        exact = len(records) < limit and not (blind and set_apart_for(path, params) is not None)
-        return ListCount(path, kind, len(records), exact, sample=_keys(records, key, sample))
+        apart_walk = blind and set_apart_for(path, params) is not None
+        exact = len(records) < limit and not apart_walk
+        keys = _keys(records, key, sample)
+        return ListCount(path, kind, len(records), exact, sample=keys, dates_blind=blind, apart_walk=apart_walk)
     body = get(path, _ordered(path, params, limit if sample or kind == KEYSET else 1, kind=kind))
     first = v3_records(path, body)
     meta = meta_of(body)

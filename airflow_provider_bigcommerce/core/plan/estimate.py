@@ -258,9 +258,17 @@ def _timed(cost: _Cost, pace: Pace) -> ResourcePlan:
 
 
 def _walk(count: ListCount, limit: int) -> float:
-    return walk_requests(
-        count.kind, count.records, limit, counted=count.counted, density=count.density, first_span=count.first_span
+    """The walk's requests; with ``apart_walk`` the one a walk of the set-apart records sends at least."""
+    requests = walk_requests(
+        count.kind,
+        count.records,
+        limit,
+        counted=count.counted,
+        density=count.density,
+        first_span=count.first_span,
+        dates_blind=count.dates_blind,
     )
+    return requests + (1 if count.apart_walk else 0)
 
 
 def _in_flight(kind: str, max_concurrency: int) -> int:
