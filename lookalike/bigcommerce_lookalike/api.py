@@ -226,11 +226,23 @@ class StoreApi:
                 status = 400 if now is None else 422
                 raise ApiError(status, f"The field '{name}' is invalid.", errors={name: "not a date"}) from None
             shifted = moment - fraction
+            if is_min and now is None and self.readings.inverted_dates == "refused":
+                self._refuse_inverted(query, max_name, moment)
             if is_min:
                 low = max(low, timeline.first_after(shifted) if exclusive else timeline.first_at_or_after(shifted))
             else:
                 high = min(high, timeline.first_at_or_after(shifted) if exclusive else timeline.first_after(shifted))
         return low, max(low, high)
+
+    def _refuse_inverted(self, query: Mapping[str, str], max_name: str, low: float) -> None:
+        """A v2 minimum date after its maximum answered 400, as a store validating the range would."""
+        high = query.get(max_name)
+        try:
+            refused = bool(high) and parse_v2_datetime(high) < low
+        except ValueError:
+            return  # the maximum's own parsing answers for it
+        if refused:
+            raise ApiError(400, f"The field '{max_name}' is invalid.", errors={max_name: "before the minimum"})
 
     def count_query(self, query: Mapping[str, str]) -> Mapping[str, str]:
         """The filters a v2 ``/count`` applies: all it is given, or (``count_date_filters="ignored"``) all but the

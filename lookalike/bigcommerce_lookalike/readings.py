@@ -19,6 +19,7 @@ REFUNDS_META = ("pagination", "none")
 BRANDS_ORDER = ("id", "name")
 NARROW_INCLUDE_LIMIT = ("cut", "refused")
 COUNT_DATE_FILTERS = ("applied", "ignored")
+INVERTED_DATES = ("empty", "refused")
 MAX_COMMIT_LAG_MS = 3_600_000
 
 
@@ -55,6 +56,8 @@ class Readings:
     - ``count_date_filters``: a v2 ``/count`` (``/v2/orders/count``) applies the date filters orders.v2.oas2.yml
       declares on it (``applied``), or answers as if none were given (``ignored``): the count of every record
       under its other filters.
+    - ``inverted_dates``: a v2 date range whose minimum is after its maximum selects nothing (``empty``), or is
+      ``refused`` with a 400 (nothing in orders.v2.oas2.yml says which).
     """
 
     date_bounds: str = "inclusive"
@@ -72,6 +75,7 @@ class Readings:
     price_records_concurrency: int | None = 10
     commit_lag_ms: int = 0
     count_date_filters: str = "applied"
+    inverted_dates: str = "empty"
 
     def __post_init__(self) -> None:
         self.check()
@@ -86,6 +90,7 @@ class Readings:
             "brands_order": BRANDS_ORDER,
             "narrow_include_limit": NARROW_INCLUDE_LIMIT,
             "count_date_filters": COUNT_DATE_FILTERS,
+            "inverted_dates": INVERTED_DATES,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
