@@ -61,16 +61,12 @@ def _probe(companion: CountCompanion, get: Get) -> bool:
     except BigCommerceApiError as error:
         if error.status not in REFUSED:
             raise
-        log.warning("%s: count date probe refused (%s); dated counts not used", companion.path, error.status)
+        log.warning("%s: count date probe refused (%s); not used", companion.path, error.status)
         return False
     kept, apart = count_figures(companion, {}, body)
     counted = kept + (apart or 0)
     if counted:
-        log.warning(
-            "%s: count ignores date filters (probe counted %s); dated lists read without it",
-            companion.path,
-            counted,
-        )
+        log.warning("%s: count ignores dates (probe counted %s); not used", companion.path, counted)
         return False
-    log.info("%s: count applies date filters (probe counted 0)", companion.path)
+    log.info("%s: count applies dates (probe counted 0)", companion.path)
     return True
