@@ -3,9 +3,10 @@
 orders.v2.oas2.yml declares ``min_date_created``/``max_date_created``/``min_date_modified``/``max_date_modified``
 on ``/orders/count`` (284-301), but nothing says the store applies them (docs/open-questions.md "Count date
 filters"). A store that ignores them answers the count of every order under the other filters, which no windowed
-list matches. So before a count with a date filter is believed, one probe asks the same count over a date range
-that holds nothing under any reading (its start after its end, both before any store existed): a count above
-zero there shows the dates ignored, and lists filtered by date are then walked as lists without a count.
+list matches. So before a count with a date filter is believed, one probe asks the count with nothing but a date
+range that holds nothing under any reading (its start after its end, both before any store existed; no other
+filter, so a store ignoring the dates counts every order): a count above zero shows the dates ignored, and lists
+filtered by date are then walked as lists without a count.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class CountDates:
 
     At most one probe per count path for the client's life (a lock keeps parallel walks from probing twice); a
     count without a date filter needs none. A store without a single order answers 0 to the probe under both
-    readings, and is taken as applying them: its windowed list and its count then agree anyway.
+    readings and is taken as applying them; should it ignore them and orders arrive outside a window during the
+    client's life, the walk's count check fails that read (``count_mismatch``, nothing written), never a record lost.
     """
 
     def __init__(self) -> None:
