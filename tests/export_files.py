@@ -1,5 +1,6 @@
 """What the export tests read back: an export's NDJSON file (gzipped or not), a record's date as the API wrote it
-(v2 RFC 2822, v3 ISO 8601), and the window most resource tests export (the middle third of the data)."""
+(v2 RFC 2822, v3 ISO 8601), the window most resource tests export (the middle third of the data), and an export of
+a catalogue resource by name."""
 
 from __future__ import annotations
 
@@ -31,3 +32,11 @@ def middle_third(store: Any) -> Window:
     first, last = store.data_time_range
     third = (last - first) / 3
     return Window(first + third, first + 2 * third)
+
+
+def export_named(client: Any, name: str, folder: Path, window: Window | None = None, **options: Any) -> dict[str, Any]:
+    """Export the catalogue resource ``name`` into ``folder``; its manifest."""
+    from airflow_provider_bigcommerce.core.export.resources import resource_for
+    from airflow_provider_bigcommerce.core.export.run import export_resource
+
+    return export_resource(client, resource_for(name), folder, window=window, **options)

@@ -128,7 +128,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     window = window_from(args.since, args.until)
     if window is None and not args.full and resource.incremental:
         raise UsageError(f"{resource.name} is read incrementally: give --since and --until, or --full for a full read.")
-    _log_progress_to_stderr()
+    log_progress_to_stderr()
     with client_for_args() as client:
 
         def export() -> dict[str, Any]:
@@ -170,9 +170,9 @@ def _wait_until_settled(wait: WindowNotSettled) -> None:
     time.sleep(max(seconds, 0.0))
 
 
-def _log_progress_to_stderr() -> None:
-    """Progress goes to stderr, stdout holds only the manifest: also once reading an Airflow connection has
-    configured Airflow's logging, which writes to stdout."""
+def log_progress_to_stderr() -> None:
+    """Progress goes to stderr, stdout holds only the command's answer (a manifest, a plan): also once reading an
+    Airflow connection has configured Airflow's logging, which writes to stdout."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger = logging.getLogger(PACKAGE_LOGGER)

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV, connect, window_from
+from airflow_provider_bigcommerce.cli.export import CONNECTION_ENV, connect, log_progress_to_stderr, window_from
 from airflow_provider_bigcommerce.cli.oauth import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from airflow_provider_bigcommerce.core.errors import BigCommerceError, ExportError, PropertyError
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES
@@ -86,7 +86,9 @@ def _plan(args: argparse.Namespace) -> ExportPlan:
     if window is None and not args.full and any(resource.incremental for resource in resources):
         incremental = ", ".join(resource.name for resource in resources if resource.incremental)
         raise UsageError(f"{incremental}: read incrementally; give --since and --until, or --full for full reads.")
-    with connect(args)() as client:
+    client_for_args = connect(args)
+    log_progress_to_stderr()  # after the connection is read: that may configure Airflow's logging, onto stdout
+    with client_for_args() as client:
         return plan_export(
             client,
             resources,

@@ -10,7 +10,6 @@ import json
 import math
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from bigcommerce_lookalike.changes import Misbehaviour
@@ -18,9 +17,7 @@ from bigcommerce_lookalike.readings import Readings
 
 from airflow_provider_bigcommerce.core.errors import PagingError
 from airflow_provider_bigcommerce.core.export.resources import RESOURCES, resource_for
-from airflow_provider_bigcommerce.core.export.run import export_resource
-from airflow_provider_bigcommerce.core.export.windows import Window
-from tests.export_files import middle_third, read_records, record_moment
+from tests.export_files import export_named, read_records, record_moment
 
 ADDED = list(RESOURCES)[list(RESOURCES).index("product_metafields") :]
 LISTINGS = "v3/channels/{channel_id}/listings"
@@ -29,20 +26,6 @@ LISTINGS = "v3/channels/{channel_id}/listings"
 @pytest.fixture
 def store(make_sandbox):
     return make_sandbox(seed=7, orders=300, products=60, customers=80, quota=5000)
-
-
-@pytest.fixture
-def client(store, make_client):
-    return make_client(store)
-
-
-@pytest.fixture
-def window(store) -> Window:
-    return middle_third(store)
-
-
-def _export(client, name: str, tmp_path: Path, window: Window | None = None, **options: Any) -> dict[str, Any]:
-    return export_resource(client, resource_for(name), tmp_path, window=window, **options)
 
 
 def test_the_catalogue_holds_forty_resources_with_the_metafields_of_nine_collections_and_channel_listings():
@@ -55,7 +38,7 @@ def test_the_catalogue_holds_forty_resources_with_the_metafields_of_nine_collect
 def test_channel_listings_export_the_assignments_of_the_window_even_where_the_product_is_older(
     client, tmp_path, window
 ):
-    manifest = _export(client, "channel_listings", tmp_path, window)
+    manifest = export_named(client, "channel_listings", tmp_path, window)
 
     written = read_records(manifest["files"][0]["path"])
     channels = [channel["id"] for channel in client.paginate("v3/channels")]
@@ -79,7 +62,7 @@ def test_channel_listings_are_read_after_the_last_listing_whatever_page_size_the
     store = make_sandbox(seed=7, orders=10, products=60, customers=10, readings=Readings(page_cap=7))
     client = make_client(store)
 
-    manifest = _export(client, "channel_listings", tmp_path, incremental=False)
+    manifest = export_named(client, "channel_listings", tmp_path, incremental=False)
 
     per_channel = [60 // channel_id for channel_id in (1, 2, 3)]  # channel c lists every c-th product
     written = read_records(manifest["files"][0]["path"])
@@ -105,7 +88,7 @@ def test_metafields_are_read_by_cursor_in_one_pass_while_records_are_deleted_und
     client = make_client(store)
     store.changes.plan("v3/catalog/products/metafields", after=1, delete=[3, 10])
 
-    manifest = _export(client, "product_metafields", tmp_path, incremental=False)
+    manifest = export_named(client, "product_metafields", tmp_path, incremental=False)
 
     # Read by position, page 2 would start two records late; a cursor names the last record read.
     ids = [record["id"] for record in read_records(manifest["files"][0]["path"])]
@@ -114,8 +97,8 @@ def test_metafields_are_read_by_cursor_in_one_pass_while_records_are_deleted_und
 
 
 def test_a_v2_list_that_takes_no_paging_is_read_in_one_request_and_each_method_names_its_zone(client, tmp_path):
-    zones = _export(client, "shipping_zones", tmp_path)
-    methods = _export(client, "shipping_methods", tmp_path)
+    zones = export_named(client, "shipping_zones", tmp_path)
+    methods = export_named(client, "shipping_methods", tmp_path)
 
     assert (zones["records"], zones["requests"]) == (3, 1)
     written = read_records(methods["files"][0]["path"])
@@ -130,7 +113,7 @@ def test_a_v2_list_that_takes_no_paging_is_read_in_one_request_and_each_method_n
 
 
 def test_product_reviews_carry_the_id_of_the_product_they_were_read_under(client, tmp_path):
-    manifest = _export(client, "product_reviews", tmp_path)
+    manifest = export_named(client, "product_reviews", tmp_path)
 
     written = read_records(manifest["files"][0]["path"])
     expected = sorted(
@@ -143,7 +126,7 @@ def test_product_reviews_carry_the_id_of_the_product_they_were_read_under(client
 
 
 def test_product_options_are_the_sizes_each_products_variants_name_read_ten_products_a_request(client, tmp_path):
-    manifest = _export(client, "product_options", tmp_path)
+    manifest = export_named(client, "product_options", tmp_path)
 
     written = read_records(manifest["files"][0]["path"])
     sizes: dict[int, set[int]] = {}
@@ -157,7 +140,7 @@ def test_product_options_are_the_sizes_each_products_variants_name_read_ten_prod
 
 
 def test_product_custom_fields_carry_their_products_id(client, tmp_path):
-    manifest = _export(client, "product_custom_fields", tmp_path)
+    manifest = export_named(client, "product_custom_fields", tmp_path)
 
     written = read_records(manifest["files"][0]["path"])
     expected = sorted(
@@ -174,7 +157,7 @@ def test_an_orders_coupons_shipments_and_taxes_agree_with_the_order(client, tmp_
     coupons = {coupon["id"]: coupon["code"] for coupon in client.paginate("v2/coupons")}
 
     written = {
-        name: read_records(_export(client, name, tmp_path, window)["files"][0]["path"])
+        name: read_records(export_named(client, name, tmp_path, window)["files"][0]["path"])
         for name in ("order_coupons", "order_shipments", "order_taxes")
     }
 
@@ -197,13 +180,13 @@ def test_a_deleted_record_of_an_added_list_becomes_a_tombstone_after_a_read_by_i
     name, store, client, openapi, tmp_path
 ):
     resource = resource_for(name)
-    first = _export(client, name, tmp_path, incremental=False, deletions=True)
+    first = export_named(client, name, tmp_path, incremental=False, deletions=True)
     ids = sorted(record["id"] for record in read_records(first["files"][0]["path"]))
     gone = ids[1] if len(ids) > 1 else ids[0]
     store.changes.plan(resource.path, after=0, delete=[gone])
     store.reset_stats()
 
-    second = _export(client, name, tmp_path, incremental=False, deletions=True)
+    second = export_named(client, name, tmp_path, incremental=False, deletions=True)
 
     assert first["deletions"]["baseline"] and first["deletions"]["records"] == 0
     assert [tombstone["id"] for tombstone in read_records(second["deletions"]["path"])] == [gone]
@@ -228,7 +211,7 @@ def test_every_added_resource_is_in_the_docs_table_with_its_incremental_field_de
 @pytest.mark.parametrize("name", [name for name in ADDED if RESOURCES[name].incremental])
 def test_an_incremental_added_resource_exports_exactly_the_records_its_window_claims(name, client, tmp_path, window):
     resource = resource_for(name)
-    manifest = _export(client, name, tmp_path, window)
+    manifest = export_named(client, name, tmp_path, window)
 
     written = read_records(manifest["files"][0]["path"])
     field = resource.date_field or "date_modified"

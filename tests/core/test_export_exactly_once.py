@@ -47,10 +47,12 @@ def test_a_quiet_store_exports_with_a_verified_count_at_no_extra_request(make_sa
     sandbox = make_sandbox(orders=1100)
     client = make_client(sandbox)
 
-    manifest = export_resource(client, resource_for("orders"), tmp_path, window=_window(sandbox))
+    first = export_resource(client, resource_for("orders"), tmp_path / "first", window=_window(sandbox))
+    manifest = export_resource(client, resource_for("orders"), tmp_path / "again", window=_window(sandbox))
 
     assert manifest["verification"] == {"expected": 1100, "read": 1100, "verified": True, "passes": 1}
     assert manifest["requests"] == 6  # page 1, the count, four id slices; the last one short
+    assert first["requests"] == 6 + 1  # and, once a client, the probe of whether the store's counts apply dates
 
 
 def test_a_count_that_cannot_be_reconciled_fails_the_export_and_leaves_no_file(make_sandbox, make_client, tmp_path):

@@ -13,22 +13,11 @@ from airflow_provider_bigcommerce.core.export.files import manifest_file_name
 from airflow_provider_bigcommerce.core.export.resources import resource_for
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.windows import Window
-from tests.export_files import middle_third
 
 
 @pytest.fixture
 def store(make_sandbox):
     return make_sandbox(seed=7, orders=400, products=60, customers=120, quota=5000)
-
-
-@pytest.fixture
-def client(store, make_client):
-    return make_client(store)
-
-
-@pytest.fixture
-def window(store) -> Window:
-    return middle_third(store)
 
 
 def _manifest_path(tmp_path: Path, name: str, window: Window | None) -> Path:

@@ -37,11 +37,6 @@ def store(make_shared_sandbox):
     return make_shared_sandbox(**STORE)
 
 
-@pytest.fixture
-def client(store, make_client):
-    return make_client(store)
-
-
 def _parquet(tmp_path: Path, client, name: str, **options):
     manifest = export_resource(client, resource_for(name), tmp_path, file_format="parquet", **options)
     return manifest, pq.read_table(manifest["files"][0]["path"])

@@ -7,8 +7,6 @@ import json
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from bigcommerce_lookalike.changes import Misbehaviour
@@ -18,7 +16,7 @@ from airflow_provider_bigcommerce.core.export.resources import RESOURCES, Deleti
 from airflow_provider_bigcommerce.core.export.run import export_resource
 from airflow_provider_bigcommerce.core.export.tombstones import export_deletions, snapshot_file_name
 from airflow_provider_bigcommerce.core.export.windows import Window
-from tests.export_files import middle_third, read_records, record_moment
+from tests.export_files import export_named, read_records, record_moment
 
 
 @pytest.fixture
@@ -26,22 +24,8 @@ def store(make_sandbox):
     return make_sandbox(seed=7, orders=400, products=60, customers=120, quota=5000)
 
 
-@pytest.fixture
-def client(store, make_client):
-    return make_client(store)
-
-
-@pytest.fixture
-def window(store) -> Window:
-    return middle_third(store)
-
-
-def _export(client, name: str, tmp_path: Path, window: Window | None = None, **options: Any) -> dict[str, Any]:
-    return export_resource(client, resource_for(name), tmp_path, window=window, **options)
-
-
 def test_order_line_items_are_the_lines_each_order_of_the_window_lists_on_its_own_endpoint(client, tmp_path, window):
-    manifest = _export(client, "order_line_items", tmp_path, window)
+    manifest = export_named(client, "order_line_items", tmp_path, window)
 
     written = read_records(manifest["files"][0]["path"])
     orders = [order for order in client.paginate("v2/orders") if window.claims(record_moment(order["date_modified"]))]
@@ -68,14 +52,15 @@ def test_order_transactions_fan_out_over_the_windows_orders_concurrently(make_sa
     store.set_faults(latency_ms=latency_ms)
 
     started = time.monotonic()
-    manifest = _export(client, "order_transactions", tmp_path, window)
+    manifest = export_named(client, "order_transactions", tmp_path, window)
     elapsed = time.monotonic() - started
 
     written = read_records(manifest["files"][0]["path"])
     assert sorted((t["order_id"], t["id"]) for t in written) == sorted(expected) and expected
     assert manifest["verification"]["verified"] and manifest["verification"]["expected"] == len(expected)
     assert manifest["child_path"] == "v3/orders/{id}/transactions"
-    assert manifest["requests"] == 120 + 2  # one per order, the one page of orders and its count
+    # One per order, the one page of orders, its count and the client's one probe of whether counts apply dates.
+    assert manifest["requests"] == 120 + 3
     # One request per order at 60 ms each would take 7.2 s one after another.
     assert elapsed < 120 * latency_ms / 1000 / 2
 
@@ -94,7 +79,7 @@ def test_an_order_deleted_after_its_page_was_read_leaves_no_transactions_and_is_
     # Listed with the orders, gone when its transactions are asked for.
     store.changes.plan("v3/orders/{order_id}/transactions", after=0, delete=[gone])
 
-    manifest = _export(client, "order_transactions", tmp_path, window)
+    manifest = export_named(client, "order_transactions", tmp_path, window)
 
     written = read_records(manifest["files"][0]["path"])
     assert gone not in {int(t["order_id"]) for t in written}
@@ -103,7 +88,7 @@ def test_an_order_deleted_after_its_page_was_read_leaves_no_transactions_and_is_
 
 
 def test_order_refunds_are_the_refunds_created_in_the_window(client, tmp_path, window):
-    manifest = _export(client, "order_refunds", tmp_path, window)
+    manifest = export_named(client, "order_refunds", tmp_path, window)
 
     every = list(client.paginate("v3/orders/payment_actions/refunds"))
     expected = sorted(r["id"] for r in every if window.claims(datetime.fromisoformat(r["created"])))
@@ -126,7 +111,7 @@ def test_order_refunds_are_the_refunds_created_in_the_window(client, tmp_path, w
     ],
 )
 def test_snapshot_resources_export_every_record(client, tmp_path, name, expected):
-    manifest = _export(client, name, tmp_path, incremental=False)
+    manifest = export_named(client, name, tmp_path, incremental=False)
 
     written = read_records(manifest["files"][0]["path"])
     assert manifest["mode"] == "full" and manifest["records"] == len(written) == expected
@@ -134,7 +119,7 @@ def test_snapshot_resources_export_every_record(client, tmp_path, name, expected
 
 
 def test_categories_are_the_tree_categories_by_id(client, tmp_path):
-    manifest = _export(client, "categories", tmp_path, incremental=False)
+    manifest = export_named(client, "categories", tmp_path, incremental=False)
 
     tree_ids = sorted(c["category_id"] for c in client.paginate("v3/catalog/trees/categories"))
     assert sorted(c["category_id"] for c in read_records(manifest["files"][0]["path"])) == tree_ids
@@ -157,7 +142,7 @@ def test_deprecated_categories_deleted_during_the_walk_do_not_shift_a_page_the_l
 
 
 def test_inventory_has_one_record_per_variant_and_location(client, tmp_path):
-    manifest = _export(client, "inventory", tmp_path, incremental=False)
+    manifest = export_named(client, "inventory", tmp_path, incremental=False)
 
     variants = [v["id"] for v in client.paginate("v3/catalog/variants")]
     written = read_records(manifest["files"][0]["path"])
@@ -173,7 +158,7 @@ def test_channels_and_price_lists_are_incremental_on_date_modified(client, tmp_p
     for name, path in (("channels", "v3/channels"), ("price_lists", "v3/pricelists")):
         every = list(client.paginate(path))
         newest = max(record_moment(record["date_modified"]) for record in every)
-        manifest = _export(client, name, tmp_path, Window(everything.start, newest))
+        manifest = export_named(client, name, tmp_path, Window(everything.start, newest))
 
         written = read_records(manifest["files"][0]["path"])
         assert sorted(r["id"] for r in written) == sorted(
@@ -183,7 +168,7 @@ def test_channels_and_price_lists_are_incremental_on_date_modified(client, tmp_p
 
 
 def test_price_list_records_are_each_lists_records_modified_in_the_window(client, tmp_path, window):
-    manifest = _export(client, "price_list_records", tmp_path, window)
+    manifest = export_named(client, "price_list_records", tmp_path, window)
 
     expected = sorted(
         (record["price_list_id"], record["variant_id"])
@@ -198,7 +183,7 @@ def test_price_list_records_are_each_lists_records_modified_in_the_window(client
 
 def test_every_catalogue_resource_exports(client, tmp_path, window):
     for name in RESOURCES:
-        manifest = _export(client, name, tmp_path, window)
+        manifest = export_named(client, name, tmp_path, window)
         assert manifest["records"] == len(read_records(manifest["files"][0]["path"])), name
         assert manifest["records"] > 0, name
 
@@ -210,19 +195,19 @@ def test_every_catalogue_resource_exports(client, tmp_path, window):
     ("name", "key", "deleted"), [("products", "v3/catalog/products", [3, 50]), ("coupons", "v2/coupons", [7])]
 )
 def test_deleted_records_become_tombstones_on_the_next_run(store, client, tmp_path, name, key, deleted):
-    first = _export(client, name, tmp_path, incremental=False, deletions=True)
+    first = export_named(client, name, tmp_path, incremental=False, deletions=True)
     assert first["deletions"]["baseline"] and first["deletions"]["records"] == 0
     assert (tmp_path / snapshot_file_name(resource_for(name))).exists()
 
     store.changes.plan(key, after=0, delete=deleted)
-    second = _export(client, name, tmp_path, incremental=False, deletions=True)
+    second = export_named(client, name, tmp_path, incremental=False, deletions=True)
 
     tombstones = read_records(second["deletions"]["path"])
     assert [t["id"] for t in tombstones] == deleted
     assert all(datetime.fromisoformat(t["_deleted_at"]).tzinfo is not None for t in tombstones)
     assert second["deletions"]["baseline"] is False
     assert second["deletions"]["ids_seen"] == first["deletions"]["ids_seen"] - len(deleted)
-    third = _export(client, name, tmp_path, incremental=False, deletions=True)
+    third = export_named(client, name, tmp_path, incremental=False, deletions=True)
     assert third["deletions"]["records"] == 0  # reported once
 
 
@@ -240,7 +225,7 @@ def test_product_id_snapshot_costs_one_request_per_250_ids(make_sandbox, make_cl
 def test_archived_orders_become_tombstones_dated_by_their_date_modified(store, client, tmp_path, window):
     store.changes.plan("v2/orders", after=0, delete=[105, 333])
 
-    manifest = _export(client, "orders", tmp_path, window, deletions=True)
+    manifest = export_named(client, "orders", tmp_path, window, deletions=True)
 
     tombstones = read_records(manifest["deletions"]["path"])
     assert [t["id"] for t in tombstones] == [105, 333]
@@ -253,7 +238,7 @@ def test_a_resource_without_a_deletion_method_says_so_before_exporting_anything(
     with pytest.raises(ExportError):
         export_deletions(client, resource_for("order_line_items"), tmp_path)
     with pytest.raises(ExportError):
-        _export(client, "inventory", tmp_path, incremental=False, deletions=True)
+        export_named(client, "inventory", tmp_path, incremental=False, deletions=True)
     assert not list(tmp_path.rglob("*.ndjson"))
 
 
@@ -269,10 +254,10 @@ def test_a_damaged_id_snapshot_is_never_used_and_the_run_says_it_starts_a_new_on
 
 
 def test_a_blank_page_in_the_id_read_is_read_again_not_reported_as_deletions(store, client, tmp_path):
-    _export(client, "coupons", tmp_path, incremental=False, deletions=True)
+    export_named(client, "coupons", tmp_path, incremental=False, deletions=True)
     store.changes.misbehave("v2/coupons", Misbehaviour(blank_requests=frozenset({2})))  # the id read's first page
 
-    second = _export(client, "coupons", tmp_path, incremental=False, deletions=True)
+    second = export_named(client, "coupons", tmp_path, incremental=False, deletions=True)
 
     assert second["records"] == 30
     assert second["deletions"]["records"] == 0 and second["deletions"]["verified"]

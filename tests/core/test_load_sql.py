@@ -39,11 +39,6 @@ def store(make_sandbox):
 
 
 @pytest.fixture
-def client(store, make_client):
-    return make_client(store)
-
-
-@pytest.fixture
 def schema(postgres_server) -> str:
     """A schema of this test's own in the session's PostgreSQL server."""
     name = f"t_{uuid.uuid4().hex[:12]}"

@@ -34,11 +34,6 @@ def store(make_sandbox):
     return make_sandbox(seed=11, orders=300, products=600, customers=50, quota=20000)
 
 
-@pytest.fixture
-def client(store, make_client):
-    return make_client(store)
-
-
 def _paged_by_ten(name: str):
     resource = resource_for(name)
     return replace(resource, deletions=replace(resource.deletions, params={**resource.deletions.params, "limit": "10"}))
